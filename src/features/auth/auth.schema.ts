@@ -1,0 +1,48 @@
+import { z } from "@hono/zod-openapi";
+import { DISPLAY_NAME_MAX, MeSchema, UsernameSchema } from "../users/users.schema";
+
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 256;
+const EMAIL_MAX = 254;
+
+const PasswordSchema = z
+  .string()
+  .min(PASSWORD_MIN, `at least ${PASSWORD_MIN} characters`)
+  .max(PASSWORD_MAX, `at most ${PASSWORD_MAX} characters`)
+  .openapi({ format: "password", example: "correct horse battery" });
+
+const EmailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(EMAIL_MAX)
+  .pipe(z.email())
+  .openapi({ example: "alice@example.com" });
+
+export const SignupSchema = z
+  .strictObject({
+    username: UsernameSchema,
+    email: EmailSchema,
+    password: PasswordSchema,
+    display_name: z.string().trim().max(DISPLAY_NAME_MAX).optional(),
+  })
+  .openapi("Signup");
+
+export const LoginSchema = z
+  .strictObject({
+    login: z.string().trim().min(1).max(EMAIL_MAX).openapi({ description: "A username or an email", example: "alice" }),
+    password: z.string().min(1).max(PASSWORD_MAX).openapi({ format: "password" }),
+  })
+  .openapi("Login");
+
+export const RefreshSchema = z.strictObject({ refresh_token: z.string().min(1).max(256) }).openapi("RefreshRequest");
+
+export const SessionSchema = z
+  .object({
+    user: MeSchema,
+    access_token: z.string(),
+    refresh_token: z.string(),
+    token_type: z.literal("Bearer"),
+    expires_in: z.number().int().openapi({ description: "Access token lifetime in seconds" }),
+  })
+  .openapi("Session");

@@ -1,0 +1,164 @@
+import type { z } from "@hono/zod-openapi";
+import { ApiError } from "../../http/errors";
+import { enforceLimit } from "../../http/rate-limit";
+import { type Clock, isoPlusSeconds } from "../../platform/clock";
+import type { AppConfig } from "../../platform/config";
+import { randomToken, sha256Hex } from "../../platform/crypto";
+import { type Db, isUniqueViolation } from "../../platform/db";
+import { newId } from "../../platform/ids";
+import { findUserById } from "../users/users.repo";
+import { type Me, toMe } from "../users/users.service";
+import {
+  createUserWithToken,
+  findRefreshToken,
+  findUserByLogin,
+  insertRefreshToken,
+  type NewRefreshToken,
+  revokeFamily,
+  rotateRefreshToken,
+} from "./auth.repo";
+import type { LoginSchema, SessionSchema, SignupSchema } from "./auth.schema";
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "./password";
+import { signAccessToken } from "./tokens";
+
+export interface AuthLimiters {
+  loginByAddress: RateLimit;
+  loginByAccount: RateLimit;
+  signupByAddress: RateLimit;
+}
+
+export interface AuthDeps {
+  db: Db;
+  config: AppConfig;
+  clock: Clock;
+  limiters: AuthLimiters;
+}
+
+type Session = z.infer<typeof SessionSchema>;
+
+const invalidCredentials = () => new ApiError("unauthorized", "Wrong login or password.");
+const invalidRefresh = () => new ApiError("unauthorized", "The refresh token is not valid.");
+
+/** A new opaque refresh token; only its SHA-256 is stored. */
+async function mintRefreshToken(deps: AuthDeps, now: Date) {
+  const token = randomToken(32);
+  const fields = {
+    id: newId(now.getTime()),
+    tokenHash: await sha256Hex(token),
+    createdAt: now.toISOString(),
+    expiresAt: isoPlusSeconds(now, deps.config.refreshTtlSeconds),
+  };
+  return { token, fields };
+}
+
+/** The first token of a new family (one family per sign-in). */
+async function startFamily(
+  deps: AuthDeps,
+  userId: string,
+  now: Date,
+): Promise<{ token: string; row: NewRefreshToken }> {
+  const { token, fields } = await mintRefreshToken(deps, now);
+  return { token, row: { ...fields, familyId: newId(now.getTime()), userId } };
+}
+
+async function session(deps: AuthDeps, user: Me, refreshToken: string, now: Date): Promise<Session> {
+  return {
+    user,
+    access_token: await signAccessToken(deps.config.jwt, user.id, now),
+    refresh_token: refreshToken,
+    token_type: "Bearer",
+    expires_in: deps.config.jwt.accessTtlSeconds,
+  };
+}
+
+export async function signup(deps: AuthDeps, input: z.infer<typeof SignupSchema>, address: string): Promise<Session> {
+  await enforceLimit(deps.limiters.signupByAddress, `signup:${address}`);
+  const now = deps.clock.now();
+  const userId = newId(now.getTime());
+  const user = {
+    id: userId,
+    username: input.username,
+    email: input.email,
+    displayName: input.display_name ?? "",
+    passwordHash: await hashPassword(input.password, deps.config.passwordPepper),
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+  const { token, row } = await startFamily(deps, userId, now);
+  try {
+    await createUserWithToken(deps.db, user, row);
+  } catch (err) {
+    // The unique indexes decide races: of concurrent sign-ups for one name, one insert wins.
+    // The message does not say which of the two is taken, so sign-up is no email oracle.
+    if (isUniqueViolation(err)) throw new ApiError("conflict", "That username or email is already in use.");
+    throw err;
+  }
+  return session(
+    deps,
+    toMe({
+      ...user,
+      bio: "",
+      avatarMediaId: null,
+      isPrivate: false,
+      followersCount: 0,
+      followingCount: 0,
+      postsCount: 0,
+    }),
+    token,
+    now,
+  );
+}
+
+export async function login(deps: AuthDeps, input: z.infer<typeof LoginSchema>, address: string): Promise<Session> {
+  const loginKey = input.login.toLowerCase();
+  // Both limits key on what the client sent, not on whether it names an account, so a 429 looks
+  // the same for real and made-up logins.
+  await enforceLimit(deps.limiters.loginByAddress, `login:${address}`);
+  await enforceLimit(deps.limiters.loginByAccount, `login:${loginKey}`);
+  const user = await findUserByLogin(deps.db, loginKey.includes("@") ? { email: loginKey } : { username: loginKey });
+  const ok = await verifyPassword(
+    input.password,
+    user?.passwordHash ?? DUMMY_PASSWORD_HASH,
+    deps.config.passwordPepper,
+  );
+  if (!user || !ok) throw invalidCredentials();
+  const now = deps.clock.now();
+  const { token, row } = await startFamily(deps, user.id, now);
+  await insertRefreshToken(deps.db, row);
+  return session(deps, toMe(user), token, now);
+}
+
+export async function refresh(deps: AuthDeps, presented: string): Promise<Session> {
+  const now = deps.clock.now();
+  const presentedHash = await sha256Hex(presented);
+  const next = await mintRefreshToken(deps, now);
+  const rotated = await rotateRefreshToken(deps.db, { presentedHash, successor: next.fields, now: now.toISOString() });
+  if (!rotated) {
+    const known = await findRefreshToken(deps.db, presentedHash);
+    if (known?.usedAt && !known.revokedAt) {
+      // A rotated token came back: either it was stolen or the client lost the race with a thief.
+      // Either way no one in this family can be trusted (RFC 9700 §4.14.2).
+      await revokeFamily(deps.db, {
+        familyId: known.familyId,
+        userId: known.userId,
+        now: now.toISOString(),
+        reason: "refresh_token_reuse",
+      });
+    }
+    throw invalidRefresh();
+  }
+  const row = await findUserById(deps.db, rotated.userId);
+  if (!row) throw invalidRefresh();
+  return session(deps, toMe(row), next.token, now);
+}
+
+export async function logout(deps: AuthDeps, presented: string): Promise<void> {
+  const known = await findRefreshToken(deps.db, await sha256Hex(presented));
+  if (!known || known.revokedAt) return;
+  await revokeFamily(deps.db, {
+    familyId: known.familyId,
+    userId: known.userId,
+    now: deps.clock.now().toISOString(),
+    reason: "logout",
+  });
+}

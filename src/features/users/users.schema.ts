@@ -1,0 +1,57 @@
+import { z } from "@hono/zod-openapi";
+
+/** 1-30 of [a-z0-9._]; accepted in any case and stored lower case (unique case-insensitively). */
+export const USERNAME_PATTERN = /^[a-z0-9._]{1,30}$/;
+export const BIO_MAX = 150;
+export const DISPLAY_NAME_MAX = 64;
+
+export const UsernameSchema = z
+  .string()
+  .transform((s) => s.toLowerCase())
+  .pipe(z.string().regex(USERNAME_PATTERN, "1-30 characters of a-z, 0-9, '.' and '_'"))
+  .openapi({ example: "alice", description: "1-30 characters of a-z, 0-9, '.' and '_' (case-insensitive)" });
+
+export const RelationshipSchema = z
+  .object({
+    following: z.boolean(),
+    followed_by: z.boolean(),
+    requested: z.boolean(),
+    blocking: z.boolean(),
+  })
+  .openapi("Relationship");
+
+export const ProfileSchema = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    display_name: z.string(),
+    bio: z.string(),
+    avatar_media_id: z.string().nullable(),
+    is_private: z.boolean(),
+    followers_count: z.number().int(),
+    following_count: z.number().int(),
+    posts_count: z.number().int(),
+    created_at: z.string(),
+    relationship: RelationshipSchema.nullable().openapi({
+      description: "The caller's relationship; null when anonymous",
+    }),
+  })
+  .openapi("Profile");
+
+export const MeSchema = ProfileSchema.omit({ relationship: true }).extend({ email: z.string() }).openapi("Me");
+
+export const UpdateMeSchema = z
+  .strictObject({
+    display_name: z.string().trim().max(DISPLAY_NAME_MAX).optional(),
+    bio: z.string().max(BIO_MAX).optional(),
+    is_private: z.boolean().optional(),
+    avatar_media_id: z.string().max(64).nullable().optional(),
+  })
+  .openapi("UpdateMe");
+
+export const UsernameParamSchema = z.strictObject({
+  username: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: "username", in: "path" }, example: "alice" }),
+});

@@ -1,0 +1,76 @@
+import type { z } from "@hono/zod-openapi";
+import type { UserRow } from "../../db/schema";
+import { ApiError, notFound } from "../../http/errors";
+import type { Clock } from "../../platform/clock";
+import type { Db } from "../../platform/db";
+import { findUserById, findUserByUsername, updateUser } from "./users.repo";
+import type { MeSchema, ProfileSchema, UpdateMeSchema } from "./users.schema";
+
+export type Me = z.infer<typeof MeSchema>;
+export type Profile = z.infer<typeof ProfileSchema>;
+
+/** The caller's own view of their account: the only place the email is shown. */
+export function toMe(row: UserRow): Me {
+  return {
+    id: row.id,
+    username: row.username,
+    display_name: row.displayName,
+    bio: row.bio,
+    avatar_media_id: row.avatarMediaId,
+    is_private: row.isPrivate,
+    followers_count: row.followersCount,
+    following_count: row.followingCount,
+    posts_count: row.postsCount,
+    created_at: row.createdAt,
+    email: row.email,
+  };
+}
+
+/** Another account as a caller sees it: public fields and counters, never email or hash. */
+function toProfile(row: UserRow, viewerId: string | null): Profile {
+  const { email: _email, ...publicFields } = toMe(row);
+  return {
+    ...publicFields,
+    // The social graph (follows, requests, blocks) arrives with its own issue; until then no
+    // edge exists, so every flag is false.
+    relationship:
+      viewerId === null ? null : { following: false, followed_by: false, requested: false, blocking: false },
+  };
+}
+
+export interface UsersDeps {
+  db: Db;
+  clock: Clock;
+}
+
+export async function getMe(deps: UsersDeps, userId: string): Promise<Me> {
+  const row = await findUserById(deps.db, userId);
+  // A valid token for an account that no longer exists is no longer a valid session.
+  if (!row) throw new ApiError("unauthorized", "The account for this token no longer exists.");
+  return toMe(row);
+}
+
+export async function updateMe(deps: UsersDeps, userId: string, input: z.infer<typeof UpdateMeSchema>): Promise<Me> {
+  if (input.avatar_media_id != null) {
+    // Avatars must name a ready image the caller uploaded; media uploads arrive with the media
+    // pipeline, and until then no such image can exist.
+    throw new ApiError("validation_failed", "avatar_media_id does not name a ready image of yours.", {
+      errors: [{ path: "avatar_media_id", message: "unknown media" }],
+    });
+  }
+  const row = await updateUser(deps.db, userId, {
+    ...(input.display_name !== undefined && { displayName: input.display_name }),
+    ...(input.bio !== undefined && { bio: input.bio }),
+    ...(input.is_private !== undefined && { isPrivate: input.is_private }),
+    ...(input.avatar_media_id === null && { avatarMediaId: null }),
+    updatedAt: deps.clock.now().toISOString(),
+  });
+  if (!row) throw new ApiError("unauthorized", "The account for this token no longer exists.");
+  return toMe(row);
+}
+
+export async function getProfile(deps: UsersDeps, username: string, viewerId: string | null): Promise<Profile> {
+  const row = await findUserByUsername(deps.db, username);
+  if (!row) throw notFound("user");
+  return toProfile(row, viewerId);
+}

@@ -1,0 +1,116 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "../env";
+
+/**
+ * Stable machine-readable error codes (API.md) and the status each one answers with.
+ * Clients switch on `code`; `title` is its human label.
+ */
+export const ERROR_CODES = {
+  bad_request: { status: 400, title: "Bad request" },
+  invalid_cursor: { status: 400, title: "Invalid cursor" },
+  unauthorized: { status: 401, title: "Unauthorized" },
+  forbidden: { status: 403, title: "Forbidden" },
+  not_found: { status: 404, title: "Not found" },
+  method_not_allowed: { status: 405, title: "Method not allowed" },
+  conflict: { status: 409, title: "Conflict" },
+  payload_too_large: { status: 413, title: "Payload too large" },
+  unsupported_media_type: { status: 415, title: "Unsupported media type" },
+  validation_failed: { status: 422, title: "Validation failed" },
+  rate_limited: { status: 429, title: "Too many requests" },
+  internal_error: { status: 500, title: "Internal server error" },
+  unavailable: { status: 503, title: "Service unavailable" },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** The one error type the app throws on purpose; `onError` renders it as problem+json. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly errors?: FieldError[];
+  readonly headers?: Record<string, string>;
+
+  constructor(
+    code: ErrorCode,
+    detail?: string,
+    options: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
+    super(detail ?? ERROR_CODES[code].title);
+    this.name = "ApiError";
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.errors = options.errors;
+    this.headers = options.headers;
+  }
+}
+
+export const notFound = (what = "resource"): ApiError => new ApiError("not_found", `No such ${what}.`);
+
+/** RFC 9457 problem details body. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  request_id: string;
+  errors?: FieldError[];
+}
+
+const PROBLEM_TYPE_BASE = "https://edgegram.dev/problems/";
+
+export function problemResponse(c: Context<AppEnv>, err: ApiError): Response {
+  const body: Problem = {
+    type: `${PROBLEM_TYPE_BASE}${err.code}`,
+    title: ERROR_CODES[err.code].title,
+    status: err.status,
+    detail: err.message,
+    code: err.code,
+    request_id: c.get("requestId") ?? "",
+  };
+  if (err.errors) body.errors = err.errors;
+  const headers = new Headers({
+    "content-type": "application/problem+json; charset=utf-8",
+    "cache-control": "no-store",
+  });
+  for (const [name, value] of Object.entries(err.headers ?? {})) headers.set(name, value);
+  if (err.status === 401) headers.set("www-authenticate", 'Bearer realm="edgegram"');
+  return new Response(JSON.stringify(body), { status: err.status, headers });
+}
+
+/** Hono's own exceptions (malformed JSON, …) keep their status but get our body. */
+function fromHttpException(err: HTTPException): ApiError {
+  const byStatus: Partial<Record<number, ErrorCode>> = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+  };
+  const code = byStatus[err.status] ?? (err.status >= 500 ? "internal_error" : "bad_request");
+  return new ApiError(code, err.message || undefined);
+}
+
+/** `app.onError`: known errors become problem+json; anything else is logged and answers a bare 500. */
+export function handleError(err: Error, c: Context<AppEnv>): Response {
+  if (err instanceof ApiError) return problemResponse(c, err);
+  if (err instanceof HTTPException) return problemResponse(c, fromHttpException(err));
+  console.error(
+    JSON.stringify({
+      level: "error",
+      request_id: c.get("requestId"),
+      method: c.req.method,
+      path: c.req.path,
+      error: err.name,
+      message: err.message,
+      stack: err.stack,
+    }),
+  );
+  return problemResponse(c, new ApiError("internal_error", "Something went wrong on our side."));
+}

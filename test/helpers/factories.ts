@@ -1,0 +1,48 @@
+import { expect } from "vitest";
+import { api } from "./api";
+
+export interface TestUser {
+  id: string;
+  username: string;
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+let userCounter = 0;
+
+/** A unique, valid username for this test file. */
+export function uniqueUsername(prefix = "user"): string {
+  userCounter++;
+  return `${prefix}_${userCounter}_${Math.random().toString(36).slice(2, 8)}`.slice(0, 30);
+}
+
+interface SessionBody {
+  user: { id: string; username: string; email: string };
+  access_token: string;
+  refresh_token: string;
+  token_type: string;
+  expires_in: number;
+}
+
+/** Signs a new account up through the API and returns its credentials. */
+export async function createUser(overrides: { username?: string; email?: string; password?: string } = {}) {
+  const username = overrides.username ?? uniqueUsername();
+  const email = overrides.email ?? `${username}@example.com`;
+  const password = overrides.password ?? "correct horse battery";
+  const res = await api("POST", "/v1/auth/signup", { body: { username, email, password } });
+  expect(res.status, await res.clone().text()).toBe(201);
+  const body = (await res.json()) as SessionBody;
+  const user: TestUser = {
+    id: body.user.id,
+    username: body.user.username,
+    email: body.user.email,
+    password,
+    accessToken: body.access_token,
+    refreshToken: body.refresh_token,
+  };
+  return user;
+}
+
+export type { SessionBody };

@@ -1,0 +1,46 @@
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+/** Secrets for tests only: fixed, long enough, and never the development defaults. */
+export const TEST_SECRETS = {
+  JWT_KEYS: "test-k2:test-jwt-secret-k2-0123456789abcdefghijkl,test-k1:test-jwt-secret-k1-0123456789abcdefghijkl",
+  PASSWORD_PEPPER: "test-password-pepper-0123456789abcdefghij",
+  SIGNING_SECRET: "test-signing-secret-0123456789abcdefghijkl",
+};
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  return {
+    test: {
+      projects: [
+        {
+          // Most tests: inside workerd, against the real Worker and local bindings.
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: { bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: migrations } },
+            }),
+          ],
+          test: {
+            name: "workers",
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/http/**"],
+            setupFiles: ["./test/setup/apply-migrations.ts"],
+          },
+        },
+        {
+          // Real HTTP from Node against `wrangler dev`, where a stream or a byte count matters.
+          test: {
+            name: "http",
+            include: ["test/http/**/*.test.ts"],
+            environment: "node",
+            globalSetup: ["./test/http/global-setup.ts"],
+            testTimeout: 30_000,
+            hookTimeout: 120_000,
+          },
+        },
+      ],
+    },
+  };
+});
