@@ -4,7 +4,7 @@ import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
 import { authRoutes } from "./features/auth/auth.routes";
 import { meRoutes, userRoutes } from "./features/users/users.routes";
-import { docsPage } from "./http/docs";
+import { DOCS_CSP, docsPage } from "./http/docs";
 import { ApiError, handleError } from "./http/errors";
 import { bodyCap, noStore, requestContext } from "./http/middleware/request";
 import { createRouter, jsonContent } from "./http/openapi";
@@ -14,14 +14,13 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
 
   app.use("*", requestContext);
-  app.use(
-    "*",
-    secureHeaders({
-      // JSON needs no scripts, frames or styles; /docs sets its own policy.
-      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-      crossOriginResourcePolicy: "same-site",
-    }),
-  );
+  // JSON needs no scripts, frames or styles; the docs page loads its own script and styles.
+  const apiHeaders = secureHeaders({
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    crossOriginResourcePolicy: "same-site",
+  });
+  const docsHeaders = secureHeaders({ contentSecurityPolicy: DOCS_CSP });
+  app.use("*", (c, next) => (c.req.path === "/docs" ? docsHeaders(c, next) : apiHeaders(c, next)));
   app.use("/v1/*", (c, next) =>
     cors({
       origin: (origin) => (c.get("config").corsOrigins.includes(origin) ? origin : null),

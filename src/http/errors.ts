@@ -78,6 +78,7 @@ export function problemResponse(c: Context<AppEnv>, err: ApiError): Response {
   const headers = new Headers({
     "content-type": "application/problem+json; charset=utf-8",
     "cache-control": "no-store",
+    "x-request-id": body.request_id,
   });
   for (const [name, value] of Object.entries(err.headers ?? {})) headers.set(name, value);
   if (err.status === 401) headers.set("www-authenticate", 'Bearer realm="edgegram"');

@@ -8,7 +8,12 @@ describe("POST /v1/auth/signup", () => {
     it("creates an account and returns a session", async () => {
       const username = uniqueUsername("Alice");
       const res = await api("POST", "/v1/auth/signup", {
-        body: { username, email: ` ${username.toUpperCase()}@Example.COM `, password: "correct horse", display_name: "Alice" },
+        body: {
+          username,
+          email: ` ${username.toUpperCase()}@Example.COM `,
+          password: "correct horse",
+          display_name: "Alice",
+        },
       });
       expect(res.status).toBe(201);
       const body = (await res.json()) as SessionBody & { user: Record<string, unknown> };
@@ -82,11 +87,19 @@ describe("POST /v1/auth/signup", () => {
 
     it.each([
       ["an empty username", { username: "", email: "a@example.com", password: "correct horse" }, "username"],
-      ["a 31-character username", { username: "a".repeat(31), email: "a@example.com", password: "correct horse" }, "username"],
+      [
+        "a 31-character username",
+        { username: "a".repeat(31), email: "a@example.com", password: "correct horse" },
+        "username",
+      ],
       ["a username with a dash", { username: "al-ice", email: "a@example.com", password: "correct horse" }, "username"],
       ["an invalid email", { username: "valid_name", email: "not-an-email", password: "correct horse" }, "email"],
       ["a 7-character password", { username: "valid_name", email: "a@example.com", password: "1234567" }, "password"],
-      ["a 257-character password", { username: "valid_name", email: "a@example.com", password: "p".repeat(257) }, "password"],
+      [
+        "a 257-character password",
+        { username: "valid_name", email: "a@example.com", password: "p".repeat(257) },
+        "password",
+      ],
       ["a number as password", { username: "valid_name", email: "a@example.com", password: 12345678 }, "password"],
       ["a missing email", { username: "valid_name", password: "correct horse" }, "email"],
     ])("answers 422 for %s", async (_label, body, field) => {
@@ -97,7 +110,13 @@ describe("POST /v1/auth/signup", () => {
     it("answers 422 for unknown fields and creates nothing (no mass assignment)", async () => {
       const username = uniqueUsername();
       const res = await api("POST", "/v1/auth/signup", {
-        body: { username, email: `${username}@example.com`, password: "correct horse", is_admin: true, followers_count: 1e9 },
+        body: {
+          username,
+          email: `${username}@example.com`,
+          password: "correct horse",
+          is_admin: true,
+          followers_count: 1e9,
+        },
       });
       const problem = await expectProblem(res, 422, "validation_failed");
       expect(problem.errors?.length).toBeGreaterThan(0);
@@ -107,7 +126,8 @@ describe("POST /v1/auth/signup", () => {
 
     it("answers 422 for __proto__ keys and leaves Object.prototype alone", async () => {
       const res = await api("POST", "/v1/auth/signup", {
-        rawBody: '{"username":"proto_user","email":"p@example.com","password":"correct horse","__proto__":{"isAdmin":true}}',
+        rawBody:
+          '{"username":"proto_user","email":"p@example.com","password":"correct horse","__proto__":{"isAdmin":true}}',
         headers: { "content-type": "application/json" },
       });
       await expectProblem(res, 422, "validation_failed");

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { authEvents, refreshTokens, type UserRow, users } from "../../db/schema";
 import type { Db } from "../../platform/db";
 import { newId } from "../../platform/ids";
@@ -42,25 +42,26 @@ export async function rotateRefreshToken(
   args: { presentedHash: string; successor: Omit<NewRefreshToken, "familyId" | "userId">; now: string },
 ): Promise<{ userId: string; familyId: string } | null> {
   const { presentedHash, successor, now } = args;
-  const [updated] = await db.batch([
-    db
-      .update(refreshTokens)
-      .set({ usedAt: now, replacedBy: successor.id })
-      .where(
-        and(
-          eq(refreshTokens.tokenHash, presentedHash),
-          isNull(refreshTokens.usedAt),
-          isNull(refreshTokens.revokedAt),
-          gt(refreshTokens.expiresAt, now),
-        ),
+  // Raw statements: drizzle's batch cannot carry an INSERT … SELECT with bound values.
+  const d1 = db.$client;
+  const [updated] = await d1.batch<{ user_id: string; family_id: string }>([
+    d1
+      .prepare(
+        `UPDATE refresh_tokens SET used_at = ?1, replaced_by = ?2
+         WHERE token_hash = ?3 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?1
+         RETURNING user_id, family_id`,
       )
-      .returning({ userId: refreshTokens.userId, familyId: refreshTokens.familyId }),
-    db.run(sql`
-      INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, created_at, expires_at)
-      SELECT ${successor.id}, family_id, user_id, ${successor.tokenHash}, ${successor.createdAt}, ${successor.expiresAt}
-      FROM refresh_tokens WHERE token_hash = ${presentedHash} AND replaced_by = ${successor.id}`),
+      .bind(now, successor.id, presentedHash),
+    d1
+      .prepare(
+        `INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, created_at, expires_at)
+         SELECT ?1, family_id, user_id, ?2, ?3, ?4 FROM refresh_tokens
+         WHERE token_hash = ?5 AND replaced_by = ?1`,
+      )
+      .bind(successor.id, successor.tokenHash, successor.createdAt, successor.expiresAt, presentedHash),
   ]);
-  return updated[0] ?? null;
+  const row = updated?.results[0];
+  return row ? { userId: row.user_id, familyId: row.family_id } : null;
 }
 
 export function findRefreshToken(db: Db, tokenHash: string) {

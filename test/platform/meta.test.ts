@@ -1,0 +1,133 @@
+import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { api, expectProblem } from "../helpers/api";
+
+describe("GET /healthz", () => {
+  it("answers ok after a D1 round trip, with a request id", async () => {
+    const res = await api("GET", "/healthz");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+    expect(res.headers.get("x-request-id")).toMatch(/^[0-9A-Z]{26}$/);
+  });
+
+  it("echoes a sane incoming x-request-id and replaces an unsafe one", async () => {
+    const echoed = await api("GET", "/healthz", { headers: { "x-request-id": "client-trace-12345" } });
+    expect(echoed.headers.get("x-request-id")).toBe("client-trace-12345");
+    const unsafe = await api("GET", "/healthz", { headers: { "x-request-id": "<script>alert(1)</script>" } });
+    expect(unsafe.headers.get("x-request-id")).toMatch(/^[0-9A-Z]{26}$/);
+  });
+});
+
+describe("errors and headers everywhere", () => {
+  it("answers an unknown path with a 404 problem", async () => {
+    const res = await api("GET", "/v1/nothing-here");
+    const problem = await expectProblem(res, 404, "not_found");
+    expect(problem.type).toBe("https://edgegram.dev/problems/not_found");
+    expect(problem.title).toBe("Not found");
+  });
+
+  it("sets secure headers", async () => {
+    const res = await api("GET", "/healthz");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(res.headers.get("strict-transport-security")).toContain("max-age=");
+    expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+  });
+
+  it("allows only configured origins (CORS)", async () => {
+    const preflight = (origin: string) =>
+      api("OPTIONS", "/v1/me", {
+        headers: {
+          origin,
+          "access-control-request-method": "PATCH",
+          "access-control-request-headers": "authorization",
+        },
+      });
+    const allowed = await preflight("http://localhost:3000");
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
+    expect(allowed.headers.get("access-control-allow-methods")).toContain("PATCH");
+    const evil = await preflight("https://evil.example");
+    expect(evil.headers.get("access-control-allow-origin")).toBeNull();
+    const simple = await api("GET", "/v1/users/nobody", { headers: { origin: "https://evil.example" } });
+    expect(simple.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("answers 500 problem+json without internals when a query fails", async () => {
+    const broken = {
+      ...env,
+      DB: { prepare: () => ({ first: () => Promise.reject(new Error("D1_ERROR: no such table: secret_table")) }) },
+    };
+    const res = await createApp().fetch(new Request("http://localhost/healthz"), broken, createExecutionContext());
+    const body = await expectProblem(res, 500, "internal_error");
+    expect(JSON.stringify(body)).not.toContain("secret_table");
+    expect(JSON.stringify(body)).not.toContain("D1_ERROR");
+  });
+});
+
+describe("configuration fails closed", () => {
+  it.each([
+    ["a JWT key shorter than 32 characters", { JWT_KEYS: "k1:short-secret" }],
+    ["no JWT keys", { JWT_KEYS: "" }],
+    ["a malformed JWT key list", { JWT_KEYS: "no-colon-here-0123456789abcdefghijklmnop" }],
+    ["a weak pepper", { PASSWORD_PEPPER: "pepper" }],
+    ["a missing signing secret", { SIGNING_SECRET: "" }],
+  ])("answers 500 on every request and never signs with %s", async (_label, override) => {
+    const app = createApp();
+    const badEnv = { ...env, ...override };
+    const signup = await app.fetch(
+      new Request("http://localhost/v1/auth/signup", {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": "192.0.2.1" },
+        body: JSON.stringify({ username: "weak_cfg", email: "weak@example.com", password: "correct horse" }),
+      }),
+      badEnv,
+      createExecutionContext(),
+    );
+    await expectProblem(signup, 500, "internal_error");
+    const row = await env.DB.prepare("SELECT id FROM users WHERE username = 'weak_cfg'").first();
+    expect(row).toBeNull();
+  });
+});
+
+describe("API documentation", () => {
+  it("serves an OpenAPI 3.1 document listing every route", async () => {
+    const res = await api("GET", "/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(doc.openapi).toBe("3.1.0");
+
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)),
+    );
+    const served = createApp()
+      .routes.filter((r) => r.method !== "ALL" && r.path !== "/openapi.json" && r.path !== "/docs")
+      .map((r) => `${r.method} ${r.path.replace(/:([A-Za-z_]+)/g, "{$1}")}`);
+    expect(served.length).toBeGreaterThan(5);
+    for (const route of served) expect(documented, `${route} is undocumented`).toContain(route);
+    expect(documented.size).toBe(new Set(served).size);
+  });
+
+  it("marks protected routes with bearer security", async () => {
+    const doc = (await (await api("GET", "/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+    };
+    expect(doc.paths["/v1/me"]?.get?.security).toEqual([{ bearerAuth: [] }]);
+    expect(doc.paths["/v1/me"]?.patch?.security).toEqual([{ bearerAuth: [] }]);
+  });
+
+  it("serves /docs with the UI script from the project's own assets", async () => {
+    const res = await api("GET", "/docs");
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('src="/vendor/scalar/standalone.js"');
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+    const script = await env.ASSETS.fetch("http://localhost/vendor/scalar/standalone.js");
+    expect(script.status).toBe(200);
+    expect((await script.text()).length).toBeGreaterThan(100_000);
+    const init = await env.ASSETS.fetch("http://localhost/docs.js");
+    expect(await init.text()).toContain("/openapi.json");
+  });
+});
