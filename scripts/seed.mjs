@@ -1,0 +1,73 @@
+// Seeds the local D1 database with demo accounts (idempotent: INSERT OR IGNORE), so that a new
+// user of `npm start` can log in at once. Password hashes are made here exactly as the Worker
+// makes them (src/features/auth/password.ts): PBKDF2-SHA256, 100,000 iterations, over an
+// HMAC-SHA256 of the NFKC password keyed by PASSWORD_PEPPER from .dev.vars.
+import { execFileSync } from "node:child_process";
+import { createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+export const DEMO_PASSWORD = "edgegram-demo";
+export const DEMO_USERS = [
+  {
+    id: "01JD0000000000000000000A1C",
+    username: "alice",
+    display: "Alice Example",
+    bio: "Film photos and coffee.",
+    private: 0,
+  },
+  { id: "01JD0000000000000000000B0B", username: "bob", display: "Bob Example", bio: "Mountains, mostly.", private: 0 },
+  {
+    id: "01JD0000000000000000000CA1",
+    username: "carol",
+    display: "Carol Example",
+    bio: "Private account.",
+    private: 1,
+  },
+];
+
+function devVar(name) {
+  const text = readFileSync(join(root, ".dev.vars"), "utf8");
+  const match = text.match(new RegExp(`^${name}\\s*=\\s*"?([^"\\n]*)"?`, "m"));
+  if (!match) throw new Error(`${name} is missing from .dev.vars`);
+  return match[1];
+}
+
+const b64url = (buf) => Buffer.from(buf).toString("base64url");
+
+function hashPassword(password, pepper) {
+  const peppered = createHmac("sha256", pepper).update(password.normalize("NFKC")).digest();
+  const salt = randomBytes(16);
+  const hash = pbkdf2Sync(peppered, salt, 100_000, 32, "sha256");
+  return `pbkdf2-sha256$100000$${b64url(salt)}$${b64url(hash)}`;
+}
+
+const sqlText = (s) => `'${String(s).replaceAll("'", "''")}'`;
+
+const pepper = devVar("PASSWORD_PEPPER");
+const now = new Date().toISOString();
+const statements = DEMO_USERS.map(
+  (u) =>
+    `INSERT OR IGNORE INTO users (id, username, email, display_name, bio, is_private, password_hash, created_at, updated_at) VALUES (${[
+      u.id,
+      u.username,
+      `${u.username}@demo.edgegram.dev`,
+      u.display,
+      u.bio,
+    ]
+      .map(sqlText)
+      .join(", ")}, ${u.private}, ${sqlText(hashPassword(DEMO_PASSWORD, pepper))}, ${sqlText(now)}, ${sqlText(now)});`,
+);
+
+const file = join(root, ".wrangler", "seed.sql");
+mkdirSync(dirname(file), { recursive: true });
+writeFileSync(file, `${statements.join("\n")}\n`);
+execFileSync("npx", ["wrangler", "d1", "execute", "DB", "--local", `--file=${file}`], {
+  cwd: root,
+  stdio: ["ignore", "ignore", "inherit"],
+  env: { ...process.env, CI: "true" },
+});
+console.warn(`seed: demo accounts ${DEMO_USERS.map((u) => u.username).join(", ")} (password "${DEMO_PASSWORD}")`);
