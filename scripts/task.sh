@@ -33,7 +33,9 @@ fi
 
 # Reinstall when package-lock.json changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # `npm install`, not `npm ci`: npm 11 here writes lockfiles without the other platforms'
+  # optional packages (workerd, biome) and then `npm ci` refuses its own lockfile.
+  npm install --no-audit --no-fund
 fi
 
 [ -f .dev.vars ] || cp .dev.vars.example .dev.vars
