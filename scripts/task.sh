@@ -49,7 +49,7 @@ case "${1:-}" in
   test)
     npx wrangler types --strict-vars=false --check
     npx tsc --noEmit
-    npx biome ci .
+    npx biome ci --colors=off .
     exec npx vitest run
     ;;
   *)
