@@ -50,7 +50,15 @@ case "${1:-}" in
     npx wrangler types --strict-vars=false --check
     npx tsc --noEmit
     npx biome ci --colors=off .
-    exec npx vitest run
+    # The JSON report feeds a plain "N passed, N failed" closing line for CI logs.
+    status=0
+    npx vitest run --reporter=default --reporter=json --outputFile=.wrangler/test-results.json || status=$?
+    node -e '
+      const r = JSON.parse(require("fs").readFileSync(".wrangler/test-results.json", "utf8"));
+      const skipped = r.numPendingTests + r.numTodoTests;
+      console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+    ' || true
+    exit "$status"
     ;;
   *)
     shift 0

@@ -2,12 +2,22 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { ApiError, ERROR_CODES, type ErrorCode, type FieldError } from "./errors";
 
-/** Turns zod issues into `errors: [{path, message}]` for a 422 problem. */
-function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[]): FieldError[] {
-  return issues.map((issue) => ({
-    path: issue.path.map(String).join(".") || "(body)",
-    message: issue.message,
-  }));
+interface Issue {
+  code?: string;
+  path: readonly PropertyKey[];
+  message: string;
+  keys?: readonly string[];
+}
+
+/** Turns zod issues into `errors: [{path, message}]` for a 422 problem; one entry per unknown key. */
+function fieldErrors(issues: readonly Issue[]): FieldError[] {
+  return issues.flatMap((issue) => {
+    const base = issue.path.map(String);
+    if (issue.code === "unrecognized_keys" && issue.keys) {
+      return issue.keys.map((key) => ({ path: [...base, key].join("."), message: "Unknown field" }));
+    }
+    return [{ path: base.join(".") || "(body)", message: issue.message }];
+  });
 }
 
 /** Every feature router: request validation failures answer 422 problem+json. */

@@ -73,6 +73,9 @@ async function session(deps: AuthDeps, user: Me, refreshToken: string, now: Date
 
 export async function signup(deps: AuthDeps, input: z.infer<typeof SignupSchema>, address: string): Promise<Session> {
   await enforceLimit(deps.limiters.signupByAddress, `signup:${address}`);
+  // Per account too: hammering one name or email from many addresses is throttled as well.
+  await enforceLimit(deps.limiters.loginByAccount, `signup:${input.username}`);
+  await enforceLimit(deps.limiters.loginByAccount, `signup:${input.email}`);
   const now = deps.clock.now();
   const userId = newId(now.getTime());
   const user = {
