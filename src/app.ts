@@ -3,6 +3,7 @@ import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
 import { authRoutes } from "./features/auth/auth.routes";
+import { graphMeRoutes, graphUserRoutes } from "./features/graph/graph.routes";
 import { meRoutes, userRoutes } from "./features/users/users.routes";
 import { DOCS_CSP, docsPage } from "./http/docs";
 import { ApiError, handleError } from "./http/errors";
@@ -35,7 +36,9 @@ export function createApp() {
 
   app.route("/v1/auth", authRoutes);
   app.route("/v1/me", meRoutes);
+  app.route("/v1/me", graphMeRoutes);
   app.route("/v1/users", userRoutes);
+  app.route("/v1/users", graphUserRoutes);
 
   app.route(
     "/",

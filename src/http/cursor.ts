@@ -65,3 +65,18 @@ export const PageQuerySchema = z.strictObject({
 
 export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), next_cursor: z.string().nullable() });
+
+/**
+ * Builds `{items, next_cursor}` from a query that fetched `limit + 1` rows: the extra row only
+ * says that another page exists; the cursor points after the last row returned.
+ */
+export async function toPage<R, T>(
+  rows: R[],
+  args: { limit: number; secret: string; list: string; key: (row: R) => CursorValue[]; map: (row: R) => T },
+): Promise<{ items: T[]; next_cursor: string | null }> {
+  const pageRows = rows.slice(0, args.limit);
+  const last = pageRows[pageRows.length - 1];
+  const next_cursor =
+    rows.length > args.limit && last !== undefined ? await encodeCursor(args.secret, args.list, args.key(last)) : null;
+  return { items: pageRows.map(args.map), next_cursor };
+}

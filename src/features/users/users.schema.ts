@@ -17,6 +17,8 @@ export const RelationshipSchema = z
     followed_by: z.boolean(),
     requested: z.boolean(),
     blocking: z.boolean(),
+    muting: z.boolean(),
+    close_friend: z.boolean(),
   })
   .openapi("Relationship");
 

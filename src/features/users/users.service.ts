@@ -3,6 +3,8 @@ import type { UserRow } from "../../db/schema";
 import { ApiError, notFound } from "../../http/errors";
 import type { Clock } from "../../platform/clock";
 import type { Db } from "../../platform/db";
+import { canSeeAccount, loadRelation } from "../../policy";
+import { approveRequests, type RelationshipFlags, relationshipFlags } from "../graph/graph.repo";
 import { findUserById, findUserByUsername, updateUser } from "./users.repo";
 import type { MeSchema, ProfileSchema, UpdateMeSchema } from "./users.schema";
 
@@ -27,15 +29,9 @@ export function toMe(row: UserRow): Me {
 }
 
 /** Another account as a caller sees it: public fields and counters, never email or hash. */
-function toProfile(row: UserRow, viewerId: string | null): Profile {
+function toProfile(row: UserRow, relationship: RelationshipFlags | null): Profile {
   const { email: _email, ...publicFields } = toMe(row);
-  return {
-    ...publicFields,
-    // The social graph (follows, requests, blocks) arrives with its own issue; until then no
-    // edge exists, so every flag is false.
-    relationship:
-      viewerId === null ? null : { following: false, followed_by: false, requested: false, blocking: false },
-  };
+  return { ...publicFields, relationship };
 }
 
 export interface UsersDeps {
@@ -66,11 +62,20 @@ export async function updateMe(deps: UsersDeps, userId: string, input: z.infer<t
     updatedAt: deps.clock.now().toISOString(),
   });
   if (!row) throw new ApiError("unauthorized", "The account for this token no longer exists.");
+  // Going public lets everyone who asked in: their requests become follows.
+  if (input.is_private === false && (await approveRequests(deps.db, { targetId: userId, now: row.updatedAt })) > 0) {
+    const fresh = await findUserById(deps.db, userId);
+    if (fresh) return toMe(fresh);
+  }
   return toMe(row);
 }
 
+/**
+ * A profile header: visible to anyone but the two sides of a block (private accounts show their
+ * header and counts; their content is what the policy guards).
+ */
 export async function getProfile(deps: UsersDeps, username: string, viewerId: string | null): Promise<Profile> {
   const row = await findUserByUsername(deps.db, username);
-  if (!row) throw notFound("user");
-  return toProfile(row, viewerId);
+  if (!row || !canSeeAccount(await loadRelation(deps.db, viewerId, row))) throw notFound("user");
+  return toProfile(row, viewerId === null ? null : await relationshipFlags(deps.db, viewerId, row.id));
 }

@@ -1,0 +1,20 @@
+import { z } from "@hono/zod-openapi";
+import { pageOf } from "../../http/cursor";
+
+export const FollowStateSchema = z.object({ state: z.enum(["following", "requested", "none"]) }).openapi("FollowState");
+
+export const UserSummarySchema = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    display_name: z.string(),
+    avatar_media_id: z.string().nullable(),
+    is_private: z.boolean(),
+  })
+  .openapi("UserSummary");
+
+export const UserPageSchema = pageOf(UserSummarySchema).openapi("UserPage");
+
+export const BlockStateSchema = z.object({ blocking: z.boolean() }).openapi("BlockState");
+export const MuteStateSchema = z.object({ muting: z.boolean() }).openapi("MuteState");
+export const CloseFriendStateSchema = z.object({ close_friend: z.boolean() }).openapi("CloseFriendState");

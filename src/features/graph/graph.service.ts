@@ -1,0 +1,205 @@
+import type { z } from "@hono/zod-openapi";
+import type { UserRow } from "../../db/schema";
+import { decodeCursor, toPage } from "../../http/cursor";
+import { ApiError, notFound } from "../../http/errors";
+import type { Clock } from "../../platform/clock";
+import type { Db } from "../../platform/db";
+import { newId } from "../../platform/ids";
+import { canFollow, canSeeAccount, canSeeAccountContent, loadRelation } from "../../policy";
+import { findUserByUsername } from "../users/users.repo";
+import {
+  addListEntry,
+  approveRequests,
+  block,
+  denyRequest,
+  follow,
+  listUsers,
+  relationshipFlags,
+  removeListEntry,
+  requestFollow,
+  type UserListKind,
+  type UserSummaryRow,
+  unblock,
+  unfollow,
+} from "./graph.repo";
+import type { FollowStateSchema, UserPageSchema } from "./graph.schema";
+
+export interface GraphDeps {
+  db: Db;
+  clock: Clock;
+  signingSecret: string;
+}
+
+type FollowState = z.infer<typeof FollowStateSchema>;
+type UserPage = z.infer<typeof UserPageSchema>;
+
+/** The account named by `username`, or 404; also 404 when a block stands between the two. */
+async function visibleUser(deps: GraphDeps, viewerId: string | null, username: string): Promise<UserRow> {
+  const user = await findUserByUsername(deps.db, username);
+  if (!user) throw notFound("user");
+  if (!canSeeAccount(await loadRelation(deps.db, viewerId, user))) throw notFound("user");
+  return user;
+}
+
+/** The account named by `username` regardless of blocks (to undo one's own block, say), or 404. */
+async function existingUser(deps: GraphDeps, username: string): Promise<UserRow> {
+  const user = await findUserByUsername(deps.db, username);
+  if (!user) throw notFound("user");
+  return user;
+}
+
+function notYourself(viewerId: string, target: UserRow, action: string): void {
+  if (viewerId === target.id) {
+    throw new ApiError("validation_failed", `You cannot ${action} yourself.`, {
+      errors: [{ path: "username", message: `cannot ${action} yourself` }],
+    });
+  }
+}
+
+async function followState(deps: GraphDeps, viewerId: string, targetId: string): Promise<FollowState> {
+  const flags = await relationshipFlags(deps.db, viewerId, targetId);
+  return { state: flags.following ? "following" : flags.requested ? "requested" : "none" };
+}
+
+/** Follows a public account at once; asks a private one. The state returned is read back from D1. */
+export async function followUser(deps: GraphDeps, viewerId: string, username: string): Promise<FollowState> {
+  const target = await visibleUser(deps, viewerId, username);
+  notYourself(viewerId, target, "follow");
+  const relation = await loadRelation(deps.db, viewerId, target);
+  if (!canFollow(relation)) throw notFound("user");
+  if (!relation.following) {
+    const now = deps.clock.now();
+    const args = { now: now.toISOString() };
+    if (target.isPrivate) {
+      await requestFollow(deps.db, { requesterId: viewerId, targetId: target.id, id: newId(now.getTime()), ...args });
+    } else {
+      await follow(deps.db, { followerId: viewerId, followeeId: target.id, edgeId: newId(now.getTime()), ...args });
+    }
+  }
+  return followState(deps, viewerId, target.id);
+}
+
+export async function unfollowUser(deps: GraphDeps, viewerId: string, username: string): Promise<FollowState> {
+  const target = await visibleUser(deps, viewerId, username);
+  await unfollow(deps.db, viewerId, target.id);
+  return { state: "none" };
+}
+
+/** An owner drops someone from their followers. */
+export async function removeFollower(deps: GraphDeps, ownerId: string, username: string): Promise<void> {
+  const follower = await visibleUser(deps, ownerId, username);
+  await unfollow(deps.db, follower.id, ownerId);
+}
+
+export async function approveFollowRequest(deps: GraphDeps, ownerId: string, username: string): Promise<void> {
+  const requester = await existingUser(deps, username);
+  const approved = await approveRequests(deps.db, {
+    targetId: ownerId,
+    requesterId: requester.id,
+    now: deps.clock.now().toISOString(),
+  });
+  if (approved === 0) throw notFound("follow request");
+}
+
+export async function denyFollowRequest(deps: GraphDeps, ownerId: string, username: string): Promise<void> {
+  const requester = await existingUser(deps, username);
+  if (!(await denyRequest(deps.db, ownerId, requester.id))) throw notFound("follow request");
+}
+
+export async function setBlocked(deps: GraphDeps, viewerId: string, username: string, blocked: boolean) {
+  const target = await existingUser(deps, username);
+  notYourself(viewerId, target, "block");
+  if (blocked) {
+    const now = deps.clock.now();
+    await block(deps.db, {
+      blockerId: viewerId,
+      blockedId: target.id,
+      id: newId(now.getTime()),
+      now: now.toISOString(),
+    });
+  } else {
+    await unblock(deps.db, viewerId, target.id);
+  }
+  return { blocking: (await relationshipFlags(deps.db, viewerId, target.id)).blocking };
+}
+
+async function setListEntry(
+  deps: GraphDeps,
+  list: "mutes" | "close_friends",
+  viewerId: string,
+  username: string,
+  on: boolean,
+) {
+  const target = on ? await visibleUser(deps, viewerId, username) : await existingUser(deps, username);
+  notYourself(viewerId, target, list === "mutes" ? "mute" : "add to close friends");
+  if (on) {
+    const now = deps.clock.now();
+    await addListEntry(deps.db, list, {
+      ownerId: viewerId,
+      otherId: target.id,
+      id: newId(now.getTime()),
+      now: now.toISOString(),
+    });
+  } else {
+    await removeListEntry(deps.db, list, viewerId, target.id);
+  }
+  return relationshipFlags(deps.db, viewerId, target.id);
+}
+
+export async function setMuted(deps: GraphDeps, viewerId: string, username: string, on: boolean) {
+  return { muting: (await setListEntry(deps, "mutes", viewerId, username, on)).muting };
+}
+
+export async function setCloseFriend(deps: GraphDeps, viewerId: string, username: string, on: boolean) {
+  return { close_friend: (await setListEntry(deps, "close_friends", viewerId, username, on)).close_friend };
+}
+
+const toSummary = (row: UserSummaryRow) => ({
+  id: row.id,
+  username: row.username,
+  display_name: row.display_name,
+  avatar_media_id: row.avatar_media_id,
+  is_private: row.is_private === 1,
+});
+
+interface PageArgs {
+  cursor?: string;
+  limit: number;
+}
+
+async function pageOfUsers(
+  deps: GraphDeps,
+  kind: UserListKind,
+  ownerId: string,
+  viewerId: string | null,
+  page: PageArgs,
+): Promise<UserPage> {
+  const list = `${kind}:${ownerId}`;
+  const before =
+    page.cursor === undefined ? null : String((await decodeCursor(deps.signingSecret, list, page.cursor))[0]);
+  const rows = await listUsers(deps.db, { kind, ownerId, viewerId, before, limit: page.limit + 1 });
+  return toPage(rows, { limit: page.limit, secret: deps.signingSecret, list, key: (r) => [r.edge_id], map: toSummary });
+}
+
+/** Followers or following of an account: 404 where the policy hides the account's content. */
+export async function listConnections(
+  deps: GraphDeps,
+  viewerId: string | null,
+  username: string,
+  kind: "followers" | "following",
+  page: PageArgs,
+): Promise<UserPage> {
+  const owner = await findUserByUsername(deps.db, username);
+  if (!owner || !canSeeAccountContent(await loadRelation(deps.db, viewerId, owner))) throw notFound("user");
+  return pageOfUsers(deps, kind, owner.id, viewerId, page);
+}
+
+/** The caller's own lists: pending requests, close friends, blocked accounts. */
+export function listOwn(
+  deps: GraphDeps,
+  ownerId: string,
+  kind: "follow_requests" | "close_friends" | "blocks",
+  page: PageArgs,
+): Promise<UserPage> {
+  return pageOfUsers(deps, kind, ownerId, ownerId, page);
+}

@@ -1,0 +1,67 @@
+/**
+ * Who may see what: the product's visibility rules as pure functions of a few facts about the
+ * viewer and the owner. Every read path asks these (through policy/index.ts); nothing else in the
+ * code re-implements them. A "no" is answered as 404 by callers, as if the thing did not exist.
+ *
+ * The rules (Instagram's, with Mastodon's StatusPolicy as the reference for blocks):
+ * - A block, in either direction, hides each account from the other entirely.
+ * - A private account's header (name, avatar, counts) is visible; its content is for approved
+ *   followers only.
+ * - Audience `public`: anyone (followers only when the account is private); `followers`: approved
+ *   followers; `close_friends`: the members of the owner's close-friends list.
+ * - The owner always sees their own things.
+ */
+
+export type Audience = "public" | "followers" | "close_friends";
+
+/** What the policy needs to know about one (viewer, owner) pair. */
+export interface Relation {
+  /** The viewer is the owner. */
+  self: boolean;
+  /** The viewer is signed in. */
+  signedIn: boolean;
+  /** The owner's account is private. */
+  ownerPrivate: boolean;
+  /** The viewer follows the owner (an approved follow). */
+  following: boolean;
+  /** The owner has the viewer on their close-friends list. */
+  closeFriend: boolean;
+  /** Either has blocked the other. */
+  blocked: boolean;
+}
+
+/** May the viewer see that the account exists (its profile header)? */
+export function canSeeAccount(r: Relation): boolean {
+  return r.self || !r.blocked;
+}
+
+/** May the viewer see the account's followers/following lists and its profile grid? */
+export function canSeeAccountContent(r: Relation): boolean {
+  if (r.self) return true;
+  if (r.blocked) return false;
+  return !r.ownerPrivate || r.following;
+}
+
+/** May the viewer see one post (or story) with this audience? */
+export function canSeeContent(r: Relation, audience: Audience): boolean {
+  if (r.self) return true;
+  if (r.blocked) return false;
+  switch (audience) {
+    case "public":
+      return !r.ownerPrivate || r.following;
+    case "followers":
+      return r.following;
+    case "close_friends":
+      return r.closeFriend;
+  }
+}
+
+/** May the viewer start a conversation with, or send a message to, the owner? */
+export function canMessage(r: Relation): boolean {
+  return !r.self && r.signedIn && !r.blocked;
+}
+
+/** May the viewer ask to follow (or follow) the owner? */
+export function canFollow(r: Relation): boolean {
+  return !r.self && r.signedIn && !r.blocked;
+}
