@@ -1,0 +1,268 @@
+import { env } from "cloudflare:workers";
+import fc from "fast-check";
+import { expect, it } from "vitest";
+import { dbFor } from "../../src/platform/db";
+import { newId } from "../../src/platform/ids";
+import {
+  type Audience,
+  canFollow,
+  canMessage,
+  canSeeAccount,
+  canSeeAccountContent,
+  canSeeContent,
+  loadRelation,
+} from "../../src/policy";
+import { api } from "../helpers/api";
+import { forgeToken } from "../helpers/auth-matrix";
+
+/*
+ * Random sequences of graph operations across four accounts, checked after every step against a
+ * plain model of the rules: counters equal the real edge counts, no follow or request survives a
+ * block, the stored edges are exactly the model's, and the policy module answers as the model does.
+ */
+
+const N = 4;
+const AUDIENCES: Audience[] = ["public", "followers", "close_friends"];
+
+type Op =
+  | { type: "follow" | "unfollow" | "block" | "unblock" | "approve" | "deny" | "removeFollower"; a: number; b: number }
+  | { type: "private"; a: number; value: boolean }
+  | { type: "closeFriend"; a: number; b: number; on: boolean };
+
+const who = fc.integer({ min: 0, max: N - 1 });
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ type: fc.constant("follow" as const), a: who, b: who }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant("unfollow" as const), a: who, b: who }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant("approve" as const), a: who, b: who }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant("deny" as const), a: who, b: who }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant("removeFollower" as const), a: who, b: who }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant("block" as const), a: who, b: who }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant("unblock" as const), a: who, b: who }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant("private" as const), a: who, value: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant("closeFriend" as const), a: who, b: who, on: fc.boolean() }) },
+);
+
+/** The rules, written out plainly over sets of "a>b" pairs. */
+class Model {
+  follows = new Set<string>();
+  requests = new Set<string>();
+  blocks = new Set<string>();
+  closeFriends = new Set<string>();
+  isPrivate: boolean[] = Array(N).fill(false);
+
+  static key = (a: number, b: number) => `${a}>${b}`;
+  blocked(a: number, b: number) {
+    return this.blocks.has(Model.key(a, b)) || this.blocks.has(Model.key(b, a));
+  }
+
+  apply(op: Op) {
+    const k = Model.key;
+    switch (op.type) {
+      case "follow":
+        if (op.a === op.b || this.blocked(op.a, op.b) || this.follows.has(k(op.a, op.b))) return;
+        if (this.isPrivate[op.b]) this.requests.add(k(op.a, op.b));
+        else this.follows.add(k(op.a, op.b));
+        return;
+      case "unfollow":
+        if (this.blocked(op.a, op.b)) return;
+        this.follows.delete(k(op.a, op.b));
+        this.requests.delete(k(op.a, op.b));
+        return;
+      case "removeFollower":
+        if (this.blocked(op.a, op.b)) return;
+        this.follows.delete(k(op.b, op.a));
+        this.requests.delete(k(op.b, op.a));
+        return;
+      case "approve":
+        if (this.requests.delete(k(op.b, op.a))) this.follows.add(k(op.b, op.a));
+        return;
+      case "deny":
+        this.requests.delete(k(op.b, op.a));
+        return;
+      case "block":
+        if (op.a === op.b) return;
+        this.blocks.add(k(op.a, op.b));
+        for (const set of [this.follows, this.requests, this.closeFriends]) {
+          set.delete(k(op.a, op.b));
+          set.delete(k(op.b, op.a));
+        }
+        return;
+      case "unblock":
+        this.blocks.delete(k(op.a, op.b));
+        return;
+      case "private":
+        this.isPrivate[op.a] = op.value;
+        if (!op.value) {
+          for (const req of [...this.requests]) {
+            const [from, to] = req.split(">").map(Number);
+            if (to === op.a && from !== undefined) {
+              this.requests.delete(req);
+              this.follows.add(k(from, op.a));
+            }
+          }
+        }
+        return;
+      case "closeFriend":
+        if (op.a === op.b) return;
+        if (!op.on) this.closeFriends.delete(k(op.a, op.b));
+        else if (!this.blocked(op.a, op.b)) this.closeFriends.add(k(op.a, op.b));
+        return;
+    }
+  }
+
+  // Reference visibility, viewer v (null: anonymous) looking at owner o.
+  seeAccount(v: number | null, o: number) {
+    return v === o || v === null || !this.blocked(v, o);
+  }
+  seeContent(v: number | null, o: number) {
+    if (v === o) return true;
+    if (v === null) return !this.isPrivate[o];
+    return !this.blocked(v, o) && (!this.isPrivate[o] || this.follows.has(Model.key(v, o)));
+  }
+  seePost(v: number | null, o: number, audience: Audience) {
+    if (v === o) return true;
+    if (v === null) return audience === "public" && !this.isPrivate[o];
+    if (this.blocked(v, o)) return false;
+    if (audience === "close_friends") return this.closeFriends.has(Model.key(o, v));
+    const follows = this.follows.has(Model.key(v, o));
+    return audience === "followers" ? follows : !this.isPrivate[o] || follows;
+  }
+  mayInteract(v: number | null, o: number) {
+    return v !== null && v !== o && !this.blocked(v, o);
+  }
+}
+
+interface Account {
+  id: string;
+  username: string;
+  token: string;
+}
+
+let run = 0;
+async function freshAccounts(): Promise<Account[]> {
+  run++;
+  const now = new Date().toISOString();
+  const accounts: Account[] = [];
+  for (let i = 0; i < N; i++) {
+    const id = newId();
+    const username = `prop_${run}_${i}`;
+    accounts.push({ id, username, token: await forgeToken({ sub: id }) });
+  }
+  await env.DB.batch(
+    accounts.map((a) =>
+      env.DB.prepare(
+        "INSERT INTO users (id, username, email, password_hash, created_at, updated_at) VALUES (?, ?, ?, 'x', ?, ?)",
+      ).bind(a.id, a.username, `${a.username}@example.com`, now, now),
+    ),
+  );
+  return accounts;
+}
+
+async function perform(op: Op, users: Account[]): Promise<Response> {
+  const a = users[op.a] as Account;
+  const b = op.type === "private" ? a : (users[op.b] as Account);
+  switch (op.type) {
+    case "follow":
+      return api("POST", `/v1/users/${b.username}/follow`, { token: a.token });
+    case "unfollow":
+      return api("DELETE", `/v1/users/${b.username}/follow`, { token: a.token });
+    case "removeFollower":
+      return api("DELETE", `/v1/me/followers/${b.username}`, { token: a.token });
+    case "approve":
+      return api("POST", `/v1/me/follow-requests/${b.username}/approve`, { token: a.token });
+    case "deny":
+      return api("POST", `/v1/me/follow-requests/${b.username}/deny`, { token: a.token });
+    case "block":
+      return api("POST", `/v1/users/${b.username}/block`, { token: a.token });
+    case "unblock":
+      return api("DELETE", `/v1/users/${b.username}/block`, { token: a.token });
+    case "private":
+      return api("PATCH", "/v1/me", { token: a.token, body: { is_private: op.value } });
+    case "closeFriend":
+      return api(op.on ? "PUT" : "DELETE", `/v1/me/close-friends/${b.username}`, { token: a.token });
+  }
+}
+
+async function pairs(sql: string, ids: string[]): Promise<Set<string>> {
+  const { results } = await env.DB.prepare(sql).bind(JSON.stringify(ids)).all<{ x: string; y: string }>();
+  return new Set(results.map((r) => `${ids.indexOf(r.x)}>${ids.indexOf(r.y)}`));
+}
+
+async function checkState(model: Model, users: Account[]) {
+  const ids = users.map((u) => u.id);
+  const inIds = (col: string) => `${col} IN (SELECT value FROM json_each(?1))`;
+  const follows = await pairs(
+    `SELECT follower_id AS x, followee_id AS y FROM follows WHERE ${inIds("follower_id")}`,
+    ids,
+  );
+  const requests = await pairs(
+    `SELECT requester_id AS x, target_id AS y FROM follow_requests WHERE ${inIds("requester_id")}`,
+    ids,
+  );
+  const blocks = await pairs(`SELECT blocker_id AS x, blocked_id AS y FROM blocks WHERE ${inIds("blocker_id")}`, ids);
+  const close = await pairs(`SELECT user_id AS x, friend_id AS y FROM close_friends WHERE ${inIds("user_id")}`, ids);
+  expect([...follows].sort()).toEqual([...model.follows].sort());
+  expect([...requests].sort()).toEqual([...model.requests].sort());
+  expect([...blocks].sort()).toEqual([...model.blocks].sort());
+  expect([...close].sort()).toEqual([...model.closeFriends].sort());
+
+  // Counters equal the real edge counts.
+  const { results } = await env.DB.prepare(
+    `SELECT id, followers_count, following_count, is_private FROM users WHERE ${inIds("id")}`,
+  )
+    .bind(JSON.stringify(ids))
+    .all<{ id: string; followers_count: number; following_count: number; is_private: number }>();
+  for (const row of results) {
+    const i = ids.indexOf(row.id);
+    const count = (side: 0 | 1) => [...follows].filter((p) => Number(p.split(">")[side]) === i).length;
+    expect(row.followers_count).toBe(count(1));
+    expect(row.following_count).toBe(count(0));
+    expect(row.is_private === 1).toBe(model.isPrivate[i]);
+  }
+
+  // No follow or request survives a block.
+  for (const edge of [...follows, ...requests]) {
+    const [x, y] = edge.split(">").map(Number) as [number, number];
+    expect(model.blocked(x, y)).toBe(false);
+  }
+
+  // The policy module answers as the model does, for every viewer (and anonymous) and owner.
+  const db = dbFor(env.DB);
+  for (let o = 0; o < N; o++) {
+    const owner = { id: ids[o] as string, isPrivate: model.isPrivate[o] ?? false };
+    for (const v of [null, 0, 1, 2, 3]) {
+      const relation = await loadRelation(db, v === null ? null : (ids[v] as string), owner);
+      const where = `viewer ${v} owner ${o}`;
+      expect(canSeeAccount(relation), where).toBe(model.seeAccount(v, o));
+      expect(canSeeAccountContent(relation), where).toBe(model.seeContent(v, o));
+      for (const audience of AUDIENCES)
+        expect(canSeeContent(relation, audience), `${where} ${audience}`).toBe(model.seePost(v, o, audience));
+      expect(canFollow(relation), where).toBe(model.mayInteract(v, o));
+      expect(canMessage(relation), where).toBe(model.mayInteract(v, o));
+    }
+  }
+}
+
+it("keeps counters, edges and visibility consistent with the rules under random operation sequences", async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 14 }), async (ops) => {
+      const users = await freshAccounts();
+      const model = new Model();
+      for (const op of ops) {
+        const res = await perform(op, users);
+        // Every answer is a deliberate one: success, or a clear 404/422, never a 5xx.
+        expect([200, 204, 404, 422]).toContain(res.status);
+        model.apply(op);
+        await checkState(model, users);
+      }
+      // Through HTTP as well: a profile answers 404 exactly when a block stands between the two.
+      for (let v = 0; v < N; v++) {
+        for (let o = 0; o < N; o++) {
+          const res = await api("GET", `/v1/users/${users[o]?.username}`, { token: users[v]?.token });
+          expect(res.status).toBe(model.seeAccount(v, o) ? 200 : 404);
+        }
+      }
+    }),
+    { numRuns: 60 },
+  );
+}, 120_000);
