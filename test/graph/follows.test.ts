@@ -77,6 +77,23 @@ describe("POST /v1/users/{username}/follow", () => {
     });
   });
 
+  describe("rate limits", () => {
+    it("answers 429 with retry-after on the 101st follow attempt in a minute", async () => {
+      const fan = await createUser();
+      const target = await createUser();
+      const statuses: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        statuses.push((await api("POST", `/v1/users/${target.username}/follow`, { token: fan.accessToken })).status);
+      }
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      const limited = await api("POST", `/v1/users/${target.username}/follow`, { token: fan.accessToken });
+      await expectProblem(limited, 429, "rate_limited");
+      expect(limited.headers.get("retry-after")).toBe("60");
+      // Other accounts are not affected.
+      expect(await follow(await createUser(), target)).toBe("following");
+    });
+  });
+
   describeRequiresAuth("POST", "/v1/users/anyone/follow");
 });
 

@@ -20,6 +20,7 @@ const deps = (c: Context<AppEnv>): graph.GraphDeps => ({
   db: dbFor(c.env.DB),
   clock: systemClock,
   signingSecret: c.get("config").signingSecret,
+  followLimiter: c.env.FOLLOW_LIMITER,
 });
 
 const tags = ["graph"];
@@ -91,7 +92,10 @@ const viewer = (c: Context<AppEnv>) => c.get("caller")?.userId ?? null;
 
 export const graphUserRoutes = createRouter()
   .openapi(
-    action("post", "/{username}/follow", "Follow an account (a request, for a private one)", FollowStateSchema),
+    {
+      ...action("post", "/{username}/follow", "Follow an account (a request, for a private one)", FollowStateSchema),
+      description: "Limited to 100 follow attempts a minute per account (429 with retry-after).",
+    },
     async (c) => c.json(await graph.followUser(deps(c), callerOf(c).userId, c.req.valid("param").username), 200),
   )
   .openapi(

@@ -2,6 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import type { UserRow } from "../../db/schema";
 import { decodeCursor, toPage } from "../../http/cursor";
 import { ApiError, notFound } from "../../http/errors";
+import { enforceLimit } from "../../http/rate-limit";
 import type { Clock } from "../../platform/clock";
 import type { Db } from "../../platform/db";
 import { newId } from "../../platform/ids";
@@ -28,6 +29,8 @@ export interface GraphDeps {
   db: Db;
   clock: Clock;
   signingSecret: string;
+  /** Follow (and follow-request) attempts per account: 100 a minute, Mastodon's figure. */
+  followLimiter: RateLimit;
 }
 
 type FollowState = z.infer<typeof FollowStateSchema>;
@@ -63,6 +66,7 @@ async function followState(deps: GraphDeps, viewerId: string, targetId: string):
 
 /** Follows a public account at once; asks a private one. The state returned is read back from D1. */
 export async function followUser(deps: GraphDeps, viewerId: string, username: string): Promise<FollowState> {
+  await enforceLimit(deps.followLimiter, `follow:${viewerId}`);
   const target = await visibleUser(deps, viewerId, username);
   notYourself(viewerId, target, "follow");
   const relation = await loadRelation(deps.db, viewerId, target);
