@@ -70,3 +70,12 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
 
 /** `security` for routes that need a bearer token. */
 export const bearerAuth = [{ bearerAuth: [] }];
+
+/**
+ * For routes that take no body: an empty JSON object is allowed, anything in it answers 422 and
+ * a non-JSON body 415, so a client's mistaken payload is never silently ignored.
+ */
+export const noBody = {
+  required: false,
+  content: { "application/json": { schema: z.strictObject({}).openapi("Empty") } },
+};

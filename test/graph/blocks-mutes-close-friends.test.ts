@@ -102,6 +102,27 @@ describe("POST /v1/users/{username}/block", () => {
   });
 
   describe("errors", () => {
+    it("answers 422 for a body with fields and 415 for a non-JSON body, and blocks nothing", async () => {
+      const [alice, bob] = [await createUser(), await createUser()];
+      const withField = await api("POST", `/v1/users/${bob.username}/block`, {
+        token: alice.accessToken,
+        body: { x: 1 },
+      });
+      const problem = await expectProblem(withField, 422, "validation_failed");
+      expect(problem.errors).toEqual([{ path: "x", message: "Unknown field" }]);
+      const text = await api("POST", `/v1/users/${bob.username}/block`, {
+        token: alice.accessToken,
+        rawBody: "please",
+        headers: { "content-type": "text/plain" },
+      });
+      await expectProblem(text, 415, "unsupported_media_type");
+      expect((await relationship(alice, bob)).body.relationship?.blocking).toBe(false);
+      // An empty object is fine.
+      expect(
+        (await api("POST", `/v1/users/${bob.username}/block`, { token: alice.accessToken, body: {} })).status,
+      ).toBe(200);
+    });
+
     it("answers 422 for blocking yourself and 404 for nobody", async () => {
       const alice = await createUser();
       await expectProblem(await block(alice, alice), 422, "validation_failed");

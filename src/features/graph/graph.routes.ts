@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../env";
 import { PageQuerySchema } from "../../http/cursor";
 import { callerOf, optionalAuth, requireAuth } from "../../http/middleware/auth";
-import { bearerAuth, createRouter, jsonContent, problems } from "../../http/openapi";
+import { bearerAuth, createRouter, jsonContent, noBody, problems } from "../../http/openapi";
 import { systemClock } from "../../platform/clock";
 import { dbFor } from "../../platform/db";
 import { UsernameParamSchema } from "../users/users.schema";
@@ -34,10 +34,10 @@ function action<S extends z.ZodType>(method: "post" | "put" | "delete", path: st
     summary,
     security: bearerAuth,
     middleware: [requireAuth] as const,
-    request: { params: UsernameParamSchema },
+    request: { params: UsernameParamSchema, body: noBody },
     responses: {
       200: jsonContent(schema, "The new state"),
-      ...problems("unauthorized", "not_found", "validation_failed"),
+      ...problems("unauthorized", "not_found", "validation_failed", "unsupported_media_type", "rate_limited"),
     },
   });
 }
@@ -51,8 +51,11 @@ function command(method: "post" | "delete", path: string, summary: string) {
     summary,
     security: bearerAuth,
     middleware: [requireAuth] as const,
-    request: { params: UsernameParamSchema },
-    responses: { 204: { description: "Done" }, ...problems("unauthorized", "not_found") },
+    request: { params: UsernameParamSchema, body: noBody },
+    responses: {
+      204: { description: "Done" },
+      ...problems("unauthorized", "not_found", "validation_failed", "unsupported_media_type"),
+    },
   });
 }
 
