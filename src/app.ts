@@ -4,6 +4,7 @@ import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
 import { authRoutes } from "./features/auth/auth.routes";
 import { graphMeRoutes, graphUserRoutes } from "./features/graph/graph.routes";
+import { mediaApiRoutes, mediaHostRoutes } from "./features/media/media.routes";
 import { meRoutes, userRoutes } from "./features/users/users.routes";
 import { DOCS_CSP, docsPage } from "./http/docs";
 import { ApiError, handleError } from "./http/errors";
@@ -17,7 +18,7 @@ export function createApp() {
   app.use("*", requestContext);
   // JSON needs no scripts, frames or styles; the docs page loads its own script and styles.
   const apiHeaders = secureHeaders({
-    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], sandbox: [] },
     crossOriginResourcePolicy: "same-site",
   });
   const docsHeaders = secureHeaders({ contentSecurityPolicy: DOCS_CSP });
@@ -39,6 +40,8 @@ export function createApp() {
   app.route("/v1/me", graphMeRoutes);
   app.route("/v1/users", userRoutes);
   app.route("/v1/users", graphUserRoutes);
+  app.route("/v1/media", mediaApiRoutes);
+  app.route("/", mediaHostRoutes);
 
   app.route(
     "/",

@@ -23,6 +23,11 @@ export interface AppConfig {
   signingSecret: string;
   corsOrigins: string[];
   maxJsonBodyBytes: number;
+  media: {
+    maxBytes: number;
+    uploadsPer30Min: number;
+    urlTtlSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -91,6 +96,11 @@ export function parseConfig(env: Env): AppConfig {
       .map((o) => o.trim())
       .filter((o) => o.length > 0 && o !== "*"),
     maxJsonBodyBytes: positiveInt(env, "MAX_JSON_BODY_BYTES"),
+    media: {
+      maxBytes: positiveInt(env, "MEDIA_MAX_BYTES"),
+      uploadsPer30Min: positiveInt(env, "MEDIA_UPLOADS_PER_30_MIN"),
+      urlTtlSeconds: positiveInt(env, "MEDIA_URL_TTL_SECONDS"),
+    },
   };
 }
 

@@ -1,3 +1,4 @@
 export * from "./auth";
 export * from "./graph";
+export * from "./media";
 export * from "./users";

@@ -1,0 +1,51 @@
+import { and, count, eq, gte, inArray, isNull, lt } from "drizzle-orm";
+import { type MediaRow, media } from "../../db/schema";
+import type { Db } from "../../platform/db";
+
+export function insertMedia(db: Db, row: typeof media.$inferInsert) {
+  return db.insert(media).values(row);
+}
+
+export function findMedia(db: Db, id: string): Promise<MediaRow | undefined> {
+  return db.query.media.findFirst({ where: eq(media.id, id) });
+}
+
+export async function countRecentUploads(db: Db, ownerId: string, since: string): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(media)
+    .where(and(eq(media.ownerId, ownerId), gte(media.createdAt, since)));
+  return row?.n ?? 0;
+}
+
+/** Moves a media row from one of the `from` statuses; false when it was in none (a race or a repeat). */
+export async function transition(
+  db: Db,
+  id: string,
+  from: MediaRow["status"][],
+  changes: Partial<typeof media.$inferInsert> & { status: MediaRow["status"]; updatedAt: string },
+): Promise<boolean> {
+  const rows = await db
+    .update(media)
+    .set(changes)
+    .where(and(eq(media.id, id), inArray(media.status, from)))
+    .returning({ id: media.id });
+  return rows.length > 0;
+}
+
+export function orphansBefore(db: Db, cutoff: string, limit: number): Promise<MediaRow[]> {
+  return db.query.media.findMany({
+    where: and(isNull(media.attachedAt), lt(media.createdAt, cutoff)),
+    limit,
+  });
+}
+
+/** Deletes rows that are still unattached (a post may have claimed one since it was listed). */
+export async function deleteUnattached(db: Db, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .delete(media)
+    .where(and(inArray(media.id, ids), isNull(media.attachedAt)))
+    .returning({ id: media.id });
+  return rows.map((r) => r.id);
+}

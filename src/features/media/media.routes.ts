@@ -1,0 +1,144 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../../env";
+import { callerOf, requireAuth } from "../../http/middleware/auth";
+import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems } from "../../http/openapi";
+import { systemClock } from "../../platform/clock";
+import { dbFor } from "../../platform/db";
+import { imagesFor } from "../../platform/images";
+import { jobQueueFor } from "../../platform/jobs";
+import { mediaStoreFor } from "../../platform/media-store";
+import {
+  CreateMediaSchema,
+  MediaIdParamSchema,
+  MediaSchema,
+  SignedQuerySchema,
+  UploadTicketSchema,
+  VariantParamSchema,
+} from "./media.schema";
+import { completeUpload, createUpload, deliver, getMedia, type MediaDeps, receiveUpload } from "./media.service";
+
+export function mediaDeps(env: Env, config: AppEnv["Variables"]["config"], origin: string): MediaDeps {
+  return {
+    db: dbFor(env.DB),
+    store: mediaStoreFor(env.MEDIA),
+    images: imagesFor(env.IMAGES),
+    jobs: jobQueueFor(env.MEDIA_QUEUE),
+    clock: systemClock,
+    config,
+    origin,
+  };
+}
+
+const deps = (c: Context<AppEnv>) => mediaDeps(c.env, c.get("config"), new URL(c.req.url).origin);
+const tags = ["media"];
+
+export const mediaApiRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/",
+      tags,
+      summary: "Start an image upload: returns a signed URL to PUT the bytes to (valid 10 minutes)",
+      description: "At most MEDIA_UPLOADS_PER_30_MIN uploads per account per 30 minutes.",
+      security: bearerAuth,
+      middleware: [requireAuth] as const,
+      request: { body: jsonBody(CreateMediaSchema) },
+      responses: {
+        201: jsonContent(UploadTicketSchema, "Where and how to upload"),
+        ...problems("unauthorized", "validation_failed", "unsupported_media_type", "payload_too_large", "rate_limited"),
+      },
+    }),
+    async (c) => c.json(await createUpload(deps(c), callerOf(c).userId, c.req.valid("json")), 201),
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{id}/complete",
+      tags,
+      summary: "Validate the uploaded bytes and queue processing (idempotent)",
+      security: bearerAuth,
+      middleware: [requireAuth] as const,
+      request: { params: MediaIdParamSchema, body: noBody },
+      responses: {
+        200: jsonContent(MediaSchema, "The media, processing or ready"),
+        ...problems("unauthorized", "not_found", "conflict", "unsupported_media_type", "payload_too_large"),
+      },
+    }),
+    async (c) => c.json(await completeUpload(deps(c), callerOf(c).userId, c.req.valid("param").id), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}",
+      tags,
+      summary: "One of your uploads, with its status and, once ready, signed delivery URLs",
+      security: bearerAuth,
+      middleware: [requireAuth] as const,
+      request: { params: MediaIdParamSchema },
+      responses: { 200: jsonContent(MediaSchema, "The media"), ...problems("unauthorized", "not_found") },
+    }),
+    async (c) => c.json(await getMedia(deps(c), callerOf(c).userId, c.req.valid("param").id), 200),
+  );
+
+/** Upload and delivery live outside /v1: their URLs are capabilities, handed out by the API. */
+export const mediaHostRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "put",
+      path: "/uploads/{id}",
+      tags,
+      summary: "Upload the bytes (the URL from POST /v1/media is the credential)",
+      request: {
+        params: MediaIdParamSchema,
+        query: SignedQuerySchema,
+        body: {
+          required: true,
+          content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
+        },
+      },
+      responses: {
+        204: { description: "Stored" },
+        ...problems("forbidden", "payload_too_large", "validation_failed", "conflict"),
+      },
+    }),
+    async (c) => {
+      await receiveUpload(deps(c), c.req.valid("param").id, c.req.valid("query"), c.req.raw.body);
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/media/{id}/{size}",
+      tags,
+      summary: "An image variant: AVIF, WebP or JPEG by Accept (signed, expiring URL)",
+      request: { params: VariantParamSchema, query: SignedQuerySchema },
+      responses: {
+        200: { description: "The image", content: { "image/avif": {}, "image/webp": {}, "image/jpeg": {} } },
+        304: { description: "Not modified (If-None-Match)" },
+        ...problems("not_found"),
+      },
+    }),
+    async (c) => {
+      const { id, size } = c.req.valid("param");
+      const delivery = await deliver(deps(c), {
+        id,
+        size,
+        ...c.req.valid("query"),
+        accept: c.req.header("accept"),
+        ifNoneMatch: c.req.header("if-none-match"),
+      });
+      const headers = new Headers({
+        etag: delivery.etag,
+        vary: "Accept",
+        // The bytes under one URL never change; `private` keeps shared caches out of private media.
+        "cache-control": "private, max-age=31536000, immutable",
+        "x-content-type-options": "nosniff",
+        "content-security-policy": "default-src 'none'; sandbox",
+      });
+      if (delivery.notModified) return new Response(null, { status: 304, headers });
+      headers.set("content-type", delivery.contentType);
+      return new Response(delivery.body, { status: 200, headers });
+    },
+  );

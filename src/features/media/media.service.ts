@@ -1,0 +1,406 @@
+import type { z } from "@hono/zod-openapi";
+import { rgbaToThumbHash } from "thumbhash";
+import type { MediaRow } from "../../db/schema";
+import { ApiError, notFound } from "../../http/errors";
+import type { Clock } from "../../platform/clock";
+import type { AppConfig } from "../../platform/config";
+import { base64UrlEncode } from "../../platform/crypto";
+import type { Db } from "../../platform/db";
+import { newId } from "../../platform/ids";
+import type { Images, OutputFormat } from "../../platform/images";
+import type { JobQueue } from "../../platform/jobs";
+import type { MediaStore } from "../../platform/media-store";
+import { type ImageType, looksComplete, readImageHeader } from "./image-header";
+import { countRecentUploads, deleteUnattached, findMedia, insertMedia, orphansBefore, transition } from "./media.repo";
+import {
+  ACCEPTED_TYPES,
+  type CreateMediaSchema,
+  MAX_PIXELS,
+  MAX_SIDE,
+  type MediaSchema,
+  type UploadTicketSchema,
+  VARIANT_SIZES,
+  type VariantSize,
+} from "./media.schema";
+import { decodePng } from "./png-decode";
+import { sign, verify } from "./signed-urls";
+
+export interface MediaDeps {
+  db: Db;
+  store: MediaStore;
+  images: Images;
+  jobs: JobQueue;
+  clock: Clock;
+  config: AppConfig;
+  /** Where URLs handed to clients point: this Worker's origin. */
+  origin: string;
+}
+
+type Media = z.infer<typeof MediaSchema>;
+type UploadTicket = z.infer<typeof UploadTicketSchema>;
+
+const UPLOAD_TTL_SECONDS = 600;
+const HEAD_BYTES = 64 * 1024;
+const MASTER_MAX_SIDE = 2048;
+const THUMBHASH_SIDE = 100;
+export const ORPHAN_AGE_SECONDS = 24 * 3600;
+
+const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+
+/** Delivery variants: the box each fits into. `thumb` is a centre-cropped square. */
+const VARIANTS: Record<VariantSize, { width: number; height?: number; fit: "cover" | "scale-down" }> = {
+  thumb: { width: 150, height: 150, fit: "cover" },
+  small: { width: 320, fit: "scale-down" },
+  medium: { width: 640, fit: "scale-down" },
+  large: { width: 1080, fit: "scale-down" },
+};
+
+const EXTENSIONS: Record<OutputFormat, string> = {
+  "image/avif": "avif",
+  "image/webp": "webp",
+  "image/jpeg": "jpg",
+  "image/png": "png",
+};
+
+const originalKey = (ownerId: string, id: string) => `media/${ownerId}/${id}/original`;
+const masterKey = (row: MediaRow) => `media/${row.ownerId}/${row.id}/master.webp`;
+const variantKey = (row: MediaRow, size: VariantSize, format: OutputFormat) =>
+  `media/${row.ownerId}/${row.id}/${size}.${EXTENSIONS[format]}`;
+
+/** Starts an upload: checks the declared type and size, records the media, signs a PUT URL. */
+export async function createUpload(
+  deps: MediaDeps,
+  ownerId: string,
+  input: z.infer<typeof CreateMediaSchema>,
+): Promise<UploadTicket> {
+  const { maxBytes, uploadsPer30Min } = deps.config.media;
+  if (!(ACCEPTED_TYPES as readonly string[]).includes(input.content_type)) {
+    throw new ApiError("unsupported_media_type", `content_type must be one of ${ACCEPTED_TYPES.join(", ")}.`);
+  }
+  if (input.byte_size > maxBytes) throw new ApiError("payload_too_large", `Images are limited to ${maxBytes} bytes.`);
+  const now = deps.clock.now();
+  const since = new Date(now.getTime() - 30 * 60 * 1000).toISOString();
+  if ((await countRecentUploads(deps.db, ownerId, since)) >= uploadsPer30Min) {
+    throw new ApiError("rate_limited", `At most ${uploadsPer30Min} uploads per 30 minutes.`, {
+      headers: { "retry-after": "1800" },
+    });
+  }
+  const id = newId(now.getTime());
+  await insertMedia(deps.db, {
+    id,
+    ownerId,
+    status: "pending",
+    declaredType: input.content_type,
+    declaredSize: input.byte_size,
+    originalKey: originalKey(ownerId, id),
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  });
+  const exp = seconds(now) + UPLOAD_TTL_SECONDS;
+  const sig = await sign(deps.config.signingSecret, "upload", [id, ownerId, input.byte_size, input.content_type, exp]);
+  return {
+    media_id: id,
+    upload_url: `${deps.origin}/uploads/${id}?exp=${exp}&sig=${sig}`,
+    upload_method: "PUT",
+    upload_headers: { "content-type": input.content_type },
+    expires_at: new Date(exp * 1000).toISOString(),
+  };
+}
+
+/** A stream that passes bytes through and fails the moment more than `max` have gone by. */
+function capped(max: number): TransformStream<Uint8Array, Uint8Array> {
+  let seen = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      seen += chunk.byteLength;
+      if (seen > max) controller.error(new ApiError("payload_too_large", `This upload is limited to ${max} bytes.`));
+      else controller.enqueue(chunk);
+    },
+  });
+}
+
+/**
+ * Receives the bytes of an upload (the signed URL is the credential). The body streams into R2
+ * through a counter: past the declared size it stops with 413, whatever Content-Length said.
+ */
+export async function receiveUpload(
+  deps: MediaDeps,
+  id: string,
+  query: { exp: number; sig: string },
+  body: ReadableStream<Uint8Array> | null,
+): Promise<void> {
+  const forbidden = new ApiError("forbidden", "This upload URL is not valid.");
+  const row = await findMedia(deps.db, id);
+  if (!row) throw forbidden;
+  const parts = [row.id, row.ownerId, row.declaredSize, row.declaredType, query.exp];
+  if (!(await verify(deps.config.signingSecret, "upload", parts, query.sig, query.exp, seconds(deps.clock.now())))) {
+    throw forbidden;
+  }
+  if (row.status !== "pending" && row.status !== "uploaded") {
+    throw new ApiError("conflict", "This media has already been completed.");
+  }
+  if (!body) throw new ApiError("validation_failed", "The upload body is empty.");
+  // R2 needs a known length: the stream must be exactly the declared size.
+  const sized = new FixedLengthStream(row.declaredSize);
+  let failure: unknown = null;
+  const piping = body
+    .pipeThrough(capped(row.declaredSize))
+    .pipeTo(sized.writable)
+    .catch((err: unknown) => {
+      failure = err;
+    });
+  try {
+    await deps.store.putStream(row.originalKey, sized.readable, row.declaredType);
+  } catch (err) {
+    await piping;
+    if (failure instanceof ApiError) throw failure;
+    throw new ApiError("validation_failed", "The upload ended before the declared byte_size.", {
+      errors: [{ path: "byte_size", message: String(err instanceof Error ? err.message : err).slice(0, 200) }],
+    });
+  }
+  await piping;
+  if (failure instanceof ApiError) throw failure;
+  await transition(deps.db, id, ["pending", "uploaded"], {
+    status: "uploaded",
+    updatedAt: deps.clock.now().toISOString(),
+  });
+}
+
+/** The owner's media, or 404 for anyone else. */
+async function ownMedia(deps: MediaDeps, ownerId: string, id: string): Promise<MediaRow> {
+  const row = await findMedia(deps.db, id);
+  if (!row || row.ownerId !== ownerId) throw notFound("media");
+  return row;
+}
+
+export async function getMedia(deps: MediaDeps, ownerId: string, id: string): Promise<Media> {
+  return toMedia(deps, await ownMedia(deps, ownerId, id));
+}
+
+/** Does the file end where its format says it ends? ISOBMFF: the top-level boxes must add up. */
+async function isComplete(deps: MediaDeps, row: MediaRow, type: ImageType, head: Uint8Array, size: number) {
+  if (type === "image/heic" || type === "image/avif") {
+    let at = 0;
+    for (let boxes = 0; boxes < 64 && at < size; boxes++) {
+      const h = await deps.store.range(row.originalKey, at, 16);
+      if (!h || h.length < 8) return false;
+      const view = new DataView(h.buffer, h.byteOffset, h.byteLength);
+      let boxSize = view.getUint32(0);
+      if (boxSize === 1 && h.length >= 16) boxSize = Number(view.getBigUint64(8));
+      if (boxSize === 0) return true;
+      if (boxSize < 8) return false;
+      at += boxSize;
+    }
+    return at === size;
+  }
+  const tail =
+    (await deps.store.range(row.originalKey, Math.max(0, size - 16), Math.min(16, size))) ?? new Uint8Array();
+  return looksComplete(type, head, tail, size);
+}
+
+/**
+ * Validates an uploaded file from its bytes (never the declared type) and queues its processing.
+ * Idempotent: completing media that is already processing or ready answers its current state.
+ */
+export async function completeUpload(deps: MediaDeps, ownerId: string, id: string): Promise<Media> {
+  const row = await ownMedia(deps, ownerId, id);
+  if (row.status === "processing" || row.status === "ready" || row.status === "failed") return toMedia(deps, row);
+  const size = await deps.store.size(row.originalKey);
+  if (size === null || row.status === "pending") {
+    throw new ApiError("conflict", "Upload the bytes to upload_url before completing.");
+  }
+  const unsupported = (why: string) =>
+    new ApiError("unsupported_media_type", `${why} Accepted: JPEG, PNG, WebP, HEIC and AVIF images.`);
+  const head = (await deps.store.range(row.originalKey, 0, Math.min(HEAD_BYTES, size))) ?? new Uint8Array();
+  const header = readImageHeader(head);
+  if (!header) throw unsupported("The file is not an image we accept, or its header is unreadable.");
+  if (!(await isComplete(deps, row, header.type, head, size))) throw unsupported("The image file is truncated.");
+  if (header.width > MAX_SIDE || header.height > MAX_SIDE || header.width * header.height > MAX_PIXELS) {
+    throw new ApiError(
+      "payload_too_large",
+      `Images may be at most ${MAX_SIDE} px a side and ${MAX_PIXELS / 1_000_000} megapixels; this one is ${header.width} × ${header.height}.`,
+    );
+  }
+  const now = deps.clock.now().toISOString();
+  const moved = await transition(deps.db, id, ["uploaded"], {
+    status: "processing",
+    contentType: header.type,
+    byteSize: size,
+    width: header.width,
+    height: header.height,
+    updatedAt: now,
+  });
+  // Only the call that moved it queues the job; a concurrent repeat just reports the state.
+  if (moved) await deps.jobs.send({ type: "media.process", media_id: id });
+  return toMedia(deps, (await findMedia(deps.db, id)) ?? row);
+}
+
+async function deliveryUrls(deps: MediaDeps, row: MediaRow): Promise<Media["urls"]> {
+  // Expiry is aligned to the TTL window so a URL stays the same (and cacheable) within it.
+  const ttl = deps.config.media.urlTtlSeconds;
+  const exp = (Math.floor(seconds(deps.clock.now()) / ttl) + 2) * ttl;
+  const entries = await Promise.all(
+    VARIANT_SIZES.map(async (size) => {
+      const sig = await sign(deps.config.signingSecret, "media", [row.id, size, exp]);
+      return [size, `${deps.origin}/media/${row.id}/${size}?exp=${exp}&sig=${sig}`] as const;
+    }),
+  );
+  return Object.fromEntries(entries) as NonNullable<Media["urls"]>;
+}
+
+export async function toMedia(deps: MediaDeps, row: MediaRow): Promise<Media> {
+  return {
+    id: row.id,
+    status: row.status,
+    content_type: row.contentType,
+    byte_size: row.byteSize,
+    width: row.width,
+    height: row.height,
+    thumbhash: row.thumbhash,
+    urls: row.status === "ready" ? await deliveryUrls(deps, row) : null,
+    created_at: row.createdAt,
+  };
+}
+
+/** AVIF if the client takes it, else WebP, else JPEG (the one every client decodes). */
+export function negotiateFormat(accept: string | undefined): OutputFormat {
+  const accepted = (accept ?? "")
+    .toLowerCase()
+    .split(",")
+    .map((part) => {
+      const [type = "", ...params] = part.trim().split(";");
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+      return { type: type.trim(), q: q ? Number(q.slice(2)) : 1 };
+    })
+    .filter((a) => a.q > 0)
+    .map((a) => a.type);
+  if (accepted.includes("image/avif")) return "image/avif";
+  if (accepted.includes("image/webp")) return "image/webp";
+  return "image/jpeg";
+}
+
+export interface Delivery {
+  body: ReadableStream | null;
+  contentType: OutputFormat;
+  etag: string;
+  notModified: boolean;
+}
+
+/**
+ * Serves a variant at a signed URL. A variant is made once by the Images binding from the
+ * metadata-free master and kept in R2 under a deterministic key; later requests stream it from R2.
+ * A bad or expired signature, or media that is not ready, answers 404.
+ */
+export async function deliver(
+  deps: MediaDeps,
+  args: { id: string; size: VariantSize; exp: number; sig: string; accept?: string; ifNoneMatch?: string },
+): Promise<Delivery> {
+  const valid = await verify(
+    deps.config.signingSecret,
+    "media",
+    [args.id, args.size, args.exp],
+    args.sig,
+    args.exp,
+    seconds(deps.clock.now()),
+  );
+  if (!valid) throw notFound("media");
+  const row = await findMedia(deps.db, args.id);
+  if (row?.status !== "ready" || !row.masterKey) throw notFound("media");
+  const format = negotiateFormat(args.accept);
+  const key = variantKey(row, args.size, format);
+  // Strong validator: one key holds one immutable rendition.
+  const etag = `"${key.split("/").slice(2).join("-")}"`;
+  if (args.ifNoneMatch?.split(",").some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) {
+    return { body: null, contentType: format, etag, notModified: true };
+  }
+  const cached = await deps.store.get(key);
+  if (cached) return { body: cached.body, contentType: format, etag, notModified: false };
+
+  const master = await deps.store.get(row.masterKey);
+  if (!master) throw notFound("media");
+  const { width, height, fit } = VARIANTS[args.size];
+  const bytes = await new Response(
+    await deps.images.transform(master.body, { width, height, fit }, format),
+  ).arrayBuffer();
+  await deps.store.putBytes(key, bytes, format);
+  return { body: new Response(bytes).body, contentType: format, etag, notModified: false };
+}
+
+/**
+ * The media job: re-encodes the original into a master (metadata dropped, orientation applied,
+ * at most 2048 px a side), computes the thumbhash from a tiny PNG of it, then deletes the original.
+ * Redelivery is harmless: only media still `processing` is worked on, and every write is a put
+ * to the same key.
+ */
+export async function processMedia(deps: MediaDeps, id: string): Promise<void> {
+  const row = await findMedia(deps.db, id);
+  if (row?.status !== "processing") return;
+  const original = await deps.store.get(row.originalKey);
+  if (!original) {
+    // An earlier delivery of this job may have stored the master and died before its last write.
+    const earlier = await deps.store.get(masterKey(row));
+    if (earlier) await finishFromMaster(deps, row, await earlier.arrayBuffer());
+    else await failMedia(deps, id, "original missing");
+    return;
+  }
+  const master = await new Response(
+    await deps.images.transform(
+      original.body,
+      { width: MASTER_MAX_SIDE, height: MASTER_MAX_SIDE, fit: "scale-down" },
+      "image/webp",
+    ),
+  ).arrayBuffer();
+  await deps.store.putBytes(masterKey(row), master, "image/webp");
+  await finishFromMaster(deps, row, master);
+}
+
+async function finishFromMaster(deps: MediaDeps, row: MediaRow, master: ArrayBuffer): Promise<void> {
+  const key = masterKey(row);
+  const stream = () => new Blob([master]).stream();
+  const info = await deps.images.info(stream());
+  const png = await new Response(
+    await deps.images.transform(
+      stream(),
+      { width: THUMBHASH_SIDE, height: THUMBHASH_SIDE, fit: "scale-down" },
+      "image/png",
+    ),
+  ).arrayBuffer();
+  const rgba = await decodePng(new Uint8Array(png));
+  const thumbhash = base64UrlEncode(rgbaToThumbHash(rgba.width, rgba.height, rgba.data));
+  await transition(deps.db, row.id, ["processing"], {
+    status: "ready",
+    masterKey: key,
+    thumbhash,
+    ...(info && { width: info.width, height: info.height }),
+    updatedAt: deps.clock.now().toISOString(),
+  });
+  await deps.store.delete([row.originalKey]);
+}
+
+/** Called from the dead-letter queue: the job kept failing, so the media is marked failed. */
+export async function failMedia(deps: Pick<MediaDeps, "db" | "clock">, id: string, reason: string): Promise<void> {
+  await transition(deps.db, id, ["processing", "uploaded", "pending"], {
+    status: "failed",
+    error: reason.slice(0, 500),
+    updatedAt: deps.clock.now().toISOString(),
+  });
+}
+
+/** Cron: media never attached to a post within 24 hours is deleted from D1 and R2. */
+export async function sweepOrphans(deps: Pick<MediaDeps, "db" | "store" | "clock">): Promise<number> {
+  const cutoff = new Date(deps.clock.now().getTime() - ORPHAN_AGE_SECONDS * 1000).toISOString();
+  let removed = 0;
+  for (let round = 0; round < 50; round++) {
+    const rows = await orphansBefore(deps.db, cutoff, 100);
+    if (rows.length === 0) break;
+    const deleted = new Set(
+      await deleteUnattached(
+        deps.db,
+        rows.map((r) => r.id),
+      ),
+    );
+    for (const row of rows) if (deleted.has(row.id)) await deps.store.deletePrefix(`media/${row.ownerId}/${row.id}/`);
+    removed += deleted.size;
+  }
+  return removed;
+}

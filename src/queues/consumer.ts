@@ -1,0 +1,77 @@
+import { failedJobs } from "../db/schema";
+import { mediaDeps } from "../features/media/media.routes";
+import { failMedia, processMedia } from "../features/media/media.service";
+import { systemClock } from "../platform/clock";
+import { configFor } from "../platform/config";
+import { dbFor } from "../platform/db";
+import { newId } from "../platform/ids";
+import { type Job, JobSchema } from "../platform/jobs";
+
+/** Retry delay: 30 s doubling per attempt, capped at 12 hours (SECURITY H4). */
+export function backoffSeconds(attempts: number): number {
+  return Math.min(30 * 2 ** Math.max(0, attempts - 1), 43_200);
+}
+
+const isDeadLetterQueue = (queue: string) => queue.endsWith("-dlq");
+
+async function run(job: Job, env: Env): Promise<void> {
+  switch (job.type) {
+    case "media.process":
+      // Jobs carry no origin; nothing they write contains a URL.
+      return processMedia(mediaDeps(env, configFor(env), ""), job.media_id);
+  }
+}
+
+/** A job that will never succeed: mark what it was for as failed. */
+async function giveUp(job: Job, env: Env, reason: string): Promise<void> {
+  switch (job.type) {
+    case "media.process":
+      return failMedia({ db: dbFor(env.DB), clock: systemClock }, job.media_id, reason);
+  }
+}
+
+async function recordFailure(env: Env, queue: string, message: Message<unknown>, error: string): Promise<void> {
+  await dbFor(env.DB)
+    .insert(failedJobs)
+    .values({
+      id: newId(),
+      queue,
+      body: JSON.stringify(message.body ?? null).slice(0, 4000),
+      error: error.slice(0, 1000),
+      attempts: message.attempts,
+      createdAt: new Date().toISOString(),
+    });
+}
+
+/**
+ * Each message on its own: parse, dispatch by `type`, ack on success, retry with backoff on a
+ * failure. A malformed body is recorded and acked (retrying cannot fix it). On a dead-letter queue
+ * the job is given up: recorded, and its subject marked failed. Never returns out of the loop.
+ */
+export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const message of batch.messages) {
+    const parsed = JobSchema.safeParse(message.body);
+    try {
+      if (!parsed.success) {
+        await recordFailure(env, batch.queue, message, `malformed: ${parsed.error.message}`);
+      } else if (isDeadLetterQueue(batch.queue)) {
+        await recordFailure(env, batch.queue, message, "retries exhausted");
+        await giveUp(parsed.data, env, "processing failed after retries");
+      } else {
+        await run(parsed.data, env);
+      }
+      message.ack();
+    } catch (err) {
+      console.error(
+        JSON.stringify({
+          level: "error",
+          queue: batch.queue,
+          message_id: message.id,
+          attempts: message.attempts,
+          error: String(err),
+        }),
+      );
+      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+    }
+  }
+}
