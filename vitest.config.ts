@@ -27,6 +27,7 @@ export default defineConfig(async () => {
             include: ["test/**/*.test.ts"],
             exclude: ["test/http/**"],
             setupFiles: ["./test/setup/apply-migrations.ts"],
+            globalSetup: ["./test/setup/global-fixtures.ts"],
           },
         },
         {

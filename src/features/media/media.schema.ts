@@ -59,5 +59,9 @@ export const VariantParamSchema = z.strictObject({
     .string()
     .max(64)
     .openapi({ param: { name: "id", in: "path" } }),
-  size: z.enum(VARIANT_SIZES).openapi({ param: { name: "size", in: "path" } }),
+  // Any other name (`original`, a raw R2 key…) answers 404 from the service, like a missing image.
+  size: z
+    .string()
+    .max(32)
+    .openapi({ param: { name: "size", in: "path" }, description: VARIANT_SIZES.join(" | ") }),
 });

@@ -108,13 +108,16 @@ export async function createUpload(
 }
 
 /** A stream that passes bytes through and fails the moment more than `max` have gone by. */
-function capped(max: number): TransformStream<Uint8Array, Uint8Array> {
+function capped(max: number, onTooLarge: (err: ApiError) => void): TransformStream<Uint8Array, Uint8Array> {
   let seen = 0;
   return new TransformStream({
     transform(chunk, controller) {
       seen += chunk.byteLength;
-      if (seen > max) controller.error(new ApiError("payload_too_large", `This upload is limited to ${max} bytes.`));
-      else controller.enqueue(chunk);
+      if (seen > max) {
+        const err = new ApiError("payload_too_large", `This upload is limited to ${max} bytes.`);
+        onTooLarge(err);
+        controller.error(err);
+      } else controller.enqueue(chunk);
     },
   });
 }
@@ -140,26 +143,22 @@ export async function receiveUpload(
     throw new ApiError("conflict", "This media has already been completed.");
   }
   if (!body) throw new ApiError("validation_failed", "The upload body is empty.");
-  // R2 needs a known length: the stream must be exactly the declared size.
-  const sized = new FixedLengthStream(row.declaredSize);
-  let failure: unknown = null;
-  const piping = body
-    .pipeThrough(capped(row.declaredSize))
-    .pipeTo(sized.writable)
-    .catch((err: unknown) => {
-      failure = err;
-    });
+  // R2 needs a known length: the stream must be exactly the declared size. The counter errors
+  // the stream (and so the put) the moment it passes that size.
+  let tooLarge: ApiError | null = null;
+  const counted = body.pipeThrough(capped(row.declaredSize, (err) => (tooLarge = err)));
   try {
-    await deps.store.putStream(row.originalKey, sized.readable, row.declaredType);
+    await deps.store.putStream(
+      row.originalKey,
+      counted.pipeThrough(new FixedLengthStream(row.declaredSize)),
+      row.declaredType,
+    );
   } catch (err) {
-    await piping;
-    if (failure instanceof ApiError) throw failure;
+    if (tooLarge) throw tooLarge;
     throw new ApiError("validation_failed", "The upload ended before the declared byte_size.", {
       errors: [{ path: "byte_size", message: String(err instanceof Error ? err.message : err).slice(0, 200) }],
     });
   }
-  await piping;
-  if (failure instanceof ApiError) throw failure;
   await transition(deps.db, id, ["pending", "uploaded"], {
     status: "uploaded",
     updatedAt: deps.clock.now().toISOString(),
@@ -293,12 +292,14 @@ export interface Delivery {
  */
 export async function deliver(
   deps: MediaDeps,
-  args: { id: string; size: VariantSize; exp: number; sig: string; accept?: string; ifNoneMatch?: string },
+  args: { id: string; size: string; exp: number; sig: string; accept?: string; ifNoneMatch?: string },
 ): Promise<Delivery> {
+  const size = VARIANT_SIZES.find((s) => s === args.size);
+  if (!size) throw notFound("media");
   const valid = await verify(
     deps.config.signingSecret,
     "media",
-    [args.id, args.size, args.exp],
+    [args.id, size, args.exp],
     args.sig,
     args.exp,
     seconds(deps.clock.now()),
@@ -307,7 +308,7 @@ export async function deliver(
   const row = await findMedia(deps.db, args.id);
   if (row?.status !== "ready" || !row.masterKey) throw notFound("media");
   const format = negotiateFormat(args.accept);
-  const key = variantKey(row, args.size, format);
+  const key = variantKey(row, size, format);
   // Strong validator: one key holds one immutable rendition.
   const etag = `"${key.split("/").slice(2).join("-")}"`;
   if (args.ifNoneMatch?.split(",").some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) {
@@ -318,7 +319,7 @@ export async function deliver(
 
   const master = await deps.store.get(row.masterKey);
   if (!master) throw notFound("media");
-  const { width, height, fit } = VARIANTS[args.size];
+  const { width, height, fit } = VARIANTS[size];
   const bytes = await new Response(
     await deps.images.transform(master.body, { width, height, fit }, format),
   ).arrayBuffer();
