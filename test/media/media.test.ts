@@ -379,3 +379,33 @@ describe("jobs and clean-up", () => {
     ]);
   });
 });
+
+describe("avatars", () => {
+  it("PATCH /v1/me takes the caller's own ready image as avatar and keeps it from the sweep", async () => {
+    const [alice, mallory] = [await createUser(), await createUser()];
+    const { complete } = await uploadAndComplete(alice, fixture("png"), "image/png");
+    const media = await waitReady(alice, ((await complete.json()) as MediaBody).id);
+    await expectProblem(
+      await api("PATCH", "/v1/me", { token: mallory.accessToken, body: { avatar_media_id: media.id } }),
+      422,
+      "validation_failed",
+    );
+    const res = await api("PATCH", "/v1/me", { token: alice.accessToken, body: { avatar_media_id: media.id } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { avatar_media_id: string }).avatar_media_id).toBe(media.id);
+    const row = await env.DB.prepare("SELECT attached_at FROM media WHERE id = ?")
+      .bind(media.id)
+      .first<{ attached_at: string | null }>();
+    expect(row?.attached_at).not.toBeNull();
+  });
+
+  it("refuses an image that is not ready yet", async () => {
+    const alice = await createUser();
+    const ticket = await startUpload(alice, "image/png", 100);
+    await expectProblem(
+      await api("PATCH", "/v1/me", { token: alice.accessToken, body: { avatar_media_id: ticket.media_id } }),
+      422,
+      "validation_failed",
+    );
+  });
+});

@@ -102,7 +102,7 @@ describe("PATCH /v1/me", () => {
       expect(after).toEqual(before);
     });
 
-    it("answers 422 for a bio over 150 characters, a wrong type, or a media id that is not the caller's image", async () => {
+    it("answers 422 for a bio over 150 characters, a wrong type, or an unknown media id", async () => {
       const user = await createUser();
       const cases = [
         { bio: "b".repeat(151) },

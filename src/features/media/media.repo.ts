@@ -49,3 +49,16 @@ export async function deleteUnattached(db: Db, ids: string[]): Promise<string[]>
     .returning({ id: media.id });
   return rows.map((r) => r.id);
 }
+
+/**
+ * Claims a ready image of `ownerId` for use (avatar, post): sets `attached_at` so the orphan sweep
+ * leaves it alone. False when the id is not a ready image of that owner.
+ */
+export async function attachMedia(db: Db, ownerId: string, id: string, now: string): Promise<boolean> {
+  const rows = await db
+    .update(media)
+    .set({ attachedAt: now })
+    .where(and(eq(media.id, id), eq(media.ownerId, ownerId), eq(media.status, "ready")))
+    .returning({ id: media.id });
+  return rows.length > 0;
+}

@@ -5,6 +5,7 @@ import type { Clock } from "../../platform/clock";
 import type { Db } from "../../platform/db";
 import { canSeeAccount, loadRelation } from "../../policy";
 import { approveRequests, type RelationshipFlags, relationshipFlags } from "../graph/graph.repo";
+import { attachMedia } from "../media/media.repo";
 import { findUserById, findUserByUsername, updateUser } from "./users.repo";
 import type { MeSchema, ProfileSchema, UpdateMeSchema } from "./users.schema";
 
@@ -48,17 +49,18 @@ export async function getMe(deps: UsersDeps, userId: string): Promise<Me> {
 
 export async function updateMe(deps: UsersDeps, userId: string, input: z.infer<typeof UpdateMeSchema>): Promise<Me> {
   if (input.avatar_media_id != null) {
-    // Avatars must name a ready image the caller uploaded; media uploads arrive with the media
-    // pipeline, and until then no such image can exist.
-    throw new ApiError("validation_failed", "avatar_media_id does not name a ready image of yours.", {
-      errors: [{ path: "avatar_media_id", message: "unknown media" }],
-    });
+    // Only a ready image the caller uploaded; using it also saves it from the orphan sweep.
+    if (!(await attachMedia(deps.db, userId, input.avatar_media_id, deps.clock.now().toISOString()))) {
+      throw new ApiError("validation_failed", "avatar_media_id does not name a ready image of yours.", {
+        errors: [{ path: "avatar_media_id", message: "not a ready image of yours" }],
+      });
+    }
   }
   const row = await updateUser(deps.db, userId, {
     ...(input.display_name !== undefined && { displayName: input.display_name }),
     ...(input.bio !== undefined && { bio: input.bio }),
     ...(input.is_private !== undefined && { isPrivate: input.is_private }),
-    ...(input.avatar_media_id === null && { avatarMediaId: null }),
+    ...(input.avatar_media_id !== undefined && { avatarMediaId: input.avatar_media_id }),
     updatedAt: deps.clock.now().toISOString(),
   });
   if (!row) throw new ApiError("unauthorized", "The account for this token no longer exists.");
