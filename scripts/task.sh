@@ -60,9 +60,11 @@ case "${1:-}" in
     ' || true
     exit "$status"
     ;;
+  bench)
+    exec node bench/run.mjs
+    ;;
   *)
-    shift 0
-    echo "usage: scripts/task.sh dev|test" >&2
+    echo "usage: scripts/task.sh dev|test|bench" >&2
     exit 2
     ;;
 esac

@@ -45,19 +45,30 @@ export function createApp() {
 
   app.route(
     "/",
-    createRouter().openapi(
-      createRoute({
-        method: "get",
-        path: "/healthz",
-        tags: ["meta"],
-        summary: "Liveness, including a round trip to D1",
-        responses: { 200: jsonContent(z.object({ ok: z.literal(true) }), "Healthy") },
-      }),
-      async (c) => {
-        await c.env.DB.prepare("SELECT 1").first();
-        return c.json({ ok: true as const }, 200);
-      },
-    ),
+    createRouter()
+      .openapi(
+        createRoute({
+          method: "get",
+          path: "/livez",
+          tags: ["meta"],
+          summary: "Liveness: the Worker answers, touching no binding (also the benchmarks' trivial route)",
+          responses: { 200: jsonContent(z.object({ ok: z.literal(true) }), "Alive") },
+        }),
+        (c) => c.json({ ok: true as const }, 200),
+      )
+      .openapi(
+        createRoute({
+          method: "get",
+          path: "/healthz",
+          tags: ["meta"],
+          summary: "Readiness, including a round trip to D1",
+          responses: { 200: jsonContent(z.object({ ok: z.literal(true) }), "Healthy") },
+        }),
+        async (c) => {
+          await c.env.DB.prepare("SELECT 1").first();
+          return c.json({ ok: true as const }, 200);
+        },
+      ),
   );
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -63,6 +63,11 @@ describe("upload, validate, process, deliver", () => {
     // The original (with its GPS) is gone from R2 once the master exists.
     const originals = await env.MEDIA.list({ prefix: `media/${user.id}/${media.id}/original` });
     expect(originals.objects).toHaveLength(0);
+
+    const objects = await env.MEDIA.list({ prefix: `media/${user.id}/${media.id}/` });
+    await env.MEDIA.delete(objects.objects.map((o) => o.key));
+    await env.DB.prepare("DELETE FROM media WHERE id = ?").bind(media.id).run();
+    expect((await get(media.urls?.small ?? "", { accept: ACCEPTS.webp })).status).toBe(404);
   });
 
   it("makes a variant once, keeps it in R2, and answers 304 to its ETag", async () => {
@@ -253,7 +258,7 @@ describe("POST /v1/media/{id}/complete errors", () => {
 });
 
 describe("delivery URLs", () => {
-  it("answer 404 for a bad or expired signature, another size's signature, or a raw key", async () => {
+  it("answer 404 for a bad or expired signature, another size's or owner's signature, or a raw key", async () => {
     const user = await createUser();
     const { complete } = await uploadAndComplete(user, fixture("png"), "image/png");
     const media = await waitReady(user, (await startOf(complete)).id);
@@ -268,6 +273,9 @@ describe("delivery URLs", () => {
         u.pathname = u.pathname.replace("/small", "/original");
       },
       (u: URL) => u.searchParams.delete("sig"),
+      (u: URL) => {
+        u.pathname = u.pathname.replace(user.id, "01JSOMEONEELSE000000000000");
+      },
     ];
     for (const change of variants) {
       const bad = new URL(url);

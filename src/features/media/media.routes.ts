@@ -110,7 +110,7 @@ export const mediaHostRoutes = createRouter()
   .openapi(
     createRoute({
       method: "get",
-      path: "/media/{id}/{size}",
+      path: "/media/{owner}/{id}/{size}",
       tags,
       summary: "An image variant: AVIF, WebP or JPEG by Accept (signed, expiring URL)",
       request: { params: VariantParamSchema, query: SignedQuerySchema },
@@ -121,10 +121,8 @@ export const mediaHostRoutes = createRouter()
       },
     }),
     async (c) => {
-      const { id, size } = c.req.valid("param");
       const delivery = await deliver(deps(c), {
-        id,
-        size,
+        ...c.req.valid("param"),
         ...c.req.valid("query"),
         accept: c.req.header("accept"),
         ifNoneMatch: c.req.header("if-none-match"),

@@ -55,6 +55,10 @@ export const SignedQuerySchema = z.strictObject({
 });
 
 export const VariantParamSchema = z.strictObject({
+  owner: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: "owner", in: "path" } }),
   id: z
     .string()
     .max(64)

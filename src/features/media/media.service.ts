@@ -64,8 +64,8 @@ const EXTENSIONS: Record<OutputFormat, string> = {
 
 const originalKey = (ownerId: string, id: string) => `media/${ownerId}/${id}/original`;
 const masterKey = (row: MediaRow) => `media/${row.ownerId}/${row.id}/master.webp`;
-const variantKey = (row: MediaRow, size: VariantSize, format: OutputFormat) =>
-  `media/${row.ownerId}/${row.id}/${size}.${EXTENSIONS[format]}`;
+const variantKey = (ownerId: string, id: string, size: VariantSize, format: OutputFormat) =>
+  `media/${ownerId}/${id}/${size}.${EXTENSIONS[format]}`;
 
 /** Starts an upload: checks the declared type and size, records the media, signs a PUT URL. */
 export async function createUpload(
@@ -240,8 +240,8 @@ async function deliveryUrls(deps: MediaDeps, row: MediaRow): Promise<Media["urls
   const exp = (Math.floor(seconds(deps.clock.now()) / ttl) + 2) * ttl;
   const entries = await Promise.all(
     VARIANT_SIZES.map(async (size) => {
-      const sig = await sign(deps.config.signingSecret, "media", [row.id, size, exp]);
-      return [size, `${deps.origin}/media/${row.id}/${size}?exp=${exp}&sig=${sig}`] as const;
+      const sig = await sign(deps.config.signingSecret, "media", [row.ownerId, row.id, size, exp]);
+      return [size, `${deps.origin}/media/${row.ownerId}/${row.id}/${size}?exp=${exp}&sig=${sig}`] as const;
     }),
   );
   return Object.fromEntries(entries) as NonNullable<Media["urls"]>;
@@ -288,35 +288,32 @@ export interface Delivery {
 /**
  * Serves a variant at a signed URL. A variant is made once by the Images binding from the
  * metadata-free master and kept in R2 under a deterministic key; later requests stream it from R2.
+ * The URL names the owner, so a variant already made (and a 304) is served without touching D1:
+ * the signature proves the API handed this URL out, and deleting media deletes its variants.
  * A bad or expired signature, or media that is not ready, answers 404.
  */
 export async function deliver(
   deps: MediaDeps,
-  args: { id: string; size: string; exp: number; sig: string; accept?: string; ifNoneMatch?: string },
+  args: { owner: string; id: string; size: string; exp: number; sig: string; accept?: string; ifNoneMatch?: string },
 ): Promise<Delivery> {
   const size = VARIANT_SIZES.find((s) => s === args.size);
   if (!size) throw notFound("media");
-  const valid = await verify(
-    deps.config.signingSecret,
-    "media",
-    [args.id, size, args.exp],
-    args.sig,
-    args.exp,
-    seconds(deps.clock.now()),
-  );
-  if (!valid) throw notFound("media");
-  const row = await findMedia(deps.db, args.id);
-  if (row?.status !== "ready" || !row.masterKey) throw notFound("media");
+  const parts = [args.owner, args.id, size, args.exp];
+  if (!(await verify(deps.config.signingSecret, "media", parts, args.sig, args.exp, seconds(deps.clock.now())))) {
+    throw notFound("media");
+  }
   const format = negotiateFormat(args.accept);
-  const key = variantKey(row, size, format);
+  const key = variantKey(args.owner, args.id, size, format);
   // Strong validator: one key holds one immutable rendition.
-  const etag = `"${key.split("/").slice(2).join("-")}"`;
+  const etag = `"${args.id}-${size}.${EXTENSIONS[format]}"`;
   if (args.ifNoneMatch?.split(",").some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) {
     return { body: null, contentType: format, etag, notModified: true };
   }
   const cached = await deps.store.get(key);
   if (cached) return { body: cached.body, contentType: format, etag, notModified: false };
 
+  const row = await findMedia(deps.db, args.id);
+  if (row?.status !== "ready" || !row.masterKey || row.ownerId !== args.owner) throw notFound("media");
   const master = await deps.store.get(row.masterKey);
   if (!master) throw notFound("media");
   const { width, height, fit } = VARIANTS[size];

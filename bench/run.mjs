@@ -1,0 +1,213 @@
+// `npm run bench`: serves the bundled Worker straight into workerd through the Miniflare API
+// (not `wrangler dev`, whose proxy costs more CPU than a small route: see PLATFORM.md), seeds it,
+// and measures each route against a trivial one in the same run. Ratios are the figures to read;
+// absolute numbers move with the machine. Prints a table and writes bench/results/latest.json.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import sharp from "sharp";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+// The Miniflare copy inside wrangler, so the workerd version matches what `wrangler dev` runs.
+const { Miniflare, convertV4MiniflareOptions } = await import(
+  join(root, "node_modules/wrangler/node_modules/miniflare/dist/src/index.js")
+);
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = 3;
+const CONNECTIONS = 10;
+const TRANSFORM_SAMPLES = Number(process.env.BENCH_TRANSFORMS ?? 8);
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function startWorker() {
+  const out = mkdtempSync(join(tmpdir(), "edgegram-bench-"));
+  // The bundle stays under the project: workerd resolves module paths from the project root.
+  const bundle = join(root, "bench", "out", "bundle");
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", bundle], {
+    cwd: root,
+    stdio: "ignore",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
+  const devVars = Object.fromEntries(
+    readFileSync(join(root, ".dev.vars.example"), "utf8")
+      .split("\n")
+      .filter((l) => /^[A-Z_]+=/.test(l))
+      .map((l) => {
+        const i = l.indexOf("=");
+        return [l.slice(0, i), l.slice(i + 1).replace(/^"|"$/g, "")];
+      }),
+  );
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      workers: [
+        {
+          ...workerOptions,
+          modulesRules: undefined,
+          // Locally, an assets config routes every request through the asset router worker, even
+          // on the direct socket: ~600 µs of CPU each, ten times a trivial route. The benchmarked
+          // routes serve no assets, so the bench runs without them.
+          assets: undefined,
+          name: "edgegram",
+          modules: true,
+          scriptPath: join(bundle, "index.js"),
+          bindings: { ...workerOptions.bindings, ...devVars },
+          unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+        },
+      ],
+      d1Persist: join(out, "d1"),
+      kvPersist: join(out, "kv"),
+      r2Persist: join(out, "r2"),
+    }),
+  );
+  await mf.ready;
+  const url = await mf.unsafeGetDirectURL();
+  // Migrations, as wrangler applies them.
+  const db = await mf.getD1Database("DB");
+  const dir = join(root, "migrations");
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
+    for (const statement of readFileSync(join(dir, file), "utf8").split("--> statement-breakpoint")) {
+      if (statement.trim()) await db.prepare(statement).run();
+    }
+  }
+  return { mf, url: url.toString().replace(/\/$/, ""), cleanup: () => rmSync(out, { recursive: true, force: true }) };
+}
+
+async function json(url, path, body, token) {
+  const res = await fetch(`${url}${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "cf-connecting-ip": `10.1.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+async function readyImage(url, token, bytes) {
+  const ticket = await json(url, "/v1/media", { content_type: "image/jpeg", byte_size: bytes.length }, token);
+  const put = await fetch(ticket.upload_url.replace(/^https?:\/\/[^/]+/, url), { method: "PUT", body: bytes });
+  if (put.status !== 204) throw new Error(`upload: ${put.status}`);
+  await json(url, `/v1/media/${ticket.media_id}/complete`, {}, token);
+  for (let i = 0; i < 300; i++) {
+    const res = await fetch(`${url}/v1/media/${ticket.media_id}`, { headers: { authorization: `Bearer ${token}` } });
+    const media = await res.json();
+    if (media.status === "ready") return media;
+    if (media.status === "failed") throw new Error("media processing failed");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("media never became ready");
+}
+
+const local = (url, signed) => signed.replace(/^https?:\/\/[^/]+/, url);
+
+async function load(url, path, headers = {}) {
+  const result = await autocannon({ url: `${url}${path}`, connections: CONNECTIONS, duration: DURATION, headers });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+const { mf, url, cleanup } = await startWorker();
+try {
+  const name = `bench_${Date.now().toString(36)}`;
+  const session = await json(url, "/v1/auth/signup", {
+    username: name,
+    email: `${name}@example.com`,
+    password: "bench password",
+  });
+  const token = session.access_token;
+  const photo = await sharp({
+    create: { width: 1600, height: 1200, channels: 3, background: { r: 90, g: 140, b: 200 } },
+  })
+    .composite([
+      {
+        input: Buffer.from('<svg width="800" height="600"><circle cx="400" cy="300" r="250" fill="orange"/></svg>'),
+        top: 300,
+        left: 400,
+      },
+    ])
+    .jpeg({ quality: 85 })
+    .toBuffer();
+
+  // First-request transform time: a new variant each time (fresh media, one size × format).
+  const firstRequest = { "image/avif": [], "image/webp": [], "image/jpeg": [] };
+  for (let i = 0; i < TRANSFORM_SAMPLES; i++) {
+    const media = await readyImage(url, token, photo);
+    for (const format of Object.keys(firstRequest)) {
+      const started = performance.now();
+      const res = await fetch(local(url, media.urls.large), { headers: { accept: format } });
+      await res.arrayBuffer();
+      if (res.headers.get("content-type") !== format) throw new Error(`expected ${format}`);
+      firstRequest[format].push(performance.now() - started);
+    }
+  }
+
+  // Cached-variant throughput against the trivial route, interleaved, median of 3.
+  const media = await readyImage(url, token, photo);
+  const variant = new URL(local(url, media.urls.small));
+  const variantPath = `${variant.pathname}${variant.search}`;
+  await (await fetch(`${url}${variantPath}`, { headers: { accept: "image/webp" } })).arrayBuffer();
+  const rounds = { trivial: [], d1: [], variant: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    rounds.trivial.push(await load(url, "/livez"));
+    rounds.d1.push(await load(url, "/healthz"));
+    rounds.variant.push(await load(url, variantPath, { accept: "image/webp" }));
+  }
+  const summarise = (list) => ({
+    rps: Math.round(median(list.map((r) => r.rps))),
+    p50_ms: median(list.map((r) => r.p50)),
+    p99_ms: median(list.map((r) => r.p99)),
+  });
+  const trivial = summarise(rounds.trivial);
+  const oneRead = summarise(rounds.d1);
+  const cached = summarise(rounds.variant);
+  const results = {
+    when: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? "unknown",
+      load_average_1m: loadavg()[0],
+      node: process.version,
+    },
+    settings: { duration_s: DURATION, rounds: ROUNDS, connections: CONNECTIONS, transform_samples: TRANSFORM_SAMPLES },
+    media_delivery: {
+      first_request_ms_median: Object.fromEntries(
+        Object.entries(firstRequest).map(([format, times]) => [format, Math.round(median(times))]),
+      ),
+      trivial_route: trivial,
+      one_d1_read_route: oneRead,
+      cached_variant: cached,
+      cached_variant_vs_trivial: Number((cached.rps / trivial.rps).toFixed(3)),
+      // A cached variant costs one R2 get and an HMAC check; no D1 round trip.
+      cached_variant_operations: { d1_queries: 0, r2_gets: 1, images_transforms: 0 },
+    },
+  };
+  console.log("\nmedia delivery (1600×1200 JPEG upload, 'large' = 1080 px)");
+  console.log("first request, new variant (median ms):", results.media_delivery.first_request_ms_median);
+  console.table({
+    "trivial route /livez": trivial,
+    "one D1 read /healthz": oneRead,
+    "cached variant (small, webp)": cached,
+  });
+  console.log(`cached variant / trivial route: ${results.media_delivery.cached_variant_vs_trivial}`);
+  mkdirSync(join(root, "bench", "results"), { recursive: true });
+  writeFileSync(join(root, "bench", "results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+  console.log("written: bench/results/latest.json");
+} finally {
+  await mf.dispose();
+  cleanup();
+}
