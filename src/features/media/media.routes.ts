@@ -5,6 +5,7 @@ import { callerOf, requireAuth } from "../../http/middleware/auth";
 import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems } from "../../http/openapi";
 import { systemClock } from "../../platform/clock";
 import { dbFor } from "../../platform/db";
+import { directUploadsFor } from "../../platform/direct-uploads";
 import { imagesFor } from "../../platform/images";
 import { jobQueueFor } from "../../platform/jobs";
 import { mediaStoreFor } from "../../platform/media-store";
@@ -24,6 +25,7 @@ export function mediaDeps(env: Env, config: AppEnv["Variables"]["config"], origi
     store: mediaStoreFor(env.MEDIA),
     images: imagesFor(env.IMAGES),
     jobs: jobQueueFor(env.MEDIA_QUEUE),
+    direct: directUploadsFor(env),
     clock: systemClock,
     config,
     origin,

@@ -6,6 +6,7 @@ import type { Clock } from "../../platform/clock";
 import type { AppConfig } from "../../platform/config";
 import { base64UrlEncode } from "../../platform/crypto";
 import type { Db } from "../../platform/db";
+import type { DirectUploads } from "../../platform/direct-uploads";
 import { newId } from "../../platform/ids";
 import type { Images, OutputFormat } from "../../platform/images";
 import type { JobQueue } from "../../platform/jobs";
@@ -30,6 +31,8 @@ export interface MediaDeps {
   store: MediaStore;
   images: Images;
   jobs: JobQueue;
+  /** Present when R2 S3 credentials are configured: uploads then go straight to R2. */
+  direct: DirectUploads | null;
   clock: Clock;
   config: AppConfig;
   /** Where URLs handed to clients point: this Worker's origin. */
@@ -98,9 +101,12 @@ export async function createUpload(
   });
   const exp = seconds(now) + UPLOAD_TTL_SECONDS;
   const sig = await sign(deps.config.signingSecret, "upload", [id, ownerId, input.byte_size, input.content_type, exp]);
+  const uploadUrl = deps.direct
+    ? await deps.direct.presignPut(originalKey(ownerId, id), input.content_type, UPLOAD_TTL_SECONDS)
+    : `${deps.origin}/uploads/${id}?exp=${exp}&sig=${sig}`;
   return {
     media_id: id,
-    upload_url: `${deps.origin}/uploads/${id}?exp=${exp}&sig=${sig}`,
+    upload_url: uploadUrl,
     upload_method: "PUT",
     upload_headers: { "content-type": input.content_type },
     expires_at: new Date(exp * 1000).toISOString(),
@@ -204,9 +210,17 @@ async function isComplete(deps: MediaDeps, row: MediaRow, type: ImageType, head:
 export async function completeUpload(deps: MediaDeps, ownerId: string, id: string): Promise<Media> {
   const row = await ownMedia(deps, ownerId, id);
   if (row.status === "processing" || row.status === "ready" || row.status === "failed") return toMedia(deps, row);
+  // `pending` with an object in R2 is a direct (presigned) upload the Worker never saw.
   const size = await deps.store.size(row.originalKey);
-  if (size === null || row.status === "pending") {
-    throw new ApiError("conflict", "Upload the bytes to upload_url before completing.");
+  if (size === null) throw new ApiError("conflict", "Upload the bytes to upload_url before completing.");
+  if (size > row.declaredSize || size > deps.config.media.maxBytes) {
+    await deps.store.delete([row.originalKey]);
+    throw new ApiError("payload_too_large", `The upload is larger than the declared ${row.declaredSize} bytes.`);
+  }
+  if (size < row.declaredSize) {
+    throw new ApiError("validation_failed", "The upload is smaller than the declared byte_size.", {
+      errors: [{ path: "byte_size", message: `declared ${row.declaredSize}, stored ${size}` }],
+    });
   }
   const unsupported = (why: string) =>
     new ApiError("unsupported_media_type", `${why} Accepted: JPEG, PNG, WebP, HEIC and AVIF images.`);
@@ -221,7 +235,7 @@ export async function completeUpload(deps: MediaDeps, ownerId: string, id: strin
     );
   }
   const now = deps.clock.now().toISOString();
-  const moved = await transition(deps.db, id, ["uploaded"], {
+  const moved = await transition(deps.db, id, ["pending", "uploaded"], {
     status: "processing",
     contentType: header.type,
     byteSize: size,
