@@ -248,7 +248,11 @@ export async function completeUpload(deps: MediaDeps, ownerId: string, id: strin
   return toMedia(deps, (await findMedia(deps.db, id)) ?? row);
 }
 
-async function deliveryUrls(deps: MediaDeps, row: MediaRow): Promise<Media["urls"]> {
+/** Signed, expiring URLs of an image's four variants. */
+export async function deliveryUrls(
+  deps: Pick<MediaDeps, "config" | "clock" | "origin">,
+  row: Pick<MediaRow, "id" | "ownerId">,
+): Promise<NonNullable<Media["urls"]>> {
   // Expiry is aligned to the TTL window so a URL stays the same (and cacheable) within it.
   const ttl = deps.config.media.urlTtlSeconds;
   const exp = (Math.floor(seconds(deps.clock.now()) / ttl) + 2) * ttl;
