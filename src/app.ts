@@ -5,6 +5,7 @@ import type { AppEnv } from "./env";
 import { authRoutes } from "./features/auth/auth.routes";
 import { graphMeRoutes, graphUserRoutes } from "./features/graph/graph.routes";
 import { mediaApiRoutes, mediaHostRoutes } from "./features/media/media.routes";
+import { commentRoutes, postRoutes, postsOfUserRoutes, savedRoutes } from "./features/posts/posts.routes";
 import { meRoutes, userRoutes } from "./features/users/users.routes";
 import { DOCS_CSP, docsPage } from "./http/docs";
 import { ApiError, handleError } from "./http/errors";
@@ -41,6 +42,10 @@ export function createApp() {
   app.route("/v1/users", userRoutes);
   app.route("/v1/users", graphUserRoutes);
   app.route("/v1/media", mediaApiRoutes);
+  app.route("/v1/posts", postRoutes);
+  app.route("/v1/comments", commentRoutes);
+  app.route("/v1/users", postsOfUserRoutes);
+  app.route("/v1/me", savedRoutes);
   app.route("/", mediaHostRoutes);
 
   app.route(

@@ -67,16 +67,33 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), next_cursor: z.string().nullable() });
 
 /**
- * Builds `{items, next_cursor}` from a query that fetched `limit + 1` rows: the extra row only
- * says that another page exists; the cursor points after the last row returned.
+ * Splits the `limit + 1` rows a keyset query fetched into the page and its `next_cursor`: the extra
+ * row only says another page exists; the cursor points after the last row returned.
  */
-export async function toPage<R, T>(
+export async function splitPage<R>(
   rows: R[],
-  args: { limit: number; secret: string; list: string; key: (row: R) => CursorValue[]; map: (row: R) => T },
-): Promise<{ items: T[]; next_cursor: string | null }> {
+  args: { limit: number; secret: string; list: string; key: (row: R) => CursorValue[] },
+): Promise<{ rows: R[]; next_cursor: string | null }> {
   const pageRows = rows.slice(0, args.limit);
   const last = pageRows[pageRows.length - 1];
   const next_cursor =
     rows.length > args.limit && last !== undefined ? await encodeCursor(args.secret, args.list, args.key(last)) : null;
-  return { items: pageRows.map(args.map), next_cursor };
+  return { rows: pageRows, next_cursor };
+}
+
+/** `{items, next_cursor}` from a `limit + 1` keyset query, mapping each row. */
+export async function toPage<R, T>(
+  rows: R[],
+  args: { limit: number; secret: string; list: string; key: (row: R) => CursorValue[]; map: (row: R) => T },
+): Promise<{ items: T[]; next_cursor: string | null }> {
+  const page = await splitPage(rows, args);
+  return { items: page.rows.map(args.map), next_cursor: page.next_cursor };
+}
+
+/** The keyset position a cursor carries for `list` (its first value), or null without a cursor. */
+export async function cursorPosition(secret: string, list: string, cursor: string | undefined): Promise<string | null> {
+  if (cursor === undefined) return null;
+  const [first] = await decodeCursor(secret, list, cursor);
+  if (typeof first !== "string") throw new ApiError("invalid_cursor", "The cursor is not valid for this list.");
+  return first;
 }

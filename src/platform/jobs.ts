@@ -6,6 +6,7 @@ import { z } from "@hono/zod-openapi";
  */
 export const JobSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("media.process"), media_id: z.string().min(1).max(64) }),
+  z.strictObject({ type: z.literal("post.purge"), post_id: z.string().min(1).max(64) }),
 ]);
 
 export type Job = z.infer<typeof JobSchema>;

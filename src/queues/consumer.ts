@@ -1,11 +1,13 @@
 import { failedJobs } from "../db/schema";
 import { mediaDeps } from "../features/media/media.routes";
 import { failMedia, processMedia } from "../features/media/media.service";
+import { purgePost } from "../features/posts/posts.service";
 import { systemClock } from "../platform/clock";
 import { configFor } from "../platform/config";
 import { dbFor } from "../platform/db";
 import { newId } from "../platform/ids";
 import { type Job, JobSchema } from "../platform/jobs";
+import { mediaStoreFor } from "../platform/media-store";
 
 /** Retry delay: 30 s doubling per attempt, capped at 12 hours (SECURITY H4). */
 export function backoffSeconds(attempts: number): number {
@@ -19,6 +21,8 @@ async function run(job: Job, env: Env): Promise<void> {
     case "media.process":
       // Jobs carry no origin; nothing they write contains a URL.
       return processMedia(mediaDeps(env, configFor(env), ""), job.media_id);
+    case "post.purge":
+      return purgePost({ db: dbFor(env.DB), store: mediaStoreFor(env.MEDIA) }, job.post_id);
   }
 }
 
@@ -27,6 +31,9 @@ async function giveUp(job: Job, env: Env, reason: string): Promise<void> {
   switch (job.type) {
     case "media.process":
       return failMedia({ db: dbFor(env.DB), clock: systemClock }, job.media_id, reason);
+    case "post.purge":
+      // The post is already hidden; its leftovers stay until the job is replayed from failed_jobs.
+      return;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { z } from "@hono/zod-openapi";
 import type { UserRow } from "../../db/schema";
-import { decodeCursor, toPage } from "../../http/cursor";
+import { cursorPosition, toPage } from "../../http/cursor";
 import { ApiError, notFound } from "../../http/errors";
 import { enforceLimit } from "../../http/rate-limit";
 import type { Clock } from "../../platform/clock";
@@ -179,8 +179,7 @@ async function pageOfUsers(
   page: PageArgs,
 ): Promise<UserPage> {
   const list = `${kind}:${ownerId}`;
-  const before =
-    page.cursor === undefined ? null : String((await decodeCursor(deps.signingSecret, list, page.cursor))[0]);
+  const before = await cursorPosition(deps.signingSecret, list, page.cursor);
   const rows = await listUsers(deps.db, { kind, ownerId, viewerId, before, limit: page.limit + 1 });
   return toPage(rows, { limit: page.limit, secret: deps.signingSecret, list, key: (r) => [r.edge_id], map: toSummary });
 }

@@ -1,0 +1,164 @@
+import type { z } from "@hono/zod-openapi";
+import { cursorPosition, splitPage, toPage } from "../../http/cursor";
+import { ApiError, notFound } from "../../http/errors";
+import { newId } from "../../platform/ids";
+import { canSeeContent, loadRelations } from "../../policy";
+import {
+  addComment,
+  type CommentRow,
+  commentsPage,
+  deleteComment,
+  findComment,
+  findCommentView,
+  like,
+  likersPage,
+  likeState,
+  savedPage,
+  setSaved,
+  unlike,
+} from "./engagement.repo";
+import type { HydrateDeps } from "./posts.hydrate";
+import { hydratePosts } from "./posts.hydrate";
+import { postsByIds } from "./posts.repo";
+import type { CommentSchema, CreateCommentSchema } from "./posts.schema";
+import { visiblePost } from "./posts.service";
+
+type PageArgs = { cursor?: string; limit: number };
+type Comment = z.infer<typeof CommentSchema>;
+
+const summary = (r: {
+  id: string;
+  username: string;
+  display_name: string;
+  avatar_media_id: string | null;
+  is_private: number;
+}) => ({
+  id: r.id,
+  username: r.username,
+  display_name: r.display_name,
+  avatar_media_id: r.avatar_media_id,
+  is_private: r.is_private === 1,
+});
+
+/** Like or unlike: only a post the caller may see (a block either way hides it: 404). */
+export async function setLiked(deps: HydrateDeps, userId: string, postId: string, liked: boolean) {
+  await visiblePost(deps, userId, postId);
+  const now = deps.clock.now();
+  if (liked) await like(deps.db, { postId, userId, id: newId(now.getTime()), now: now.toISOString() });
+  else await unlike(deps.db, postId, userId);
+  return likeState(deps.db, postId, userId);
+}
+
+export async function listLikers(deps: HydrateDeps, viewerId: string | null, postId: string, page: PageArgs) {
+  await visiblePost(deps, viewerId, postId);
+  const secret = deps.config.signingSecret;
+  const list = `likes:${postId}`;
+  const rows = await likersPage(
+    deps.db,
+    postId,
+    viewerId,
+    await cursorPosition(secret, list, page.cursor),
+    page.limit + 1,
+  );
+  return toPage(rows, { limit: page.limit, secret, list, key: (r) => [r.edge_id], map: summary });
+}
+
+export async function setSavedState(deps: HydrateDeps, userId: string, postId: string, saved: boolean) {
+  await visiblePost(deps, userId, postId);
+  const now = deps.clock.now();
+  await setSaved(deps.db, { postId, userId, id: newId(now.getTime()), now: now.toISOString(), saved });
+  return { saved };
+}
+
+/** Saved posts, newest save first; posts the caller may no longer see are left out. */
+export async function listSaved(deps: HydrateDeps, userId: string, page: PageArgs) {
+  const secret = deps.config.signingSecret;
+  const list = `saved:${userId}`;
+  const rows = await savedPage(deps.db, userId, await cursorPosition(secret, list, page.cursor), page.limit + 1);
+  const split = await splitPage(rows, { limit: page.limit, secret, list, key: (r) => [r.save_id] });
+  const posts = await postsByIds(
+    deps.db,
+    split.rows.map((r) => r.post_id),
+  );
+  const relations = await loadRelations(
+    deps.db,
+    userId,
+    posts.map((p) => p.author_id),
+  );
+  const visible = new Map(
+    posts
+      .filter((p) => {
+        const relation = relations.get(p.author_id);
+        return relation !== undefined && canSeeContent(relation, p.audience);
+      })
+      .map((p) => [p.id, p]),
+  );
+  const ordered = split.rows.flatMap((r) => {
+    const post = visible.get(r.post_id);
+    return post ? [post] : [];
+  });
+  return { items: await hydratePosts(deps, ordered, userId), next_cursor: split.next_cursor };
+}
+
+const toComment = (r: CommentRow): Comment => ({
+  id: r.id,
+  post_id: r.post_id,
+  author: summary({ ...r, id: r.author_id }),
+  body: r.body,
+  reply_to: r.parent_id,
+  reply_count: r.reply_count,
+  created_at: r.created_at,
+});
+
+export async function createComment(
+  deps: HydrateDeps,
+  authorId: string,
+  postId: string,
+  input: z.infer<typeof CreateCommentSchema>,
+): Promise<Comment> {
+  await visiblePost(deps, authorId, postId);
+  let parentId: string | null = null;
+  if (input.reply_to !== undefined) {
+    const parent = await findComment(deps.db, input.reply_to);
+    if (!parent || parent.post_id !== postId) {
+      throw new ApiError("validation_failed", "reply_to is not a comment on this post.", {
+        errors: [{ path: "reply_to", message: "unknown comment" }],
+      });
+    }
+    // One level of replies: answering a reply joins its thread.
+    parentId = parent.parent_id ?? parent.id;
+  }
+  const now = deps.clock.now();
+  const id = newId(now.getTime());
+  await addComment(deps.db, { id, postId, authorId, parentId, body: input.body, now: now.toISOString() });
+  const row = await findCommentView(deps.db, id);
+  // The insert finds no live post when it was deleted in the meantime.
+  if (!row) throw notFound("post");
+  return toComment(row);
+}
+
+export async function listComments(
+  deps: HydrateDeps,
+  viewerId: string | null,
+  postId: string,
+  args: PageArgs & { reply_to?: string },
+) {
+  await visiblePost(deps, viewerId, postId);
+  const parentId = args.reply_to ?? null;
+  const secret = deps.config.signingSecret;
+  const list = `comments:${postId}:${parentId ?? ""}`;
+  const after = await cursorPosition(secret, list, args.cursor);
+  const rows = await commentsPage(deps.db, { postId, parentId, viewerId, after, limit: args.limit + 1 });
+  return toPage(rows, { limit: args.limit, secret, list, key: (r) => [r.id], map: toComment });
+}
+
+/** By the comment's author or the post's author; anyone else gets 404. */
+export async function removeComment(deps: HydrateDeps, userId: string, commentId: string): Promise<void> {
+  const comment = await findComment(deps.db, commentId);
+  if (!comment) throw notFound("comment");
+  const { post } = await visiblePost(deps, userId, comment.post_id).catch(() => {
+    throw notFound("comment");
+  });
+  if (comment.author_id !== userId && post.author_id !== userId) throw notFound("comment");
+  await deleteComment(deps.db, { id: comment.id, postId: comment.post_id, parentId: comment.parent_id });
+}
