@@ -25,10 +25,14 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/http/**"],
+            exclude: ["test/http/**", "test/unit/**"],
             setupFiles: ["./test/setup/apply-migrations.ts"],
             globalSetup: ["./test/setup/global-fixtures.ts"],
           },
+        },
+        {
+          // Pure functions that need Node's clock (ReDoS bounds): no Worker involved.
+          test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
         },
         {
           // Real HTTP from Node against `wrangler dev`, where a stream or a byte count matters.
