@@ -138,6 +138,23 @@ interface Account {
   token: string;
 }
 
+/** One post per audience for each account, written straight to D1 (posting has its own tests). */
+async function postsOf(accounts: Account[]): Promise<Record<Audience, string>[]> {
+  const now = new Date().toISOString();
+  const out = accounts.map(() => ({}) as Record<Audience, string>);
+  const statements = accounts.flatMap((a, i) =>
+    AUDIENCES.map((audience) => {
+      const id = newId();
+      (out[i] as Record<Audience, string>)[audience] = id;
+      return env.DB.prepare(
+        "INSERT INTO posts (id, author_id, audience, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+      ).bind(id, a.id, audience, now, now);
+    }),
+  );
+  await env.DB.batch(statements);
+  return out;
+}
+
 let run = 0;
 async function freshAccounts(): Promise<Account[]> {
   run++;
@@ -255,14 +272,23 @@ it("keeps counters, edges and visibility consistent with the rules under random 
         model.apply(op);
         await checkState(model, users);
       }
-      // Through HTTP as well: a profile answers 404 exactly when a block stands between the two.
-      for (let v = 0; v < N; v++) {
+      // Through HTTP as well: a profile answers 404 exactly when a block stands between the two,
+      // and every post answers as the model says its audience allows (SECURITY A9).
+      const posts = await postsOf(users);
+      for (const v of [null, 0, 1, 2, 3]) {
+        const token = v === null ? undefined : users[v]?.token;
         for (let o = 0; o < N; o++) {
-          const res = await api("GET", `/v1/users/${users[o]?.username}`, { token: users[v]?.token });
-          expect(res.status).toBe(model.seeAccount(v, o) ? 200 : 404);
+          if (v !== null) {
+            const res = await api("GET", `/v1/users/${users[o]?.username}`, { token });
+            expect(res.status).toBe(model.seeAccount(v, o) ? 200 : 404);
+          }
+          for (const audience of AUDIENCES) {
+            const res = await api("GET", `/v1/posts/${posts[o]?.[audience]}`, { token });
+            expect(res.status, `viewer ${v} post ${o}/${audience}`).toBe(model.seePost(v, o, audience) ? 200 : 404);
+          }
         }
       }
     }),
-    { numRuns: 60 },
+    { numRuns: 40 },
   );
 }, 120_000);
