@@ -6,7 +6,7 @@ import { api, expectProblem } from "../helpers/api";
 import { describeRequiresAuth } from "../helpers/auth-matrix";
 import { createUser, type TestUser } from "../helpers/factories";
 import { follow, makePrivate } from "../helpers/graph";
-import { type PostBody, postCounters, publish, readyMedia } from "../helpers/posts";
+import { type PostBody, publish, readyMedia } from "../helpers/posts";
 
 const getPost = (id: string, user?: TestUser) => api("GET", `/v1/posts/${id}`, { token: user?.accessToken });
 

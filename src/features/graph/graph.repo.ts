@@ -204,6 +204,16 @@ export async function relationshipFlags(db: Db, viewerId: string, otherId: strin
   };
 }
 
+/**
+ * SQL: true unless a block stands, either way, between the viewer bound at `viewerParam` and the
+ * account in `userColumn`; a NULL viewer (anonymous, or a list that must not filter) passes all.
+ */
+export function noBlockWith(viewerParam: string, userColumn: string): string {
+  return `(${viewerParam} IS NULL OR NOT EXISTS (SELECT 1 FROM blocks b
+    WHERE (b.blocker_id = ${viewerParam} AND b.blocked_id = ${userColumn})
+       OR (b.blocker_id = ${userColumn} AND b.blocked_id = ${viewerParam})))`;
+}
+
 export interface UserSummaryRow {
   edge_id: string;
   id: string;
@@ -239,8 +249,7 @@ export async function listUsers(
       `SELECT e.id AS edge_id, u.id, u.username, u.display_name, u.avatar_media_id, u.is_private
        FROM ${table} e JOIN users u ON u.id = e.${member}
        WHERE e.${owner} = ?1 AND (?2 IS NULL OR e.id < ?2)
-         AND (?4 IS NULL OR NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = ?4 AND b.blocked_id = u.id)
-                                                                OR (b.blocker_id = u.id AND b.blocked_id = ?4)))
+         AND ${noBlockWith("?4", "u.id")}
        ORDER BY e.id DESC LIMIT ?3`,
     )
     .bind(args.ownerId, args.before, args.limit, hideBlockedFor)

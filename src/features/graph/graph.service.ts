@@ -158,7 +158,8 @@ export async function setCloseFriend(deps: GraphDeps, viewerId: string, username
   return { close_friend: (await setListEntry(deps, "close_friends", viewerId, username, on)).close_friend };
 }
 
-const toSummary = (row: UserSummaryRow) => ({
+/** An account as lists show it. */
+export const toSummary = (row: Omit<UserSummaryRow, "edge_id">) => ({
   id: row.id,
   username: row.username,
   display_name: row.display_name,

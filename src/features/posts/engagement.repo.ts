@@ -1,4 +1,5 @@
 import type { Db } from "../../platform/db";
+import { noBlockWith, type UserSummaryRow } from "../graph/graph.repo";
 
 /** Likes and saves: insert/delete guarded so counters stay exact (see posts.repo.ts). */
 export async function like(db: Db, args: { postId: string; userId: string; id: string; now: string }) {
@@ -79,19 +80,11 @@ export async function likersPage(
       `SELECT l.id AS edge_id, u.id, u.username, u.display_name, u.avatar_media_id, u.is_private
        FROM likes l JOIN users u ON u.id = l.user_id
        WHERE l.post_id = ?1 AND (?2 IS NULL OR l.id < ?2)
-         AND (?4 IS NULL OR NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = ?4 AND b.blocked_id = u.id)
-                                                                OR (b.blocker_id = u.id AND b.blocked_id = ?4)))
+         AND ${noBlockWith("?4", "u.id")}
        ORDER BY l.id DESC LIMIT ?3`,
     )
     .bind(postId, before, limit, viewerId)
-    .all<{
-      edge_id: string;
-      id: string;
-      username: string;
-      display_name: string;
-      avatar_media_id: string | null;
-      is_private: number;
-    }>();
+    .all<UserSummaryRow>();
   return results;
 }
 
@@ -176,8 +169,7 @@ export async function commentsPage(
     .prepare(
       `${COMMENT_VIEW}
        WHERE c.post_id = ?1 AND c.parent_id IS ?2 AND (?3 IS NULL OR c.id > ?3)
-         AND (?5 IS NULL OR NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = ?5 AND b.blocked_id = u.id)
-                                                                OR (b.blocker_id = u.id AND b.blocked_id = ?5)))
+         AND ${noBlockWith("?5", "u.id")}
        ORDER BY c.id ASC LIMIT ?4`,
     )
     .bind(args.postId, args.parentId, args.after, args.limit, args.viewerId)

@@ -3,6 +3,7 @@ import { cursorPosition, splitPage, toPage } from "../../http/cursor";
 import { ApiError, notFound } from "../../http/errors";
 import { newId } from "../../platform/ids";
 import { canSeeContent, loadRelations } from "../../policy";
+import { toSummary } from "../graph/graph.service";
 import {
   addComment,
   type CommentRow,
@@ -26,20 +27,6 @@ import { visiblePost } from "./posts.service";
 type PageArgs = { cursor?: string; limit: number };
 type Comment = z.infer<typeof CommentSchema>;
 
-const summary = (r: {
-  id: string;
-  username: string;
-  display_name: string;
-  avatar_media_id: string | null;
-  is_private: number;
-}) => ({
-  id: r.id,
-  username: r.username,
-  display_name: r.display_name,
-  avatar_media_id: r.avatar_media_id,
-  is_private: r.is_private === 1,
-});
-
 /** Like or unlike: only a post the caller may see (a block either way hides it: 404). */
 export async function setLiked(deps: HydrateDeps, userId: string, postId: string, liked: boolean) {
   await visiblePost(deps, userId, postId);
@@ -60,7 +47,7 @@ export async function listLikers(deps: HydrateDeps, viewerId: string | null, pos
     await cursorPosition(secret, list, page.cursor),
     page.limit + 1,
   );
-  return toPage(rows, { limit: page.limit, secret, list, key: (r) => [r.edge_id], map: summary });
+  return toPage(rows, { limit: page.limit, secret, list, key: (r) => [r.edge_id], map: toSummary });
 }
 
 export async function setSavedState(deps: HydrateDeps, userId: string, postId: string, saved: boolean) {
@@ -103,7 +90,7 @@ export async function listSaved(deps: HydrateDeps, userId: string, page: PageArg
 const toComment = (r: CommentRow): Comment => ({
   id: r.id,
   post_id: r.post_id,
-  author: summary({ ...r, id: r.author_id }),
+  author: toSummary({ ...r, id: r.author_id }),
   body: r.body,
   reply_to: r.parent_id,
   reply_count: r.reply_count,
