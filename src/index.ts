@@ -1,6 +1,8 @@
 import { createApp } from "./app";
+import { trimAll } from "./features/feed/feed.service";
 import { sweepOrphans } from "./features/media/media.service";
 import { systemClock } from "./platform/clock";
+import { configFor } from "./platform/config";
 import { dbFor } from "./platform/db";
 import { mediaStoreFor } from "./platform/media-store";
 import { handleQueue } from "./queues/consumer";
@@ -11,6 +13,8 @@ export default {
   fetch: app.fetch,
   queue: handleQueue,
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(sweepOrphans({ db: dbFor(env.DB), store: mediaStoreFor(env.MEDIA), clock: systemClock }));
+    const db = dbFor(env.DB);
+    ctx.waitUntil(sweepOrphans({ db, store: mediaStoreFor(env.MEDIA), clock: systemClock }));
+    ctx.waitUntil(trimAll({ db, config: configFor(env) }));
   },
 } satisfies ExportedHandler<Env>;

@@ -23,6 +23,11 @@ export interface AppConfig {
   signingSecret: string;
   corsOrigins: string[];
   maxJsonBodyBytes: number;
+  feed: {
+    fanoutMaxFollowers: number;
+    timelineCap: number;
+    cacheTtlSeconds: number;
+  };
   media: {
     maxBytes: number;
     uploadsPer30Min: number;
@@ -96,6 +101,11 @@ export function parseConfig(env: Env): AppConfig {
       .map((o) => o.trim())
       .filter((o) => o.length > 0 && o !== "*"),
     maxJsonBodyBytes: positiveInt(env, "MAX_JSON_BODY_BYTES"),
+    feed: {
+      fanoutMaxFollowers: positiveInt(env, "FANOUT_MAX_FOLLOWERS"),
+      timelineCap: positiveInt(env, "TIMELINE_CAP"),
+      cacheTtlSeconds: Math.max(60, positiveInt(env, "FEED_CACHE_TTL_SECONDS")),
+    },
     media: {
       maxBytes: positiveInt(env, "MEDIA_MAX_BYTES"),
       uploadsPer30Min: positiveInt(env, "MEDIA_UPLOADS_PER_30_MIN"),

@@ -7,18 +7,39 @@ import { z } from "@hono/zod-openapi";
 export const JobSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("media.process"), media_id: z.string().min(1).max(64) }),
   z.strictObject({ type: z.literal("post.purge"), post_id: z.string().min(1).max(64) }),
+  // One chunk of a post's fan-out: followers whose follow edge id is after `after`.
+  z.strictObject({
+    type: z.literal("feed.fanout"),
+    post_id: z.string().min(1).max(64),
+    after: z.string().max(64).nullable(),
+  }),
+  // Take one author's posts out of one reader's timeline (unfollow, block, removed follower).
+  z.strictObject({
+    type: z.literal("feed.unlink"),
+    user_id: z.string().min(1).max(64),
+    author_id: z.string().min(1).max(64),
+  }),
 ]);
 
 export type Job = z.infer<typeof JobSchema>;
 
 export interface JobQueue {
   send(job: Job): Promise<void>;
+  sendAll(jobs: Job[]): Promise<void>;
 }
 
 export function jobQueueFor(queue: Queue): JobQueue {
   return {
     async send(job) {
       await queue.send(JobSchema.parse(job), { contentType: "json" });
+    },
+    // Queues take at most 100 messages a batch.
+    async sendAll(jobs) {
+      for (let i = 0; i < jobs.length; i += 100) {
+        await queue.sendBatch(
+          jobs.slice(i, i + 100).map((job) => ({ body: JobSchema.parse(job), contentType: "json" as const })),
+        );
+      }
     },
   };
 }

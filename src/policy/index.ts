@@ -25,12 +25,33 @@ export async function loadRelation(
   return (await loadRelations(db, viewerId, [owner.id])).get(owner.id) ?? known;
 }
 
-interface RelationsRow {
-  owner_id: string;
+/** The facts about (viewer, owner) as SQL columns, for queries that read them beside other rows. */
+export function relationFactsSql(viewerParam: string, ownerColumn: string, ownerPrivateColumn: string): string {
+  return `${ownerPrivateColumn} AS owner_private,
+    EXISTS (SELECT 1 FROM follows WHERE follower_id = ${viewerParam} AND followee_id = ${ownerColumn}) AS following,
+    EXISTS (SELECT 1 FROM close_friends WHERE user_id = ${ownerColumn} AND friend_id = ${viewerParam}) AS close_friend,
+    EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = ${viewerParam} AND blocked_id = ${ownerColumn})
+                                    OR (blocker_id = ${ownerColumn} AND blocked_id = ${viewerParam})) AS blocked`;
+}
+
+export interface RelationFacts {
   owner_private: number;
   following: number;
   close_friend: number;
   blocked: number;
+}
+
+export function relationFromFacts(viewerId: string | null, ownerId: string, facts: RelationFacts): Relation {
+  const self = viewerId !== null && viewerId === ownerId;
+  const signedIn = viewerId !== null;
+  return {
+    self,
+    signedIn,
+    ownerPrivate: facts.owner_private === 1,
+    following: signedIn && !self && facts.following === 1,
+    closeFriend: signedIn && !self && facts.close_friend === 1,
+    blocked: signedIn && !self && facts.blocked === 1,
+  };
 }
 
 /** `loadRelation` for many owners at once (lists, feeds): one D1 round trip. */
@@ -43,26 +64,11 @@ export async function loadRelations(
   if (ownerIds.length === 0) return out;
   const { results } = await db.$client
     .prepare(
-      `SELECT u.id AS owner_id, u.is_private AS owner_private,
-         EXISTS (SELECT 1 FROM follows WHERE follower_id = ?1 AND followee_id = u.id) AS following,
-         EXISTS (SELECT 1 FROM close_friends WHERE user_id = u.id AND friend_id = ?1) AS close_friend,
-         EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = ?1 AND blocked_id = u.id)
-                                         OR (blocker_id = u.id AND blocked_id = ?1)) AS blocked
+      `SELECT u.id AS owner_id, ${relationFactsSql("?1", "u.id", "u.is_private")}
        FROM users u WHERE u.id IN (SELECT value FROM json_each(?2))`,
     )
     .bind(viewerId ?? "", JSON.stringify([...new Set(ownerIds)]))
-    .all<RelationsRow>();
-  for (const row of results) {
-    const self = viewerId !== null && viewerId === row.owner_id;
-    const signedIn = viewerId !== null;
-    out.set(row.owner_id, {
-      self,
-      signedIn,
-      ownerPrivate: row.owner_private === 1,
-      following: signedIn && !self && row.following === 1,
-      closeFriend: signedIn && !self && row.close_friend === 1,
-      blocked: signedIn && !self && row.blocked === 1,
-    });
-  }
+    .all<RelationFacts & { owner_id: string }>();
+  for (const row of results) out.set(row.owner_id, relationFromFacts(viewerId, row.owner_id, row));
   return out;
 }

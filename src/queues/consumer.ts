@@ -1,4 +1,5 @@
 import { failedJobs } from "../db/schema";
+import { fanout, unlink } from "../features/feed/feed.service";
 import { mediaDeps } from "../features/media/media.routes";
 import { failMedia, processMedia } from "../features/media/media.service";
 import { purgePost } from "../features/posts/posts.service";
@@ -6,7 +7,7 @@ import { systemClock } from "../platform/clock";
 import { configFor } from "../platform/config";
 import { dbFor } from "../platform/db";
 import { newId } from "../platform/ids";
-import { type Job, JobSchema } from "../platform/jobs";
+import { type Job, JobSchema, jobQueueFor } from "../platform/jobs";
 import { mediaStoreFor } from "../platform/media-store";
 
 /** Retry delay: 30 s doubling per attempt, capped at 12 hours (SECURITY H4). */
@@ -23,6 +24,14 @@ async function run(job: Job, env: Env): Promise<void> {
       return processMedia(mediaDeps(env, configFor(env), ""), job.media_id);
     case "post.purge":
       return purgePost({ db: dbFor(env.DB), store: mediaStoreFor(env.MEDIA) }, job.post_id);
+    case "feed.fanout":
+      return fanout(
+        { db: dbFor(env.DB), config: configFor(env), jobs: jobQueueFor(env.FEED_QUEUE) },
+        job.post_id,
+        job.after,
+      );
+    case "feed.unlink":
+      return unlink({ db: dbFor(env.DB) }, job.user_id, job.author_id);
   }
 }
 
@@ -32,7 +41,10 @@ async function giveUp(job: Job, env: Env, reason: string): Promise<void> {
     case "media.process":
       return failMedia({ db: dbFor(env.DB), clock: systemClock }, job.media_id, reason);
     case "post.purge":
-      // The post is already hidden; its leftovers stay until the job is replayed from failed_jobs.
+    case "feed.fanout":
+    case "feed.unlink":
+      // Nothing to mark: a hidden post stays hidden, and reads re-check visibility. The
+      // failed_jobs row keeps the message for a replay.
       return;
   }
 }

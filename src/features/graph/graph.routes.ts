@@ -4,8 +4,10 @@ import type { AppEnv } from "../../env";
 import { PageQuerySchema } from "../../http/cursor";
 import { callerOf, optionalAuth, requireAuth } from "../../http/middleware/auth";
 import { bearerAuth, createRouter, jsonContent, noBody, problems } from "../../http/openapi";
+import { edgeCacheFor } from "../../platform/cache";
 import { systemClock } from "../../platform/clock";
 import { dbFor } from "../../platform/db";
+import { jobQueueFor } from "../../platform/jobs";
 import { UsernameParamSchema } from "../users/users.schema";
 import {
   BlockStateSchema,
@@ -21,6 +23,8 @@ const deps = (c: Context<AppEnv>): graph.GraphDeps => ({
   clock: systemClock,
   signingSecret: c.get("config").signingSecret,
   followLimiter: c.env.FOLLOW_LIMITER,
+  feedJobs: jobQueueFor(c.env.FEED_QUEUE),
+  cache: edgeCacheFor(c.env.CACHE),
 });
 
 const tags = ["graph"];

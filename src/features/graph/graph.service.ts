@@ -3,10 +3,13 @@ import type { UserRow } from "../../db/schema";
 import { cursorPosition, toPage } from "../../http/cursor";
 import { ApiError, notFound } from "../../http/errors";
 import { enforceLimit } from "../../http/rate-limit";
+import type { EdgeCache } from "../../platform/cache";
 import type { Clock } from "../../platform/clock";
 import type { Db } from "../../platform/db";
 import { newId } from "../../platform/ids";
+import type { JobQueue } from "../../platform/jobs";
 import { canFollow, canSeeAccount, canSeeAccountContent, loadRelation } from "../../policy";
+import { invalidateFeeds } from "../feed/feed.service";
 import { findUserByUsername } from "../users/users.repo";
 import {
   addListEntry,
@@ -31,6 +34,18 @@ export interface GraphDeps {
   signingSecret: string;
   /** Follow (and follow-request) attempts per account: 100 a minute, Mastodon's figure. */
   followLimiter: RateLimit;
+  /** Home feeds to tidy when an edge goes: timeline rows (queued) and cached first pages. */
+  feedJobs: JobQueue;
+  cache: EdgeCache;
+}
+
+/** `reader` stops seeing `author`: queue the timeline clean-up and drop the reader's cached page. */
+async function unlinkFeeds(deps: GraphDeps, pairs: [reader: string, author: string][]): Promise<void> {
+  await deps.feedJobs.sendAll(pairs.map(([user_id, author_id]) => ({ type: "feed.unlink", user_id, author_id })));
+  await invalidateFeeds(
+    deps.cache,
+    pairs.map(([reader]) => reader),
+  );
 }
 
 type FollowState = z.infer<typeof FollowStateSchema>;
@@ -86,6 +101,7 @@ export async function followUser(deps: GraphDeps, viewerId: string, username: st
 export async function unfollowUser(deps: GraphDeps, viewerId: string, username: string): Promise<FollowState> {
   const target = await visibleUser(deps, viewerId, username);
   await unfollow(deps.db, viewerId, target.id);
+  await unlinkFeeds(deps, [[viewerId, target.id]]);
   return { state: "none" };
 }
 
@@ -93,6 +109,7 @@ export async function unfollowUser(deps: GraphDeps, viewerId: string, username: 
 export async function removeFollower(deps: GraphDeps, ownerId: string, username: string): Promise<void> {
   const follower = await visibleUser(deps, ownerId, username);
   await unfollow(deps.db, follower.id, ownerId);
+  await unlinkFeeds(deps, [[follower.id, ownerId]]);
 }
 
 export async function approveFollowRequest(deps: GraphDeps, ownerId: string, username: string): Promise<void> {
@@ -147,6 +164,8 @@ async function setListEntry(
   } else {
     await removeListEntry(deps.db, list, viewerId, target.id);
   }
+  // Muting (and close-friend changes, which move close-friends posts) change what a feed shows.
+  await invalidateFeeds(deps.cache, [viewerId]);
   return relationshipFlags(deps.db, viewerId, target.id);
 }
 

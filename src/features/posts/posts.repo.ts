@@ -117,6 +117,10 @@ export async function createPost(db: Db, post: NewPost): Promise<void> {
       .bind(post.id, post.now),
     ...tagStatements(d1, post.id, post.tags, post.mentions),
     d1.prepare("UPDATE users SET posts_count = posts_count + 1 WHERE id = ?1").bind(post.authorId),
+    // The author's own timeline at once (read-your-writes); followers get theirs by fan-out.
+    d1
+      .prepare("INSERT OR IGNORE INTO timeline (user_id, post_id, author_id) VALUES (?1, ?2, ?1)")
+      .bind(post.authorId, post.id),
   );
   await d1.batch(statements);
 }
@@ -188,6 +192,7 @@ export async function purgePost(
     d1.prepare("DELETE FROM post_mentions WHERE post_id = ?1").bind(postId),
     d1.prepare("DELETE FROM media WHERE id IN (SELECT media_id FROM post_media WHERE post_id = ?1)").bind(postId),
     d1.prepare("DELETE FROM post_media WHERE post_id = ?1").bind(postId),
+    d1.prepare("DELETE FROM timeline WHERE post_id = ?1").bind(postId),
   ]);
   return { mediaKeys: results.map((r) => ({ ownerId: r.owner_id, id: r.id })) };
 }

@@ -4,6 +4,7 @@ import type { AppEnv } from "../../env";
 import { PageQuerySchema, pageOf } from "../../http/cursor";
 import { callerOf, optionalAuth, requireAuth } from "../../http/middleware/auth";
 import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems } from "../../http/openapi";
+import { edgeCacheFor } from "../../platform/cache";
 import { systemClock } from "../../platform/clock";
 import { dbFor } from "../../platform/db";
 import { jobQueueFor } from "../../platform/jobs";
@@ -29,6 +30,8 @@ const deps = (c: Context<AppEnv>): posts.PostsDeps => ({
   clock: systemClock,
   origin: new URL(c.req.url).origin,
   jobs: jobQueueFor(c.env.POSTS_QUEUE),
+  feedJobs: jobQueueFor(c.env.FEED_QUEUE),
+  cache: edgeCacheFor(c.env.CACHE),
   store: mediaStoreFor(c.env.MEDIA),
 });
 const viewer = (c: Context<AppEnv>) => c.get("caller")?.userId ?? null;

@@ -1,12 +1,14 @@
 import type { z } from "@hono/zod-openapi";
 import { cursorPosition, splitPage } from "../../http/cursor";
 import { ApiError, notFound } from "../../http/errors";
+import type { EdgeCache } from "../../platform/cache";
 import { sha256Hex } from "../../platform/crypto";
 import { isUniqueViolation } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import type { JobQueue } from "../../platform/jobs";
 import type { MediaStore } from "../../platform/media-store";
 import { type Audience, canSeeAccountContent, canSeeContent, loadRelation, type Relation } from "../../policy";
+import { invalidateFeeds } from "../feed/feed.service";
 import { findUserById, findUserByUsername } from "../users/users.repo";
 import { type HydrateDeps, hydratePosts, type Post } from "./posts.hydrate";
 import {
@@ -26,6 +28,8 @@ import { extractHashtags, extractMentions } from "./tags";
 
 export interface PostsDeps extends HydrateDeps {
   jobs: JobQueue;
+  feedJobs: JobQueue;
+  cache: EdgeCache;
   store: MediaStore;
 }
 
@@ -109,6 +113,13 @@ export async function createPost(
     if (replay) return { post: replay, replayed: true };
     throw new ApiError("conflict", "One of these images was just used by another post.");
   }
+  await invalidateFeeds(deps.cache, [authorId]);
+  try {
+    await deps.feedJobs.send({ type: "feed.fanout", post_id: id, after: null });
+  } catch (err) {
+    // The post is stored and readable; only the push to followers' timelines is lost.
+    console.error(JSON.stringify({ level: "error", op: "feed.fanout enqueue", post_id: id, error: String(err) }));
+  }
   const post = await findPost(deps.db, id);
   if (!post) throw new Error(`post ${id} vanished after insert`);
   const [hydrated] = await hydratePosts(deps, [post], authorId);
@@ -154,6 +165,7 @@ export async function editCaption(deps: PostsDeps, authorId: string, postId: str
 export async function deletePost(deps: PostsDeps, authorId: string, postId: string): Promise<void> {
   await ownPost(deps, authorId, postId);
   if (await softDeletePost(deps.db, { id: postId, authorId, now: deps.clock.now().toISOString() })) {
+    await invalidateFeeds(deps.cache, [authorId]);
     await deps.jobs.send({ type: "post.purge", post_id: postId });
   }
 }

@@ -1,0 +1,161 @@
+import type { Db } from "../../platform/db";
+import { type RelationFacts, relationFactsSql } from "../../policy";
+import type { PostRow } from "../posts/posts.repo";
+
+/** Followers pushed per fan-out message (one INSERT … SELECT each). */
+export const FANOUT_CHUNK = 1000;
+
+const POST_COLUMNS =
+  "p.id, p.author_id, p.caption, p.location, p.audience, p.like_count, p.comment_count, p.created_at, p.updated_at";
+
+export interface FanoutPost {
+  id: string;
+  author_id: string;
+  audience: PostRow["audience"];
+  deleted_at: string | null;
+  followers_count: number;
+}
+
+export function fanoutPost(db: Db, postId: string): Promise<FanoutPost | null> {
+  return db.$client
+    .prepare(
+      `SELECT p.id, p.author_id, p.audience, p.deleted_at, u.followers_count
+       FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = ?1`,
+    )
+    .bind(postId)
+    .first<FanoutPost>();
+}
+
+/**
+ * Pushes a post into the timelines of one chunk of its author's followers, keyset-paged on the
+ * follow edge id over the (followee_id, id) index. Close-friends posts go to close friends only.
+ * INSERT OR IGNORE on the (user_id, post_id) key makes a redelivered chunk change nothing.
+ * Returns the last edge id of a full chunk (the next message starts after it), or null when done.
+ */
+export async function fanoutChunk(db: Db, post: FanoutPost, after: string | null): Promise<string | null> {
+  const d1 = db.$client;
+  const closeFriendsOnly = post.audience === "close_friends" ? 1 : 0;
+  const chunk = `SELECT f.id, f.follower_id FROM follows f
+    WHERE f.followee_id = ?1 AND (?2 IS NULL OR f.id > ?2)
+      AND (?3 = 0 OR EXISTS (SELECT 1 FROM close_friends c WHERE c.user_id = ?1 AND c.friend_id = f.follower_id))
+    ORDER BY f.id LIMIT ${FANOUT_CHUNK}`;
+  const [, last] = await d1.batch<{ id: string | null; n: number }>([
+    d1
+      .prepare(
+        `INSERT OR IGNORE INTO timeline (user_id, post_id, author_id) SELECT follower_id, ?4, ?1 FROM (${chunk})`,
+      )
+      .bind(post.author_id, after, closeFriendsOnly, post.id),
+    d1.prepare(`SELECT MAX(id) AS id, COUNT(*) AS n FROM (${chunk})`).bind(post.author_id, after, closeFriendsOnly),
+  ]);
+  const row = last?.results[0];
+  return row && row.n >= FANOUT_CHUNK ? row.id : null;
+}
+
+export async function unlinkAuthor(db: Db, userId: string, authorId: string): Promise<void> {
+  await db.$client.prepare("DELETE FROM timeline WHERE user_id = ?1 AND author_id = ?2").bind(userId, authorId).run();
+}
+
+export async function removePostFromTimelines(db: Db, postId: string): Promise<void> {
+  await db.$client.prepare("DELETE FROM timeline WHERE post_id = ?1").bind(postId).run();
+}
+
+/** Keeps each listed reader's timeline to its newest `cap` rows. */
+export async function trimTimelines(db: Db, userIds: string[], cap: number): Promise<number> {
+  if (userIds.length === 0) return 0;
+  const result = await db.$client
+    .prepare(
+      `DELETE FROM timeline WHERE user_id IN (SELECT value FROM json_each(?1))
+         AND post_id < (SELECT t2.post_id FROM timeline t2 WHERE t2.user_id = timeline.user_id
+                        ORDER BY t2.post_id DESC LIMIT 1 OFFSET ?2 - 1)`,
+    )
+    .bind(JSON.stringify(userIds), cap)
+    .run();
+  return result.meta.changes;
+}
+
+/** Readers whose timelines hold more than `cap` rows (for the trim job), a bounded batch at a time. */
+export async function readersOverCap(db: Db, cap: number, limit: number): Promise<string[]> {
+  const { results } = await db.$client
+    .prepare("SELECT user_id FROM timeline GROUP BY user_id HAVING COUNT(*) > ?1 LIMIT ?2")
+    .bind(cap, limit)
+    .all<{ user_id: string }>();
+  return results.map((r) => r.user_id);
+}
+
+export type FeedRow = PostRow & RelationFacts & { muted: number };
+
+const withFacts = `${POST_COLUMNS}, ${relationFactsSql("?1", "p.author_id", "u.is_private")},
+  EXISTS (SELECT 1 FROM mutes WHERE muter_id = ?1 AND muted_id = p.author_id) AS muted`;
+
+/**
+ * One page of feed candidates, newest first, with the facts the policy needs about each author:
+ * pushed timeline rows, merged with the recent posts of followed authors above the fan-out
+ * threshold (pulled at read time). One D1 round trip.
+ */
+export async function feedCandidates(
+  db: Db,
+  args: { viewerId: string; before: string | null; limit: number; maxFollowers: number },
+): Promise<FeedRow[]> {
+  const { results } = await db.$client
+    .prepare(
+      `SELECT ${withFacts}
+       FROM posts p JOIN users u ON u.id = p.author_id
+       WHERE p.deleted_at IS NULL AND p.id IN (
+         SELECT post_id FROM (
+           SELECT post_id FROM timeline WHERE user_id = ?1 AND (?2 IS NULL OR post_id < ?2)
+           ORDER BY post_id DESC LIMIT ?3)
+         UNION ALL
+         SELECT id FROM (
+           SELECT p2.id FROM follows f
+             JOIN users a ON a.id = f.followee_id AND a.followers_count > ?4
+             JOIN posts p2 ON p2.author_id = f.followee_id
+           WHERE f.follower_id = ?1 AND p2.deleted_at IS NULL AND (?2 IS NULL OR p2.id < ?2)
+           ORDER BY p2.id DESC LIMIT ?3))
+       ORDER BY p.id DESC LIMIT ?3`,
+    )
+    .bind(args.viewerId, args.before, args.limit, args.maxFollowers)
+    .all<FeedRow>();
+  return results;
+}
+
+/**
+ * Past the end of the timeline (trimmed at the cap, or older than anything ever pushed): posts of
+ * followed authors (and the viewer's own) read straight from posts, so the feed never ends early.
+ */
+export async function feedFallback(
+  db: Db,
+  args: { viewerId: string; before: string; limit: number },
+): Promise<FeedRow[]> {
+  const { results } = await db.$client
+    .prepare(
+      `SELECT ${withFacts}
+       FROM posts p JOIN users u ON u.id = p.author_id
+       WHERE p.deleted_at IS NULL AND p.id < ?2
+         AND (p.author_id = ?1 OR p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1))
+       ORDER BY p.id DESC LIMIT ?3`,
+    )
+    .bind(args.viewerId, args.before, args.limit)
+    .all<FeedRow>();
+  return results;
+}
+
+/** Posts by id with the same facts, for re-checking a cached page. */
+export async function feedRowsByIds(db: Db, viewerId: string, ids: string[]): Promise<FeedRow[]> {
+  const { results } = await db.$client
+    .prepare(
+      `SELECT ${withFacts} FROM posts p JOIN users u ON u.id = p.author_id
+       WHERE p.deleted_at IS NULL AND p.id IN (SELECT value FROM json_each(?2)) ORDER BY p.id DESC`,
+    )
+    .bind(viewerId, JSON.stringify(ids))
+    .all<FeedRow>();
+  return results;
+}
+
+/** The oldest post id in a reader's timeline, or null when it is empty. */
+export async function oldestTimelinePost(db: Db, viewerId: string): Promise<string | null> {
+  const row = await db.$client
+    .prepare("SELECT MIN(post_id) AS id FROM timeline WHERE user_id = ?1")
+    .bind(viewerId)
+    .first<{ id: string | null }>();
+  return row?.id ?? null;
+}

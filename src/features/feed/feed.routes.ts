@@ -1,0 +1,41 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { PageQuerySchema, pageOf } from "../../http/cursor";
+import { callerOf, requireAuth } from "../../http/middleware/auth";
+import { bearerAuth, createRouter, jsonContent, problems } from "../../http/openapi";
+import { edgeCacheFor } from "../../platform/cache";
+import { systemClock } from "../../platform/clock";
+import { dbFor } from "../../platform/db";
+import { PostSchema } from "../posts/posts.schema";
+import { readFeed } from "./feed.service";
+
+const FeedQuerySchema = PageQuerySchema.extend({
+  // Ranked mode is not built yet; asking for it is refused rather than silently ignored.
+  mode: z.literal("chronological").default("chronological").openapi({ description: "chronological (ranked: not yet)" }),
+});
+
+export const feedRoutes = createRouter().openapi(
+  createRoute({
+    method: "get",
+    path: "/",
+    tags: ["feed"],
+    summary: "The home feed: your and followed accounts' posts you may see, newest first",
+    security: bearerAuth,
+    middleware: [requireAuth] as const,
+    request: { query: FeedQuerySchema },
+    responses: {
+      200: jsonContent(pageOf(PostSchema).openapi("FeedPage"), "One page"),
+      ...problems("unauthorized", "validation_failed", "invalid_cursor"),
+    },
+  }),
+  async (c) => {
+    const { cursor, limit } = c.req.valid("query");
+    const deps = {
+      db: dbFor(c.env.DB),
+      config: c.get("config"),
+      clock: systemClock,
+      origin: new URL(c.req.url).origin,
+      cache: edgeCacheFor(c.env.CACHE),
+    };
+    return c.json(await readFeed(deps, callerOf(c).userId, { cursor, limit }), 200);
+  },
+);
