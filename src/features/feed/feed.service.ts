@@ -26,10 +26,15 @@ interface CachedPage {
   next_cursor: string | null;
 }
 
-/** The policy decides, from the facts read with the row; muted authors are left out too. */
+/**
+ * A home feed holds the reader's own posts and those of accounts they follow now (a timeline row
+ * can outlive an unfollow until its clean-up runs), minus muted accounts, as far as the policy lets
+ * them see each post, decided from the facts read with the row.
+ */
 function allowed(viewerId: string, row: FeedRow): boolean {
-  if (row.muted === 1 && row.author_id !== viewerId) return false;
-  return canSeeContent(relationFromFacts(viewerId, row.author_id, row), row.audience);
+  const relation = relationFromFacts(viewerId, row.author_id, row);
+  if (!relation.self && (!relation.following || row.muted === 1)) return false;
+  return canSeeContent(relation, row.audience);
 }
 
 const MAX_ROUNDS = 4;
