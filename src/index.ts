@@ -15,6 +15,6 @@ export default {
   async scheduled(_controller, env, ctx) {
     const db = dbFor(env.DB);
     ctx.waitUntil(sweepOrphans({ db, store: mediaStoreFor(env.MEDIA), clock: systemClock }));
-    ctx.waitUntil(trimAll({ db, config: configFor(env) }));
+    ctx.waitUntil(trimAll({ db, config: configFor(env), clock: systemClock }));
   },
 } satisfies ExportedHandler<Env>;

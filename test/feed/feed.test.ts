@@ -268,10 +268,10 @@ describe("GET /v1/feed", () => {
     expect((await feedIds(reader, "?limit=1")).ids).toEqual([]);
   });
 
-  it("answers 422 for ranked mode (not built yet), bad limits and forged cursors 400", async () => {
+  it("answers 422 for an unknown mode and bad limits, and 400 for forged cursors", async () => {
     const reader = await createUser();
     await expectProblem(
-      await api("GET", "/v1/feed?mode=ranked", { token: reader.accessToken }),
+      await api("GET", "/v1/feed?mode=popular", { token: reader.accessToken }),
       422,
       "validation_failed",
     );
@@ -284,4 +284,82 @@ describe("GET /v1/feed", () => {
   });
 
   describeRequiresAuth("GET", "/v1/feed");
+});
+
+describe("GET /v1/feed?mode=ranked", () => {
+  async function setup() {
+    const [a, b, reader] = [await createUser(), await createUser(), await createUser()];
+    await follow(reader, a);
+    await follow(reader, b);
+    return { a, b, reader };
+  }
+
+  it("puts engagement (likes 1, comments 2, saves 3) and the reader's affinity above recency alone", async () => {
+    const { a, b, reader } = await setup();
+    const popular = await publish(a);
+    const quiet = await publish(b);
+    await env.DB.prepare("UPDATE posts SET like_count = 40, comment_count = 10, save_count = 5 WHERE id = ?")
+      .bind(popular.id)
+      .run();
+    const chrono = await feedIds(reader);
+    expect(chrono.ids).toEqual([quiet.id, popular.id]);
+    expect((await feedIds(reader, "?mode=ranked")).ids).toEqual([popular.id, quiet.id]);
+
+    // The reader has liked and commented on c's posts before: c's new post outranks d's twin.
+    const [c, d] = [await createUser(), await createUser()];
+    await follow(reader, c);
+    await follow(reader, d);
+    const old = await publish(c);
+    await api("POST", `/v1/posts/${old.id}/like`, { token: reader.accessToken });
+    await api("POST", `/v1/posts/${old.id}/comments`, { token: reader.accessToken, body: { body: "love it" } });
+    await env.DB.prepare("UPDATE posts SET created_at = ? WHERE id = ?")
+      .bind(new Date(Date.now() - 30 * 86_400_000).toISOString(), old.id)
+      .run();
+    const fromC = await publish(c);
+    const fromD = await publish(d);
+    const ranked = (await feedIds(reader, "?mode=ranked&limit=50")).ids;
+    expect(ranked.indexOf(fromC.id)).toBeLessThan(ranked.indexOf(fromD.id));
+  });
+
+  it("pages through a frozen snapshot: no duplicates while the scores move underneath", async () => {
+    const { a, b, reader } = await setup();
+    const posts = [await publish(a), await publish(b), await publish(a)];
+    const first = await feedIds(reader, "?mode=ranked&limit=2");
+    expect(first.ids).toHaveLength(2);
+    // Make the post not yet seen the most popular: a live re-rank would move it to the top.
+    const unseen = posts.map((p) => p.id).find((id) => !first.ids.includes(id)) ?? "";
+    await env.DB.prepare("UPDATE posts SET like_count = 1000 WHERE id = ?").bind(unseen).run();
+    const second = await feedIds(reader, `?mode=ranked&limit=2&cursor=${first.next}`);
+    expect(second.ids).toEqual([unseen]);
+    expect(second.next).toBeNull();
+  });
+
+  it("refuses another reader's or an expired snapshot cursor (400)", async () => {
+    const { a, reader } = await setup();
+    await publish(a);
+    await publish(a);
+    const first = await feedIds(reader, "?mode=ranked&limit=1");
+    const other = await createUser();
+    await expectProblem(
+      await api("GET", `/v1/feed?mode=ranked&cursor=${first.next}`, { token: other.accessToken }),
+      400,
+      "invalid_cursor",
+    );
+    await env.DB.prepare("DELETE FROM feed_snapshots WHERE user_id = ?").bind(reader.id).run();
+    await expectProblem(
+      await api("GET", `/v1/feed?mode=ranked&cursor=${first.next}`, { token: reader.accessToken }),
+      400,
+      "invalid_cursor",
+    );
+  });
+
+  it("scores as documented", async () => {
+    const { rankScore } = await import("../../src/features/feed/feed.service");
+    const base = { likes: 0, comments: 0, saves: 0, ageHours: 0, interactions: 0 };
+    expect(rankScore(base)).toBe(1);
+    expect(rankScore({ ...base, comments: 1 })).toBeCloseTo(rankScore({ ...base, likes: 2 }));
+    expect(rankScore({ ...base, saves: 1 })).toBeCloseTo(rankScore({ ...base, likes: 3 }));
+    expect(rankScore({ ...base, ageHours: 24 })).toBeCloseTo(Math.exp(-1));
+    expect(rankScore({ ...base, interactions: 5 })).toBeGreaterThan(rankScore(base));
+  });
 });

@@ -19,3 +19,20 @@ export const timeline = sqliteTable(
     index("timeline_user_author_idx").on(t.userId, t.authorId),
   ],
 );
+
+/**
+ * A ranked feed is a snapshot: page 1 scores a window of candidates once and stores the order, and
+ * later pages read it by position, so the order does not shift under the reader while likes move.
+ * Kept in D1 (consistent) rather than KV (a minute of eventual consistency would lose it); the
+ * hourly cron deletes snapshots older than an hour.
+ */
+export const feedSnapshots = sqliteTable(
+  "feed_snapshots",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull(),
+    postIds: text("post_ids").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("feed_snapshots_created_idx").on(t.createdAt)],
+);

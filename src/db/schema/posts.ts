@@ -16,6 +16,7 @@ export const posts = sqliteTable(
     audience: text("audience", { enum: ["public", "followers", "close_friends"] }).notNull(),
     likeCount: integer("like_count").notNull().default(0),
     commentCount: integer("comment_count").notNull().default(0),
+    saveCount: integer("save_count").notNull().default(0),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
     deletedAt: text("deleted_at"),

@@ -82,9 +82,9 @@ export async function readersOverCap(db: Db, cap: number, limit: number): Promis
   return results.map((r) => r.user_id);
 }
 
-export type FeedRow = PostRow & RelationFacts & { muted: number };
+export type FeedRow = PostRow & RelationFacts & { muted: number; save_count: number };
 
-const withFacts = `${POST_COLUMNS}, ${relationFactsSql("?1", "p.author_id", "u.is_private")},
+const withFacts = `${POST_COLUMNS}, p.save_count, ${relationFactsSql("?1", "p.author_id", "u.is_private")},
   EXISTS (SELECT 1 FROM mutes WHERE muter_id = ?1 AND muted_id = p.author_id) AS muted`;
 
 /**
@@ -158,4 +158,38 @@ export async function oldestTimelinePost(db: Db, viewerId: string): Promise<stri
     .bind(viewerId)
     .first<{ id: string | null }>();
   return row?.id ?? null;
+}
+
+/** How much the viewer has engaged with each author: likes count 1, comments 2. */
+export async function affinities(db: Db, viewerId: string, authorIds: string[]): Promise<Map<string, number>> {
+  const { results } = await db.$client
+    .prepare(
+      `SELECT a.value AS author_id,
+         (SELECT COUNT(*) FROM likes l JOIN posts p ON p.id = l.post_id WHERE l.user_id = ?1 AND p.author_id = a.value)
+         + 2 * (SELECT COUNT(*) FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.author_id = ?1 AND p.author_id = a.value)
+         AS interactions
+       FROM json_each(?2) a`,
+    )
+    .bind(viewerId, JSON.stringify([...new Set(authorIds)]))
+    .all<{ author_id: string; interactions: number }>();
+  return new Map(results.map((r) => [r.author_id, r.interactions]));
+}
+
+export async function saveSnapshot(db: Db, snapshot: { id: string; userId: string; postIds: string[]; now: string }) {
+  await db.$client
+    .prepare("INSERT INTO feed_snapshots (id, user_id, post_ids, created_at) VALUES (?1, ?2, ?3, ?4)")
+    .bind(snapshot.id, snapshot.userId, JSON.stringify(snapshot.postIds), snapshot.now)
+    .run();
+}
+
+export async function loadSnapshot(db: Db, id: string, userId: string): Promise<string[] | null> {
+  const row = await db.$client
+    .prepare("SELECT post_ids FROM feed_snapshots WHERE id = ?1 AND user_id = ?2")
+    .bind(id, userId)
+    .first<{ post_ids: string }>();
+  return row ? (JSON.parse(row.post_ids) as string[]) : null;
+}
+
+export async function deleteSnapshotsBefore(db: Db, cutoff: string): Promise<void> {
+  await db.$client.prepare("DELETE FROM feed_snapshots WHERE created_at < ?1").bind(cutoff).run();
 }

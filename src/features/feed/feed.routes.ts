@@ -6,11 +6,13 @@ import { edgeCacheFor } from "../../platform/cache";
 import { systemClock } from "../../platform/clock";
 import { dbFor } from "../../platform/db";
 import { PostSchema } from "../posts/posts.schema";
-import { readFeed } from "./feed.service";
+import { readFeed, readRankedFeed } from "./feed.service";
 
 const FeedQuerySchema = PageQuerySchema.extend({
-  // Ranked mode is not built yet; asking for it is refused rather than silently ignored.
-  mode: z.literal("chronological").default("chronological").openapi({ description: "chronological (ranked: not yet)" }),
+  mode: z
+    .enum(["chronological", "ranked"])
+    .default("chronological")
+    .openapi({ description: "chronological, or ranked: a scored snapshot of the newest 200 visible posts" }),
 });
 
 export const feedRoutes = createRouter().openapi(
@@ -28,7 +30,7 @@ export const feedRoutes = createRouter().openapi(
     },
   }),
   async (c) => {
-    const { cursor, limit } = c.req.valid("query");
+    const { cursor, limit, mode } = c.req.valid("query");
     const deps = {
       db: dbFor(c.env.DB),
       config: c.get("config"),
@@ -36,6 +38,7 @@ export const feedRoutes = createRouter().openapi(
       origin: new URL(c.req.url).origin,
       cache: edgeCacheFor(c.env.CACHE),
     };
-    return c.json(await readFeed(deps, callerOf(c).userId, { cursor, limit }), 200);
+    const read = mode === "ranked" ? readRankedFeed : readFeed;
+    return c.json(await read(deps, callerOf(c).userId, { cursor, limit }), 200);
   },
 );

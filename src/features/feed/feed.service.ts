@@ -1,16 +1,22 @@
-import { cursorPosition, encodeCursor } from "../../http/cursor";
+import { cursorPosition, decodeCursor, encodeCursor } from "../../http/cursor";
+import { ApiError } from "../../http/errors";
 import type { EdgeCache } from "../../platform/cache";
+import { newId } from "../../platform/ids";
 import type { JobQueue } from "../../platform/jobs";
 import { canSeeContent, relationFromFacts } from "../../policy";
 import { type HydrateDeps, hydratePosts, type Post } from "../posts/posts.hydrate";
 import {
+  affinities,
+  deleteSnapshotsBefore,
   type FeedRow,
   fanoutChunk,
   fanoutPost,
   feedCandidates,
   feedFallback,
   feedRowsByIds,
+  loadSnapshot,
   readersOverCap,
+  saveSnapshot,
   trimTimelines,
   unlinkAuthor,
 } from "./feed.repo";
@@ -40,11 +46,52 @@ function allowed(viewerId: string, row: FeedRow): boolean {
 const MAX_ROUNDS = 4;
 
 /**
+ * Walks the feed sources newest first from `before`, keeping rows the reader may see, until
+ * `want` are kept: timeline ∪ pulled high-follower authors, then (once that is used up) followed
+ * authors' posts read directly. `position` is where the next page starts; null when all is read.
+ */
+async function collect(
+  deps: FeedDeps,
+  viewerId: string,
+  from: string | null,
+  want: number,
+): Promise<{ rows: FeedRow[]; position: string | null }> {
+  let before = from;
+  const fetch = Math.min(want + 10, 200);
+  const kept: FeedRow[] = [];
+  let exhausted = false;
+  let fallback = false;
+  for (let round = 0; round < MAX_ROUNDS + Math.ceil(want / fetch) && kept.length < want && !exhausted; round++) {
+    const rows = fallback
+      ? await feedFallback(deps.db, { viewerId, before: before ?? "\uffff", limit: fetch })
+      : await feedCandidates(deps.db, {
+          viewerId,
+          before,
+          limit: fetch,
+          maxFollowers: deps.config.feed.fanoutMaxFollowers,
+        });
+    for (const row of rows) {
+      if (kept.length < want && allowed(viewerId, row)) kept.push(row);
+    }
+    const last = rows[rows.length - 1];
+    if (last) before = last.id;
+    if (rows.length < fetch) {
+      // This source is used up: go on with the direct read, or stop after it.
+      if (fallback) exhausted = true;
+      else fallback = true;
+    }
+  }
+  const lastKept = kept[kept.length - 1];
+  const position = kept.length >= want ? (lastKept?.id ?? null) : exhausted ? null : before;
+  return { rows: kept, position };
+}
+
+/**
  * The chronological home feed: pushed timeline rows merged with pulled posts of high-follower
  * authors, then (past the timeline's end) followed authors' posts read directly, so it never ends
- * early. Every row is re-checked by the policy on every read, so an unfollow, block, mute,
- * privacy change or delete hides a post at once even where a timeline row or a cached page still
- * names it. Page 1 may come from KV (ids only; re-checked and hydrated on every read).
+ * early. Every row is re-checked on every read, so an unfollow, block, mute, privacy change or
+ * delete hides a post at once even where a timeline row or a cached page still names it. Page 1
+ * may come from KV (ids only; re-checked and hydrated on every read).
  */
 export async function readFeed(
   deps: FeedDeps,
@@ -63,43 +110,94 @@ export async function readFeed(
       }
     }
   }
-
-  let before = await cursorPosition(secret, list, page.cursor);
-  const fetch = page.limit + 10;
-  const kept: FeedRow[] = [];
-  let exhausted = false;
-  let fallback = false;
-  for (let round = 0; round < MAX_ROUNDS && kept.length < page.limit && !exhausted; round++) {
-    const rows = fallback
-      ? await feedFallback(deps.db, { viewerId, before: before ?? "\uffff", limit: fetch })
-      : await feedCandidates(deps.db, {
-          viewerId,
-          before,
-          limit: fetch,
-          maxFollowers: deps.config.feed.fanoutMaxFollowers,
-        });
-    for (const row of rows) {
-      if (kept.length < page.limit && allowed(viewerId, row)) kept.push(row);
-    }
-    const last = rows[rows.length - 1];
-    if (last) before = last.id;
-    if (rows.length < fetch) {
-      // This source is used up: go on with the direct read, or stop after it.
-      if (fallback) exhausted = true;
-      else fallback = true;
-    }
-  }
-  const lastKept = kept[kept.length - 1];
-  const position = kept.length >= page.limit ? lastKept?.id : exhausted ? undefined : before;
+  const { rows, position } = await collect(deps, viewerId, await cursorPosition(secret, list, page.cursor), page.limit);
   const next_cursor = position ? await encodeCursor(secret, list, [position]) : null;
-  if (page.cursor === undefined && kept.length === page.limit) {
+  if (page.cursor === undefined && rows.length === page.limit) {
     await deps.cache.putJson(
       feedCacheKey(viewerId),
-      { ids: kept.map((r) => r.id), next_cursor } satisfies CachedPage,
+      { ids: rows.map((r) => r.id), next_cursor } satisfies CachedPage,
       deps.config.feed.cacheTtlSeconds,
     );
   }
-  return { items: await hydratePosts(deps, kept, viewerId), next_cursor };
+  return { items: await hydratePosts(deps, rows, viewerId), next_cursor };
+}
+
+/** How many of the newest visible candidates a ranked feed orders. */
+export const RANK_WINDOW = 200;
+/** Recency decays with this time constant: a post loses 1/e of its weight each 24 hours. */
+const RECENCY_HOURS = 24;
+
+/**
+ * The ranked feed's score: engagement (likes 1, comments 2, saves 3, log-damped so one viral post
+ * does not bury everything) × recency (exponential decay) × affinity (1 + log of the reader's past
+ * likes and, doubled, comments on the author).
+ */
+export function rankScore(s: {
+  likes: number;
+  comments: number;
+  saves: number;
+  ageHours: number;
+  interactions: number;
+}): number {
+  const engagement = 1 + Math.log1p(s.likes + 2 * s.comments + 3 * s.saves);
+  const recency = Math.exp(-Math.max(0, s.ageHours) / RECENCY_HOURS);
+  const affinity = 1 + Math.log1p(s.interactions);
+  return engagement * recency * affinity;
+}
+
+/**
+ * `mode=ranked`: page 1 scores the newest RANK_WINDOW visible candidates, stores the order as a
+ * snapshot, and pages through it by position: the order does not shift while the reader scrolls.
+ * Rows are still re-checked on every page.
+ */
+export async function readRankedFeed(
+  deps: FeedDeps,
+  viewerId: string,
+  page: { cursor?: string; limit: number },
+): Promise<{ items: Post[]; next_cursor: string | null }> {
+  const secret = deps.config.signingSecret;
+  const list = `feed-ranked:${viewerId}`;
+  let snapshotId: string;
+  let offset: number;
+  let ids: string[];
+  if (page.cursor !== undefined) {
+    const [id, at] = await decodeCursor(secret, list, page.cursor);
+    const stored = typeof id === "string" && typeof at === "number" ? await loadSnapshot(deps.db, id, viewerId) : null;
+    if (!stored || typeof id !== "string" || typeof at !== "number") {
+      throw new ApiError("invalid_cursor", "This ranked feed has expired; start again from the first page.");
+    }
+    [snapshotId, offset, ids] = [id, at, stored];
+  } else {
+    const { rows } = await collect(deps, viewerId, null, RANK_WINDOW);
+    const affinity = await affinities(
+      deps.db,
+      viewerId,
+      rows.map((r) => r.author_id),
+    );
+    const now = deps.clock.now();
+    const scored = rows.map((r) => ({
+      id: r.id,
+      score: rankScore({
+        likes: r.like_count,
+        comments: r.comment_count,
+        saves: r.save_count,
+        ageHours: (now.getTime() - Date.parse(r.created_at)) / 3_600_000,
+        interactions: r.author_id === viewerId ? 0 : (affinity.get(r.author_id) ?? 0),
+      }),
+    }));
+    scored.sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : -1));
+    [snapshotId, offset, ids] = [newId(now.getTime()), 0, scored.map((s) => s.id)];
+    await saveSnapshot(deps.db, { id: snapshotId, userId: viewerId, postIds: ids, now: now.toISOString() });
+  }
+  const slice = ids.slice(offset, offset + page.limit);
+  const byId = new Map((await feedRowsByIds(deps.db, viewerId, slice)).map((r) => [r.id, r]));
+  const rows = slice.flatMap((id) => {
+    const row = byId.get(id);
+    return row && allowed(viewerId, row) ? [row] : [];
+  });
+  const next = offset + page.limit;
+  const next_cursor = next < ids.length ? await encodeCursor(secret, list, [snapshotId, next]) : null;
+  return { items: await hydratePosts(deps, rows, viewerId), next_cursor };
 }
 
 /** Drops the cached first pages of these readers (after an unfollow, block, mute, post or delete). */
@@ -124,8 +222,9 @@ export async function unlink(deps: Pick<FeedDeps, "db">, userId: string, authorI
   await unlinkAuthor(deps.db, userId, authorId);
 }
 
-/** Cron: keeps timelines at their cap, a bounded number of readers per run. */
-export async function trimAll(deps: Pick<FeedDeps, "db" | "config">): Promise<number> {
+/** Cron: keeps timelines at their cap (a bounded number of readers per run); drops old snapshots. */
+export async function trimAll(deps: Pick<FeedDeps, "db" | "config" | "clock">): Promise<number> {
+  await deleteSnapshotsBefore(deps.db, new Date(deps.clock.now().getTime() - 3_600_000).toISOString());
   const readers = await readersOverCap(deps.db, deps.config.feed.timelineCap, 500);
   return trimTimelines(deps.db, readers, deps.config.feed.timelineCap);
 }

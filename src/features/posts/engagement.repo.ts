@@ -42,18 +42,32 @@ export async function likeState(db: Db, postId: string, userId: string) {
   return { liked: row?.liked === 1, like_count: row?.like_count ?? 0 };
 }
 
+/** Save or unsave; `save_count` (a ranking signal) moves only with a real change. */
 export async function setSaved(
   db: Db,
   args: { postId: string; userId: string; id: string; now: string; saved: boolean },
 ) {
   const d1 = db.$client;
   if (args.saved) {
-    await d1
-      .prepare("INSERT OR IGNORE INTO saves (user_id, post_id, id, created_at) VALUES (?1, ?2, ?3, ?4)")
-      .bind(args.userId, args.postId, args.id, args.now)
-      .run();
+    await d1.batch([
+      d1
+        .prepare("INSERT OR IGNORE INTO saves (user_id, post_id, id, created_at) VALUES (?1, ?2, ?3, ?4)")
+        .bind(args.userId, args.postId, args.id, args.now),
+      d1
+        .prepare(
+          "UPDATE posts SET save_count = save_count + 1 WHERE id = ?2 AND EXISTS (SELECT 1 FROM saves WHERE user_id = ?1 AND post_id = ?2 AND id = ?3)",
+        )
+        .bind(args.userId, args.postId, args.id),
+    ]);
   } else {
-    await d1.prepare("DELETE FROM saves WHERE user_id = ?1 AND post_id = ?2").bind(args.userId, args.postId).run();
+    await d1.batch([
+      d1
+        .prepare(
+          "UPDATE posts SET save_count = save_count - 1 WHERE id = ?2 AND EXISTS (SELECT 1 FROM saves WHERE user_id = ?1 AND post_id = ?2)",
+        )
+        .bind(args.userId, args.postId),
+      d1.prepare("DELETE FROM saves WHERE user_id = ?1 AND post_id = ?2").bind(args.userId, args.postId),
+    ]);
   }
 }
 
