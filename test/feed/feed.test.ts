@@ -224,6 +224,17 @@ describe("GET /v1/feed", () => {
     const first = await feedIds(reader, "?limit=4");
     expect(first.ids).toHaveLength(4);
     expect(await env.CACHE.get(feedCacheKey(reader.id))).not.toBeNull();
+    // A page served from KV is the same page; `Cache-Control: no-cache` reads it fresh.
+    expect((await feedIds(reader, "?limit=4")).ids).toEqual(first.ids);
+    await env.CACHE.put(
+      feedCacheKey(reader.id),
+      JSON.stringify({ ids: first.ids.slice(0, 3).concat(first.ids[0] ?? ""), next_cursor: null }),
+    );
+    const fresh = await api("GET", "/v1/feed?limit=4", {
+      token: reader.accessToken,
+      headers: { "cache-control": "no-cache" },
+    });
+    expect(((await fresh.json()) as { items: PostBody[] }).items.map((p) => p.id)).toEqual(first.ids);
 
     await api("DELETE", `/v1/posts/${posts.dave?.id}`, { token: dave.accessToken });
     expect((await feedIds(reader, "?limit=4")).ids).not.toContain(posts.dave?.id);

@@ -21,6 +21,8 @@ export const feedRoutes = createRouter().openapi(
     path: "/",
     tags: ["feed"],
     summary: "The home feed: your and followed accounts' posts you may see, newest first",
+    description:
+      "Page 1 of the chronological feed may be served from an edge cache up to FEED_CACHE_TTL_SECONDS old (posts that became invisible are always dropped); send `Cache-Control: no-cache` (pull to refresh) to read it fresh.",
     security: bearerAuth,
     middleware: [requireAuth] as const,
     request: { query: FeedQuerySchema },
@@ -38,7 +40,8 @@ export const feedRoutes = createRouter().openapi(
       origin: new URL(c.req.url).origin,
       cache: edgeCacheFor(c.env.CACHE),
     };
+    const fresh = /no-cache/i.test(c.req.header("cache-control") ?? "");
     const read = mode === "ranked" ? readRankedFeed : readFeed;
-    return c.json(await read(deps, callerOf(c).userId, { cursor, limit }), 200);
+    return c.json(await read(deps, callerOf(c).userId, { cursor, limit, fresh }), 200);
   },
 );

@@ -96,11 +96,11 @@ async function collect(
 export async function readFeed(
   deps: FeedDeps,
   viewerId: string,
-  page: { cursor?: string; limit: number },
+  page: { cursor?: string; limit: number; fresh?: boolean },
 ): Promise<{ items: Post[]; next_cursor: string | null }> {
   const secret = deps.config.signingSecret;
   const list = `feed:${viewerId}`;
-  if (page.cursor === undefined) {
+  if (page.cursor === undefined && !page.fresh) {
     const cached = await deps.cache.getJson<CachedPage>(feedCacheKey(viewerId));
     if (cached && cached.ids.length === page.limit) {
       const rows = (await feedRowsByIds(deps.db, viewerId, cached.ids)).filter((r) => allowed(viewerId, r));
