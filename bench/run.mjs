@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import sharp from "sharp";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { fanoutTime, reader, seedGraph } from "./feed.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // The Miniflare copy inside wrangler, so the workerd version matches what `wrangler dev` runs.
@@ -59,7 +60,7 @@ async function startWorker() {
           name: "edgegram",
           modules: true,
           scriptPath: join(bundle, "index.js"),
-          bindings: { ...workerOptions.bindings, ...devVars },
+          bindings: { ...workerOptions.bindings, ...devVars, BENCH_ROUTES: "1" },
           unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
         },
       ],
@@ -114,77 +115,144 @@ async function readyImage(url, token, bytes) {
 
 const local = (url, signed) => signed.replace(/^https?:\/\/[^/]+/, url);
 
-async function load(url, path, headers = {}) {
-  const result = await autocannon({ url: `${url}${path}`, connections: CONNECTIONS, duration: DURATION, headers });
+async function load(url, path, headers = {}, overallRate = undefined) {
+  const result = await autocannon({
+    url: `${url}${path}`,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    headers,
+    overallRate,
+  });
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
-const { mf, url, cleanup } = await startWorker();
-try {
-  const name = `bench_${Date.now().toString(36)}`;
-  const session = await json(url, "/v1/auth/signup", {
-    username: name,
-    email: `${name}@example.com`,
-    password: "bench password",
-  });
-  const token = session.access_token;
-  const photo = await sharp({
-    create: { width: 1600, height: 1200, channels: 3, background: { r: 90, g: 140, b: 200 } },
-  })
-    .composite([
-      {
-        input: Buffer.from('<svg width="800" height="600"><circle cx="400" cy="300" r="250" fill="orange"/></svg>'),
-        top: 300,
-        left: 400,
-      },
-    ])
-    .jpeg({ quality: 85 })
-    .toBuffer();
+const summarise = (list) => ({
+  rps: Math.round(median(list.map((r) => r.rps))),
+  p50_ms: median(list.map((r) => r.p50)),
+  p99_ms: median(list.map((r) => r.p99)),
+});
 
-  // First-request transform time: a new variant each time (fresh media, one size × format).
-  const firstRequest = { "image/avif": [], "image/webp": [], "image/jpeg": [] };
-  for (let i = 0; i < TRANSFORM_SAMPLES; i++) {
-    const media = await readyImage(url, token, photo);
-    for (const format of Object.keys(firstRequest)) {
-      const started = performance.now();
-      const res = await fetch(local(url, media.urls.large), { headers: { accept: format } });
-      await res.arrayBuffer();
-      if (res.headers.get("content-type") !== format) throw new Error(`expected ${format}`);
-      firstRequest[format].push(performance.now() - started);
-    }
-  }
-
-  // Cached-variant throughput against the trivial route, interleaved, median of 3.
-  const media = await readyImage(url, token, photo);
-  const variant = new URL(local(url, media.urls.small));
-  const variantPath = `${variant.pathname}${variant.search}`;
-  await (await fetch(`${url}${variantPath}`, { headers: { accept: "image/webp" } })).arrayBuffer();
-  const rounds = { trivial: [], d1: [], variant: [] };
+async function benchFeed(mf, url) {
+  const db = await mf.getD1Database("DB");
+  const graph = await seedGraph(db, (line) => console.log(line));
+  const r300 = await reader(db, json, url, 300, "bench_reader300");
+  const r1000 = await reader(db, json, url, 1000, "bench_reader1000");
+  const auth = (r) => ({ authorization: `Bearer ${r.token}` });
+  const fresh = (r) => ({ ...auth(r), "cache-control": "no-cache" });
+  const routes = {
+    "trivial /livez": ["/livez", {}],
+    "one D1 read /healthz": ["/healthz", {}],
+    "naive pull, 300 follows": [`/bench/naive-feed?user=${r300.id}`, {}],
+    "feed p1 KV cold, 300 follows": ["/v1/feed", fresh(r300)],
+    "feed p1 KV warm, 300 follows": ["/v1/feed", auth(r300)],
+    "naive pull, 1000 follows": [`/bench/naive-feed?user=${r1000.id}`, {}],
+    "feed p1 KV cold, 1000 follows": ["/v1/feed", fresh(r1000)],
+    "feed p1 KV warm, 1000 follows": ["/v1/feed", auth(r1000)],
+  };
+  for (const [path, headers] of Object.values(routes)) await (await fetch(`${url}${path}`, { headers })).arrayBuffer();
+  const rounds = Object.fromEntries(Object.keys(routes).map((k) => [k, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    rounds.trivial.push(await load(url, "/livez"));
-    rounds.d1.push(await load(url, "/healthz"));
-    rounds.variant.push(await load(url, variantPath, { accept: "image/webp" }));
+    for (const [name, [path, headers]] of Object.entries(routes)) rounds[name].push(await load(url, path, headers));
   }
-  const summarise = (list) => ({
-    rps: Math.round(median(list.map((r) => r.rps))),
-    p50_ms: median(list.map((r) => r.p50)),
-    p99_ms: median(list.map((r) => r.p99)),
-  });
-  const trivial = summarise(rounds.trivial);
-  const oneRead = summarise(rounds.d1);
-  const cached = summarise(rounds.variant);
-  const results = {
-    when: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      model: cpus()[0]?.model ?? "unknown",
-      load_average_1m: loadavg()[0],
-      node: process.version,
+  const capacity = Object.fromEntries(Object.entries(rounds).map(([k, v]) => [k, summarise(v)]));
+  // Latency at a fixed rate (40% of capacity), apart from capacity: p99 at saturation measures GC.
+  const fixedRate = {};
+  for (const name of ["feed p1 KV cold, 300 follows", "feed p1 KV cold, 1000 follows", "naive pull, 1000 follows"]) {
+    const [path, headers] = routes[name];
+    const rate = Math.max(1, Math.round(capacity[name].rps * 0.4));
+    const r = await load(url, path, headers, rate);
+    fixedRate[name] = { rate_rps: rate, p50_ms: r.p50, p99_ms: r.p99 };
+  }
+  const ratio = (a, b) => Number((capacity[a].rps / capacity[b].rps).toFixed(3));
+  const fanout = [
+    await fanoutTime(db, json, url, 1_000, "bench_author1000"),
+    await fanoutTime(db, json, url, 10_000, "bench_author10000"),
+  ];
+  return {
+    graph,
+    readers: { follows_300: r300.follows, follows_1000: r1000.follows },
+    capacity,
+    fixed_rate_latency: fixedRate,
+    ratios: {
+      feed_cold_300_vs_naive_300: ratio("feed p1 KV cold, 300 follows", "naive pull, 300 follows"),
+      feed_cold_1000_vs_naive_1000: ratio("feed p1 KV cold, 1000 follows", "naive pull, 1000 follows"),
+      feed_cold_300_vs_one_d1_read: ratio("feed p1 KV cold, 300 follows", "one D1 read /healthz"),
+      feed_warm_300_vs_one_d1_read: ratio("feed p1 KV warm, 300 follows", "one D1 read /healthz"),
+      feed_cold_300_vs_trivial: ratio("feed p1 KV cold, 300 follows", "trivial /livez"),
     },
-    settings: { duration_s: DURATION, rounds: ROUNDS, connections: CONNECTIONS, transform_samples: TRANSFORM_SAMPLES },
-    media_delivery: {
+    // Read off the code path (feed.service.ts), not measured: KV cold = 1 candidates query
+    // (timeline and pulled posts, with the policy facts) + 1 hydration batch; KV warm = 1 KV get +
+    // 1 re-check query + 1 hydration batch.
+    d1_round_trips_per_page1: { kv_cold: 2, kv_warm: 2 },
+    fanout,
+  };
+}
+
+const only = process.env.BENCH_ONLY;
+const { mf, url, cleanup } = await startWorker();
+const results = { when: new Date().toISOString() };
+try {
+  if (only !== "media") {
+    results.feed = await benchFeed(mf, url);
+    console.log("\nhome feed");
+    console.table(results.feed.capacity);
+    console.log("latency at a fixed rate:");
+    console.table(results.feed.fixed_rate_latency);
+    console.log("ratios:", results.feed.ratios);
+    console.log("fan-out:");
+    console.table(results.feed.fanout);
+  }
+  if (only !== "feed") {
+    const name = `bench_${Date.now().toString(36)}`;
+    const session = await json(url, "/v1/auth/signup", {
+      username: name,
+      email: `${name}@example.com`,
+      password: "bench password",
+    });
+    const token = session.access_token;
+    const photo = await sharp({
+      create: { width: 1600, height: 1200, channels: 3, background: { r: 90, g: 140, b: 200 } },
+    })
+      .composite([
+        {
+          input: Buffer.from('<svg width="800" height="600"><circle cx="400" cy="300" r="250" fill="orange"/></svg>'),
+          top: 300,
+          left: 400,
+        },
+      ])
+      .jpeg({ quality: 85 })
+      .toBuffer();
+
+    // First-request transform time: a new variant each time (fresh media, one size × format).
+    const firstRequest = { "image/avif": [], "image/webp": [], "image/jpeg": [] };
+    for (let i = 0; i < TRANSFORM_SAMPLES; i++) {
+      const media = await readyImage(url, token, photo);
+      for (const format of Object.keys(firstRequest)) {
+        const started = performance.now();
+        const res = await fetch(local(url, media.urls.large), { headers: { accept: format } });
+        await res.arrayBuffer();
+        if (res.headers.get("content-type") !== format) throw new Error(`expected ${format}`);
+        firstRequest[format].push(performance.now() - started);
+      }
+    }
+
+    // Cached-variant throughput against the trivial route, interleaved, median of 3.
+    const media = await readyImage(url, token, photo);
+    const variant = new URL(local(url, media.urls.small));
+    const variantPath = `${variant.pathname}${variant.search}`;
+    await (await fetch(`${url}${variantPath}`, { headers: { accept: "image/webp" } })).arrayBuffer();
+    const rounds = { trivial: [], d1: [], variant: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      rounds.trivial.push(await load(url, "/livez"));
+      rounds.d1.push(await load(url, "/healthz"));
+      rounds.variant.push(await load(url, variantPath, { accept: "image/webp" }));
+    }
+    const trivial = summarise(rounds.trivial);
+    const oneRead = summarise(rounds.d1);
+    const cached = summarise(rounds.variant);
+    results.media_delivery = {
       first_request_ms_median: Object.fromEntries(
         Object.entries(firstRequest).map(([format, times]) => [format, Math.round(median(times))]),
       ),
@@ -194,16 +262,28 @@ try {
       cached_variant_vs_trivial: Number((cached.rps / trivial.rps).toFixed(3)),
       // A cached variant costs one R2 get and an HMAC check; no D1 round trip.
       cached_variant_operations: { d1_queries: 0, r2_gets: 1, images_transforms: 0 },
-    },
+    };
+    console.log("\nmedia delivery (1600×1200 JPEG upload, 'large' = 1080 px)");
+    console.log("first request, new variant (median ms):", results.media_delivery.first_request_ms_median);
+    console.table({
+      "trivial route /livez": trivial,
+      "one D1 read /healthz": oneRead,
+      "cached variant (small, webp)": cached,
+    });
+    console.log(`cached variant / trivial route: ${results.media_delivery.cached_variant_vs_trivial}`);
+  }
+  results.machine = {
+    cpus: cpus().length,
+    model: cpus()[0]?.model ?? "unknown",
+    load_average_1m: loadavg()[0],
+    node: process.version,
   };
-  console.log("\nmedia delivery (1600×1200 JPEG upload, 'large' = 1080 px)");
-  console.log("first request, new variant (median ms):", results.media_delivery.first_request_ms_median);
-  console.table({
-    "trivial route /livez": trivial,
-    "one D1 read /healthz": oneRead,
-    "cached variant (small, webp)": cached,
-  });
-  console.log(`cached variant / trivial route: ${results.media_delivery.cached_variant_vs_trivial}`);
+  results.settings = {
+    duration_s: DURATION,
+    rounds: ROUNDS,
+    connections: CONNECTIONS,
+    transform_samples: TRANSFORM_SAMPLES,
+  };
   mkdirSync(join(root, "bench", "results"), { recursive: true });
   writeFileSync(join(root, "bench", "results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
   console.log("written: bench/results/latest.json");

@@ -1,4 +1,4 @@
-import { integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * An account. Counters are maintained in the same D1 batch as the change that moves them
@@ -22,7 +22,12 @@ export const users = sqliteTable(
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
-  (t) => [uniqueIndex("users_username_uq").on(t.username), uniqueIndex("users_email_uq").on(t.email)],
+  (t) => [
+    uniqueIndex("users_username_uq").on(t.username),
+    uniqueIndex("users_email_uq").on(t.email),
+    // The feed finds the few accounts above the fan-out threshold through this, not by scanning follows.
+    index("users_followers_count_idx").on(t.followersCount),
+  ],
 );
 
 export type UserRow = typeof users.$inferSelect;

@@ -106,10 +106,10 @@ export async function feedCandidates(
            ORDER BY post_id DESC LIMIT ?3)
          UNION ALL
          SELECT id FROM (
-           SELECT p2.id FROM follows f
-             JOIN users a ON a.id = f.followee_id AND a.followers_count > ?4
-             JOIN posts p2 ON p2.author_id = f.followee_id
-           WHERE f.follower_id = ?1 AND p2.deleted_at IS NULL AND (?2 IS NULL OR p2.id < ?2)
+           SELECT p2.id FROM users a
+             JOIN follows f ON f.follower_id = ?1 AND f.followee_id = a.id
+             JOIN posts p2 ON p2.author_id = a.id
+           WHERE a.followers_count > ?4 AND p2.deleted_at IS NULL AND (?2 IS NULL OR p2.id < ?2)
            ORDER BY p2.id DESC LIMIT ?3))
        ORDER BY p.id DESC LIMIT ?3`,
     )
