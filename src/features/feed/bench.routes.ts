@@ -4,7 +4,7 @@ import { ApiError } from "../../http/errors";
 import { systemClock } from "../../platform/clock";
 import { dbFor } from "../../platform/db";
 import { hydratePosts } from "../posts/posts.hydrate";
-import type { PostRow } from "../posts/posts.repo";
+import { POST_COLUMNS, type PostRow } from "../posts/posts.repo";
 
 /**
  * Routes for `npm run bench` only, answering 404 unless the BENCH_ROUTES binding is "1" (set by
@@ -26,7 +26,7 @@ benchRoutes.get("/naive-feed", async (c) => {
   const db = dbFor(c.env.DB);
   const { results } = await db.$client
     .prepare(
-      `SELECT p.id, p.author_id, p.caption, p.location, p.audience, p.like_count, p.comment_count, p.created_at, p.updated_at
+      `SELECT ${POST_COLUMNS}
        FROM posts p WHERE p.deleted_at IS NULL
          AND p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1)
        ORDER BY p.id DESC LIMIT 20`,

@@ -1,12 +1,9 @@
 import type { Db } from "../../platform/db";
 import { type RelationFacts, relationFactsSql } from "../../policy";
-import type { PostRow } from "../posts/posts.repo";
+import { POST_COLUMNS, type PostRow } from "../posts/posts.repo";
 
 /** Followers pushed per fan-out message (one INSERT … SELECT each). */
 export const FANOUT_CHUNK = 1000;
-
-const POST_COLUMNS =
-  "p.id, p.author_id, p.caption, p.location, p.audience, p.like_count, p.comment_count, p.created_at, p.updated_at";
 
 export interface FanoutPost {
   id: string;

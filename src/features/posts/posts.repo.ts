@@ -18,7 +18,8 @@ export interface PostRow {
   updated_at: string;
 }
 
-const POST_COLUMNS =
+/** The columns of a PostRow, from `posts p`. */
+export const POST_COLUMNS =
   "p.id, p.author_id, p.caption, p.location, p.audience, p.like_count, p.comment_count, p.created_at, p.updated_at";
 
 export interface MediaForPost {
