@@ -103,9 +103,11 @@ export async function feedCandidates(
            ORDER BY post_id DESC LIMIT ?3)
          UNION ALL
          SELECT id FROM (
+           -- CROSS JOIN fixes the order: start from the few accounts above the threshold (index
+           -- on followers_count), not from every account the reader follows.
            SELECT p2.id FROM users a
-             JOIN follows f ON f.follower_id = ?1 AND f.followee_id = a.id
-             JOIN posts p2 ON p2.author_id = a.id
+             CROSS JOIN follows f ON f.follower_id = ?1 AND f.followee_id = a.id
+             CROSS JOIN posts p2 ON p2.author_id = a.id
            WHERE a.followers_count > ?4 AND p2.deleted_at IS NULL AND (?2 IS NULL OR p2.id < ?2)
            ORDER BY p2.id DESC LIMIT ?3))
        ORDER BY p.id DESC LIMIT ?3`,
