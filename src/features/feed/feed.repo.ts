@@ -1,6 +1,5 @@
 import type { Db } from "../../platform/db";
-import { type RelationFacts, relationFactsSql } from "../../policy";
-import { POST_COLUMNS, type PostRow } from "../posts/posts.repo";
+import { POST_WITH_FACTS_COLUMNS, type PostRow, type PostWithFacts } from "../posts/posts.repo";
 
 /** Followers pushed per fan-out message (one INSERT … SELECT each). */
 export const FANOUT_CHUNK = 1000;
@@ -79,10 +78,7 @@ export async function readersOverCap(db: Db, cap: number, limit: number): Promis
   return results.map((r) => r.user_id);
 }
 
-export type FeedRow = PostRow & RelationFacts & { muted: number; save_count: number };
-
-const withFacts = `${POST_COLUMNS}, p.save_count, ${relationFactsSql("?1", "p.author_id", "u.is_private")},
-  EXISTS (SELECT 1 FROM mutes WHERE muter_id = ?1 AND muted_id = p.author_id) AS muted`;
+export type FeedRow = PostWithFacts;
 
 /**
  * One page of feed candidates, newest first, with the facts the policy needs about each author:
@@ -95,7 +91,7 @@ export async function feedCandidates(
 ): Promise<FeedRow[]> {
   const { results } = await db.$client
     .prepare(
-      `SELECT ${withFacts}
+      `SELECT ${POST_WITH_FACTS_COLUMNS}
        FROM posts p JOIN users u ON u.id = p.author_id
        WHERE p.deleted_at IS NULL AND p.id IN (
          SELECT post_id FROM (
@@ -127,25 +123,13 @@ export async function feedFallback(
 ): Promise<FeedRow[]> {
   const { results } = await db.$client
     .prepare(
-      `SELECT ${withFacts}
+      `SELECT ${POST_WITH_FACTS_COLUMNS}
        FROM posts p JOIN users u ON u.id = p.author_id
        WHERE p.deleted_at IS NULL AND p.id < ?2
          AND (p.author_id = ?1 OR p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1))
        ORDER BY p.id DESC LIMIT ?3`,
     )
     .bind(args.viewerId, args.before, args.limit)
-    .all<FeedRow>();
-  return results;
-}
-
-/** Posts by id with the same facts, for re-checking a cached page. */
-export async function feedRowsByIds(db: Db, viewerId: string, ids: string[]): Promise<FeedRow[]> {
-  const { results } = await db.$client
-    .prepare(
-      `SELECT ${withFacts} FROM posts p JOIN users u ON u.id = p.author_id
-       WHERE p.deleted_at IS NULL AND p.id IN (SELECT value FROM json_each(?2)) ORDER BY p.id DESC`,
-    )
-    .bind(viewerId, JSON.stringify(ids))
     .all<FeedRow>();
   return results;
 }

@@ -5,6 +5,7 @@ import { newId } from "../../platform/ids";
 import type { JobQueue } from "../../platform/jobs";
 import { canSeeContent, relationFromFacts } from "../../policy";
 import { type HydrateDeps, hydratePosts, type Post } from "../posts/posts.hydrate";
+import { postsWithFacts } from "../posts/posts.repo";
 import {
   affinities,
   deleteSnapshotsBefore,
@@ -13,7 +14,6 @@ import {
   fanoutPost,
   feedCandidates,
   feedFallback,
-  feedRowsByIds,
   loadSnapshot,
   readersOverCap,
   saveSnapshot,
@@ -103,7 +103,7 @@ export async function readFeed(
   if (page.cursor === undefined && !page.fresh) {
     const cached = await deps.cache.getJson<CachedPage>(feedCacheKey(viewerId));
     if (cached && cached.ids.length === page.limit) {
-      const rows = (await feedRowsByIds(deps.db, viewerId, cached.ids)).filter((r) => allowed(viewerId, r));
+      const rows = (await postsWithFacts(deps.db, viewerId, cached.ids)).filter((r) => allowed(viewerId, r));
       // Served only while every cached post is still there and still visible; else read afresh.
       if (rows.length === cached.ids.length) {
         return { items: await hydratePosts(deps, rows, viewerId), next_cursor: cached.next_cursor };
@@ -190,7 +190,7 @@ export async function readRankedFeed(
     await saveSnapshot(deps.db, { id: snapshotId, userId: viewerId, postIds: ids, now: now.toISOString() });
   }
   const slice = ids.slice(offset, offset + page.limit);
-  const byId = new Map((await feedRowsByIds(deps.db, viewerId, slice)).map((r) => [r.id, r]));
+  const byId = new Map((await postsWithFacts(deps.db, viewerId, slice)).map((r) => [r.id, r]));
   const rows = slice.flatMap((id) => {
     const row = byId.get(id);
     return row && allowed(viewerId, row) ? [row] : [];

@@ -7,7 +7,14 @@ import { isUniqueViolation } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import type { JobQueue } from "../../platform/jobs";
 import type { MediaStore } from "../../platform/media-store";
-import { type Audience, canSeeAccountContent, canSeeContent, loadRelation, type Relation } from "../../policy";
+import {
+  type Audience,
+  canSeeAccountContent,
+  canSeeContent,
+  loadRelation,
+  type Relation,
+  relationFromFacts,
+} from "../../policy";
 import { invalidateFeeds } from "../feed/feed.service";
 import { findUserById, findUserByUsername } from "../users/users.repo";
 import { type HydrateDeps, hydratePosts, type Post } from "./posts.hydrate";
@@ -19,6 +26,7 @@ import {
   listAuthorPosts,
   mediaForPost,
   type PostRow,
+  postsWithFacts,
   purgePost as purgePostRows,
   softDeletePost,
   updateCaption,
@@ -50,11 +58,9 @@ function parseCaption(caption: string) {
  * 404 as for a post that never existed.
  */
 export async function visiblePost(deps: Pick<HydrateDeps, "db">, viewerId: string | null, postId: string) {
-  const post = await findPost(deps.db, postId);
+  const [post] = await postsWithFacts(deps.db, viewerId, [postId]);
   if (!post) throw notFound("post");
-  const author = await findUserById(deps.db, post.author_id);
-  if (!author) throw notFound("post");
-  const relation = await loadRelation(deps.db, viewerId, author);
+  const relation = relationFromFacts(viewerId, post.author_id, post);
   if (!canSeeContent(relation, post.audience)) throw notFound("post");
   return { post, relation };
 }
