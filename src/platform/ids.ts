@@ -17,5 +17,3 @@ export function newId(now: number = Date.now()): string {
   for (let i = 0; i < 16; i++) rand += ALPHABET.charAt((bytes[i] ?? 0) % 32);
   return time + rand;
 }
-
-export const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;

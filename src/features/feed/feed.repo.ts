@@ -51,10 +51,6 @@ export async function unlinkAuthor(db: Db, userId: string, authorId: string): Pr
   await db.$client.prepare("DELETE FROM timeline WHERE user_id = ?1 AND author_id = ?2").bind(userId, authorId).run();
 }
 
-export async function removePostFromTimelines(db: Db, postId: string): Promise<void> {
-  await db.$client.prepare("DELETE FROM timeline WHERE post_id = ?1").bind(postId).run();
-}
-
 /** Keeps each listed reader's timeline to its newest `cap` rows. */
 export async function trimTimelines(db: Db, userIds: string[], cap: number): Promise<number> {
   if (userIds.length === 0) return 0;
@@ -132,15 +128,6 @@ export async function feedFallback(
     .bind(args.viewerId, args.before, args.limit)
     .all<FeedRow>();
   return results;
-}
-
-/** The oldest post id in a reader's timeline, or null when it is empty. */
-export async function oldestTimelinePost(db: Db, viewerId: string): Promise<string | null> {
-  const row = await db.$client
-    .prepare("SELECT MIN(post_id) AS id FROM timeline WHERE user_id = ?1")
-    .bind(viewerId)
-    .first<{ id: string | null }>();
-  return row?.id ?? null;
 }
 
 /** How much the viewer has engaged with each author: likes count 1, comments 2. */
