@@ -3,6 +3,7 @@ import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
 import { authRoutes } from "./features/auth/auth.routes";
+import { conversationRoutes, realtimeRoutes } from "./features/chat/chat.routes";
 import { benchRoutes } from "./features/feed/bench.routes";
 import { feedRoutes } from "./features/feed/feed.routes";
 import { graphMeRoutes, graphUserRoutes } from "./features/graph/graph.routes";
@@ -50,6 +51,8 @@ export function createApp() {
   app.route("/v1/comments", commentRoutes);
   app.route("/v1/users", postsOfUserRoutes);
   app.route("/v1/me", savedRoutes);
+  app.route("/v1/conversations", conversationRoutes);
+  app.route("/v1/realtime", realtimeRoutes);
   app.route("/", mediaHostRoutes);
 
   app.route(

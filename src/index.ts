@@ -1,4 +1,5 @@
 import { createApp } from "./app";
+import { sweepTickets } from "./features/chat/chat.service";
 import { trimAll } from "./features/feed/feed.service";
 import { sweepOrphans } from "./features/media/media.service";
 import { systemClock } from "./platform/clock";
@@ -6,6 +7,9 @@ import { configFor } from "./platform/config";
 import { dbFor } from "./platform/db";
 import { mediaStoreFor } from "./platform/media-store";
 import { handleQueue } from "./queues/consumer";
+
+export { ChatRoom } from "./durable-objects/chat-room";
+export { UserHub } from "./durable-objects/user-hub";
 
 const app = createApp();
 
@@ -15,6 +19,7 @@ export default {
   async scheduled(_controller, env, ctx) {
     const db = dbFor(env.DB);
     ctx.waitUntil(sweepOrphans({ db, store: mediaStoreFor(env.MEDIA), clock: systemClock }));
+    ctx.waitUntil(sweepTickets({ db, clock: systemClock }));
     ctx.waitUntil(trimAll({ db, config: configFor(env), clock: systemClock }));
   },
 } satisfies ExportedHandler<Env>;

@@ -8,6 +8,7 @@ import { edgeCacheFor } from "../../platform/cache";
 import { systemClock } from "../../platform/clock";
 import { dbFor } from "../../platform/db";
 import { jobQueueFor } from "../../platform/jobs";
+import { realtimeFor } from "../../platform/realtime";
 import { UsernameParamSchema } from "../users/users.schema";
 import {
   BlockStateSchema,
@@ -25,6 +26,7 @@ const deps = (c: Context<AppEnv>): graph.GraphDeps => ({
   followLimiter: c.env.FOLLOW_LIMITER,
   feedJobs: jobQueueFor(c.env.FEED_QUEUE),
   cache: edgeCacheFor(c.env.CACHE),
+  realtime: realtimeFor(c.env),
 });
 
 const tags = ["graph"];

@@ -8,7 +8,9 @@ import type { Clock } from "../../platform/clock";
 import type { Db } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import type { JobQueue } from "../../platform/jobs";
+import type { Realtime } from "../../platform/realtime";
 import { canFollow, canSeeAccount, canSeeAccountContent, loadRelation } from "../../policy";
+import { directBlockChanged } from "../chat/chat.service";
 import { invalidateFeeds } from "../feed/feed.service";
 import { findUserByUsername } from "../users/users.repo";
 import {
@@ -37,6 +39,8 @@ export interface GraphDeps {
   /** Home feeds to tidy when an edge goes: timeline rows (queued) and cached first pages. */
   feedJobs: JobQueue;
   cache: EdgeCache;
+  /** A block closes the pair's 1:1 conversation, open sockets included. */
+  realtime: Realtime;
 }
 
 /** `reader` stops seeing `author`: queue the timeline clean-up and drop the reader's cached page. */
@@ -141,6 +145,9 @@ export async function setBlocked(deps: GraphDeps, viewerId: string, username: st
   } else {
     await unblock(deps.db, viewerId, target.id);
   }
+  // After the D1 write, which is what every later request checks. If this call fails the request
+  // fails too, and repeating the (idempotent) block finishes the job.
+  await directBlockChanged(deps, viewerId, target.id, blocked);
   return { blocking: (await relationshipFlags(deps.db, viewerId, target.id)).blocking };
 }
 

@@ -1,0 +1,103 @@
+import { z } from "@hono/zod-openapi";
+
+/**
+ * What travels between clients, the Worker and the chat Durable Objects: the message shape, the
+ * WebSocket frames, and the results of the rooms' RPC methods. Shared by both ends so a change to
+ * one side is a type error on the other.
+ */
+
+export const MESSAGE_MAX_CHARS = 2000;
+/** Largest WebSocket frame a room reads; anything larger closes the socket with 1009. */
+export const MAX_FRAME_BYTES = 8 * 1024;
+/** Per connection: a burst of 20 frames, refilled at 10 a second. */
+export const FRAME_BURST = 20;
+export const FRAME_REFILL_PER_SECOND = 10;
+/** Sockets one user may hold open in one room (SECURITY D8) and on their own hub. */
+export const MAX_SOCKETS_PER_USER = 5;
+/** Messages sent to a socket that reconnects with `?since=`; older ones are read over HTTP. */
+export const RESUME_MAX_MESSAGES = 200;
+
+/** Close codes: 4003 = membership gone (left, removed, blocked); 1008 policy; 1009 too big. */
+export const CLOSE_REVOKED = 4003;
+export const CLOSE_POLICY = 1008;
+export const CLOSE_TOO_BIG = 1009;
+
+/** Counts code points, as a person counts characters, not UTF-16 units. */
+export const charCount = (text: string): number => {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+};
+
+export const MessageBodySchema = z
+  .string()
+  .refine((s) => s.trim().length > 0, "A message needs some text")
+  .refine((s) => charCount(s) <= MESSAGE_MAX_CHARS, `At most ${MESSAGE_MAX_CHARS} characters`)
+  .openapi({ description: `1-${MESSAGE_MAX_CHARS} characters`, example: "See you at 8?" });
+
+export const ClientIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 characters of A-Z, a-z, 0-9, '_' and '-'")
+  .openapi({
+    description: "Chosen by the client, unique per message: a resend with the same id is stored once",
+    example: "m-7f3a2c",
+  });
+
+export const MessageSchema = z
+  .object({
+    id: z.string(),
+    seq: z.number().int().openapi({ description: "Position in the conversation, 1, 2, 3…; for `?since=`" }),
+    sender: z.string().openapi({ description: "The sender's user id (see the conversation's members)" }),
+    body: z.string(),
+    client_id: z.string(),
+    created_at: z.string(),
+  })
+  .openapi("Message");
+
+export type ChatMessage = z.infer<typeof MessageSchema>;
+
+/**
+ * Frames a client sends. Unknown fields are ignored rather than refused, so an older or newer
+ * client keeps working across a deploy (SECURITY I11).
+ */
+export const ClientFrameSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("message"), body: z.string(), client_id: z.string() }),
+  z.object({ type: z.literal("typing") }),
+  z.object({ type: z.literal("read"), message_id: z.string().max(64) }),
+]);
+
+export type ClientFrame = z.infer<typeof ClientFrameSchema>;
+
+export type FrameErrorCode =
+  | "invalid_frame"
+  | "invalid_message"
+  | "rate_limited"
+  | "not_member"
+  | "closed"
+  | "not_found";
+
+/** Frames the server sends. */
+export type ServerFrame =
+  | { type: "ready"; conversation_id: string; last_seq: number }
+  | { type: "message"; message: ChatMessage }
+  | { type: "typing"; user: string }
+  | { type: "read"; user: string; message_id: string; seq: number }
+  | { type: "error"; code: FrameErrorCode; detail: string; client_id?: string };
+
+/** Events on a user's hub socket (`GET /v1/realtime`). Later features add their own types. */
+export type HubEvent =
+  | { type: "ready"; user_id: string }
+  | { type: "message"; conversation_id: string; message: ChatMessage };
+
+/** Why a room refused a call; the Worker maps these to problems. */
+export type RoomRefusal = "not_found" | "not_member" | "closed";
+
+export type SendResult =
+  | { ok: true; message: ChatMessage; duplicate: boolean }
+  | { ok: false; code: RoomRefusal | "invalid_message"; detail?: string };
+
+export type HistoryResult = { ok: true; messages: ChatMessage[] } | { ok: false; code: RoomRefusal };
+
+/** Identity the Worker attaches when it forwards an upgrade it has authorized. */
+export const UPGRADE_USER_HEADER = "x-edgegram-user";
+export const UPGRADE_CONVERSATION_HEADER = "x-edgegram-conversation";

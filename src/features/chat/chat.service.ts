@@ -1,0 +1,340 @@
+import type { z } from "@hono/zod-openapi";
+import { decodeCursor, encodeCursor } from "../../http/cursor";
+import { ApiError, notFound } from "../../http/errors";
+import type { Clock } from "../../platform/clock";
+import { randomToken, sha256Hex } from "../../platform/crypto";
+import type { Db } from "../../platform/db";
+import { newId } from "../../platform/ids";
+import type { Realtime } from "../../platform/realtime";
+import { toSummary } from "../graph/graph.service";
+import type { ChatMessage, RoomRefusal } from "./chat.protocol";
+import {
+  type ConversationRow,
+  consumeTicket,
+  deleteMember,
+  deleteOldTickets,
+  directKey,
+  findCandidates,
+  findConversation,
+  findDirectConversationId,
+  findMembership,
+  insertConversation,
+  insertTicket,
+  listConversations as listRows,
+  moveToInbox,
+} from "./chat.repo";
+import type { ConversationPageSchema, ConversationSchema, MessagePageSchema } from "./chat.schema";
+
+export interface ChatDeps {
+  db: Db;
+  clock: Clock;
+  signingSecret: string;
+  realtime: Realtime;
+  corsOrigins: string[];
+}
+
+type Conversation = z.infer<typeof ConversationSchema>;
+type ConversationPage = z.infer<typeof ConversationPageSchema>;
+type MessagePage = z.infer<typeof MessagePageSchema>;
+
+export const TICKET_TTL_SECONDS = 60;
+const noConversation = () => notFound("conversation");
+
+interface MemberRow {
+  id: string;
+  username: string;
+  display_name: string;
+  avatar_media_id: string | null;
+  is_private: number;
+}
+
+function toConversation(row: ConversationRow): Conversation {
+  const members = (JSON.parse(row.members) as MemberRow[]).map(toSummary);
+  return {
+    id: row.id,
+    kind: row.kind,
+    title: row.title,
+    members: members.sort((a, b) => a.username.localeCompare(b.username)),
+    folder: row.folder,
+    last_message:
+      row.last_message_id && row.last_message_sender_id && row.last_message_body !== null && row.last_message_at
+        ? {
+            id: row.last_message_id,
+            sender: row.last_message_sender_id,
+            body: row.last_message_body,
+            created_at: row.last_message_at,
+          }
+        : null,
+    unread_count: Math.max(0, row.last_seq - row.last_read_seq),
+    last_activity_at: row.last_message_at ?? row.created_at,
+    created_at: row.created_at,
+  };
+}
+
+/**
+ * Starts a conversation: one other person makes a 1:1 (the existing one if there is one), more make
+ * a group. Someone who does not follow the creator finds it in their requests folder. A name that
+ * does not exist and one across a block answer the same 404.
+ */
+export async function createConversation(
+  deps: ChatDeps,
+  creatorId: string,
+  input: { usernames: string[]; title?: string },
+): Promise<{ conversation: Conversation; created: boolean }> {
+  const names = [...new Set(input.usernames.map((u) => u.toLowerCase()))];
+  const candidates = await findCandidates(deps.db, creatorId, names);
+  const byName = new Map(candidates.map((c) => [c.username, c]));
+  for (const name of names) {
+    const found = byName.get(name);
+    if (!found || found.blocked) throw notFound(`user ${name}`);
+  }
+  const others = candidates.filter((c) => c.id !== creatorId);
+  if (others.length === 0) {
+    throw new ApiError("validation_failed", "Name at least one person besides yourself.", {
+      errors: [{ path: "usernames", message: "Name at least one person besides yourself" }],
+    });
+  }
+  const kind = others.length === 1 ? "direct" : "group";
+  if (kind === "direct" && input.title !== undefined) {
+    throw new ApiError("validation_failed", "Only groups have a title.", {
+      errors: [{ path: "title", message: "Only groups have a title" }],
+    });
+  }
+  const now = deps.clock.now();
+  const id = newId(now.getTime());
+  const [other] = others;
+  const existingId = await insertConversation(deps.db, {
+    id,
+    kind,
+    directKey: kind === "direct" && other ? directKey(creatorId, other.id) : null,
+    title: input.title ?? null,
+    createdBy: creatorId,
+    now: now.toISOString(),
+    members: [
+      { userId: creatorId, folder: "inbox" },
+      ...others.map((c) => ({ userId: c.id, folder: c.follows_creator ? ("inbox" as const) : ("requests" as const) })),
+    ],
+  });
+  return { conversation: await getConversation(deps, creatorId, existingId), created: existingId === id };
+}
+
+export async function getConversation(deps: ChatDeps, userId: string, conversationId: string): Promise<Conversation> {
+  await requireMember(deps, userId, conversationId);
+  const row = await findConversation(deps.db, conversationId, userId);
+  if (!row) throw noConversation();
+  return toConversation(row);
+}
+
+export async function listConversations(
+  deps: ChatDeps,
+  userId: string,
+  query: { folder: "inbox" | "requests"; cursor?: string; limit: number },
+): Promise<ConversationPage> {
+  const list = `conversations:${userId}:${query.folder}`;
+  let before: [string, string] | null = null;
+  if (query.cursor !== undefined) {
+    const [activity, id] = await decodeCursor(deps.signingSecret, list, query.cursor);
+    if (typeof activity !== "string" || typeof id !== "string") {
+      throw new ApiError("invalid_cursor", "The cursor is not valid for this list.");
+    }
+    before = [activity, id];
+  }
+  const rows = await listRows(deps.db, { userId, folder: query.folder, before, limit: query.limit + 1 });
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toConversation),
+    next_cursor:
+      rows.length > query.limit && last
+        ? await encodeCursor(deps.signingSecret, list, [last.activity_id, last.id])
+        : null,
+  };
+}
+
+/** Moves a conversation from the caller's requests to their inbox. */
+export async function acceptConversation(deps: ChatDeps, userId: string, conversationId: string) {
+  await requireMember(deps, userId, conversationId);
+  await moveToInbox(deps.db, conversationId, userId);
+  return getConversation(deps, userId, conversationId);
+}
+
+/** Leaves a group: no more messages reach the caller, and their open sockets close (4003). */
+export async function leaveConversation(deps: ChatDeps, userId: string, conversationId: string): Promise<void> {
+  const membership = await requireMember(deps, userId, conversationId);
+  if (membership.kind === "direct") throw new ApiError("conflict", "A 1:1 conversation cannot be left; block instead.");
+  await deleteMember(deps.db, conversationId, userId);
+  await roomCall(() => deps.realtime.room(conversationId).removeMember(conversationId, userId));
+}
+
+export async function listMessages(
+  deps: ChatDeps,
+  userId: string,
+  conversationId: string,
+  page: { cursor?: string; limit: number },
+): Promise<MessagePage> {
+  await requireMember(deps, userId, conversationId);
+  const list = `messages:${conversationId}`;
+  let beforeSeq: number | null = null;
+  if (page.cursor !== undefined) {
+    const [seq] = await decodeCursor(deps.signingSecret, list, page.cursor);
+    if (typeof seq !== "number") throw new ApiError("invalid_cursor", "The cursor is not valid for this list.");
+    beforeSeq = seq;
+  }
+  const result = await roomCall(async () =>
+    deps.realtime.room(conversationId).history(conversationId, userId, { beforeSeq, limit: page.limit + 1 }),
+  );
+  if (!result.ok) throw refusalError(result.code);
+  const items = result.messages.slice(0, page.limit);
+  const last = items[items.length - 1];
+  return {
+    items,
+    next_cursor:
+      result.messages.length > page.limit && last ? await encodeCursor(deps.signingSecret, list, [last.seq]) : null,
+  };
+}
+
+/** Sends over HTTP, for clients without a socket: the same storage, broadcast and idempotency. */
+export async function sendMessage(
+  deps: ChatDeps,
+  userId: string,
+  conversationId: string,
+  input: { body: string; client_id: string },
+): Promise<{ message: ChatMessage; duplicate: boolean }> {
+  await requireMember(deps, userId, conversationId);
+  const result = await roomCall(async () =>
+    deps.realtime.room(conversationId).post(conversationId, userId, { body: input.body, clientId: input.client_id }),
+  );
+  if (!result.ok) {
+    if (result.code === "invalid_message") {
+      throw new ApiError("validation_failed", result.detail ?? "Invalid message.", {
+        errors: [{ path: "body", message: result.detail ?? "Invalid message" }],
+      });
+    }
+    throw refusalError(result.code);
+  }
+  return { message: result.message, duplicate: result.duplicate };
+}
+
+// ---- realtime tickets and sockets ----
+
+/** A one-use ticket, valid TICKET_TTL_SECONDS, for opening one socket on `scope`. */
+export async function issueTicket(
+  deps: ChatDeps,
+  userId: string,
+  scope: string,
+): Promise<{ ticket: string; expires_at: string }> {
+  const conversationId = conversationOfScope(scope);
+  if (conversationId !== null) await requireMember(deps, userId, conversationId);
+  const ticket = randomToken(32);
+  const expiresAt = new Date(deps.clock.now().getTime() + TICKET_TTL_SECONDS * 1000).toISOString();
+  await insertTicket(deps.db, { tokenHash: await sha256Hex(ticket), userId, scope, expiresAt });
+  return { ticket, expires_at: expiresAt };
+}
+
+/**
+ * Everything a socket upgrade checks before any Durable Object is called: that it is an upgrade,
+ * that a browser's Origin is one of ours (cross-site WebSocket hijacking), and that the ticket is
+ * fresh and unused (it is used up here, whatever happens next). Answers the ticket's user.
+ */
+async function admit(deps: ChatDeps, request: Request, ticket: string, scope: string): Promise<string> {
+  if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+    throw new ApiError("upgrade_required", "This endpoint only accepts a WebSocket upgrade.", {
+      headers: { upgrade: "websocket" },
+    });
+  }
+  const origin = request.headers.get("origin");
+  if (origin !== null && !deps.corsOrigins.includes(origin)) {
+    throw new ApiError("forbidden", "WebSocket connections are not accepted from this origin.");
+  }
+  const used = await consumeTicket(deps.db, await sha256Hex(ticket), deps.clock.now().toISOString());
+  if (!used) throw new ApiError("unauthorized", "The ticket is unknown, expired or already used.");
+  if (used.scope !== scope) throw noConversation();
+  return used.user_id;
+}
+
+export async function openRoomSocket(
+  deps: ChatDeps,
+  request: Request,
+  conversationId: string,
+  query: { ticket: string; since?: number },
+): Promise<Response> {
+  const userId = await admit(deps, request, query.ticket, `conversation:${conversationId}`);
+  await requireMember(deps, userId, conversationId);
+  const url = new URL("https://chat-room/ws");
+  if (query.since !== undefined) url.searchParams.set("since", String(query.since));
+  const res = await roomCall(() =>
+    deps.realtime.room(conversationId).fetch(url, {
+      headers: { upgrade: "websocket", "x-edgegram-user": userId, "x-edgegram-conversation": conversationId },
+    }),
+  );
+  return relayUpgrade(res);
+}
+
+export async function openHubSocket(deps: ChatDeps, request: Request, query: { ticket: string }): Promise<Response> {
+  const userId = await admit(deps, request, query.ticket, "user");
+  const res = await roomCall(() =>
+    deps.realtime.hub(userId).fetch("https://user-hub/ws", {
+      headers: { upgrade: "websocket", "x-edgegram-user": userId },
+    }),
+  );
+  return relayUpgrade(res);
+}
+
+/** Hourly: tickets live a minute, so rows an hour past their expiry serve nobody. */
+export async function sweepTickets(deps: Pick<ChatDeps, "db" | "clock">): Promise<void> {
+  await deleteOldTickets(deps.db, new Date(deps.clock.now().getTime() - 3600_000).toISOString());
+}
+
+/** A block between two people closes their 1:1 (open sockets too); unblocking reopens it. */
+export async function directBlockChanged(
+  deps: Pick<ChatDeps, "db" | "realtime">,
+  a: string,
+  b: string,
+  blocked: boolean,
+) {
+  const conversationId = await findDirectConversationId(deps.db, a, b);
+  if (conversationId) await deps.realtime.room(conversationId).setClosed(conversationId, blocked);
+}
+
+// ---- helpers ----
+
+async function requireMember(deps: ChatDeps, userId: string, conversationId: string) {
+  const membership = await findMembership(deps.db, conversationId, userId);
+  // Not a member, or a 1:1 across a block: as if it did not exist (API.md).
+  if (!membership || membership.blocked) throw noConversation();
+  return membership;
+}
+
+function conversationOfScope(scope: string): string | null {
+  return scope.startsWith("conversation:") ? scope.slice("conversation:".length) : null;
+}
+
+function refusalError(code: RoomRefusal): ApiError {
+  return code === "closed" ? new ApiError("conflict", "This conversation is closed.") : noConversation();
+}
+
+/** The room answered the upgrade itself: pass its socket on in a response whose headers we own. */
+function relayUpgrade(res: Response): Response {
+  if (res.status === 101 && res.webSocket) return new Response(null, { status: 101, webSocket: res.webSocket });
+  if (res.status === 429) {
+    throw new ApiError("rate_limited", "Too many open sockets; close one first.", { headers: { "retry-after": "5" } });
+  }
+  throw noConversation();
+}
+
+/**
+ * A Durable Object call. An overloaded object answers 503 with `retry-after` instead of a 500, so
+ * clients back off (SECURITY I8); other errors are real faults and propagate.
+ */
+async function roomCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof Error && ("overloaded" in err || "retryable" in err)) {
+      throw new ApiError("unavailable", "The conversation is busy; try again shortly.", {
+        headers: { "retry-after": "1" },
+      });
+    }
+    throw err;
+  }
+}
