@@ -5,8 +5,6 @@ import {
   CLOSE_TOO_BIG,
   ClientFrameSchema,
   ClientIdSchema,
-  FRAME_BURST,
-  FRAME_REFILL_PER_SECOND,
   type FrameErrorCode,
   type HistoryResult,
   MAX_FRAME_BYTES,
@@ -34,8 +32,8 @@ import { newId } from "../platform/ids";
  *   concerned (SECURITY I9). Every send is checked against the stored membership.
  * - The inbox index in D1 (last message, members' read positions, sort order) is written by an
  *   alarm `CHAT_INBOX_FLUSH_MS` after the first unflushed change, so a busy room costs one D1
- *   batch per interval rather than one write per message. A failed flush throws, and the runtime
- *   retries the alarm; the room's own state says what still needs writing.
+ *   batch per interval rather than one write per message. A failed flush re-arms the alarm with
+ *   backoff (5 s doubling to 5 min); the room's own state says what still needs writing.
  */
 
 const SCHEMA = [
@@ -264,8 +262,22 @@ export class ChatRoom extends DurableObject<Env> {
         ).bind(last.id, conversationId),
       );
     }
-    // Throws on a D1 failure: the runtime retries the alarm, and nothing is marked flushed.
-    await this.env.DB.batch(statements);
+    try {
+      await this.env.DB.batch(statements);
+    } catch (err) {
+      // Nothing is marked flushed, so the next attempt writes the same (or newer) state. The room
+      // schedules that attempt itself, backing off, rather than relying on the runtime's limited
+      // alarm retries: the inbox must catch up even if no further message arrives.
+      const failures = Number(this.state("flush_failures") ?? 0) + 1;
+      this.setState("flush_failures", String(failures));
+      console.error(
+        JSON.stringify({ level: "error", msg: "chat inbox flush failed", conversationId, failures, err: String(err) }),
+      );
+      await this.ctx.storage.setAlarm(Date.now() + Math.min(5_000 * 2 ** (failures - 1), 300_000));
+      this.flushArmed = true;
+      return;
+    }
+    this.setState("flush_failures", "0");
     this.setState("flushed_version", String(version));
     // Changes made while the batch was in flight need another flush.
     if (Number(this.state("version")) > version) await this.armFlush();
@@ -435,11 +447,15 @@ export class ChatRoom extends DurableObject<Env> {
     this.sendTo(ws, { type: "error", code, detail, ...(clientId === undefined ? {} : { client_id: clientId }) });
   }
 
-  /** Token bucket per connection: FRAME_BURST frames at once, FRAME_REFILL_PER_SECOND after. */
+  /** Token bucket per connection: CHAT_FRAME_BURST frames at once, CHAT_FRAMES_PER_SECOND after. */
   private takeToken(connId: string): boolean {
     const now = Date.now();
-    const bucket = this.buckets.get(connId) ?? { tokens: FRAME_BURST, at: now };
-    bucket.tokens = Math.min(FRAME_BURST, bucket.tokens + ((now - bucket.at) / 1000) * FRAME_REFILL_PER_SECOND);
+    const burst = Number(this.env.CHAT_FRAME_BURST);
+    const bucket = this.buckets.get(connId) ?? { tokens: burst, at: now };
+    bucket.tokens = Math.min(
+      burst,
+      bucket.tokens + ((now - bucket.at) / 1000) * Number(this.env.CHAT_FRAMES_PER_SECOND),
+    );
     bucket.at = now;
     if (bucket.tokens < 1) {
       this.buckets.set(connId, bucket);

@@ -1,4 +1,4 @@
-import { evictDurableObject, listDurableObjectIds } from "cloudflare:test";
+import { evictDurableObject, listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, expectProblem } from "../helpers/api";
@@ -412,5 +412,47 @@ describe("flushing the inbox", () => {
     expect(await row()).toEqual({ last_seq: 2, last_message_body: "second" });
     const [forBen] = await inbox(ben, "inbox").then(async (i) => (i.length ? i : inbox(ben, "requests")));
     expect(forBen?.unread_count).toBe(2);
+  });
+});
+
+describe("a failing inbox flush", () => {
+  it("loses nothing: the room re-arms its alarm and a later flush writes the latest state", async () => {
+    const [ana, ben] = [await createUser(), await createUser()];
+    const convo = await startConversation(ana, [ben]);
+    await sendHttp(ana, convo.id, "during the outage", "o1");
+    // Make D1 refuse the flush: the table it writes is briefly missing.
+    await env.DB.prepare("ALTER TABLE conversations RENAME TO conversations_away").run();
+    try {
+      expect(await flushInbox(convo.id)).toBe(true);
+      expect(await runInDurableObject(roomStub(convo.id), (_, state) => state.storage.getAlarm())).not.toBeNull();
+    } finally {
+      await env.DB.prepare("ALTER TABLE conversations_away RENAME TO conversations").run();
+    }
+    await sendHttp(ana, convo.id, "after it", "o2");
+    expect(await flushInbox(convo.id)).toBe(true);
+    const row = await env.DB.prepare("SELECT last_seq, last_message_body FROM conversations WHERE id = ?")
+      .bind(convo.id)
+      .first();
+    expect(row).toEqual({ last_seq: 2, last_message_body: "after it" });
+  });
+});
+
+describe("HTTP send limit", () => {
+  it("answers 429 with retry-after past 100 sends in 10 seconds, storing only what it accepted", async () => {
+    const [ana, ben] = [await createUser(), await createUser()];
+    const convo = await startConversation(ana, [ben]);
+    const results = await Promise.all(Array.from({ length: 110 }, (_, i) => sendHttp(ana, convo.id, `s${i}`, `s${i}`)));
+    const accepted = results.filter((r) => r.status === 201).length;
+    const limited = results.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThanOrEqual(10);
+    expect(limited[0]?.headers.get("retry-after")).toBe("10");
+    await expectProblem(limited[0] as Response, 429, "rate_limited");
+    const stored = await runInDurableObject(
+      roomStub(convo.id),
+      (_, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages").one().n,
+    );
+    expect(stored).toBe(accepted);
+    // Ben has his own budget.
+    expect((await sendHttp(ben, convo.id, "mine", "b-own")).status).toBe(201);
   });
 });

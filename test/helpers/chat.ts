@@ -152,8 +152,8 @@ export async function joinHub(user: TestUser): Promise<TestSocket> {
 export const roomStub = (conversationId: string) => env.CHAT_ROOM.get(env.CHAT_ROOM.idFromName(conversationId));
 
 /** Runs the room's pending inbox flush now instead of waiting for its alarm. */
-export async function flushInbox(conversationId: string): Promise<void> {
-  await runDurableObjectAlarm(roomStub(conversationId));
+export async function flushInbox(conversationId: string): Promise<boolean> {
+  return runDurableObjectAlarm(roomStub(conversationId));
 }
 
 export async function inbox(user: TestUser, folder: "inbox" | "requests" = "inbox"): Promise<ConversationBody[]> {

@@ -9,9 +9,6 @@ import { z } from "@hono/zod-openapi";
 export const MESSAGE_MAX_CHARS = 2000;
 /** Largest WebSocket frame a room reads; anything larger closes the socket with 1009. */
 export const MAX_FRAME_BYTES = 8 * 1024;
-/** Per connection: a burst of 20 frames, refilled at 10 a second. */
-export const FRAME_BURST = 20;
-export const FRAME_REFILL_PER_SECOND = 10;
 /** Sockets one user may hold open in one room (SECURITY D8) and on their own hub. */
 export const MAX_SOCKETS_PER_USER = 5;
 /** Messages sent to a socket that reconnects with `?since=`; older ones are read over HTTP. */

@@ -29,6 +29,7 @@ export const chatDeps = (c: Context<AppEnv>): chat.ChatDeps => ({
   signingSecret: c.get("config").signingSecret,
   realtime: realtimeFor(c.env),
   corsOrigins: c.get("config").corsOrigins,
+  messageLimiter: c.env.MESSAGE_LIMITER,
 });
 
 const tags = ["chat"];
@@ -151,7 +152,7 @@ export const conversationRoutes = createRouter()
       request: { params: ConversationIdParamSchema, body: jsonBody(SendMessageSchema) },
       responses: {
         201: jsonContent(MessageSchema, "The message (also when this client_id was already sent)"),
-        ...problems("unauthorized", "not_found", "conflict", "validation_failed", "unavailable"),
+        ...problems("unauthorized", "not_found", "conflict", "validation_failed", "rate_limited", "unavailable"),
       },
     }),
     async (c) => {

@@ -1,6 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { decodeCursor, encodeCursor } from "../../http/cursor";
 import { ApiError, notFound } from "../../http/errors";
+import { enforceLimit } from "../../http/rate-limit";
 import type { Clock } from "../../platform/clock";
 import { randomToken, sha256Hex } from "../../platform/crypto";
 import type { Db } from "../../platform/db";
@@ -31,6 +32,8 @@ export interface ChatDeps {
   signingSecret: string;
   realtime: Realtime;
   corsOrigins: string[];
+  /** HTTP sends per account: 100 per 10 s. */
+  messageLimiter: RateLimit;
 }
 
 type Conversation = z.infer<typeof ConversationSchema>;
@@ -201,6 +204,7 @@ export async function sendMessage(
   input: { body: string; client_id: string },
 ): Promise<{ message: ChatMessage; duplicate: boolean }> {
   await requireMember(deps, userId, conversationId);
+  await enforceLimit(deps.messageLimiter, userId, 10);
   const result = await roomCall(async () =>
     deps.realtime.room(conversationId).post(conversationId, userId, { body: input.body, clientId: input.client_id }),
   );
