@@ -7,6 +7,7 @@ import {
   ClientIdSchema,
   type FrameErrorCode,
   type HistoryResult,
+  type HubEvent,
   MAX_FRAME_BYTES,
   MAX_SOCKETS_PER_USER,
   MessageBodySchema,
@@ -35,6 +36,9 @@ import { newId } from "../platform/ids";
  *   batch per interval rather than one write per message. A failed flush re-arms the alarm with
  *   backoff (5 s doubling to 5 min); the room's own state says what still needs writing.
  */
+
+/** How long hub events are gathered before one RPC per member carries them. */
+const HUB_BATCH_MS = 20;
 
 const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS room (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -83,6 +87,8 @@ export class ChatRoom extends DurableObject<Env> {
   /** Per-connection frame budgets; lost on hibernation, which only happens after idling anyway. */
   private readonly buckets = new Map<string, Bucket>();
   private flushArmed = false;
+  private readonly hubQueue = new Map<string, HubEvent[]>();
+  private hubTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -338,17 +344,31 @@ export class ChatRoom extends DurableObject<Env> {
     return true;
   }
 
-  /** Tells every member's hub about a new message (their other devices, their inbox screen). */
+  /**
+   * Tells every member's hub about a new message (their other devices, their inbox screen). Events
+   * are gathered for HUB_BATCH_MS and sent as one RPC per member, so a busy room makes a few hub
+   * calls a second per member instead of one per message; the room's own sockets are not delayed.
+   */
   private notifyHubs(message: ChatMessage): void {
     const conversationId = this.state("conversation_id");
     if (!conversationId) return;
-    const members = this.sql.exec<{ user_id: string }>("SELECT user_id FROM members").toArray();
-    const event = { type: "message" as const, conversation_id: conversationId, message };
-    const deliveries = members.map(({ user_id }) =>
-      this.env.USER_HUB.get(this.env.USER_HUB.idFromName(user_id)).publish(event),
+    const event: HubEvent = { type: "message", conversation_id: conversationId, message };
+    for (const { user_id } of this.sql.exec<{ user_id: string }>("SELECT user_id FROM members")) {
+      const queue = this.hubQueue.get(user_id);
+      if (queue) queue.push(event);
+      else this.hubQueue.set(user_id, [event]);
+    }
+    this.hubTimer ??= setTimeout(() => this.flushHubs(), HUB_BATCH_MS);
+  }
+
+  private flushHubs(): void {
+    const batches = [...this.hubQueue];
+    this.hubQueue.clear();
+    this.hubTimer = null;
+    const deliveries = batches.map(([userId, events]) =>
+      this.env.USER_HUB.get(this.env.USER_HUB.idFromName(userId)).publishMany(events),
     );
-    // Not awaited by the sender: a slow hub must not slow the room. Failures are logged; the
-    // message itself is stored and listed either way.
+    // Best effort: the message is stored and listed either way; a hub is a notification channel.
     this.ctx.waitUntil(
       Promise.allSettled(deliveries).then((results) => {
         for (const r of results) if (r.status === "rejected") console.error("hub delivery failed", r.reason);

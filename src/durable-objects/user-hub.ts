@@ -13,13 +13,13 @@ export class UserHub extends DurableObject<Env> {
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
 
-  /** Sends the event to the user's open sockets; answers how many got it. */
-  async publish(event: HubEvent): Promise<number> {
-    const text = JSON.stringify(event);
+  /** Sends the events, in order, to the user's open sockets; answers how many sockets got them. */
+  async publishMany(events: HubEvent[]): Promise<number> {
+    const frames = events.map((event) => JSON.stringify(event));
     let delivered = 0;
     for (const ws of this.ctx.getWebSockets()) {
       try {
-        ws.send(text);
+        for (const frame of frames) ws.send(frame);
         delivered++;
       } catch {
         // Closing; its close handler tidies up.
