@@ -62,6 +62,34 @@ const statements = DEMO_USERS.map(
       .join(", ")}, ${u.private}, ${sqlText(hashPassword(DEMO_PASSWORD, pepper))}, ${sqlText(now)}, ${sqlText(now)});`,
 );
 
+// A 1:1 between alice and bob, so a chat client has a conversation to open. Messages live in the
+// room's Durable Object, which loads its members from these rows on first use.
+const [alice, bob] = DEMO_USERS;
+const demoConversation = "01JD00000000000000000DEMO1";
+statements.push(
+  `INSERT OR IGNORE INTO conversations (id, kind, direct_key, created_by, created_at) VALUES (${[
+    demoConversation,
+    "direct",
+    `${alice.id}:${bob.id}`,
+    alice.id,
+    now,
+  ]
+    .map(sqlText)
+    .join(", ")});`,
+  ...[alice, bob].map(
+    (u) =>
+      `INSERT OR IGNORE INTO conversation_members (conversation_id, user_id, folder, activity_id, joined_at) VALUES (${[
+        demoConversation,
+        u.id,
+        "inbox",
+        demoConversation,
+        now,
+      ]
+        .map(sqlText)
+        .join(", ")});`,
+  ),
+);
+
 const file = join(root, ".wrangler", "seed.sql");
 mkdirSync(dirname(file), { recursive: true });
 writeFileSync(file, `${statements.join("\n")}\n`);
@@ -70,4 +98,6 @@ execFileSync("npx", ["wrangler", "d1", "execute", "DB", "--local", `--file=${fil
   stdio: ["ignore", "ignore", "inherit"],
   env: { ...process.env, CI: "true" },
 });
-console.warn(`seed: demo accounts ${DEMO_USERS.map((u) => u.username).join(", ")} (password "${DEMO_PASSWORD}")`);
+console.warn(
+  `seed: demo accounts ${DEMO_USERS.map((u) => u.username).join(", ")} (password "${DEMO_PASSWORD}"), an alice-bob conversation`,
+);
