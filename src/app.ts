@@ -9,6 +9,12 @@ import { feedRoutes } from "./features/feed/feed.routes";
 import { graphMeRoutes, graphUserRoutes } from "./features/graph/graph.routes";
 import { mediaApiRoutes, mediaHostRoutes } from "./features/media/media.routes";
 import { commentRoutes, postRoutes, postsOfUserRoutes, savedRoutes } from "./features/posts/posts.routes";
+import {
+  highlightRoutes,
+  storiesOfUserRoutes,
+  storyArchiveRoutes,
+  storyRoutes,
+} from "./features/stories/stories.routes";
 import { meRoutes, userRoutes } from "./features/users/users.routes";
 import { DOCS_CSP, docsPage } from "./http/docs";
 import { ApiError, handleError } from "./http/errors";
@@ -53,6 +59,10 @@ export function createApp() {
   app.route("/v1/me", savedRoutes);
   app.route("/v1/conversations", conversationRoutes);
   app.route("/v1/realtime", realtimeRoutes);
+  app.route("/v1/stories", storyRoutes);
+  app.route("/v1/users", storiesOfUserRoutes);
+  app.route("/v1/me", storyArchiveRoutes);
+  app.route("/v1/highlights", highlightRoutes);
   app.route("/", mediaHostRoutes);
 
   app.route(

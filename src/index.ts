@@ -9,6 +9,7 @@ import { mediaStoreFor } from "./platform/media-store";
 import { handleQueue } from "./queues/consumer";
 
 export { ChatRoom } from "./durable-objects/chat-room";
+export { StoryTray } from "./durable-objects/story-tray";
 export { UserHub } from "./durable-objects/user-hub";
 
 const app = createApp();

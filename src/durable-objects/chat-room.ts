@@ -50,9 +50,12 @@ const SCHEMA = [
      body TEXT NOT NULL,
      client_id TEXT NOT NULL,
      created_at TEXT NOT NULL,
+     story_id TEXT,
      UNIQUE (sender_id, client_id)
    )`,
 ];
+/** Columns added after a room's table was first created: applied once, an error meaning "done". */
+const ADDED_COLUMNS = ["ALTER TABLE messages ADD COLUMN story_id TEXT"];
 
 interface Attachment {
   userId: string;
@@ -71,6 +74,7 @@ type MessageRow = {
   body: string;
   client_id: string;
   created_at: string;
+  story_id: string | null;
 };
 
 const toMessage = (row: MessageRow): ChatMessage => ({
@@ -80,6 +84,7 @@ const toMessage = (row: MessageRow): ChatMessage => ({
   body: row.body,
   client_id: row.client_id,
   created_at: row.created_at,
+  story_id: row.story_id,
 });
 
 export class ChatRoom extends DurableObject<Env> {
@@ -94,16 +99,27 @@ export class ChatRoom extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     for (const statement of SCHEMA) this.sql.exec(statement);
+    for (const statement of ADDED_COLUMNS) {
+      try {
+        this.sql.exec(statement);
+      } catch {
+        // The column exists already.
+      }
+    }
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
 
   // ---- RPC ----
 
   /** Stores a message (once per sender and client id) and delivers it. */
-  async post(conversationId: string, senderId: string, input: { body: string; clientId: string }): Promise<SendResult> {
+  async post(
+    conversationId: string,
+    senderId: string,
+    input: { body: string; clientId: string; storyId?: string },
+  ): Promise<SendResult> {
     const refusal = await this.refusalFor(conversationId, senderId);
     if (refusal) return { ok: false, code: refusal };
-    return this.store(senderId, input.body, input.clientId);
+    return this.store(senderId, input.body, input.clientId, input.storyId ?? null);
   }
 
   /** Messages before `beforeSeq` (or the newest), newest first. */
@@ -117,7 +133,7 @@ export class ChatRoom extends DurableObject<Env> {
     const before = page.beforeSeq ?? Number.MAX_SAFE_INTEGER;
     const rows = this.sql
       .exec<MessageRow>(
-        "SELECT seq, id, sender_id, body, client_id, created_at FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?",
+        "SELECT seq, id, sender_id, body, client_id, created_at, story_id FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?",
         before,
         page.limit,
       )
@@ -167,7 +183,7 @@ export class ChatRoom extends DurableObject<Env> {
     if (Number.isSafeInteger(since) && since >= 0 && new URL(request.url).searchParams.has("since")) {
       const missed = this.sql
         .exec<MessageRow>(
-          "SELECT seq, id, sender_id, body, client_id, created_at FROM messages WHERE seq > ? ORDER BY seq LIMIT ?",
+          "SELECT seq, id, sender_id, body, client_id, created_at, story_id FROM messages WHERE seq > ? ORDER BY seq LIMIT ?",
           since,
           RESUME_MAX_MESSAGES,
         )
@@ -242,7 +258,7 @@ export class ChatRoom extends DurableObject<Env> {
 
     const last = this.sql
       .exec<MessageRow>(
-        "SELECT seq, id, sender_id, body, client_id, created_at FROM messages ORDER BY seq DESC LIMIT 1",
+        "SELECT seq, id, sender_id, body, client_id, created_at, story_id FROM messages ORDER BY seq DESC LIMIT 1",
       )
       .toArray()[0];
     const reads = this.sql
@@ -291,7 +307,12 @@ export class ChatRoom extends DurableObject<Env> {
 
   // ---- internals ----
 
-  private async store(senderId: string, body: string, clientId: string): Promise<SendResult> {
+  private async store(
+    senderId: string,
+    body: string,
+    clientId: string,
+    storyId: string | null = null,
+  ): Promise<SendResult> {
     const bodyCheck = MessageBodySchema.safeParse(body);
     const idCheck = ClientIdSchema.safeParse(clientId);
     if (!bodyCheck.success || !idCheck.success) {
@@ -300,7 +321,7 @@ export class ChatRoom extends DurableObject<Env> {
     }
     const existing = this.sql
       .exec<MessageRow>(
-        "SELECT seq, id, sender_id, body, client_id, created_at FROM messages WHERE sender_id = ? AND client_id = ?",
+        "SELECT seq, id, sender_id, body, client_id, created_at, story_id FROM messages WHERE sender_id = ? AND client_id = ?",
         senderId,
         clientId,
       )
@@ -310,13 +331,14 @@ export class ChatRoom extends DurableObject<Env> {
     const now = Date.now();
     const row = this.sql
       .exec<MessageRow>(
-        `INSERT INTO messages (id, sender_id, body, client_id, created_at) VALUES (?, ?, ?, ?, ?)
-         RETURNING seq, id, sender_id, body, client_id, created_at`,
+        `INSERT INTO messages (id, sender_id, body, client_id, created_at, story_id) VALUES (?, ?, ?, ?, ?, ?)
+         RETURNING seq, id, sender_id, body, client_id, created_at, story_id`,
         newId(now),
         senderId,
         body,
         clientId,
         new Date(now).toISOString(),
+        storyId,
       )
       .one();
     // Sending a message means having read everything before it.

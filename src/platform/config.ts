@@ -33,6 +33,8 @@ export interface AppConfig {
     uploadsPer30Min: number;
     urlTtlSeconds: number;
   };
+  /** How long a story stays up. */
+  storyTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -111,6 +113,7 @@ export function parseConfig(env: Env): AppConfig {
       uploadsPer30Min: positiveInt(env, "MEDIA_UPLOADS_PER_30_MIN"),
       urlTtlSeconds: positiveInt(env, "MEDIA_URL_TTL_SECONDS"),
     },
+    storyTtlSeconds: positiveInt(env, "STORY_TTL_SECONDS"),
   };
 }
 

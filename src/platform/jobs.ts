@@ -13,6 +13,12 @@ export const JobSchema = z.discriminatedUnion("type", [
     post_id: z.string().min(1).max(64),
     after: z.string().max(64).nullable(),
   }),
+  // One chunk of a story's fan-out into followers' StoryTray objects.
+  z.strictObject({
+    type: z.literal("story.fanout"),
+    story_id: z.string().min(1).max(64),
+    after: z.string().max(64).nullable(),
+  }),
   // Take one author's posts out of one reader's timeline (unfollow, block, removed follower).
   z.strictObject({
     type: z.literal("feed.unlink"),

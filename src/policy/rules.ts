@@ -56,6 +56,14 @@ export function canSeeContent(r: Relation, audience: Audience): boolean {
   }
 }
 
+/**
+ * May the viewer see a story? `followers` stories are seen by whoever may see the account's
+ * content (anyone for a public account, as on Instagram); `close_friends` by the owner's list.
+ */
+export function canSeeStory(r: Relation, audience: "followers" | "close_friends"): boolean {
+  return canSeeContent(r, audience === "followers" ? "public" : "close_friends");
+}
+
 /** May the viewer start a conversation with, or send a message to, the owner? */
 export function canMessage(r: Relation): boolean {
   return !r.self && r.signedIn && !r.blocked;

@@ -3,12 +3,14 @@ import { fanout, unlink } from "../features/feed/feed.service";
 import { mediaDeps } from "../features/media/media.routes";
 import { failMedia, processMedia } from "../features/media/media.service";
 import { purgePost } from "../features/posts/posts.service";
+import { storyFanout } from "../features/stories/stories.service";
 import { systemClock } from "../platform/clock";
 import { configFor } from "../platform/config";
 import { dbFor } from "../platform/db";
 import { newId } from "../platform/ids";
 import { type Job, JobSchema, jobQueueFor } from "../platform/jobs";
 import { mediaStoreFor } from "../platform/media-store";
+import { realtimeFor } from "../platform/realtime";
 
 /** Retry delay: 30 s doubling per attempt, capped at 12 hours (SECURITY H4). */
 export function backoffSeconds(attempts: number): number {
@@ -32,6 +34,18 @@ async function run(job: Job, env: Env): Promise<void> {
       );
     case "feed.unlink":
       return unlink({ db: dbFor(env.DB) }, job.user_id, job.author_id);
+    case "story.fanout":
+      return storyFanout(
+        {
+          db: dbFor(env.DB),
+          config: configFor(env),
+          clock: systemClock,
+          jobs: jobQueueFor(env.FEED_QUEUE),
+          realtime: realtimeFor(env),
+        },
+        job.story_id,
+        job.after,
+      );
   }
 }
 
@@ -43,6 +57,7 @@ async function giveUp(job: Job, env: Env, reason: string): Promise<void> {
     case "post.purge":
     case "feed.fanout":
     case "feed.unlink":
+    case "story.fanout":
       // Nothing to mark: a hidden post stays hidden, and reads re-check visibility. The
       // failed_jobs row keeps the message for a replay.
       return;

@@ -4,4 +4,5 @@ export * from "./feed";
 export * from "./graph";
 export * from "./media";
 export * from "./posts";
+export * from "./stories";
 export * from "./users";

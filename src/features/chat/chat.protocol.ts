@@ -48,6 +48,7 @@ export const MessageSchema = z
     body: z.string(),
     client_id: z.string(),
     created_at: z.string(),
+    story_id: z.string().nullable().openapi({ description: "The story this message replies to, if any" }),
   })
   .openapi("Message");
 

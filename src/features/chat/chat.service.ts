@@ -202,11 +202,14 @@ export async function sendMessage(
   userId: string,
   conversationId: string,
   input: { body: string; client_id: string },
+  storyId?: string,
 ): Promise<{ message: ChatMessage; duplicate: boolean }> {
   await requireMember(deps, userId, conversationId);
   await enforceLimit(deps.messageLimiter, userId, 10);
   const result = await roomCall(async () =>
-    deps.realtime.room(conversationId).post(conversationId, userId, { body: input.body, clientId: input.client_id }),
+    deps.realtime
+      .room(conversationId)
+      .post(conversationId, userId, { body: input.body, clientId: input.client_id, storyId }),
   );
   if (!result.ok) {
     if (result.code === "invalid_message") {

@@ -1,0 +1,86 @@
+import { z } from "@hono/zod-openapi";
+import { pageOf } from "../../http/cursor";
+import { ClientIdSchema, MessageBodySchema } from "../chat/chat.protocol";
+import { UserSummarySchema } from "../graph/graph.schema";
+import { PostMediaSchema } from "../posts/posts.schema";
+
+export const MAX_ACTIVE_STORIES = 20;
+export const STORY_CAPTION_MAX = 2200;
+export const HIGHLIGHT_TITLE_MAX = 64;
+export const HIGHLIGHT_MAX_STORIES = 100;
+
+export const StoryAudienceSchema = z.enum(["followers", "close_friends"]).openapi({
+  description: "`followers`: whoever may see your posts (anyone, for a public account); `close_friends`: your list",
+});
+
+export const CreateStorySchema = z
+  .strictObject({
+    media_id: z.string().min(1).max(64),
+    audience: StoryAudienceSchema.default("followers"),
+    caption: z.string().max(STORY_CAPTION_MAX).optional(),
+  })
+  .openapi("CreateStory");
+
+export const StorySchema = z
+  .object({
+    id: z.string(),
+    author: UserSummarySchema,
+    media: PostMediaSchema.omit({ alt_text: true }),
+    caption: z.string(),
+    audience: StoryAudienceSchema,
+    created_at: z.string(),
+    expires_at: z.string(),
+    expired: z.boolean(),
+    view_count: z.number().int().nullable().openapi({ description: "For the author only; null for others" }),
+  })
+  .openapi("Story");
+
+export const StoryListSchema = z.object({ items: z.array(StorySchema) }).openapi("StoryList");
+export const StoryPageSchema = pageOf(StorySchema).openapi("StoryPage");
+
+export const TrayEntrySchema = z
+  .object({
+    user: UserSummarySchema,
+    has_unseen: z.boolean(),
+    latest_at: z.string(),
+    story_count: z.number().int(),
+  })
+  .openapi("StoryTrayEntry");
+
+export const TraySchema = z
+  .object({ items: z.array(TrayEntrySchema) })
+  .openapi("StoryTray", { description: "Your own entry first, then unseen before seen, then most recent" });
+
+export const StoryViewerSchema = UserSummarySchema.extend({ viewed_at: z.string() }).openapi("StoryViewer");
+export const StoryViewersSchema = pageOf(StoryViewerSchema)
+  .extend({ view_count: z.number().int() })
+  .openapi("StoryViewers");
+
+export const StoryIdParamSchema = z.strictObject({
+  id: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const CreateHighlightSchema = z
+  .strictObject({
+    title: z.string().trim().min(1).max(HIGHLIGHT_TITLE_MAX),
+    story_ids: z.array(z.string().min(1).max(64)).min(1).max(HIGHLIGHT_MAX_STORIES),
+  })
+  .openapi("CreateHighlight");
+
+export const HighlightSchema = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    stories: z.array(StorySchema),
+    created_at: z.string(),
+  })
+  .openapi("Highlight");
+
+export const HighlightPageSchema = pageOf(HighlightSchema).openapi("HighlightPage");
+
+export const StoryReplySchema = z
+  .strictObject({ body: MessageBodySchema, client_id: ClientIdSchema.optional() })
+  .openapi("StoryReply");

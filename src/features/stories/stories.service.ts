@@ -1,0 +1,396 @@
+import type { z } from "@hono/zod-openapi";
+import { cursorPosition, toPage } from "../../http/cursor";
+import { ApiError, notFound } from "../../http/errors";
+import type { Clock } from "../../platform/clock";
+import type { AppConfig } from "../../platform/config";
+import type { Db } from "../../platform/db";
+import { newId } from "../../platform/ids";
+import type { JobQueue } from "../../platform/jobs";
+import type { Realtime } from "../../platform/realtime";
+import { canSeeAccountContent, canSeeStory, loadRelation, relationFromFacts } from "../../policy";
+import { type ChatDeps, createConversation, sendMessage } from "../chat/chat.service";
+import { toSummary } from "../graph/graph.service";
+import { deliveryUrls } from "../media/media.service";
+import { findUserByUsername } from "../users/users.repo";
+import {
+  archivePage,
+  deleteHighlight,
+  findHighlight,
+  findStory,
+  followerChunk,
+  followersCount,
+  highlightStoryRows,
+  highlightsPage,
+  insertHighlight,
+  insertStory,
+  liveStoriesOf,
+  ownStoryIds,
+  recordView,
+  type StoryRow,
+  softDeleteStory,
+  trayCandidates,
+  usableMedia,
+  viewersPage,
+} from "./stories.repo";
+import {
+  type HighlightPageSchema,
+  type HighlightSchema,
+  MAX_ACTIVE_STORIES,
+  type StoryPageSchema,
+  type StorySchema,
+  type StoryViewersSchema,
+  type TraySchema,
+} from "./stories.schema";
+
+export interface StoriesDeps {
+  db: Db;
+  config: AppConfig;
+  clock: Clock;
+  origin: string;
+  jobs: JobQueue;
+  realtime: Realtime;
+}
+
+type Story = z.infer<typeof StorySchema>;
+type Tray = z.infer<typeof TraySchema>;
+
+/** Trays are told in chunks of this many followers per queue message. */
+export const STORY_FANOUT_CHUNK = 1000;
+/** DO calls in flight at once while a chunk is delivered. */
+const TRAY_CALLS_AT_ONCE = 50;
+
+const noStory = () => notFound("story");
+
+/** The policy's answer for one story row, as the viewer sees it now. */
+function visible(row: StoryRow, viewerId: string | null, now: string): boolean {
+  if (row.deleted_at !== null) return false;
+  const relation = relationFromFacts(viewerId, row.author_id, row);
+  if (relation.self) return true;
+  return row.expires_at > now && canSeeStory(relation, row.audience);
+}
+
+async function toStory(deps: StoriesDeps, row: StoryRow, viewerId: string | null): Promise<Story> {
+  return {
+    id: row.id,
+    author: toSummary({
+      id: row.author_id,
+      username: row.username,
+      display_name: row.display_name,
+      avatar_media_id: row.avatar_media_id,
+      is_private: row.is_private,
+    }),
+    media: {
+      id: row.media_id,
+      width: row.width,
+      height: row.height,
+      thumbhash: row.thumbhash,
+      urls: await deliveryUrls(deps, { id: row.media_id, ownerId: row.media_owner_id }),
+    },
+    caption: row.caption,
+    audience: row.audience,
+    created_at: row.created_at,
+    expires_at: row.expires_at,
+    expired: row.expires_at <= deps.clock.now().toISOString(),
+    view_count: viewerId === row.author_id ? row.view_count : null,
+  };
+}
+
+/** Posts a story of one of the author's ready, unused images; followers' trays are told by queue. */
+export async function createStory(
+  deps: StoriesDeps,
+  authorId: string,
+  input: { media_id: string; audience: "followers" | "close_friends"; caption?: string },
+): Promise<Story> {
+  const now = deps.clock.now();
+  const id = newId(now.getTime());
+  const written = await insertStory(deps.db, {
+    id,
+    authorId,
+    mediaId: input.media_id,
+    audience: input.audience,
+    caption: input.caption ?? "",
+    now: now.toISOString(),
+    expiresAt: new Date(now.getTime() + deps.config.storyTtlSeconds * 1000).toISOString(),
+    maxActive: MAX_ACTIVE_STORIES,
+  });
+  if (!written) {
+    if (!(await usableMedia(deps.db, authorId, input.media_id))) {
+      throw new ApiError("validation_failed", "The image must be one of yours, ready, and not used elsewhere.", {
+        errors: [{ path: "media_id", message: "Not a ready, unused image of yours" }],
+      });
+    }
+    throw new ApiError("conflict", `At most ${MAX_ACTIVE_STORIES} stories can be up at once.`);
+  }
+  await deps.jobs.send({ type: "story.fanout", story_id: id, after: null });
+  const row = await findStory(deps.db, authorId, id);
+  if (!row) throw noStory();
+  return toStory(deps, row, authorId);
+}
+
+/**
+ * One chunk of a story's fan-out: tells up to STORY_FANOUT_CHUNK followers' trays (close friends
+ * only, for a close-friends story), then queues the next chunk. Authors above the fan-out
+ * threshold are skipped: trays pull their stories at read time. Idempotent (trays ignore repeats);
+ * a deleted or expired story is skipped (SECURITY H8).
+ */
+export async function storyFanout(
+  deps: Pick<StoriesDeps, "db" | "config" | "clock" | "jobs" | "realtime">,
+  storyId: string,
+  after: string | null,
+): Promise<void> {
+  const story = await findStory(deps.db, null, storyId);
+  if (!story || story.deleted_at !== null || story.expires_at <= deps.clock.now().toISOString()) return;
+  if ((await followersCount(deps.db, story.author_id)) > deps.config.feed.fanoutMaxFollowers) return;
+  const chunk = await followerChunk(deps.db, {
+    authorId: story.author_id,
+    after,
+    closeFriendsOnly: story.audience === "close_friends",
+    limit: STORY_FANOUT_CHUNK,
+  });
+  const entry = {
+    storyId: story.id,
+    authorId: story.author_id,
+    createdAt: story.created_at,
+    expiresAt: story.expires_at,
+  };
+  for (let i = 0; i < chunk.length; i += TRAY_CALLS_AT_ONCE) {
+    // A failure throws: the whole chunk is retried, and trays ignore what they already have.
+    await Promise.all(chunk.slice(i, i + TRAY_CALLS_AT_ONCE).map((f) => deps.realtime.tray(f.follower_id).add(entry)));
+  }
+  const last = chunk[chunk.length - 1];
+  if (chunk.length === STORY_FANOUT_CHUNK && last) {
+    await deps.jobs.send({ type: "story.fanout", story_id: storyId, after: last.edge_id });
+  }
+}
+
+/**
+ * The tray: the viewer's own entry first, then followed accounts with live stories, unseen first,
+ * then most recent. Candidates come from the viewer's StoryTray (pushed) and from followed
+ * accounts above the fan-out threshold (pulled); all are re-checked against D1 in the same query
+ * (deleted, expired, blocked, muted, unfollowed, no longer a close friend).
+ */
+export async function tray(deps: StoriesDeps, viewerId: string): Promise<Tray> {
+  const snapshot = await deps.realtime.tray(viewerId).snapshot();
+  const now = deps.clock.now().toISOString();
+  const rows = await trayCandidates(deps.db, {
+    viewerId,
+    pushedIds: snapshot.stories.map((s) => s.storyId),
+    now,
+    fanoutMaxFollowers: deps.config.feed.fanoutMaxFollowers,
+  });
+  const seen = new Set(snapshot.seen);
+  const byAuthor = new Map<string, { row: StoryRow; count: number; latest: string; unseen: boolean }>();
+  for (const row of rows) {
+    const relation = relationFromFacts(viewerId, row.author_id, row);
+    const shown = relation.self || (relation.following && row.muted !== 1 && canSeeStory(relation, row.audience));
+    if (!shown) continue;
+    const entry = byAuthor.get(row.author_id) ?? { row, count: 0, latest: "", unseen: false };
+    entry.count++;
+    if (row.created_at > entry.latest) entry.latest = row.created_at;
+    if (!seen.has(row.id)) entry.unseen = true;
+    byAuthor.set(row.author_id, entry);
+  }
+  const entries = [...byAuthor.values()].sort((a, b) => {
+    const selfA = a.row.author_id === viewerId ? 1 : 0;
+    const selfB = b.row.author_id === viewerId ? 1 : 0;
+    if (selfA !== selfB) return selfB - selfA;
+    if (a.unseen !== b.unseen) return a.unseen ? -1 : 1;
+    return a.latest < b.latest ? 1 : a.latest > b.latest ? -1 : 0;
+  });
+  return {
+    items: entries.map((e) => ({
+      user: toSummary({
+        id: e.row.author_id,
+        username: e.row.username,
+        display_name: e.row.display_name,
+        avatar_media_id: e.row.avatar_media_id,
+        is_private: e.row.is_private,
+      }),
+      has_unseen: e.unseen,
+      latest_at: e.latest,
+      story_count: e.count,
+    })),
+  };
+}
+
+/** An account's live stories, oldest first; 404 where the policy hides the account's content. */
+export async function storiesOf(deps: StoriesDeps, viewerId: string | null, username: string) {
+  const owner = await findUserByUsername(deps.db, username);
+  if (!owner || !canSeeAccountContent(await loadRelation(deps.db, viewerId, owner))) throw notFound("user");
+  const now = deps.clock.now().toISOString();
+  const rows = (await liveStoriesOf(deps.db, viewerId, owner.id, now)).filter((r) => visible(r, viewerId, now));
+  return { items: await Promise.all(rows.map((r) => toStory(deps, r, viewerId))) };
+}
+
+/** A story the viewer may see now (the author also after expiry), or 404. */
+async function visibleStory(deps: StoriesDeps, viewerId: string, storyId: string): Promise<StoryRow> {
+  const row = await findStory(deps.db, viewerId, storyId);
+  if (!row || !visible(row, viewerId, deps.clock.now().toISOString())) throw noStory();
+  return row;
+}
+
+export async function getStory(deps: StoriesDeps, viewerId: string, storyId: string): Promise<Story> {
+  return toStory(deps, await visibleStory(deps, viewerId, storyId), viewerId);
+}
+
+/** Records a view once per viewer and marks the story seen in the viewer's tray. */
+export async function viewStory(deps: StoriesDeps, viewerId: string, storyId: string): Promise<void> {
+  const row = await visibleStory(deps, viewerId, storyId);
+  if (row.author_id === viewerId) return;
+  const now = deps.clock.now();
+  await recordView(deps.db, { storyId, viewerId, id: newId(now.getTime()), now: now.toISOString() });
+  await deps.realtime.tray(viewerId).markSeen(storyId, row.expires_at);
+}
+
+export async function storyViewers(
+  deps: StoriesDeps,
+  authorId: string,
+  storyId: string,
+  page: { cursor?: string; limit: number },
+): Promise<z.infer<typeof StoryViewersSchema>> {
+  const row = await findStory(deps.db, authorId, storyId);
+  if (!row || row.author_id !== authorId || row.deleted_at !== null) throw noStory();
+  const list = `story-viewers:${storyId}`;
+  const before = await cursorPosition(deps.config.signingSecret, list, page.cursor);
+  const rows = await viewersPage(deps.db, storyId, before, page.limit + 1);
+  const result = await toPage(rows, {
+    limit: page.limit,
+    secret: deps.config.signingSecret,
+    list,
+    key: (r) => [r.view_id],
+    map: (r) => ({ ...toSummary(r), viewed_at: r.viewed_at }),
+  });
+  return { ...result, view_count: row.view_count };
+}
+
+export async function deleteStory(deps: StoriesDeps, authorId: string, storyId: string): Promise<void> {
+  if (!(await softDeleteStory(deps.db, authorId, storyId, deps.clock.now().toISOString()))) throw noStory();
+}
+
+/** The author's own stories, live and expired, newest first. */
+export async function archive(
+  deps: StoriesDeps,
+  authorId: string,
+  page: { cursor?: string; limit: number },
+): Promise<z.infer<typeof StoryPageSchema>> {
+  const list = `story-archive:${authorId}`;
+  const before = await cursorPosition(deps.config.signingSecret, list, page.cursor);
+  const rows = await archivePage(deps.db, authorId, before, page.limit + 1);
+  const result = await toPage(rows, {
+    limit: page.limit,
+    secret: deps.config.signingSecret,
+    list,
+    key: (r) => [r.id],
+    map: (r) => r,
+  });
+  return {
+    items: await Promise.all(result.items.map((r) => toStory(deps, r, authorId))),
+    next_cursor: result.next_cursor,
+  };
+}
+
+// ---- highlights ----
+
+export async function createHighlight(
+  deps: StoriesDeps,
+  ownerId: string,
+  input: { title: string; story_ids: string[] },
+): Promise<z.infer<typeof HighlightSchema>> {
+  const ids = [...new Set(input.story_ids)];
+  const own = await ownStoryIds(deps.db, ownerId, ids);
+  const foreign = ids.filter((id) => !own.has(id));
+  if (foreign.length > 0) {
+    throw new ApiError("validation_failed", "A highlight holds your own stories only.", {
+      errors: foreign.map((id) => ({ path: "story_ids", message: `Not one of your stories: ${id}` })),
+    });
+  }
+  const now = deps.clock.now();
+  const id = newId(now.getTime());
+  await insertHighlight(deps.db, { id, ownerId, title: input.title, now: now.toISOString(), storyIds: ids });
+  const [highlight] = await withStories(deps, ownerId, [
+    { id, owner_id: ownerId, title: input.title, created_at: now.toISOString() },
+  ]);
+  if (!highlight) throw notFound("highlight");
+  return highlight;
+}
+
+/** An account's highlights, each with the stories the viewer may see (empty ones left out). */
+export async function highlightsOf(
+  deps: StoriesDeps,
+  viewerId: string | null,
+  username: string,
+  page: { cursor?: string; limit: number },
+): Promise<z.infer<typeof HighlightPageSchema>> {
+  const owner = await findUserByUsername(deps.db, username);
+  if (!owner || !canSeeAccountContent(await loadRelation(deps.db, viewerId, owner))) throw notFound("user");
+  const list = `highlights:${owner.id}`;
+  const before = await cursorPosition(deps.config.signingSecret, list, page.cursor);
+  const rows = await highlightsPage(deps.db, owner.id, before, page.limit + 1);
+  const result = await toPage(rows, {
+    limit: page.limit,
+    secret: deps.config.signingSecret,
+    list,
+    key: (r) => [r.id],
+    map: (r) => r,
+  });
+  return { items: await withStories(deps, viewerId, result.items), next_cursor: result.next_cursor };
+}
+
+async function withStories(
+  deps: StoriesDeps,
+  viewerId: string | null,
+  highlights: { id: string; owner_id: string; title: string; created_at: string }[],
+): Promise<z.infer<typeof HighlightSchema>[]> {
+  if (highlights.length === 0) return [];
+  const rows = await highlightStoryRows(
+    deps.db,
+    viewerId,
+    highlights.map((h) => h.id),
+  );
+  const out = [];
+  for (const h of highlights) {
+    // Archived stories are shown here past their expiry, to whoever the audience allows.
+    const mine = rows.filter((r) => {
+      if (r.highlight_id !== h.id) return false;
+      const relation = relationFromFacts(viewerId, r.author_id, r);
+      return relation.self || canSeeStory(relation, r.audience);
+    });
+    if (mine.length === 0 && viewerId !== h.owner_id) continue;
+    out.push({
+      id: h.id,
+      title: h.title,
+      stories: await Promise.all(mine.map((r) => toStory(deps, r, viewerId))),
+      created_at: h.created_at,
+    });
+  }
+  return out;
+}
+
+export async function removeHighlight(deps: StoriesDeps, ownerId: string, id: string): Promise<void> {
+  const highlight = await findHighlight(deps.db, id);
+  if (!highlight || highlight.owner_id !== ownerId) throw notFound("highlight");
+  await deleteHighlight(deps.db, id);
+}
+
+// ---- replies ----
+
+/** A reply goes into the 1:1 with the author (started if need be), referencing the story. */
+export async function replyToStory(
+  deps: StoriesDeps & { chat: ChatDeps },
+  viewerId: string,
+  storyId: string,
+  input: { body: string; client_id?: string },
+) {
+  const row = await visibleStory(deps, viewerId, storyId);
+  if (row.author_id === viewerId) throw new ApiError("conflict", "You cannot reply to your own story.");
+  if (row.expires_at <= deps.clock.now().toISOString()) throw noStory();
+  const { conversation } = await createConversation(deps.chat, viewerId, { usernames: [row.username] });
+  const { message, duplicate } = await sendMessage(
+    deps.chat,
+    viewerId,
+    conversation.id,
+    { body: input.body, client_id: input.client_id ?? crypto.randomUUID() },
+    storyId,
+  );
+  return { conversation_id: conversation.id, message, duplicate };
+}
