@@ -34,6 +34,23 @@ export function relationFactsSql(viewerParam: string, ownerColumn: string, owner
                                     OR (blocker_id = ${ownerColumn} AND blocked_id = ${viewerParam})) AS blocked`;
 }
 
+/**
+ * The home feed's rule as an SQL predicate (the twin of feed.service's `allowed`, which applies
+ * rules.ts to the facts above; a test checks the two agree case by case): the viewer's own posts,
+ * or posts of an account the viewer follows, has not muted, and is not blocked by or blocking,
+ * whose audience admits the viewer (close-friends posts need the owner's list). Following implies
+ * access to a private account's content, so `public` and `followers` need nothing more.
+ */
+export function feedVisibleSql(viewerParam: string, post: string): string {
+  return `(${post}.author_id = ${viewerParam} OR (
+    EXISTS (SELECT 1 FROM follows WHERE follower_id = ${viewerParam} AND followee_id = ${post}.author_id)
+    AND NOT EXISTS (SELECT 1 FROM mutes WHERE muter_id = ${viewerParam} AND muted_id = ${post}.author_id)
+    AND NOT EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = ${viewerParam} AND blocked_id = ${post}.author_id)
+                                         OR (blocker_id = ${post}.author_id AND blocked_id = ${viewerParam}))
+    AND (${post}.audience <> 'close_friends'
+         OR EXISTS (SELECT 1 FROM close_friends WHERE user_id = ${post}.author_id AND friend_id = ${viewerParam}))))`;
+}
+
 export interface RelationFacts {
   owner_private: number;
   following: number;

@@ -235,6 +235,10 @@ describe("GET /v1/feed", () => {
       headers: { "cache-control": "no-cache" },
     });
     expect(((await fresh.json()) as { items: PostBody[] }).items.map((p) => p.id)).toEqual(first.ids);
+    // A fresh read leaves the cached page alone (KV takes one write a second per key, and a
+    // pull-to-refresh must not spend it); the next plain read still re-checks what it serves.
+    const cachedAfter = await env.CACHE.get<{ ids: string[] }>(feedCacheKey(reader.id), "json");
+    expect(cachedAfter?.ids).toEqual(first.ids.slice(0, 3).concat(first.ids[0] ?? ""));
 
     await api("DELETE", `/v1/posts/${posts.dave?.id}`, { token: dave.accessToken });
     expect((await feedIds(reader, "?limit=4")).ids).not.toContain(posts.dave?.id);

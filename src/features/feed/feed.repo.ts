@@ -1,4 +1,6 @@
 import type { Db } from "../../platform/db";
+import { feedVisibleSql } from "../../policy";
+import { CARD_COLUMNS, type CardRow } from "../posts/posts.hydrate";
 import { POST_WITH_FACTS_COLUMNS, type PostRow, type PostWithFacts } from "../posts/posts.repo";
 
 /** Followers pushed per fan-out message (one INSERT … SELECT each). */
@@ -106,6 +108,62 @@ export async function feedCandidates(
     )
     .bind(args.viewerId, args.before, args.limit, args.maxFollowers)
     .all<FeedRow>();
+  return results;
+}
+
+/**
+ * The common case of a feed page in ONE statement: the newest `window` candidates of the merged
+ * sources (timeline rows, and posts of followed authors above the fan-out threshold), filtered by
+ * the feed policy in SQL, the first `limit` of them returned as whole cards. If fewer than `limit`
+ * survive, the caller cannot tell a sparse window from the end of the sources, and reads the page
+ * the long way (`feedCandidates` rounds, then the direct fallback).
+ */
+export async function feedCards(
+  db: Db,
+  args: { viewerId: string; before: string | null; limit: number; window: number; maxFollowers: number },
+): Promise<CardRow[]> {
+  // `< COALESCE(?2, '~')` rather than `?2 IS NULL OR … < ?2`: a plain range keeps SQLite walking
+  // the (user_id, post_id) key backwards and stopping at the window, where the OR made it read
+  // the reader's whole timeline and sort it ('~' sorts after every id character).
+  const { results } = await db.$client
+    .prepare(
+      `WITH candidates AS (
+         SELECT id FROM (
+           SELECT post_id AS id FROM (
+             SELECT post_id FROM timeline WHERE user_id = ?1 AND post_id < COALESCE(?2, '~')
+             ORDER BY post_id DESC LIMIT ?3)
+           UNION
+           SELECT id FROM (
+             SELECT p2.id FROM users a
+               CROSS JOIN follows f ON f.follower_id = ?1 AND f.followee_id = a.id
+               CROSS JOIN posts p2 ON p2.author_id = a.id
+             WHERE a.followers_count > ?5 AND p2.deleted_at IS NULL AND p2.id < COALESCE(?2, '~')
+             ORDER BY p2.id DESC LIMIT ?3))
+         ORDER BY id DESC LIMIT ?3),
+       page AS (
+         -- Policy first, on ids only; the card columns below are computed for the page alone.
+         SELECT p.id FROM candidates c CROSS JOIN posts p ON p.id = c.id
+         WHERE p.deleted_at IS NULL AND ${feedVisibleSql("?1", "p")}
+         ORDER BY p.id DESC LIMIT ?4)
+       SELECT ${CARD_COLUMNS}
+       FROM page pg CROSS JOIN posts p ON p.id = pg.id JOIN users u ON u.id = p.author_id
+       ORDER BY p.id DESC`,
+    )
+    .bind(args.viewerId, args.before, args.window, args.limit, args.maxFollowers)
+    .all<CardRow>();
+  return results;
+}
+
+/** Cards of these posts that the feed policy still lets the viewer see (a cached page's re-check). */
+export async function feedCardsByIds(db: Db, viewerId: string, ids: string[]): Promise<CardRow[]> {
+  const { results } = await db.$client
+    .prepare(
+      `SELECT ${CARD_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
+       WHERE p.id IN (SELECT value FROM json_each(?2)) AND p.deleted_at IS NULL AND ${feedVisibleSql("?1", "p")}
+       ORDER BY p.id DESC`,
+    )
+    .bind(viewerId, JSON.stringify(ids))
+    .all<CardRow>();
   return results;
 }
 

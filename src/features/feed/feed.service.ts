@@ -4,7 +4,7 @@ import type { EdgeCache } from "../../platform/cache";
 import { newId } from "../../platform/ids";
 import type { JobQueue } from "../../platform/jobs";
 import { canSeeContent, relationFromFacts } from "../../policy";
-import { type HydrateDeps, hydratePosts, type Post } from "../posts/posts.hydrate";
+import { cardsToPosts, type HydrateDeps, hydratePosts, type Post } from "../posts/posts.hydrate";
 import { postsWithFacts } from "../posts/posts.repo";
 import {
   affinities,
@@ -13,6 +13,8 @@ import {
   fanoutChunk,
   fanoutPost,
   feedCandidates,
+  feedCards,
+  feedCardsByIds,
   feedFallback,
   loadSnapshot,
   readersOverCap,
@@ -37,13 +39,15 @@ interface CachedPage {
  * can outlive an unfollow until its clean-up runs), minus muted accounts, as far as the policy lets
  * them see each post, decided from the facts read with the row.
  */
-function allowed(viewerId: string, row: FeedRow): boolean {
+export function feedAllows(viewerId: string, row: FeedRow): boolean {
   const relation = relationFromFacts(viewerId, row.author_id, row);
   if (!relation.self && (!relation.following || row.muted === 1)) return false;
   return canSeeContent(relation, row.audience);
 }
 
 const MAX_ROUNDS = 4;
+/** Candidates beyond the page size that the one-statement path reads, for posts the policy drops. */
+const FAST_WINDOW_SLACK = 20;
 
 /**
  * Walks the feed sources newest first from `before`, keeping rows the reader may see, until
@@ -71,7 +75,7 @@ async function collect(
           maxFollowers: deps.config.feed.fanoutMaxFollowers,
         });
     for (const row of rows) {
-      if (kept.length < want && allowed(viewerId, row)) kept.push(row);
+      if (kept.length < want && feedAllows(viewerId, row)) kept.push(row);
     }
     const last = rows[rows.length - 1];
     if (last) before = last.id;
@@ -103,23 +107,43 @@ export async function readFeed(
   if (page.cursor === undefined && !page.fresh) {
     const cached = await deps.cache.getJson<CachedPage>(feedCacheKey(viewerId));
     if (cached && cached.ids.length === page.limit) {
-      const rows = (await postsWithFacts(deps.db, viewerId, cached.ids)).filter((r) => allowed(viewerId, r));
+      const cards = await feedCardsByIds(deps.db, viewerId, cached.ids);
       // Served only while every cached post is still there and still visible; else read afresh.
-      if (rows.length === cached.ids.length) {
-        return { items: await hydratePosts(deps, rows, viewerId), next_cursor: cached.next_cursor };
+      if (cards.length === cached.ids.length) {
+        return { items: await cardsToPosts(deps, cards, viewerId), next_cursor: cached.next_cursor };
       }
     }
   }
-  const { rows, position } = await collect(deps, viewerId, await cursorPosition(secret, list, page.cursor), page.limit);
+  const before = await cursorPosition(secret, list, page.cursor);
+  // One statement in the common case: a full page survives the policy within the first window.
+  const cards = await feedCards(deps.db, {
+    viewerId,
+    before,
+    limit: page.limit,
+    window: page.limit + FAST_WINDOW_SLACK,
+    maxFollowers: deps.config.feed.fanoutMaxFollowers,
+  });
+  let items: Post[];
+  let position: string | null;
+  if (cards.length === page.limit) {
+    items = await cardsToPosts(deps, cards, viewerId);
+    position = cards[cards.length - 1]?.id ?? null;
+  } else {
+    const collected = await collect(deps, viewerId, before, page.limit);
+    items = await hydratePosts(deps, collected.rows, viewerId);
+    position = collected.position;
+  }
   const next_cursor = position ? await encodeCursor(secret, list, [position]) : null;
-  if (page.cursor === undefined && rows.length === page.limit) {
+  // Only a plain miss fills the cache. A `no-cache` read (pull to refresh) reads through and
+  // leaves KV alone: a key takes about one write a second, and a refreshing thumb is faster.
+  if (page.cursor === undefined && items.length === page.limit && !page.fresh) {
     await deps.cache.putJson(
       feedCacheKey(viewerId),
-      { ids: rows.map((r) => r.id), next_cursor } satisfies CachedPage,
+      { ids: items.map((p) => p.id), next_cursor } satisfies CachedPage,
       deps.config.feed.cacheTtlSeconds,
     );
   }
-  return { items: await hydratePosts(deps, rows, viewerId), next_cursor };
+  return { items, next_cursor };
 }
 
 /** How many of the newest visible candidates a ranked feed orders. */
@@ -193,7 +217,7 @@ export async function readRankedFeed(
   const byId = new Map((await postsWithFacts(deps.db, viewerId, slice)).map((r) => [r.id, r]));
   const rows = slice.flatMap((id) => {
     const row = byId.get(id);
-    return row && allowed(viewerId, row) ? [row] : [];
+    return row && feedAllows(viewerId, row) ? [row] : [];
   });
   const next = offset + page.limit;
   const next_cursor = next < ids.length ? await encodeCursor(secret, list, [snapshotId, next]) : null;
