@@ -7,11 +7,14 @@ import { z } from "@hono/zod-openapi";
 export const JobSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("media.process"), media_id: z.string().min(1).max(64) }),
   z.strictObject({ type: z.literal("post.purge"), post_id: z.string().min(1).max(64) }),
-  // One chunk of a post's fan-out: followers whose follow edge id is after `after`.
+  // A post's fan-out. Without `until`: the planner (after null), or a chunk of the older chained
+  // form (still accepted, for messages queued before a deploy). With `until`: one range of
+  // follow edges, (after, until], null meaning open-ended.
   z.strictObject({
     type: z.literal("feed.fanout"),
     post_id: z.string().min(1).max(64),
     after: z.string().max(64).nullable(),
+    until: z.string().max(64).nullable().optional(),
   }),
   // One chunk of a story's fan-out into followers' StoryTray objects.
   z.strictObject({

@@ -31,6 +31,7 @@ async function run(job: Job, env: Env): Promise<void> {
         { db: dbFor(env.DB), config: configFor(env), jobs: jobQueueFor(env.FEED_QUEUE) },
         job.post_id,
         job.after,
+        job.until,
       );
     case "feed.unlink":
       return unlink({ db: dbFor(env.DB) }, job.user_id, job.author_id);

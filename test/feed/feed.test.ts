@@ -27,7 +27,7 @@ async function fanOut(postId: string): Promise<Job[]> {
   await fanout({ db, config, jobs }, postId, null);
   for (let i = 0; i < queued.length; i++) {
     const job = queued[i];
-    if (job?.type === "feed.fanout") await fanout({ db, config, jobs }, job.post_id, job.after);
+    if (job?.type === "feed.fanout") await fanout({ db, config, jobs }, job.post_id, job.after, job.until);
   }
   return queued;
 }
@@ -101,19 +101,49 @@ describe("GET /v1/feed", () => {
     expect((await feedIds(fan)).ids).toEqual([post.id]);
   });
 
-  it("fans out in chunks of 1,000 followers, and a redelivered chunk adds no duplicates", async () => {
+  it("fans out in ranges of 1,000 followers queued at once, and a redelivered range adds no duplicates", async () => {
     const author = await createUser();
     await manyFollowers(author, 2_500);
     const post = await publish(author);
     const queued = await fanOut(post.id);
-    expect(queued.map((j) => j.type)).toEqual(["feed.fanout", "feed.fanout"]);
+    // The planner pushes the first range itself and queues the other two together.
+    expect(queued.map((j) => j.type === "feed.fanout" && j.until !== undefined)).toEqual([true, true]);
     expect(await timelineRows(post.id)).toBe(2_501);
-    // Redeliver every chunk: nothing changes.
-    await fanout({ db, config, jobs: { send: async () => {}, sendAll: async () => {} } }, post.id, null);
+    // Redeliver the planner and every range: nothing changes.
+    const none = { send: async () => {}, sendAll: async () => {} };
+    await fanout({ db, config, jobs: none }, post.id, null);
     for (const job of queued)
-      if (job.type === "feed.fanout")
-        await fanout({ db, config, jobs: { send: async () => {}, sendAll: async () => {} } }, post.id, job.after);
+      if (job.type === "feed.fanout") await fanout({ db, config, jobs: none }, post.id, job.after, job.until);
     expect(await timelineRows(post.id)).toBe(2_501);
+    // Ranges do not overlap and cover every follower: each range alone adds exactly its share.
+    await env.DB.prepare("DELETE FROM timeline WHERE post_id = ? AND user_id <> ?").bind(post.id, author.id).run();
+    const shares = [];
+    for (const job of queued) {
+      if (job.type !== "feed.fanout") continue;
+      const before = await timelineRows(post.id);
+      await fanout({ db, config, jobs: none }, post.id, job.after, job.until);
+      shares.push((await timelineRows(post.id)) - before);
+    }
+    expect(shares).toEqual([1_000, 500]);
+  });
+
+  it("still completes a chained fan-out message queued by the previous version", async () => {
+    const author = await createUser();
+    await manyFollowers(author, 1_500);
+    const post = await publish(author);
+    const [firstEdge] = (
+      await env.DB.prepare("SELECT id FROM follows WHERE followee_id = ? ORDER BY id LIMIT 1").bind(author.id).all<{
+        id: string;
+      }>()
+    ).results;
+    const queued: Job[] = [];
+    const jobs = {
+      send: async (job: Job) => void queued.push(job),
+      sendAll: async (l: Job[]) => void queued.push(...l),
+    };
+    await fanout({ db, config, jobs }, post.id, firstEdge?.id ?? "");
+    expect(queued).toHaveLength(1);
+    expect(await timelineRows(post.id)).toBe(1_001);
   });
 
   it("retries a failing fan-out message, acks the rest of the batch, and dead-letters it after the retries", async () => {
@@ -122,15 +152,30 @@ describe("GET /v1/feed", () => {
     await follow(reader, b);
     const pa = await publish(a);
     const pb = await publish(b);
+    // The first timeline insert fails (as D1 does on a lost connection); later ones work.
     let calls = 0;
+    const failFirstRun = (statement: D1PreparedStatement): D1PreparedStatement =>
+      new Proxy(statement, {
+        get(target, prop) {
+          if (prop === "bind") return (...values: unknown[]) => failFirstRun(target.bind(...values));
+          if (prop === "run") {
+            return () => {
+              calls++;
+              if (calls === 1) return Promise.reject(new Error("D1_ERROR: Network connection lost"));
+              return target.run();
+            };
+          }
+          const value = Reflect.get(target, prop);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
     const flaky = new Proxy(env.DB, {
       get(target, prop) {
-        if (prop === "batch") {
-          return (statements: D1PreparedStatement[]) => {
-            calls++;
-            if (calls === 1) return Promise.reject(new Error("D1_ERROR: Network connection lost"));
-            return target.batch(statements);
-          };
+        if (prop === "prepare") {
+          return (query: string) =>
+            query.includes("INSERT OR IGNORE INTO timeline")
+              ? failFirstRun(target.prepare(query))
+              : target.prepare(query);
         }
         const value = Reflect.get(target, prop);
         return typeof value === "function" ? value.bind(target) : value;

@@ -25,6 +25,41 @@ export function fanoutPost(db: Db, postId: string): Promise<FanoutPost | null> {
 }
 
 /**
+ * Where the author's follower list splits into chunks of `size`: the edge id ending each full
+ * chunk, in order. One pass over the author's slice of the (followee_id, id) index (at most
+ * FANOUT_MAX_FOLLOWERS entries, since larger authors are not pushed at all).
+ */
+export async function fanoutBoundaries(db: Db, authorId: string, size: number): Promise<string[]> {
+  const { results } = await db.$client
+    .prepare(
+      `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM follows WHERE followee_id = ?1)
+       WHERE n % ?2 = 0 ORDER BY id`,
+    )
+    .bind(authorId, size)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
+/**
+ * Pushes a post into the timelines of the followers whose edge id is in (after, until] (null:
+ * unbounded), over the (followee_id, id) index; close-friends posts to close friends only.
+ * INSERT OR IGNORE on the (user_id, post_id) key makes a redelivered range change nothing.
+ */
+export async function fanoutRange(db: Db, post: FanoutPost, after: string | null, until: string | null): Promise<void> {
+  await db.$client
+    .prepare(
+      `INSERT OR IGNORE INTO timeline (user_id, post_id, author_id)
+       SELECT f.follower_id, ?4, ?1 FROM follows f
+       WHERE f.followee_id = ?1 AND f.id > COALESCE(?2, '') AND f.id <= COALESCE(?5, '~')
+         AND (?3 = 0 OR EXISTS (SELECT 1 FROM close_friends c WHERE c.user_id = ?1 AND c.friend_id = f.follower_id))`,
+    )
+    .bind(post.author_id, after, post.audience === "close_friends" ? 1 : 0, post.id, until)
+    .run();
+}
+
+/**
+ * The older chained form (one chunk, then the next message): kept so that messages queued by the
+ * previous version still complete after a deploy.
  * Pushes a post into the timelines of one chunk of its author's followers, keyset-paged on the
  * follow edge id over the (followee_id, id) index. Close-friends posts go to close friends only.
  * INSERT OR IGNORE on the (user_id, post_id) key makes a redelivered chunk change nothing.

@@ -9,9 +9,12 @@ import { postsWithFacts } from "../posts/posts.repo";
 import {
   affinities,
   deleteSnapshotsBefore,
+  FANOUT_CHUNK,
   type FeedRow,
+  fanoutBoundaries,
   fanoutChunk,
   fanoutPost,
+  fanoutRange,
   feedCandidates,
   feedCards,
   feedCardsByIds,
@@ -229,17 +232,33 @@ export async function invalidateFeeds(cache: EdgeCache, userIds: string[]): Prom
   await cache.delete(userIds.map(feedCacheKey));
 }
 
-/** One fan-out message: push to one chunk of followers, queue the next chunk. */
+/**
+ * One fan-out message. The first (no range) plans: it splits the author's followers into ranges of
+ * FANOUT_CHUNK edges, pushes the first range itself and queues the others in one sendBatch, so
+ * they are delivered at once and in parallel instead of one queue hop after another. A range
+ * message pushes its range. Every step is idempotent (INSERT OR IGNORE), so redelivery is safe.
+ */
 export async function fanout(
   deps: Pick<FeedDeps, "db" | "config"> & { jobs: JobQueue },
   postId: string,
   after: string | null,
+  until?: string | null,
 ) {
   const post = await fanoutPost(deps.db, postId);
   // Deleted since it was queued, or an author readers pull from: nothing to push.
   if (!post || post.deleted_at !== null || post.followers_count > deps.config.feed.fanoutMaxFollowers) return;
-  const next = await fanoutChunk(deps.db, post, after);
-  if (next !== null) await deps.jobs.send({ type: "feed.fanout", post_id: postId, after: next });
+  if (until !== undefined) return fanoutRange(deps.db, post, after, until);
+  if (after !== null) {
+    // A chained message from before ranges existed.
+    const next = await fanoutChunk(deps.db, post, after);
+    if (next !== null) await deps.jobs.send({ type: "feed.fanout", post_id: postId, after: next });
+    return;
+  }
+  const bounds = await fanoutBoundaries(deps.db, post.author_id, FANOUT_CHUNK);
+  const ranges = [null, ...bounds].map((from, i) => ({ after: from, until: bounds[i] ?? null }));
+  const [first, ...rest] = ranges;
+  await deps.jobs.sendAll(rest.map((r) => ({ type: "feed.fanout", post_id: postId, after: r.after, until: r.until })));
+  if (first) await fanoutRange(deps.db, post, first.after, first.until);
 }
 
 export async function unlink(deps: Pick<FeedDeps, "db">, userId: string, authorId: string): Promise<void> {

@@ -1,0 +1,1 @@
+DROP INDEX `timeline_user_author_idx`;
