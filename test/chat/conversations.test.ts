@@ -185,6 +185,25 @@ describe("the conversation list", () => {
     await flushInbox(withBen.id);
     expect((await inbox(ana)).find((c) => c.id === withBen.id)?.unread_count).toBe(0);
 
+    // Over HTTP too, for clients without a socket; an unknown message id is 404.
+    await sendHttp(ben, withBen.id, "b3", "b3");
+    const newest = (await history(ana, withBen.id))[0];
+    const read = await api("POST", `/v1/conversations/${withBen.id}/read`, {
+      token: ana.accessToken,
+      body: { message_id: newest?.id },
+    });
+    expect(read.status).toBe(204);
+    await expectProblem(
+      await api("POST", `/v1/conversations/${withBen.id}/read`, {
+        token: ana.accessToken,
+        body: { message_id: "01NOPE" },
+      }),
+      404,
+      "not_found",
+    );
+    await flushInbox(withBen.id);
+    expect((await inbox(ana)).find((c) => c.id === withBen.id)?.unread_count).toBe(0);
+
     // New activity in the older conversation moves it to the top.
     await sendHttp(cy, withCy.id, "c2", "c2");
     await flushInbox(withCy.id);

@@ -387,6 +387,7 @@ describe("auth", () => {
   describeRequiresAuth("POST", "/v1/conversations/01ANY/accept");
   describeRequiresAuth("POST", "/v1/conversations/01ANY/leave");
   describeRequiresAuth("GET", "/v1/conversations/01ANY/messages");
+  describeRequiresAuth("POST", "/v1/conversations/01ANY/read", { message_id: "x" });
   describeRequiresAuth("POST", "/v1/conversations/01ANY/messages", { body: "x", client_id: "x" });
 
   it("does not accept an access token in place of a ticket", async () => {

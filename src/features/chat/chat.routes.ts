@@ -14,6 +14,7 @@ import {
   ConversationPageSchema,
   ConversationSchema,
   CreateConversationSchema,
+  MarkReadSchema,
   MessagePageSchema,
   RoomSocketQuerySchema,
   SendMessageSchema,
@@ -164,6 +165,24 @@ export const conversationRoutes = createRouter()
       );
       if (duplicate) c.header("idempotent-replayed", "true");
       return c.json(message, 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{id}/read",
+      tags,
+      summary: "Mark the conversation read up to a message (members with a socket get a read receipt)",
+      ...signedIn,
+      request: { params: ConversationIdParamSchema, body: jsonBody(MarkReadSchema) },
+      responses: {
+        204: { description: "Marked" },
+        ...problems("unauthorized", "not_found", "validation_failed", "unavailable"),
+      },
+    }),
+    async (c) => {
+      await chat.markRead(chatDeps(c), callerOf(c).userId, c.req.valid("param").id, c.req.valid("json").message_id);
+      return c.body(null, 204);
     },
   )
   .openapi(

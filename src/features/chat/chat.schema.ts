@@ -56,6 +56,8 @@ export const SendMessageSchema = z
   .strictObject({ body: MessageBodySchema, client_id: ClientIdSchema })
   .openapi("SendMessage");
 
+export const MarkReadSchema = z.strictObject({ message_id: z.string().min(1).max(64) }).openapi("MarkRead");
+
 export const TicketRequestSchema = z
   .strictObject({
     scope: z

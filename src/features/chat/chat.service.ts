@@ -222,6 +222,13 @@ export async function sendMessage(
   return { message: result.message, duplicate: result.duplicate };
 }
 
+/** Marks the conversation read up to a message (for clients without a socket): a receipt to the others. */
+export async function markRead(deps: ChatDeps, userId: string, conversationId: string, messageId: string) {
+  await requireMember(deps, userId, conversationId);
+  const result = await roomCall(() => deps.realtime.room(conversationId).markRead(conversationId, userId, messageId));
+  if (!result.ok) throw notFound("message");
+}
+
 // ---- realtime tickets and sockets ----
 
 /** A one-use ticket, valid TICKET_TTL_SECONDS, for opening one socket on `scope`. */

@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { cursorPosition, toPage } from "../../http/cursor";
+import { cursorPosition, splitPage } from "../../http/cursor";
 import { ApiError, notFound } from "../../http/errors";
 import type { Clock } from "../../platform/clock";
 import type { AppConfig } from "../../platform/config";
@@ -60,6 +60,20 @@ export const STORY_FANOUT_CHUNK = 1000;
 const TRAY_CALLS_AT_ONCE = 50;
 
 const noStory = () => notFound("story");
+
+/** One keyset page of a list ordered by a descending id: `fetch` reads `n` rows before a position. */
+async function pageBy<R>(
+  deps: Pick<StoriesDeps, "config">,
+  list: string,
+  page: { cursor?: string; limit: number },
+  fetch: (before: string | null, n: number) => Promise<R[]>,
+  key: (row: R) => string,
+): Promise<{ rows: R[]; next_cursor: string | null }> {
+  const secret = deps.config.signingSecret;
+  const before = await cursorPosition(secret, list, page.cursor);
+  const rows = await fetch(before, page.limit + 1);
+  return splitPage(rows, { limit: page.limit, secret, list, key: (r) => [key(r)] });
+}
 
 /** The policy's answer for one story row, as the viewer sees it now. */
 function visible(row: StoryRow, viewerId: string | null, now: string): boolean {
@@ -250,17 +264,18 @@ export async function storyViewers(
 ): Promise<z.infer<typeof StoryViewersSchema>> {
   const row = await findStory(deps.db, authorId, storyId);
   if (!row || row.author_id !== authorId || row.deleted_at !== null) throw noStory();
-  const list = `story-viewers:${storyId}`;
-  const before = await cursorPosition(deps.config.signingSecret, list, page.cursor);
-  const rows = await viewersPage(deps.db, storyId, before, page.limit + 1);
-  const result = await toPage(rows, {
-    limit: page.limit,
-    secret: deps.config.signingSecret,
-    list,
-    key: (r) => [r.view_id],
-    map: (r) => ({ ...toSummary(r), viewed_at: r.viewed_at }),
-  });
-  return { ...result, view_count: row.view_count };
+  const { rows, next_cursor } = await pageBy(
+    deps,
+    `story-viewers:${storyId}`,
+    page,
+    (before, n) => viewersPage(deps.db, storyId, before, n),
+    (r) => r.view_id,
+  );
+  return {
+    items: rows.map((r) => ({ ...toSummary(r), viewed_at: r.viewed_at })),
+    next_cursor,
+    view_count: row.view_count,
+  };
 }
 
 export async function deleteStory(deps: StoriesDeps, authorId: string, storyId: string): Promise<void> {
@@ -273,20 +288,14 @@ export async function archive(
   authorId: string,
   page: { cursor?: string; limit: number },
 ): Promise<z.infer<typeof StoryPageSchema>> {
-  const list = `story-archive:${authorId}`;
-  const before = await cursorPosition(deps.config.signingSecret, list, page.cursor);
-  const rows = await archivePage(deps.db, authorId, before, page.limit + 1);
-  const result = await toPage(rows, {
-    limit: page.limit,
-    secret: deps.config.signingSecret,
-    list,
-    key: (r) => [r.id],
-    map: (r) => r,
-  });
-  return {
-    items: await Promise.all(result.items.map((r) => toStory(deps, r, authorId))),
-    next_cursor: result.next_cursor,
-  };
+  const { rows, next_cursor } = await pageBy(
+    deps,
+    `story-archive:${authorId}`,
+    page,
+    (before, n) => archivePage(deps.db, authorId, before, n),
+    (r) => r.id,
+  );
+  return { items: await Promise.all(rows.map((r) => toStory(deps, r, authorId))), next_cursor };
 }
 
 // ---- highlights ----
@@ -323,17 +332,14 @@ export async function highlightsOf(
 ): Promise<z.infer<typeof HighlightPageSchema>> {
   const owner = await findUserByUsername(deps.db, username);
   if (!owner || !canSeeAccountContent(await loadRelation(deps.db, viewerId, owner))) throw notFound("user");
-  const list = `highlights:${owner.id}`;
-  const before = await cursorPosition(deps.config.signingSecret, list, page.cursor);
-  const rows = await highlightsPage(deps.db, owner.id, before, page.limit + 1);
-  const result = await toPage(rows, {
-    limit: page.limit,
-    secret: deps.config.signingSecret,
-    list,
-    key: (r) => [r.id],
-    map: (r) => r,
-  });
-  return { items: await withStories(deps, viewerId, result.items), next_cursor: result.next_cursor };
+  const { rows, next_cursor } = await pageBy(
+    deps,
+    `highlights:${owner.id}`,
+    page,
+    (before, n) => highlightsPage(deps.db, owner.id, before, n),
+    (r) => r.id,
+  );
+  return { items: await withStories(deps, viewerId, rows), next_cursor };
 }
 
 async function withStories(
