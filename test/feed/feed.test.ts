@@ -89,6 +89,39 @@ describe("GET /v1/feed", () => {
     expect((await feedIds(bob)).ids).toEqual([own.id, post.id]);
   });
 
+  it("shows a newly followed account's recent posts at once, as far as the policy allows", async () => {
+    const [author, other, reader, privateAuthor] = [
+      await createUser(),
+      await createUser(),
+      await createUser(),
+      await createUser(),
+    ];
+    await follow(reader, other);
+    const older = await publish(author);
+    const secret = await publish(author, { audience: "close_friends" });
+    const fromOther = await publish(other);
+    await fanOut(fromOther.id);
+    const gone = await publish(author);
+    await api("DELETE", `/v1/posts/${gone.id}`, { token: author.accessToken });
+    const newer = await publish(author);
+    expect((await feedIds(reader)).ids).toEqual([fromOther.id]);
+    await follow(reader, author);
+    // The follow itself put the followee's recent visible posts in the timeline, so the newer one
+    // sits above what was already there (reading past the timeline's end would only find the older).
+    expect((await feedIds(reader)).ids).toEqual([newer.id, fromOther.id, older.id]);
+    expect((await feedIds(reader)).ids).not.toContain(secret.id);
+
+    await makePrivate(privateAuthor);
+    const hidden = await publish(privateAuthor);
+    expect(await follow(reader, privateAuthor)).toBe("requested");
+    expect((await feedIds(reader)).ids).not.toContain(hidden.id);
+    const approve = await api("POST", `/v1/me/follow-requests/${reader.username}/approve`, {
+      token: privateAuthor.accessToken,
+    });
+    expect(approve.status).toBe(204);
+    expect((await feedIds(reader)).ids).toEqual([hidden.id, newer.id, fromOther.id, older.id]);
+  });
+
   it("pulls the posts of authors above the fan-out threshold at read time instead of pushing them", async () => {
     const [star, fan] = [await createUser(), await createUser()];
     await follow(fan, star);

@@ -84,6 +84,31 @@ export async function fanoutChunk(db: Db, post: FanoutPost, after: string | null
   return row && row.n >= FANOUT_CHUNK ? row.id : null;
 }
 
+/**
+ * A new follow: the followee's newest `limit` posts the follower may see go into the follower's
+ * timeline at once, so the feed shows an account as soon as it is followed, not from its next
+ * post. Nothing for an author above the fan-out threshold (read time pulls those) or when the
+ * follow is gone again. INSERT OR IGNORE: repeats add nothing.
+ */
+export async function backfillAuthor(
+  db: Db,
+  args: { userId: string; authorId: string; limit: number; maxFollowers: number },
+): Promise<void> {
+  await db.$client
+    .prepare(
+      `INSERT OR IGNORE INTO timeline (user_id, post_id, author_id)
+       SELECT ?1, p.id, p.author_id FROM posts p
+       WHERE p.author_id = ?2 AND p.deleted_at IS NULL
+         AND EXISTS (SELECT 1 FROM follows WHERE follower_id = ?1 AND followee_id = ?2)
+         AND (SELECT followers_count FROM users WHERE id = ?2) <= ?4
+         AND (p.audience <> 'close_friends'
+              OR EXISTS (SELECT 1 FROM close_friends WHERE user_id = ?2 AND friend_id = ?1))
+       ORDER BY p.id DESC LIMIT ?3`,
+    )
+    .bind(args.userId, args.authorId, args.limit, args.maxFollowers)
+    .run();
+}
+
 export async function unlinkAuthor(db: Db, userId: string, authorId: string): Promise<void> {
   await db.$client.prepare("DELETE FROM timeline WHERE user_id = ?1 AND author_id = ?2").bind(userId, authorId).run();
 }

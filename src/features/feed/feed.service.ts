@@ -8,6 +8,7 @@ import { cardsToPosts, type HydrateDeps, hydratePosts, type Post } from "../post
 import { postsWithFacts } from "../posts/posts.repo";
 import {
   affinities,
+  backfillAuthor,
   deleteSnapshotsBefore,
   FANOUT_CHUNK,
   type FeedRow,
@@ -263,6 +264,24 @@ export async function fanout(
   const [first, ...rest] = ranges;
   await deps.jobs.sendAll(rest.map((r) => ({ type: "feed.fanout", post_id: postId, after: r.after, until: r.until })));
   if (first) await fanoutRange(deps.db, post, first.after, first.until);
+}
+
+/** Posts of a newly followed account that go straight into the follower's timeline. */
+export const BACKFILL_POSTS = 20;
+
+/** After a follow (or an approved request): the followee's recent posts, and a fresh first page. */
+export async function backfill(
+  deps: Pick<FeedDeps, "db" | "config" | "cache">,
+  userId: string,
+  authorId: string,
+): Promise<void> {
+  await backfillAuthor(deps.db, {
+    userId,
+    authorId,
+    limit: BACKFILL_POSTS,
+    maxFollowers: deps.config.feed.fanoutMaxFollowers,
+  });
+  await invalidateFeeds(deps.cache, [userId]);
 }
 
 export async function unlink(deps: Pick<FeedDeps, "db">, userId: string, authorId: string): Promise<void> {

@@ -27,6 +27,7 @@ const deps = (c: Context<AppEnv>): graph.GraphDeps => ({
   feedJobs: jobQueueFor(c.env.FEED_QUEUE),
   cache: edgeCacheFor(c.env.CACHE),
   realtime: realtimeFor(c.env),
+  config: c.get("config"),
 });
 
 const tags = ["graph"];

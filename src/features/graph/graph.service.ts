@@ -5,13 +5,14 @@ import { ApiError, notFound } from "../../http/errors";
 import { enforceLimit } from "../../http/rate-limit";
 import type { EdgeCache } from "../../platform/cache";
 import type { Clock } from "../../platform/clock";
+import type { AppConfig } from "../../platform/config";
 import type { Db } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import type { JobQueue } from "../../platform/jobs";
 import type { Realtime } from "../../platform/realtime";
 import { canFollow, canSeeAccount, canSeeAccountContent, loadRelation } from "../../policy";
 import { directBlockChanged } from "../chat/chat.service";
-import { invalidateFeeds } from "../feed/feed.service";
+import { backfill, invalidateFeeds } from "../feed/feed.service";
 import { findUserByUsername } from "../users/users.repo";
 import {
   addListEntry,
@@ -41,6 +42,8 @@ export interface GraphDeps {
   cache: EdgeCache;
   /** A block closes the pair's 1:1 conversation, open sockets included. */
   realtime: Realtime;
+  /** Fan-out threshold, for a new follow's timeline backfill. */
+  config: AppConfig;
 }
 
 /** `reader` stops seeing `author`: queue the timeline clean-up and drop the reader's cached page. */
@@ -97,6 +100,7 @@ export async function followUser(deps: GraphDeps, viewerId: string, username: st
       await requestFollow(deps.db, { requesterId: viewerId, targetId: target.id, id: newId(now.getTime()), ...args });
     } else {
       await follow(deps.db, { followerId: viewerId, followeeId: target.id, edgeId: newId(now.getTime()), ...args });
+      await backfill(deps, viewerId, target.id);
     }
   }
   return followState(deps, viewerId, target.id);
@@ -124,6 +128,7 @@ export async function approveFollowRequest(deps: GraphDeps, ownerId: string, use
     now: deps.clock.now().toISOString(),
   });
   if (approved === 0) throw notFound("follow request");
+  await backfill(deps, requester.id, ownerId);
 }
 
 export async function denyFollowRequest(deps: GraphDeps, ownerId: string, username: string): Promise<void> {
