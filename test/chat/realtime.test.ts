@@ -1,6 +1,11 @@
 import { evictDurableObject, listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { type ChatDeps, sendMessage } from "../../src/features/chat/chat.service";
+import { ApiError } from "../../src/http/errors";
+import { systemClock } from "../../src/platform/clock";
+import { dbFor } from "../../src/platform/db";
+import { type Realtime, realtimeFor } from "../../src/platform/realtime";
 import { api, expectProblem } from "../helpers/api";
 import { describeRequiresAuth } from "../helpers/auth-matrix";
 import {
@@ -455,5 +460,38 @@ describe("HTTP send limit", () => {
     expect(stored).toBe(accepted);
     // Ben has his own budget.
     expect((await sendHttp(ben, convo.id, "mine", "b-own")).status).toBe(201);
+  });
+});
+
+describe("an overloaded room", () => {
+  it("answers 503 with retry-after instead of a 500, and passes other faults on", async () => {
+    const [ana, ben] = [await createUser(), await createUser()];
+    const convo = await startConversation(ana, [ben]);
+    const failing = (err: Error): Realtime => ({
+      ...realtimeFor(env),
+      room: () =>
+        ({
+          post: () => Promise.reject(err),
+        }) as unknown as ReturnType<Realtime["room"]>,
+    });
+    const deps = (realtime: Realtime): ChatDeps => ({
+      db: dbFor(env.DB),
+      clock: systemClock,
+      signingSecret: env.SIGNING_SECRET,
+      realtime,
+      corsOrigins: [],
+      messageLimiter: env.MESSAGE_LIMITER,
+    });
+    const overloaded = Object.assign(new Error("Durable Object is overloaded"), { overloaded: true });
+    const refused = await sendMessage(deps(failing(overloaded)), ana.id, convo.id, {
+      body: "x",
+      client_id: "o1",
+    }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect(refused).toMatchObject({ code: "unavailable", status: 503, headers: { "retry-after": "1" } });
+    const broken = new Error("something else");
+    await expect(sendMessage(deps(failing(broken)), ana.id, convo.id, { body: "x", client_id: "o2" })).rejects.toBe(
+      broken,
+    );
   });
 });
