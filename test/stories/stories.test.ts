@@ -281,6 +281,11 @@ describe("expiry", () => {
     expect(alarm).toBe(Date.parse(first.expires_at));
 
     await expire(first, [ben]);
+    // Expiry holds at read time, before any alarm has run (SECURITY A4).
+    expect(await visibleIds(ben, ana)).toEqual([second.id]);
+    expect((await trayOf(ben))[0]?.story_count).toBe(1);
+    await expectProblem(await view(ben, first.id), 404, "not_found");
+    expect((await trayStub(ben).snapshot()).stories.map((s) => s.storyId)).toEqual([second.id]);
     expect(await runDurableObjectAlarm(trayStub(ben))).toBe(true);
     const snapshot = await trayStub(ben).snapshot();
     expect(snapshot.stories.map((s) => s.storyId)).toEqual([second.id]);
@@ -336,6 +341,21 @@ describe("views", () => {
     expect(((await own.json()) as StoryBody).view_count).toBe(2);
     const theirs = await api("GET", `/v1/stories/${story.id}`, { token: ben.accessToken });
     expect(((await theirs.json()) as StoryBody).view_count).toBeNull();
+  });
+
+  it("gives viewers image URLs that stop working when the story ends; the author's do not", async () => {
+    const [ana, ben] = [await createUser(), await createUser()];
+    const story = await postStory(ana);
+    // Ten minutes left: sooner than the URL signing window ends.
+    const endsAt = new Date(Math.ceil(Date.now() / 1000) * 1000 + 600_000);
+    await env.DB.prepare("UPDATE stories SET expires_at = ? WHERE id = ?").bind(endsAt.toISOString(), story.id).run();
+    const exp = async (viewer: TestUser) => {
+      const res = await api("GET", `/v1/stories/${story.id}`, { token: viewer.accessToken });
+      const body = (await res.json()) as StoryBody;
+      return Number(new URL(body.media.urls.large).searchParams.get("exp"));
+    };
+    expect(await exp(ben)).toBe(endsAt.getTime() / 1000);
+    expect(await exp(ana)).toBeGreaterThan(endsAt.getTime() / 1000);
   });
 
   it("shows the viewer list to the author only", async () => {

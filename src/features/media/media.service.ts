@@ -252,10 +252,13 @@ export async function completeUpload(deps: MediaDeps, ownerId: string, id: strin
 export async function deliveryUrls(
   deps: Pick<MediaDeps, "config" | "clock" | "origin">,
   row: Pick<MediaRow, "id" | "ownerId">,
+  notAfter?: Date,
 ): Promise<NonNullable<Media["urls"]>> {
-  // Expiry is aligned to the TTL window so a URL stays the same (and cacheable) within it.
+  // Expiry is aligned to the TTL window so a URL stays the same (and cacheable) within it; a
+  // caller whose content ends sooner (a live story) caps it there (SECURITY A5).
   const ttl = deps.config.media.urlTtlSeconds;
-  const exp = (Math.floor(seconds(deps.clock.now()) / ttl) + 2) * ttl;
+  const windowExp = (Math.floor(seconds(deps.clock.now()) / ttl) + 2) * ttl;
+  const exp = notAfter ? Math.min(windowExp, seconds(notAfter)) : windowExp;
   const entries = await Promise.all(
     VARIANT_SIZES.map(async (size) => {
       const sig = await sign(deps.config.signingSecret, "media", [row.ownerId, row.id, size, exp]);

@@ -83,7 +83,12 @@ function visible(row: StoryRow, viewerId: string | null, now: string): boolean {
   return row.expires_at > now && canSeeStory(relation, row.audience);
 }
 
-async function toStory(deps: StoriesDeps, row: StoryRow, viewerId: string | null): Promise<Story> {
+/**
+ * A story for the API. `live`: shown as a live story (not from a highlight or the archive), so
+ * someone other than the author gets image URLs that stop working when the story expires.
+ */
+async function toStory(deps: StoriesDeps, row: StoryRow, viewerId: string | null, live = false): Promise<Story> {
+  const notAfter = live && viewerId !== row.author_id ? new Date(row.expires_at) : undefined;
   return {
     id: row.id,
     author: toSummary({
@@ -98,7 +103,7 @@ async function toStory(deps: StoriesDeps, row: StoryRow, viewerId: string | null
       width: row.width,
       height: row.height,
       thumbhash: row.thumbhash,
-      urls: await deliveryUrls(deps, { id: row.media_id, ownerId: row.media_owner_id }),
+      urls: await deliveryUrls(deps, { id: row.media_id, ownerId: row.media_owner_id }, notAfter),
     },
     caption: row.caption,
     audience: row.audience,
@@ -233,7 +238,7 @@ export async function storiesOf(deps: StoriesDeps, viewerId: string | null, user
   if (!owner || !canSeeAccountContent(await loadRelation(deps.db, viewerId, owner))) throw notFound("user");
   const now = deps.clock.now().toISOString();
   const rows = (await liveStoriesOf(deps.db, viewerId, owner.id, now)).filter((r) => visible(r, viewerId, now));
-  return { items: await Promise.all(rows.map((r) => toStory(deps, r, viewerId))) };
+  return { items: await Promise.all(rows.map((r) => toStory(deps, r, viewerId, true))) };
 }
 
 /** A story the viewer may see now (the author also after expiry), or 404. */
@@ -244,7 +249,7 @@ async function visibleStory(deps: StoriesDeps, viewerId: string, storyId: string
 }
 
 export async function getStory(deps: StoriesDeps, viewerId: string, storyId: string): Promise<Story> {
-  return toStory(deps, await visibleStory(deps, viewerId, storyId), viewerId);
+  return toStory(deps, await visibleStory(deps, viewerId, storyId), viewerId, true);
 }
 
 /** Records a view once per viewer and marks the story seen in the viewer's tray. */
