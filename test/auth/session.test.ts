@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, expectProblem, freshIp } from "../helpers/api";
+import { api, expectProblem, freshIp, startInOneWindow } from "../helpers/api";
 import { createUser, type SessionBody } from "../helpers/factories";
 
 const login = (login: string, password: string, ip?: string) =>
@@ -53,6 +53,7 @@ describe("POST /v1/auth/login", () => {
 
   describe("rate limits", () => {
     it("answers 429 after 10 attempts a minute from one address", async () => {
+      await startInOneWindow(60, 10_000);
       const ip = freshIp();
       const statuses: number[] = [];
       // Different logins each time, so only the per-address limit can trip.
@@ -62,6 +63,7 @@ describe("POST /v1/auth/login", () => {
     });
 
     it("answers 429 after 5 attempts a minute on one account from many addresses, alike for real and unknown accounts", async () => {
+      await startInOneWindow(60, 15_000);
       const user = await createUser();
       const attempt = async (name: string) => {
         const statuses: number[] = [];

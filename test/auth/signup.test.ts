@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, expectProblem, freshIp } from "../helpers/api";
+import { api, expectProblem, freshIp, startInOneWindow } from "../helpers/api";
 import { createUser, type SessionBody, uniqueUsername } from "../helpers/factories";
 
 describe("POST /v1/auth/signup", () => {
@@ -65,6 +65,7 @@ describe("POST /v1/auth/signup", () => {
 
     it("creates exactly one account when five sign-ups race for one username", async () => {
       // Five: the per-name sign-up limit (5 a minute) would turn a sixth into a 429.
+      await startInOneWindow(60, 10_000);
       const username = uniqueUsername("race");
       const responses = await Promise.all(
         Array.from({ length: 5 }, (_, i) =>
@@ -178,6 +179,7 @@ describe("POST /v1/auth/signup", () => {
 
   describe("rate limits", () => {
     it("answers 429 after 5 sign-up attempts a minute for one username from many addresses", async () => {
+      await startInOneWindow(60, 10_000);
       const username = uniqueUsername("popular");
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) {
@@ -190,6 +192,7 @@ describe("POST /v1/auth/signup", () => {
     });
 
     it("answers 429 with retry-after after 5 sign-ups a minute from one address", async () => {
+      await startInOneWindow(60, 10_000);
       const ip = freshIp();
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) {

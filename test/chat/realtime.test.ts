@@ -6,7 +6,7 @@ import { ApiError } from "../../src/http/errors";
 import { systemClock } from "../../src/platform/clock";
 import { dbFor } from "../../src/platform/db";
 import { type Realtime, realtimeFor } from "../../src/platform/realtime";
-import { api, expectProblem } from "../helpers/api";
+import { api, expectProblem, startInOneWindow } from "../helpers/api";
 import { describeRequiresAuth } from "../helpers/auth-matrix";
 import {
   flushInbox,
@@ -445,6 +445,7 @@ describe("a failing inbox flush", () => {
 
 describe("HTTP send limit", () => {
   it("answers 429 with retry-after past 100 sends in 10 seconds, storing only what it accepted", async () => {
+    await startInOneWindow(10, 5_000);
     const [ana, ben] = [await createUser(), await createUser()];
     const convo = await startConversation(ana, [ben]);
     const results = await Promise.all(Array.from({ length: 110 }, (_, i) => sendHttp(ana, convo.id, `s${i}`, `s${i}`)));

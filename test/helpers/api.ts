@@ -51,3 +51,16 @@ export async function expectProblem(res: Response, status: number, code: string)
   expect(body.request_id.length).toBeGreaterThan(0);
   return body;
 }
+
+/**
+ * The Rate Limiting binding counts in fixed windows aligned to the wall clock (locally, and on
+ * Cloudflare too), so a run of attempts that straddles a window edge is counted in two windows and
+ * a limit test passes or fails with the time of day. A test that needs its attempts counted in one
+ * window calls this first: when fewer than `needMs` remain of the current window it waits for the
+ * next one to begin.
+ */
+export async function startInOneWindow(periodSeconds: number, needMs: number): Promise<void> {
+  const periodMs = periodSeconds * 1000;
+  const left = periodMs - (Date.now() % periodMs);
+  if (left < needMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
