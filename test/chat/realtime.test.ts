@@ -6,7 +6,7 @@ import { ApiError } from "../../src/http/errors";
 import { systemClock } from "../../src/platform/clock";
 import { dbFor } from "../../src/platform/db";
 import { type Realtime, realtimeFor } from "../../src/platform/realtime";
-import { api, expectProblem, startInOneWindow } from "../helpers/api";
+import { api, expectProblem, startInOneWindow, WAITS_FOR_A_WINDOW } from "../helpers/api";
 import { describeRequiresAuth } from "../helpers/auth-matrix";
 import {
   flushInbox,
@@ -444,24 +444,30 @@ describe("a failing inbox flush", () => {
 });
 
 describe("HTTP send limit", () => {
-  it("answers 429 with retry-after past 100 sends in 10 seconds, storing only what it accepted", async () => {
-    await startInOneWindow(10, 5_000);
-    const [ana, ben] = [await createUser(), await createUser()];
-    const convo = await startConversation(ana, [ben]);
-    const results = await Promise.all(Array.from({ length: 110 }, (_, i) => sendHttp(ana, convo.id, `s${i}`, `s${i}`)));
-    const accepted = results.filter((r) => r.status === 201).length;
-    const limited = results.filter((r) => r.status === 429);
-    expect(limited.length).toBeGreaterThanOrEqual(10);
-    expect(limited[0]?.headers.get("retry-after")).toBe("10");
-    await expectProblem(limited[0] as Response, 429, "rate_limited");
-    const stored = await runInDurableObject(
-      roomStub(convo.id),
-      (_, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages").one().n,
-    );
-    expect(stored).toBe(accepted);
-    // Ben has his own budget.
-    expect((await sendHttp(ben, convo.id, "mine", "b-own")).status).toBe(201);
-  });
+  it(
+    "answers 429 with retry-after past 100 sends in 10 seconds, storing only what it accepted",
+    WAITS_FOR_A_WINDOW,
+    async () => {
+      await startInOneWindow(10, 5_000);
+      const [ana, ben] = [await createUser(), await createUser()];
+      const convo = await startConversation(ana, [ben]);
+      const results = await Promise.all(
+        Array.from({ length: 110 }, (_, i) => sendHttp(ana, convo.id, `s${i}`, `s${i}`)),
+      );
+      const accepted = results.filter((r) => r.status === 201).length;
+      const limited = results.filter((r) => r.status === 429);
+      expect(limited.length).toBeGreaterThanOrEqual(10);
+      expect(limited[0]?.headers.get("retry-after")).toBe("10");
+      await expectProblem(limited[0] as Response, 429, "rate_limited");
+      const stored = await runInDurableObject(
+        roomStub(convo.id),
+        (_, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages").one().n,
+      );
+      expect(stored).toBe(accepted);
+      // Ben has his own budget.
+      expect((await sendHttp(ben, convo.id, "mine", "b-own")).status).toBe(201);
+    },
+  );
 });
 
 describe("an overloaded room", () => {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, expectProblem, startInOneWindow } from "../helpers/api";
+import { api, expectProblem, startInOneWindow, WAITS_FOR_A_WINDOW } from "../helpers/api";
 import { describeRequiresAuth } from "../helpers/auth-matrix";
 import { createUser } from "../helpers/factories";
 import { counters, follow, makePrivate, relationship, usernames } from "../helpers/graph";
@@ -78,7 +78,7 @@ describe("POST /v1/users/{username}/follow", () => {
   });
 
   describe("rate limits", () => {
-    it("answers 429 with retry-after on the 101st follow attempt in a minute", async () => {
+    it("answers 429 with retry-after on the 101st follow attempt in a minute", WAITS_FOR_A_WINDOW, async () => {
       await startInOneWindow(60, 20_000);
       const fan = await createUser();
       const target = await createUser();

@@ -64,3 +64,6 @@ export async function startInOneWindow(periodSeconds: number, needMs: number): P
   const left = periodMs - (Date.now() % periodMs);
   if (left < needMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
 }
+
+/** Test options for a test that calls `startInOneWindow`: room for a whole 60 s wait. */
+export const WAITS_FOR_A_WINDOW = { timeout: 75_000 };
