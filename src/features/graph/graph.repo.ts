@@ -1,4 +1,4 @@
-import type { Db } from "../../platform/db";
+import { type Db, idBefore } from "../../platform/db";
 
 /*
  * Graph writes are D1 batches (one transaction each, and D1 runs them one at a time). Counter
@@ -248,7 +248,7 @@ export async function listUsers(
     .prepare(
       `SELECT e.id AS edge_id, u.id, u.username, u.display_name, u.avatar_media_id, u.is_private
        FROM ${table} e JOIN users u ON u.id = e.${member}
-       WHERE e.${owner} = ?1 AND (?2 IS NULL OR e.id < ?2)
+       WHERE e.${owner} = ?1 AND ${idBefore("e.id", "?2")}
          AND ${noBlockWith("?4", "u.id")}
        ORDER BY e.id DESC LIMIT ?3`,
     )

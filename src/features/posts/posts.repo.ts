@@ -1,4 +1,4 @@
-import type { Db } from "../../platform/db";
+import { type Db, idBefore } from "../../platform/db";
 import { type RelationFacts, relationFactsSql } from "../../policy";
 
 /*
@@ -233,7 +233,7 @@ export async function listAuthorPosts(
   const { results } = await db.$client
     .prepare(
       `SELECT ${POST_COLUMNS} FROM posts p
-       WHERE p.author_id = ?1 AND p.deleted_at IS NULL AND (?2 IS NULL OR p.id < ?2)
+       WHERE p.author_id = ?1 AND p.deleted_at IS NULL AND ${idBefore("p.id", "?2")}
          AND p.audience IN (SELECT value FROM json_each(?3))
        ORDER BY p.id DESC LIMIT ?4`,
     )

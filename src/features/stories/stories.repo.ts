@@ -1,4 +1,4 @@
-import type { Db } from "../../platform/db";
+import { type Db, idAfter, idBefore } from "../../platform/db";
 import { type RelationFacts, relationFactsSql } from "../../policy";
 
 /** A story with its author, its image and the facts the policy needs about (viewer, author). */
@@ -129,7 +129,7 @@ export async function archivePage(db: Db, authorId: string, before: string | nul
   const { results } = await db.$client
     .prepare(
       `SELECT ${STORY_COLUMNS} FROM ${STORY_FROM}
-       WHERE s.author_id = ?2 AND s.deleted_at IS NULL AND (?3 IS NULL OR s.id < ?3) ORDER BY s.id DESC LIMIT ?4`,
+       WHERE s.author_id = ?2 AND s.deleted_at IS NULL AND ${idBefore("s.id", "?3")} ORDER BY s.id DESC LIMIT ?4`,
     )
     .bind(authorId, authorId, before, limit)
     .all<StoryRow>();
@@ -178,7 +178,7 @@ export async function viewersPage(db: Db, storyId: string, before: string | null
     .prepare(
       `SELECT v.id AS view_id, v.viewed_at, u.id, u.username, u.display_name, u.avatar_media_id, u.is_private
        FROM story_views v JOIN users u ON u.id = v.viewer_id
-       WHERE v.story_id = ?1 AND (?2 IS NULL OR v.id < ?2) ORDER BY v.id DESC LIMIT ?3`,
+       WHERE v.story_id = ?1 AND ${idBefore("v.id", "?2")} ORDER BY v.id DESC LIMIT ?3`,
     )
     .bind(storyId, before, limit)
     .all<ViewerRow>();
@@ -195,7 +195,7 @@ export async function followerChunk(
   const { results } = await db.$client
     .prepare(
       `SELECT f.follower_id, f.id AS edge_id FROM follows f
-       WHERE f.followee_id = ?1 AND (?2 IS NULL OR f.id > ?2)
+       WHERE f.followee_id = ?1 AND ${idAfter("f.id", "?2")}
          AND (?3 = 0 OR EXISTS (SELECT 1 FROM close_friends c WHERE c.user_id = ?1 AND c.friend_id = f.follower_id))
        ORDER BY f.id LIMIT ?4`,
     )
@@ -254,7 +254,7 @@ export async function highlightsPage(db: Db, ownerId: string, before: string | n
   const { results } = await db.$client
     .prepare(
       `SELECT id, owner_id, title, created_at FROM highlights
-       WHERE owner_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3`,
+       WHERE owner_id = ?1 AND ${idBefore("id", "?2")} ORDER BY id DESC LIMIT ?3`,
     )
     .bind(ownerId, before, limit)
     .all<HighlightRow>();
