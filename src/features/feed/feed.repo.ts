@@ -25,17 +25,24 @@ export function fanoutPost(db: Db, postId: string): Promise<FanoutPost | null> {
 }
 
 /**
- * Where the author's follower list splits into chunks of `size`: the edge id ending each full
- * chunk, in order. One pass over the author's slice of the (followee_id, id) index (at most
- * FANOUT_MAX_FOLLOWERS entries, since larger authors are not pushed at all).
+ * Where the author's follower list after edge `after` (null: from the start) splits into chunks
+ * of `size`: the edge id ending each full chunk, in order. One pass over the author's slice of the
+ * (followee_id, id) index (at most FANOUT_MAX_FOLLOWERS entries, since larger authors are not
+ * pushed at all).
  */
-export async function fanoutBoundaries(db: Db, authorId: string, size: number): Promise<string[]> {
+export async function fanoutBoundaries(
+  db: Db,
+  authorId: string,
+  size: number,
+  after: string | null,
+): Promise<string[]> {
   const { results } = await db.$client
     .prepare(
-      `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM follows WHERE followee_id = ?1)
+      `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM follows
+                       WHERE followee_id = ?1 AND ${idAfter("id", "?3")})
        WHERE n % ?2 = 0 ORDER BY id`,
     )
-    .bind(authorId, size)
+    .bind(authorId, size, after)
     .all<{ id: string }>();
   return results.map((r) => r.id);
 }
@@ -55,33 +62,6 @@ export async function fanoutRange(db: Db, post: FanoutPost, after: string | null
     )
     .bind(post.author_id, after, post.audience === "close_friends" ? 1 : 0, post.id, until)
     .run();
-}
-
-/**
- * The older chained form (one chunk, then the next message): kept so that messages queued by the
- * previous version still complete after a deploy.
- * Pushes a post into the timelines of one chunk of its author's followers, keyset-paged on the
- * follow edge id over the (followee_id, id) index. Close-friends posts go to close friends only.
- * INSERT OR IGNORE on the (user_id, post_id) key makes a redelivered chunk change nothing.
- * Returns the last edge id of a full chunk (the next message starts after it), or null when done.
- */
-export async function fanoutChunk(db: Db, post: FanoutPost, after: string | null): Promise<string | null> {
-  const d1 = db.$client;
-  const closeFriendsOnly = post.audience === "close_friends" ? 1 : 0;
-  const chunk = `SELECT f.id, f.follower_id FROM follows f
-    WHERE f.followee_id = ?1 AND (?2 IS NULL OR f.id > ?2)
-      AND (?3 = 0 OR EXISTS (SELECT 1 FROM close_friends c WHERE c.user_id = ?1 AND c.friend_id = f.follower_id))
-    ORDER BY f.id LIMIT ${FANOUT_CHUNK}`;
-  const [, last] = await d1.batch<{ id: string | null; n: number }>([
-    d1
-      .prepare(
-        `INSERT OR IGNORE INTO timeline (user_id, post_id, author_id) SELECT follower_id, ?4, ?1 FROM (${chunk})`,
-      )
-      .bind(post.author_id, after, closeFriendsOnly, post.id),
-    d1.prepare(`SELECT MAX(id) AS id, COUNT(*) AS n FROM (${chunk})`).bind(post.author_id, after, closeFriendsOnly),
-  ]);
-  const row = last?.results[0];
-  return row && row.n >= FANOUT_CHUNK ? row.id : null;
 }
 
 /**
@@ -139,31 +119,41 @@ export async function readersOverCap(db: Db, cap: number, limit: number): Promis
 export type FeedRow = PostWithFacts;
 
 /**
- * One page of feed candidates, newest first, with the facts the policy needs about each author:
- * pushed timeline rows, merged with the recent posts of followed authors above the fan-out
- * threshold (pulled at read time). One D1 round trip.
+ * The ids of the newest `limit` feed candidates before a position, newest first: the reader's
+ * timeline rows merged with the posts of followed authors above the fan-out threshold, which are
+ * pulled at read time rather than pushed. The arguments name the statement's parameters.
+ */
+function candidateIdsSql(p: { viewer: string; before: string; limit: string; maxFollowers: string }): string {
+  return `SELECT id FROM (
+      SELECT post_id AS id FROM (
+        SELECT post_id FROM timeline WHERE user_id = ${p.viewer} AND ${idBefore("post_id", p.before)}
+        ORDER BY post_id DESC LIMIT ${p.limit})
+      UNION
+      SELECT id FROM (
+        -- CROSS JOIN fixes the order: start from the few accounts above the threshold (index on
+        -- followers_count), not from every account the reader follows.
+        SELECT p2.id FROM users a
+          CROSS JOIN follows f ON f.follower_id = ${p.viewer} AND f.followee_id = a.id
+          CROSS JOIN posts p2 ON p2.author_id = a.id
+        WHERE a.followers_count > ${p.maxFollowers} AND p2.deleted_at IS NULL AND ${idBefore("p2.id", p.before)}
+        ORDER BY p2.id DESC LIMIT ${p.limit}))
+    ORDER BY id DESC LIMIT ${p.limit}`;
+}
+
+/**
+ * One page of feed candidates, newest first, with the facts the policy needs about each author.
+ * One D1 round trip.
  */
 export async function feedCandidates(
   db: Db,
   args: { viewerId: string; before: string | null; limit: number; maxFollowers: number },
 ): Promise<FeedRow[]> {
+  const candidates = candidateIdsSql({ viewer: "?1", before: "?2", limit: "?3", maxFollowers: "?4" });
   const { results } = await db.$client
     .prepare(
       `SELECT ${POST_WITH_FACTS_COLUMNS}
        FROM posts p JOIN users u ON u.id = p.author_id
-       WHERE p.deleted_at IS NULL AND p.id IN (
-         SELECT post_id FROM (
-           SELECT post_id FROM timeline WHERE user_id = ?1 AND ${idBefore("post_id", "?2")}
-           ORDER BY post_id DESC LIMIT ?3)
-         UNION ALL
-         SELECT id FROM (
-           -- CROSS JOIN fixes the order: start from the few accounts above the threshold (index
-           -- on followers_count), not from every account the reader follows.
-           SELECT p2.id FROM users a
-             CROSS JOIN follows f ON f.follower_id = ?1 AND f.followee_id = a.id
-             CROSS JOIN posts p2 ON p2.author_id = a.id
-           WHERE a.followers_count > ?4 AND p2.deleted_at IS NULL AND ${idBefore("p2.id", "?2")}
-           ORDER BY p2.id DESC LIMIT ?3))
+       WHERE p.deleted_at IS NULL AND p.id IN (${candidates})
        ORDER BY p.id DESC LIMIT ?3`,
     )
     .bind(args.viewerId, args.before, args.limit, args.maxFollowers)
@@ -172,8 +162,7 @@ export async function feedCandidates(
 }
 
 /**
- * The common case of a feed page in ONE statement: the newest `window` candidates of the merged
- * sources (timeline rows, and posts of followed authors above the fan-out threshold), filtered by
+ * The common case of a feed page in ONE statement: the newest `window` candidates, filtered by
  * the feed policy in SQL, the first `limit` of them returned as whole cards. If fewer than `limit`
  * survive, the caller cannot tell a sparse window from the end of the sources, and reads the page
  * the long way (`feedCandidates` rounds, then the direct fallback).
@@ -182,21 +171,10 @@ export async function feedCards(
   db: Db,
   args: { viewerId: string; before: string | null; limit: number; window: number; maxFollowers: number },
 ): Promise<CardRow[]> {
+  const candidates = candidateIdsSql({ viewer: "?1", before: "?2", limit: "?3", maxFollowers: "?5" });
   const { results } = await db.$client
     .prepare(
-      `WITH candidates AS (
-         SELECT id FROM (
-           SELECT post_id AS id FROM (
-             SELECT post_id FROM timeline WHERE user_id = ?1 AND ${idBefore("post_id", "?2")}
-             ORDER BY post_id DESC LIMIT ?3)
-           UNION
-           SELECT id FROM (
-             SELECT p2.id FROM users a
-               CROSS JOIN follows f ON f.follower_id = ?1 AND f.followee_id = a.id
-               CROSS JOIN posts p2 ON p2.author_id = a.id
-             WHERE a.followers_count > ?5 AND p2.deleted_at IS NULL AND ${idBefore("p2.id", "?2")}
-             ORDER BY p2.id DESC LIMIT ?3))
-         ORDER BY id DESC LIMIT ?3),
+      `WITH candidates AS (${candidates}),
        page AS (
          -- Policy first, on ids only; the card columns below are computed for the page alone.
          SELECT p.id FROM candidates c CROSS JOIN posts p ON p.id = c.id

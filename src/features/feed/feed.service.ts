@@ -13,7 +13,6 @@ import {
   FANOUT_CHUNK,
   type FeedRow,
   fanoutBoundaries,
-  fanoutChunk,
   fanoutPost,
   fanoutRange,
   feedCandidates,
@@ -238,10 +237,12 @@ export async function invalidateFeeds(cache: EdgeCache, userIds: string[]): Prom
 }
 
 /**
- * One fan-out message. The first (no range) plans: it splits the author's followers into ranges of
+ * One fan-out message. A planning message (no range) splits the author's followers into ranges of
  * FANOUT_CHUNK edges, pushes the first range itself and queues the others in one sendBatch, so
  * they are delivered at once and in parallel instead of one queue hop after another. A range
  * message pushes its range. Every step is idempotent (INSERT OR IGNORE), so redelivery is safe.
+ * A planning message with `after` set is the chained form the previous version queued (one chunk,
+ * then the next message): it is planned from that edge on, so it still completes after a deploy.
  */
 export async function fanout(
   deps: Pick<FeedDeps, "db" | "config"> & { jobs: JobQueue },
@@ -253,14 +254,8 @@ export async function fanout(
   // Deleted since it was queued, or an author readers pull from: nothing to push.
   if (!post || post.deleted_at !== null || post.followers_count > deps.config.feed.fanoutMaxFollowers) return;
   if (until !== undefined) return fanoutRange(deps.db, post, after, until);
-  if (after !== null) {
-    // A chained message from before ranges existed.
-    const next = await fanoutChunk(deps.db, post, after);
-    if (next !== null) await deps.jobs.send({ type: "feed.fanout", post_id: postId, after: next });
-    return;
-  }
-  const bounds = await fanoutBoundaries(deps.db, post.author_id, FANOUT_CHUNK);
-  const ranges = [null, ...bounds].map((from, i) => ({ after: from, until: bounds[i] ?? null }));
+  const bounds = await fanoutBoundaries(deps.db, post.author_id, FANOUT_CHUNK, after);
+  const ranges = [after, ...bounds].map((from, i) => ({ after: from, until: bounds[i] ?? null }));
   const [first, ...rest] = ranges;
   await deps.jobs.sendAll(rest.map((r) => ({ type: "feed.fanout", post_id: postId, after: r.after, until: r.until })));
   if (first) await fanoutRange(deps.db, post, first.after, first.until);
