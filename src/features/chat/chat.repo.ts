@@ -1,4 +1,5 @@
 import type { Db } from "../../platform/db";
+import { blockedEitherWaySql, followsSql } from "../../policy";
 
 /*
  * The conversations index in D1. Messages are not here (each ChatRoom keeps its own); these rows
@@ -7,9 +8,8 @@ import type { Db } from "../../platform/db";
 
 /** True when a block stands between `member` and another member of the conversation (1:1 only). */
 const BLOCKED_DIRECT = (conversation: string, member: string) => `(${conversation}.kind = 'direct' AND EXISTS (
-    SELECT 1 FROM conversation_members o JOIN blocks b
-      ON (b.blocker_id = ${member} AND b.blocked_id = o.user_id) OR (b.blocker_id = o.user_id AND b.blocked_id = ${member})
-    WHERE o.conversation_id = ${conversation}.id AND o.user_id <> ${member}))`;
+    SELECT 1 FROM conversation_members o
+    WHERE o.conversation_id = ${conversation}.id AND o.user_id <> ${member} AND ${blockedEitherWaySql(member, "o.user_id")}))`;
 
 export interface Candidate {
   id: string;
@@ -25,9 +25,8 @@ export async function findCandidates(db: Db, creatorId: string, usernames: strin
   const { results } = await db.$client
     .prepare(
       `SELECT u.id, u.username,
-         EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = ?1 AND blocked_id = u.id)
-                                         OR (blocker_id = u.id AND blocked_id = ?1)) AS blocked,
-         EXISTS (SELECT 1 FROM follows WHERE follower_id = u.id AND followee_id = ?1) AS follows_creator
+         ${blockedEitherWaySql("?1", "u.id")} AS blocked,
+         ${followsSql("u.id", "?1")} AS follows_creator
        FROM users u WHERE u.username IN (SELECT value FROM json_each(?2))`,
     )
     .bind(creatorId, JSON.stringify(usernames))

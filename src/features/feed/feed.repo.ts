@@ -1,5 +1,5 @@
 import { type Db, idAfter, idBefore } from "../../platform/db";
-import { feedVisibleSql } from "../../policy";
+import { closeFriendSql, feedVisibleSql, followsSql } from "../../policy";
 import { CARD_COLUMNS, type CardRow } from "../posts/posts.hydrate";
 import { POST_WITH_FACTS_COLUMNS, type PostRow, type PostWithFacts } from "../posts/posts.repo";
 
@@ -58,7 +58,7 @@ export async function fanoutRange(db: Db, post: FanoutPost, after: string | null
       `INSERT OR IGNORE INTO timeline (user_id, post_id, author_id)
        SELECT f.follower_id, ?4, ?1 FROM follows f
        WHERE f.followee_id = ?1 AND ${idAfter("f.id", "?2")} AND f.id <= COALESCE(?5, '~')
-         AND (?3 = 0 OR EXISTS (SELECT 1 FROM close_friends c WHERE c.user_id = ?1 AND c.friend_id = f.follower_id))`,
+         AND (?3 = 0 OR ${closeFriendSql("?1", "f.follower_id")})`,
     )
     .bind(post.author_id, after, post.audience === "close_friends" ? 1 : 0, post.id, until)
     .run();
@@ -79,10 +79,9 @@ export async function backfillAuthor(
       `INSERT OR IGNORE INTO timeline (user_id, post_id, author_id)
        SELECT ?1, p.id, p.author_id FROM posts p
        WHERE p.author_id = ?2 AND p.deleted_at IS NULL
-         AND EXISTS (SELECT 1 FROM follows WHERE follower_id = ?1 AND followee_id = ?2)
+         AND ${followsSql("?1", "?2")}
          AND (SELECT followers_count FROM users WHERE id = ?2) <= ?4
-         AND (p.audience <> 'close_friends'
-              OR EXISTS (SELECT 1 FROM close_friends WHERE user_id = ?2 AND friend_id = ?1))
+         AND (p.audience <> 'close_friends' OR ${closeFriendSql("?2", "?1")})
        ORDER BY p.id DESC LIMIT ?3`,
     )
     .bind(args.userId, args.authorId, args.limit, args.maxFollowers)

@@ -1,5 +1,5 @@
 import { type Db, idBefore } from "../../platform/db";
-import { type RelationFacts, relationFactsSql } from "../../policy";
+import { mutesSql, type RelationFacts, relationFactsSql } from "../../policy";
 
 /*
  * Post writes are single D1 batches. Counters move only when the batch really changed what they
@@ -28,7 +28,7 @@ export type PostWithFacts = PostRow & RelationFacts & { muted: number; save_coun
 
 /** The columns of a PostWithFacts, from `posts p JOIN users u ON u.id = p.author_id`, viewer bound at ?1. */
 export const POST_WITH_FACTS_COLUMNS = `${POST_COLUMNS}, p.save_count, ${relationFactsSql("?1", "p.author_id", "u.is_private")},
-  EXISTS (SELECT 1 FROM mutes WHERE muter_id = ?1 AND muted_id = p.author_id) AS muted`;
+  ${mutesSql("?1", "p.author_id")} AS muted`;
 
 /**
  * Live posts by id with their authors' facts for `viewerId` (null: anonymous), newest first:

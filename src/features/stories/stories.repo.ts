@@ -1,5 +1,5 @@
 import { type Db, idAfter, idBefore } from "../../platform/db";
-import { type RelationFacts, relationFactsSql } from "../../policy";
+import { closeFriendSql, mutesSql, type RelationFacts, relationFactsSql } from "../../policy";
 
 /** A story with its author, its image and the facts the policy needs about (viewer, author). */
 export interface StoryRow extends RelationFacts {
@@ -28,7 +28,7 @@ const STORY_COLUMNS = `s.id, s.author_id, s.audience, s.caption, s.view_count, s
   u.username, u.display_name, u.avatar_media_id, u.is_private,
   m.id AS media_id, m.owner_id AS media_owner_id, m.width, m.height, m.thumbhash,
   ${relationFactsSql("?1", "s.author_id", "u.is_private")},
-  EXISTS (SELECT 1 FROM mutes WHERE muter_id = ?1 AND muted_id = s.author_id) AS muted`;
+  ${mutesSql("?1", "s.author_id")} AS muted`;
 const STORY_JOINS = "JOIN users u ON u.id = s.author_id JOIN media m ON m.id = s.media_id";
 const STORY_FROM = `stories s ${STORY_JOINS}`;
 
@@ -196,7 +196,7 @@ export async function followerChunk(
     .prepare(
       `SELECT f.follower_id, f.id AS edge_id FROM follows f
        WHERE f.followee_id = ?1 AND ${idAfter("f.id", "?2")}
-         AND (?3 = 0 OR EXISTS (SELECT 1 FROM close_friends c WHERE c.user_id = ?1 AND c.friend_id = f.follower_id))
+         AND (?3 = 0 OR ${closeFriendSql("?1", "f.follower_id")})
        ORDER BY f.id LIMIT ?4`,
     )
     .bind(args.authorId, args.after, args.closeFriendsOnly ? 1 : 0, args.limit)
