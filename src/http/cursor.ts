@@ -26,8 +26,11 @@ export async function encodeCursor(secret: string, list: string, values: CursorV
   return `${payload}.${base64UrlEncode(mac)}`;
 }
 
+/** A cursor that is not one of ours, not for this list, or not carrying what the list pages by. */
+export const invalidCursor = () => new ApiError("invalid_cursor", "The cursor is not valid for this list.");
+
 export async function decodeCursor(secret: string, list: string, cursor: string): Promise<CursorValue[]> {
-  const invalid = new ApiError("invalid_cursor", "The cursor is not valid for this list.");
+  const invalid = invalidCursor();
   if (cursor.length > MAX_CURSOR_LENGTH) throw invalid;
   const [payload, macText, extra] = cursor.split(".");
   if (payload === undefined || macText === undefined || extra !== undefined) throw invalid;
@@ -94,6 +97,6 @@ export async function toPage<R, T>(
 export async function cursorPosition(secret: string, list: string, cursor: string | undefined): Promise<string | null> {
   if (cursor === undefined) return null;
   const [first] = await decodeCursor(secret, list, cursor);
-  if (typeof first !== "string") throw new ApiError("invalid_cursor", "The cursor is not valid for this list.");
+  if (typeof first !== "string") throw invalidCursor();
   return first;
 }

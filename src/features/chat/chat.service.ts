@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { decodeCursor, encodeCursor } from "../../http/cursor";
+import { decodeCursor, invalidCursor, splitPage, toPage } from "../../http/cursor";
 import { ApiError, notFound } from "../../http/errors";
 import { enforceLimit } from "../../http/rate-limit";
 import type { Clock } from "../../platform/clock";
@@ -137,21 +137,17 @@ export async function listConversations(
   let before: [string, string] | null = null;
   if (query.cursor !== undefined) {
     const [activity, id] = await decodeCursor(deps.signingSecret, list, query.cursor);
-    if (typeof activity !== "string" || typeof id !== "string") {
-      throw new ApiError("invalid_cursor", "The cursor is not valid for this list.");
-    }
+    if (typeof activity !== "string" || typeof id !== "string") throw invalidCursor();
     before = [activity, id];
   }
   const rows = await listRows(deps.db, { userId, folder: query.folder, before, limit: query.limit + 1 });
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toConversation),
-    next_cursor:
-      rows.length > query.limit && last
-        ? await encodeCursor(deps.signingSecret, list, [last.activity_id, last.id])
-        : null,
-  };
+  return toPage(rows, {
+    limit: query.limit,
+    secret: deps.signingSecret,
+    list,
+    key: (r) => [r.activity_id, r.id],
+    map: toConversation,
+  });
 }
 
 /** Moves a conversation from the caller's requests to their inbox. */
@@ -180,20 +176,20 @@ export async function listMessages(
   let beforeSeq: number | null = null;
   if (page.cursor !== undefined) {
     const [seq] = await decodeCursor(deps.signingSecret, list, page.cursor);
-    if (typeof seq !== "number") throw new ApiError("invalid_cursor", "The cursor is not valid for this list.");
+    if (typeof seq !== "number") throw invalidCursor();
     beforeSeq = seq;
   }
   const result = await roomCall(async () =>
     deps.realtime.room(conversationId).history(conversationId, userId, { beforeSeq, limit: page.limit + 1 }),
   );
   if (!result.ok) throw refusalError(result.code);
-  const items = result.messages.slice(0, page.limit);
-  const last = items[items.length - 1];
-  return {
-    items,
-    next_cursor:
-      result.messages.length > page.limit && last ? await encodeCursor(deps.signingSecret, list, [last.seq]) : null,
-  };
+  const { rows, next_cursor } = await splitPage(result.messages, {
+    limit: page.limit,
+    secret: deps.signingSecret,
+    list,
+    key: (m) => [m.seq],
+  });
+  return { items: rows, next_cursor };
 }
 
 /** Sends over HTTP, for clients without a socket: the same storage, broadcast and idempotency. */
