@@ -109,13 +109,14 @@ export async function seedGraph(db, log) {
   return { users: USERS, posts: POSTS, ...stats };
 }
 
+/** A fresh account through the API: its session (user and tokens). */
+function signUp(json, url, name) {
+  return json(url, "/v1/auth/signup", { username: name, email: `${name}@bench.test`, password: "bench password" });
+}
+
 /** A signed-up reader following `n` accounts (none above the threshold) plus the top 3, whose posts are pulled. */
 export async function reader(db, json, url, n, name) {
-  const session = await json(url, "/v1/auth/signup", {
-    username: name,
-    email: `${name}@bench.test`,
-    password: "bench password",
-  });
+  const session = await signUp(json, url, name);
   const id = session.user.id;
   const now = new Date().toISOString();
   const targets = [0, 1, 2, ...Array.from({ length: n }, (_, i) => 100 + i * Math.floor((USERS - 200) / n))];
@@ -139,11 +140,7 @@ export async function reader(db, json, url, n, name) {
 
 /** Time from publishing until every follower's timeline holds the post (local queue included). */
 export async function fanoutTime(db, json, url, followers, name) {
-  const author = await json(url, "/v1/auth/signup", {
-    username: name,
-    email: `${name}@bench.test`,
-    password: "bench password",
-  });
+  const author = await signUp(json, url, name);
   const id = author.user.id;
   const now = new Date().toISOString();
   const ids = Array.from({ length: followers }, (_, i) => uid(i + 1000));

@@ -43,16 +43,8 @@ type MessagePage = z.infer<typeof MessagePageSchema>;
 export const TICKET_TTL_SECONDS = 60;
 const noConversation = () => notFound("conversation");
 
-interface MemberRow {
-  id: string;
-  username: string;
-  display_name: string;
-  avatar_media_id: string | null;
-  is_private: number;
-}
-
 function toConversation(row: ConversationRow): Conversation {
-  const members = (JSON.parse(row.members) as MemberRow[]).map(toSummary);
+  const members = (JSON.parse(row.members) as Parameters<typeof toSummary>[0][]).map(toSummary);
   return {
     id: row.id,
     kind: row.kind,

@@ -60,33 +60,24 @@ function countingD1(d1: D1Database, counts: OpCounts): D1Database {
     counts.d1_statements++;
     counts.d1_rows_read += result.meta.rows_read ?? 0;
   };
+  /** One round trip of one statement, counted. */
+  const counted = async <R extends D1Result<unknown>>(call: () => Promise<R>): Promise<R> => {
+    counts.d1_round_trips++;
+    const result = await call();
+    note(result);
+    return result;
+  };
   const wrap = (statement: D1PreparedStatement): D1PreparedStatement =>
     new Proxy(statement, {
       get(target, prop) {
         if (prop === "bind") return (...values: unknown[]) => wrap(target.bind(...values));
-        if (prop === "all") {
-          return async () => {
-            counts.d1_round_trips++;
-            const result = await target.all();
-            note(result);
-            return result;
-          };
-        }
+        if (prop === "all") return () => counted(() => target.all());
+        if (prop === "run") return () => counted(() => target.run());
         if (prop === "first") {
           return async (column?: string) => {
-            counts.d1_round_trips++;
-            const result = await target.all<Record<string, unknown>>();
-            note(result);
+            const result = await counted(() => target.all<Record<string, unknown>>());
             const row = result.results[0] ?? null;
             return column === undefined || row === null ? row : (row[column] ?? null);
-          };
-        }
-        if (prop === "run") {
-          return async () => {
-            counts.d1_round_trips++;
-            const result = await target.run();
-            note(result);
-            return result;
           };
         }
         if (prop === "__target") return target;

@@ -1,4 +1,4 @@
-import { cursorPosition, decodeCursor, encodeCursor } from "../../http/cursor";
+import { cursorPosition, decodeCursor, encodeCursor, invalidCursor } from "../../http/cursor";
 import { ApiError } from "../../http/errors";
 import type { EdgeCache } from "../../platform/cache";
 import { newId } from "../../platform/ids";
@@ -193,10 +193,9 @@ export async function readRankedFeed(
   let ids: string[];
   if (page.cursor !== undefined) {
     const [id, at] = await decodeCursor(secret, list, page.cursor);
-    const stored = typeof id === "string" && typeof at === "number" ? await loadSnapshot(deps.db, id, viewerId) : null;
-    if (!stored || typeof id !== "string" || typeof at !== "number") {
-      throw new ApiError("invalid_cursor", "This ranked feed has expired; start again from the first page.");
-    }
+    if (typeof id !== "string" || typeof at !== "number") throw invalidCursor();
+    const stored = await loadSnapshot(deps.db, id, viewerId);
+    if (!stored) throw new ApiError("invalid_cursor", "This ranked feed has expired; start again from the first page.");
     [snapshotId, offset, ids] = [id, at, stored];
   } else {
     const { rows } = await collect(deps, viewerId, null, RANK_WINDOW);

@@ -83,6 +83,8 @@ function visible(row: StoryRow, viewerId: string | null, now: string): boolean {
   return row.expires_at > now && canSeeStory(relation, row.audience);
 }
 
+const authorOf = (row: StoryRow) => toSummary({ ...row, id: row.author_id });
+
 /**
  * A story for the API. `live`: shown as a live story (not from a highlight or the archive), so
  * someone other than the author gets image URLs that stop working when the story expires.
@@ -91,13 +93,7 @@ async function toStory(deps: StoriesDeps, row: StoryRow, viewerId: string | null
   const notAfter = live && viewerId !== row.author_id ? new Date(row.expires_at) : undefined;
   return {
     id: row.id,
-    author: toSummary({
-      id: row.author_id,
-      username: row.username,
-      display_name: row.display_name,
-      avatar_media_id: row.avatar_media_id,
-      is_private: row.is_private,
-    }),
+    author: authorOf(row),
     media: {
       id: row.media_id,
       width: row.width,
@@ -218,13 +214,7 @@ export async function tray(deps: StoriesDeps, viewerId: string): Promise<Tray> {
   });
   return {
     items: entries.map((e) => ({
-      user: toSummary({
-        id: e.row.author_id,
-        username: e.row.username,
-        display_name: e.row.display_name,
-        avatar_media_id: e.row.avatar_media_id,
-        is_private: e.row.is_private,
-      }),
+      user: authorOf(e.row),
       has_unseen: e.unseen,
       latest_at: e.latest,
       story_count: e.count,
