@@ -77,6 +77,8 @@ type MessageRow = {
   story_id: string | null;
 };
 
+const MESSAGE_COLUMNS = "seq, id, sender_id, body, client_id, created_at, story_id";
+
 const toMessage = (row: MessageRow): ChatMessage => ({
   id: row.id,
   seq: row.seq,
@@ -133,7 +135,7 @@ export class ChatRoom extends DurableObject<Env> {
     const before = page.beforeSeq ?? Number.MAX_SAFE_INTEGER;
     const rows = this.sql
       .exec<MessageRow>(
-        "SELECT seq, id, sender_id, body, client_id, created_at, story_id FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?",
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?`,
         before,
         page.limit,
       )
@@ -179,11 +181,12 @@ export class ChatRoom extends DurableObject<Env> {
     server.serializeAttachment({ userId, connId: crypto.randomUUID() } satisfies Attachment);
     this.sendTo(server, { type: "ready", conversation_id: conversationId, last_seq: this.lastSeq() });
     // A client that lost its connection names the last seq it has and gets what it missed, in order.
-    const since = Number(new URL(request.url).searchParams.get("since"));
-    if (Number.isSafeInteger(since) && since >= 0 && new URL(request.url).searchParams.has("since")) {
+    const params = new URL(request.url).searchParams;
+    const since = Number(params.get("since"));
+    if (params.has("since") && Number.isSafeInteger(since) && since >= 0) {
       const missed = this.sql
         .exec<MessageRow>(
-          "SELECT seq, id, sender_id, body, client_id, created_at, story_id FROM messages WHERE seq > ? ORDER BY seq LIMIT ?",
+          `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`,
           since,
           RESUME_MAX_MESSAGES,
         )
@@ -201,7 +204,7 @@ export class ChatRoom extends DurableObject<Env> {
       return;
     }
     if (!this.takeToken(connId)) {
-      this.frameError(ws, "rate_limited", "Slow down: at most 10 frames a second");
+      this.frameError(ws, "rate_limited", `Slow down: at most ${this.env.CHAT_FRAMES_PER_SECOND} frames a second`);
       return;
     }
     const frame = typeof data === "string" ? parseFrame(data) : null;
@@ -257,9 +260,7 @@ export class ChatRoom extends DurableObject<Env> {
     if (!conversationId || version <= Number(this.state("flushed_version") ?? 0)) return;
 
     const last = this.sql
-      .exec<MessageRow>(
-        "SELECT seq, id, sender_id, body, client_id, created_at, story_id FROM messages ORDER BY seq DESC LIMIT 1",
-      )
+      .exec<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages ORDER BY seq DESC LIMIT 1`)
       .toArray()[0];
     const reads = this.sql
       .exec<{ user_id: string; read_seq: number }>("SELECT user_id, read_seq FROM members")
@@ -321,7 +322,7 @@ export class ChatRoom extends DurableObject<Env> {
     }
     const existing = this.sql
       .exec<MessageRow>(
-        "SELECT seq, id, sender_id, body, client_id, created_at, story_id FROM messages WHERE sender_id = ? AND client_id = ?",
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender_id = ? AND client_id = ?`,
         senderId,
         clientId,
       )
@@ -332,7 +333,7 @@ export class ChatRoom extends DurableObject<Env> {
     const row = this.sql
       .exec<MessageRow>(
         `INSERT INTO messages (id, sender_id, body, client_id, created_at, story_id) VALUES (?, ?, ?, ?, ?, ?)
-         RETURNING seq, id, sender_id, body, client_id, created_at, story_id`,
+         RETURNING ${MESSAGE_COLUMNS}`,
         newId(now),
         senderId,
         body,
