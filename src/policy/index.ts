@@ -12,12 +12,12 @@ export * from "./sql";
 export async function loadRelation(
   db: Db,
   viewerId: string | null,
-  owner: { id: string; isPrivate: boolean },
+  owner: { id: string; is_private: boolean },
 ): Promise<Relation> {
   const known = {
     self: false,
     signedIn: viewerId !== null,
-    ownerPrivate: owner.isPrivate,
+    ownerPrivate: owner.is_private,
     following: false,
     closeFriend: false,
     blocked: false,

@@ -74,7 +74,7 @@ async function recordFailure(env: Env, queue: string, message: Message<unknown>,
       body: JSON.stringify(message.body ?? null).slice(0, 4000),
       error: error.slice(0, 1000),
       attempts: message.attempts,
-      createdAt: new Date().toISOString(),
+      created_at: new Date().toISOString(),
     });
 }
 

@@ -9,20 +9,20 @@ export const refreshTokens = sqliteTable(
   "refresh_tokens",
   {
     id: text("id").primaryKey(),
-    familyId: text("family_id").notNull(),
-    userId: text("user_id").notNull(),
-    tokenHash: text("token_hash").notNull(),
-    createdAt: text("created_at").notNull(),
-    expiresAt: text("expires_at").notNull(),
-    usedAt: text("used_at"),
+    family_id: text("family_id").notNull(),
+    user_id: text("user_id").notNull(),
+    token_hash: text("token_hash").notNull(),
+    created_at: text("created_at").notNull(),
+    expires_at: text("expires_at").notNull(),
+    used_at: text("used_at"),
     /** The id of the token that replaced this one; set in the same statement as used_at. */
-    replacedBy: text("replaced_by"),
-    revokedAt: text("revoked_at"),
+    replaced_by: text("replaced_by"),
+    revoked_at: text("revoked_at"),
   },
   (t) => [
-    uniqueIndex("refresh_tokens_hash_uq").on(t.tokenHash),
-    index("refresh_tokens_family_idx").on(t.familyId),
-    index("refresh_tokens_user_idx").on(t.userId),
+    uniqueIndex("refresh_tokens_hash_uq").on(t.token_hash),
+    index("refresh_tokens_family_idx").on(t.family_id),
+    index("refresh_tokens_user_idx").on(t.user_id),
   ],
 );
 
@@ -31,10 +31,10 @@ export const authEvents = sqliteTable(
   "auth_events",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id").notNull(),
+    user_id: text("user_id").notNull(),
     kind: text("kind").notNull(),
     detail: text("detail").notNull().default(""),
-    createdAt: text("created_at").notNull(),
+    created_at: text("created_at").notNull(),
   },
-  (t) => [index("auth_events_user_idx").on(t.userId, t.id)],
+  (t) => [index("auth_events_user_idx").on(t.user_id, t.id)],
 );

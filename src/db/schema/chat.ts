@@ -13,38 +13,38 @@ export const conversations = sqliteTable(
     id: text("id").primaryKey(),
     kind: text("kind", { enum: ["direct", "group"] }).notNull(),
     /** `smallerUserId:largerUserId` for a 1:1, so there is one per pair; null for groups. */
-    directKey: text("direct_key"),
+    direct_key: text("direct_key"),
     title: text("title"),
-    createdBy: text("created_by").notNull(),
-    createdAt: text("created_at").notNull(),
+    created_by: text("created_by").notNull(),
+    created_at: text("created_at").notNull(),
     /** The room's message sequence number as of its last flush. */
-    lastSeq: integer("last_seq").notNull().default(0),
-    lastMessageId: text("last_message_id"),
-    lastMessageSenderId: text("last_message_sender_id"),
-    lastMessageBody: text("last_message_body"),
-    lastMessageAt: text("last_message_at"),
+    last_seq: integer("last_seq").notNull().default(0),
+    last_message_id: text("last_message_id"),
+    last_message_sender_id: text("last_message_sender_id"),
+    last_message_body: text("last_message_body"),
+    last_message_at: text("last_message_at"),
   },
-  (t) => [uniqueIndex("conversations_direct_key_uq").on(t.directKey)],
+  (t) => [uniqueIndex("conversations_direct_key_uq").on(t.direct_key)],
 );
 
 export const conversationMembers = sqliteTable(
   "conversation_members",
   {
-    conversationId: text("conversation_id").notNull(),
-    userId: text("user_id").notNull(),
+    conversation_id: text("conversation_id").notNull(),
+    user_id: text("user_id").notNull(),
     /** `requests` until the member accepts a conversation started by someone they do not follow. */
     folder: text("folder", { enum: ["inbox", "requests"] }).notNull(),
     /**
      * The inbox sort key: the conversation's last message id (time-sortable), or the conversation
      * id before any message. Kept per member so one index serves each member's inbox pages.
      */
-    activityId: text("activity_id").notNull(),
-    lastReadSeq: integer("last_read_seq").notNull().default(0),
-    joinedAt: text("joined_at").notNull(),
+    activity_id: text("activity_id").notNull(),
+    last_read_seq: integer("last_read_seq").notNull().default(0),
+    joined_at: text("joined_at").notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.conversationId, t.userId] }),
-    index("conversation_members_inbox_idx").on(t.userId, t.folder, t.activityId),
+    primaryKey({ columns: [t.conversation_id, t.user_id] }),
+    index("conversation_members_inbox_idx").on(t.user_id, t.folder, t.activity_id),
   ],
 );
 
@@ -56,11 +56,11 @@ export const conversationMembers = sqliteTable(
 export const realtimeTickets = sqliteTable(
   "realtime_tickets",
   {
-    tokenHash: text("token_hash").primaryKey(),
-    userId: text("user_id").notNull(),
+    token_hash: text("token_hash").primaryKey(),
+    user_id: text("user_id").notNull(),
     scope: text("scope").notNull(),
-    expiresAt: text("expires_at").notNull(),
-    usedAt: text("used_at"),
+    expires_at: text("expires_at").notNull(),
+    used_at: text("used_at"),
   },
-  (t) => [index("realtime_tickets_expires_idx").on(t.expiresAt)],
+  (t) => [index("realtime_tickets_expires_idx").on(t.expires_at)],
 );

@@ -8,16 +8,16 @@ import { index, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 export const timeline = sqliteTable(
   "timeline",
   {
-    userId: text("user_id").notNull(),
-    postId: text("post_id").notNull(),
-    authorId: text("author_id").notNull(),
+    user_id: text("user_id").notNull(),
+    post_id: text("post_id").notNull(),
+    author_id: text("author_id").notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.userId, t.postId] }),
+    primaryKey({ columns: [t.user_id, t.post_id] }),
     // A deleted post leaves every timeline. (An unfollow's clean-up walks the reader's own rows
     // by the primary key, at most TIMELINE_CAP of them: cheaper than a third index that every
     // fan-out insert would have to maintain.)
-    index("timeline_post_idx").on(t.postId),
+    index("timeline_post_idx").on(t.post_id),
   ],
 );
 
@@ -31,9 +31,9 @@ export const feedSnapshots = sqliteTable(
   "feed_snapshots",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id").notNull(),
-    postIds: text("post_ids").notNull(),
-    createdAt: text("created_at").notNull(),
+    user_id: text("user_id").notNull(),
+    post_ids: text("post_ids").notNull(),
+    created_at: text("created_at").notNull(),
   },
-  (t) => [index("feed_snapshots_created_idx").on(t.createdAt)],
+  (t) => [index("feed_snapshots_created_idx").on(t.created_at)],
 );

@@ -11,72 +11,72 @@ import { index, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/s
 export const follows = sqliteTable(
   "follows",
   {
-    followerId: text("follower_id").notNull(),
-    followeeId: text("followee_id").notNull(),
+    follower_id: text("follower_id").notNull(),
+    followee_id: text("followee_id").notNull(),
     id: text("id").notNull(),
-    createdAt: text("created_at").notNull(),
+    created_at: text("created_at").notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.followerId, t.followeeId] }),
+    primaryKey({ columns: [t.follower_id, t.followee_id] }),
     uniqueIndex("follows_id_uq").on(t.id),
     // "followers of X" pages and fan-out read this index; "following of X" reads the next.
-    index("follows_followee_idx").on(t.followeeId, t.id),
-    index("follows_follower_idx").on(t.followerId, t.id),
+    index("follows_followee_idx").on(t.followee_id, t.id),
+    index("follows_follower_idx").on(t.follower_id, t.id),
   ],
 );
 
 export const followRequests = sqliteTable(
   "follow_requests",
   {
-    requesterId: text("requester_id").notNull(),
-    targetId: text("target_id").notNull(),
+    requester_id: text("requester_id").notNull(),
+    target_id: text("target_id").notNull(),
     id: text("id").notNull(),
-    createdAt: text("created_at").notNull(),
+    created_at: text("created_at").notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.requesterId, t.targetId] }),
+    primaryKey({ columns: [t.requester_id, t.target_id] }),
     uniqueIndex("follow_requests_id_uq").on(t.id),
-    index("follow_requests_target_idx").on(t.targetId, t.id),
+    index("follow_requests_target_idx").on(t.target_id, t.id),
   ],
 );
 
 export const closeFriends = sqliteTable(
   "close_friends",
   {
-    userId: text("user_id").notNull(),
-    friendId: text("friend_id").notNull(),
+    user_id: text("user_id").notNull(),
+    friend_id: text("friend_id").notNull(),
     id: text("id").notNull(),
-    createdAt: text("created_at").notNull(),
+    created_at: text("created_at").notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.userId, t.friendId] }),
-    index("close_friends_user_idx").on(t.userId, t.id),
-    index("close_friends_friend_idx").on(t.friendId),
+    primaryKey({ columns: [t.user_id, t.friend_id] }),
+    index("close_friends_user_idx").on(t.user_id, t.id),
+    index("close_friends_friend_idx").on(t.friend_id),
   ],
 );
 
 export const blocks = sqliteTable(
   "blocks",
   {
-    blockerId: text("blocker_id").notNull(),
-    blockedId: text("blocked_id").notNull(),
+    blocker_id: text("blocker_id").notNull(),
+    blocked_id: text("blocked_id").notNull(),
     id: text("id").notNull(),
-    createdAt: text("created_at").notNull(),
+    created_at: text("created_at").notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.blockerId, t.blockedId] }),
-    index("blocks_blocker_idx").on(t.blockerId, t.id),
-    index("blocks_blocked_idx").on(t.blockedId),
+    primaryKey({ columns: [t.blocker_id, t.blocked_id] }),
+    index("blocks_blocker_idx").on(t.blocker_id, t.id),
+    index("blocks_blocked_idx").on(t.blocked_id),
   ],
 );
 
 export const mutes = sqliteTable(
   "mutes",
   {
-    muterId: text("muter_id").notNull(),
-    mutedId: text("muted_id").notNull(),
+    muter_id: text("muter_id").notNull(),
+    muted_id: text("muted_id").notNull(),
     id: text("id").notNull(),
-    createdAt: text("created_at").notNull(),
+    created_at: text("created_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.muterId, t.mutedId] }), index("mutes_muter_idx").on(t.muterId, t.id)],
+  (t) => [primaryKey({ columns: [t.muter_id, t.muted_id] }), index("mutes_muter_idx").on(t.muter_id, t.id)],
 );

@@ -10,61 +10,61 @@ export const posts = sqliteTable(
   "posts",
   {
     id: text("id").primaryKey(),
-    authorId: text("author_id").notNull(),
+    author_id: text("author_id").notNull(),
     caption: text("caption").notNull().default(""),
     location: text("location"),
     audience: text("audience", { enum: ["public", "followers", "close_friends"] }).notNull(),
-    likeCount: integer("like_count").notNull().default(0),
-    commentCount: integer("comment_count").notNull().default(0),
-    saveCount: integer("save_count").notNull().default(0),
-    createdAt: text("created_at").notNull(),
-    updatedAt: text("updated_at").notNull(),
-    deletedAt: text("deleted_at"),
+    like_count: integer("like_count").notNull().default(0),
+    comment_count: integer("comment_count").notNull().default(0),
+    save_count: integer("save_count").notNull().default(0),
+    created_at: text("created_at").notNull(),
+    updated_at: text("updated_at").notNull(),
+    deleted_at: text("deleted_at"),
   },
-  (t) => [index("posts_author_idx").on(t.authorId, t.id)],
+  (t) => [index("posts_author_idx").on(t.author_id, t.id)],
 );
 
 export const postMedia = sqliteTable(
   "post_media",
   {
-    postId: text("post_id").notNull(),
+    post_id: text("post_id").notNull(),
     position: integer("position").notNull(),
-    mediaId: text("media_id").notNull(),
-    altText: text("alt_text").notNull().default(""),
+    media_id: text("media_id").notNull(),
+    alt_text: text("alt_text").notNull().default(""),
   },
-  (t) => [primaryKey({ columns: [t.postId, t.position] }), uniqueIndex("post_media_media_uq").on(t.mediaId)],
+  (t) => [primaryKey({ columns: [t.post_id, t.position] }), uniqueIndex("post_media_media_uq").on(t.media_id)],
 );
 
 export const hashtags = sqliteTable("hashtags", {
   tag: text("tag").primaryKey(),
-  postCount: integer("post_count").notNull().default(0),
+  post_count: integer("post_count").notNull().default(0),
 });
 
 export const postHashtags = sqliteTable(
   "post_hashtags",
-  { postId: text("post_id").notNull(), tag: text("tag").notNull() },
-  (t) => [primaryKey({ columns: [t.postId, t.tag] }), index("post_hashtags_tag_idx").on(t.tag, t.postId)],
+  { post_id: text("post_id").notNull(), tag: text("tag").notNull() },
+  (t) => [primaryKey({ columns: [t.post_id, t.tag] }), index("post_hashtags_tag_idx").on(t.tag, t.post_id)],
 );
 
 export const postMentions = sqliteTable(
   "post_mentions",
-  { postId: text("post_id").notNull(), userId: text("user_id").notNull() },
-  (t) => [primaryKey({ columns: [t.postId, t.userId] }), index("post_mentions_user_idx").on(t.userId, t.postId)],
+  { post_id: text("post_id").notNull(), user_id: text("user_id").notNull() },
+  (t) => [primaryKey({ columns: [t.post_id, t.user_id] }), index("post_mentions_user_idx").on(t.user_id, t.post_id)],
 );
 
 export const likes = sqliteTable(
   "likes",
   {
-    postId: text("post_id").notNull(),
-    userId: text("user_id").notNull(),
+    post_id: text("post_id").notNull(),
+    user_id: text("user_id").notNull(),
     id: text("id").notNull(),
-    createdAt: text("created_at").notNull(),
+    created_at: text("created_at").notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.postId, t.userId] }),
+    primaryKey({ columns: [t.post_id, t.user_id] }),
     uniqueIndex("likes_id_uq").on(t.id),
-    index("likes_post_idx").on(t.postId, t.id),
-    index("likes_user_idx").on(t.userId, t.id),
+    index("likes_post_idx").on(t.post_id, t.id),
+    index("likes_user_idx").on(t.user_id, t.id),
   ],
 );
 
@@ -72,29 +72,32 @@ export const comments = sqliteTable(
   "comments",
   {
     id: text("id").primaryKey(),
-    postId: text("post_id").notNull(),
-    authorId: text("author_id").notNull(),
+    post_id: text("post_id").notNull(),
+    author_id: text("author_id").notNull(),
     /** The top-level comment this replies to; replies are one level deep. */
-    parentId: text("parent_id"),
+    parent_id: text("parent_id"),
     body: text("body").notNull(),
-    replyCount: integer("reply_count").notNull().default(0),
-    createdAt: text("created_at").notNull(),
+    reply_count: integer("reply_count").notNull().default(0),
+    created_at: text("created_at").notNull(),
   },
-  (t) => [index("comments_post_idx").on(t.postId, t.parentId, t.id), index("comments_parent_idx").on(t.parentId, t.id)],
+  (t) => [
+    index("comments_post_idx").on(t.post_id, t.parent_id, t.id),
+    index("comments_parent_idx").on(t.parent_id, t.id),
+  ],
 );
 
 export const saves = sqliteTable(
   "saves",
   {
-    userId: text("user_id").notNull(),
-    postId: text("post_id").notNull(),
+    user_id: text("user_id").notNull(),
+    post_id: text("post_id").notNull(),
     id: text("id").notNull(),
-    createdAt: text("created_at").notNull(),
+    created_at: text("created_at").notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.userId, t.postId] }),
-    index("saves_user_idx").on(t.userId, t.id),
-    index("saves_post_idx").on(t.postId),
+    primaryKey({ columns: [t.user_id, t.post_id] }),
+    index("saves_user_idx").on(t.user_id, t.id),
+    index("saves_post_idx").on(t.post_id),
   ],
 );
 
@@ -102,12 +105,12 @@ export const saves = sqliteTable(
 export const idempotencyKeys = sqliteTable(
   "idempotency_keys",
   {
-    userId: text("user_id").notNull(),
+    user_id: text("user_id").notNull(),
     key: text("key").notNull(),
     scope: text("scope").notNull(),
-    requestHash: text("request_hash").notNull(),
-    resourceId: text("resource_id").notNull(),
-    createdAt: text("created_at").notNull(),
+    request_hash: text("request_hash").notNull(),
+    resource_id: text("resource_id").notNull(),
+    created_at: text("created_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.scope, t.key] })],
+  (t) => [primaryKey({ columns: [t.user_id, t.scope, t.key] })],
 );

@@ -9,52 +9,52 @@ export const stories = sqliteTable(
   "stories",
   {
     id: text("id").primaryKey(),
-    authorId: text("author_id").notNull(),
-    mediaId: text("media_id").notNull(),
+    author_id: text("author_id").notNull(),
+    media_id: text("media_id").notNull(),
     audience: text("audience", { enum: ["followers", "close_friends"] }).notNull(),
     caption: text("caption").notNull().default(""),
     /** Distinct viewers, changed in the same batch as the view row (exact under repeats). */
-    viewCount: integer("view_count").notNull().default(0),
-    createdAt: text("created_at").notNull(),
-    expiresAt: text("expires_at").notNull(),
-    deletedAt: text("deleted_at"),
+    view_count: integer("view_count").notNull().default(0),
+    created_at: text("created_at").notNull(),
+    expires_at: text("expires_at").notNull(),
+    deleted_at: text("deleted_at"),
   },
   (t) => [
-    index("stories_author_idx").on(t.authorId, t.id),
-    index("stories_author_expires_idx").on(t.authorId, t.expiresAt),
-    uniqueIndex("stories_media_uq").on(t.mediaId),
+    index("stories_author_idx").on(t.author_id, t.id),
+    index("stories_author_expires_idx").on(t.author_id, t.expires_at),
+    uniqueIndex("stories_media_uq").on(t.media_id),
   ],
 );
 
 export const storyViews = sqliteTable(
   "story_views",
   {
-    storyId: text("story_id").notNull(),
-    viewerId: text("viewer_id").notNull(),
+    story_id: text("story_id").notNull(),
+    viewer_id: text("viewer_id").notNull(),
     /** Time-sortable, the viewers list's keyset. */
     id: text("id").notNull(),
-    viewedAt: text("viewed_at").notNull(),
+    viewed_at: text("viewed_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.storyId, t.viewerId] }), index("story_views_story_idx").on(t.storyId, t.id)],
+  (t) => [primaryKey({ columns: [t.story_id, t.viewer_id] }), index("story_views_story_idx").on(t.story_id, t.id)],
 );
 
 export const highlights = sqliteTable(
   "highlights",
   {
     id: text("id").primaryKey(),
-    ownerId: text("owner_id").notNull(),
+    owner_id: text("owner_id").notNull(),
     title: text("title").notNull(),
-    createdAt: text("created_at").notNull(),
+    created_at: text("created_at").notNull(),
   },
-  (t) => [index("highlights_owner_idx").on(t.ownerId, t.id)],
+  (t) => [index("highlights_owner_idx").on(t.owner_id, t.id)],
 );
 
 export const highlightStories = sqliteTable(
   "highlight_stories",
   {
-    highlightId: text("highlight_id").notNull(),
+    highlight_id: text("highlight_id").notNull(),
     position: integer("position").notNull(),
-    storyId: text("story_id").notNull(),
+    story_id: text("story_id").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.highlightId, t.position] }), index("highlight_stories_story_idx").on(t.storyId)],
+  (t) => [primaryKey({ columns: [t.highlight_id, t.position] }), index("highlight_stories_story_idx").on(t.story_id)],
 );

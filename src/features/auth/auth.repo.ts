@@ -3,14 +3,10 @@ import { authEvents, refreshTokens, type UserRow, users } from "../../db/schema"
 import type { Db } from "../../platform/db";
 import { newId } from "../../platform/ids";
 
-export interface NewRefreshToken {
-  id: string;
-  familyId: string;
-  userId: string;
-  tokenHash: string;
-  createdAt: string;
-  expiresAt: string;
-}
+export type NewRefreshToken = Pick<
+  typeof refreshTokens.$inferInsert,
+  "id" | "family_id" | "user_id" | "token_hash" | "created_at" | "expires_at"
+>;
 
 export function insertRefreshToken(db: Db, token: NewRefreshToken) {
   return db.insert(refreshTokens).values(token);
@@ -39,8 +35,8 @@ export async function findUserByLogin(
  */
 export async function rotateRefreshToken(
   db: Db,
-  args: { presentedHash: string; successor: Omit<NewRefreshToken, "familyId" | "userId">; now: string },
-): Promise<{ userId: string; familyId: string } | null> {
+  args: { presentedHash: string; successor: Omit<NewRefreshToken, "family_id" | "user_id">; now: string },
+): Promise<{ user_id: string; family_id: string } | null> {
   const { presentedHash, successor, now } = args;
   // Raw statements: drizzle's batch cannot carry an INSERT … SELECT with bound values.
   const d1 = db.$client;
@@ -58,28 +54,28 @@ export async function rotateRefreshToken(
          SELECT ?1, family_id, user_id, ?2, ?3, ?4 FROM refresh_tokens
          WHERE token_hash = ?5 AND replaced_by = ?1`,
       )
-      .bind(successor.id, successor.tokenHash, successor.createdAt, successor.expiresAt, presentedHash),
+      .bind(successor.id, successor.token_hash, successor.created_at, successor.expires_at, presentedHash),
   ]);
   const row = updated?.results[0];
-  return row ? { userId: row.user_id, familyId: row.family_id } : null;
+  return row ? { user_id: row.user_id, family_id: row.family_id } : null;
 }
 
 export function findRefreshToken(db: Db, tokenHash: string) {
-  return db.query.refreshTokens.findFirst({ where: eq(refreshTokens.tokenHash, tokenHash) });
+  return db.query.refreshTokens.findFirst({ where: eq(refreshTokens.token_hash, tokenHash) });
 }
 
-export async function revokeFamily(db: Db, args: { familyId: string; userId: string; now: string; reason: string }) {
+export async function revokeFamily(db: Db, args: { family_id: string; user_id: string; now: string; reason: string }) {
   await db.batch([
     db
       .update(refreshTokens)
-      .set({ revokedAt: args.now })
-      .where(and(eq(refreshTokens.familyId, args.familyId), isNull(refreshTokens.revokedAt))),
+      .set({ revoked_at: args.now })
+      .where(and(eq(refreshTokens.family_id, args.family_id), isNull(refreshTokens.revoked_at))),
     db.insert(authEvents).values({
       id: newId(),
-      userId: args.userId,
+      user_id: args.user_id,
       kind: args.reason,
-      detail: `family ${args.familyId}`,
-      createdAt: args.now,
+      detail: `family ${args.family_id}`,
+      created_at: args.now,
     }),
   ]);
 }

@@ -44,9 +44,9 @@ async function mintRefreshToken(deps: AuthDeps, now: Date) {
   const token = randomToken(32);
   const fields = {
     id: newId(now.getTime()),
-    tokenHash: await sha256Hex(token),
-    createdAt: now.toISOString(),
-    expiresAt: isoPlusSeconds(now, deps.config.refreshTtlSeconds),
+    token_hash: await sha256Hex(token),
+    created_at: now.toISOString(),
+    expires_at: isoPlusSeconds(now, deps.config.refreshTtlSeconds),
   };
   return { token, fields };
 }
@@ -58,7 +58,7 @@ async function startFamily(
   now: Date,
 ): Promise<{ token: string; row: NewRefreshToken }> {
   const { token, fields } = await mintRefreshToken(deps, now);
-  return { token, row: { ...fields, familyId: newId(now.getTime()), userId } };
+  return { token, row: { ...fields, family_id: newId(now.getTime()), user_id: userId } };
 }
 
 async function session(deps: AuthDeps, user: Me, refreshToken: string, now: Date): Promise<Session> {
@@ -82,10 +82,10 @@ export async function signup(deps: AuthDeps, input: z.infer<typeof SignupSchema>
     id: userId,
     username: input.username,
     email: input.email,
-    displayName: input.display_name ?? "",
-    passwordHash: await hashPassword(input.password, deps.config.passwordPepper),
-    createdAt: now.toISOString(),
-    updatedAt: now.toISOString(),
+    display_name: input.display_name ?? "",
+    password_hash: await hashPassword(input.password, deps.config.passwordPepper),
+    created_at: now.toISOString(),
+    updated_at: now.toISOString(),
   };
   const { token, row } = await startFamily(deps, userId, now);
   try {
@@ -101,11 +101,11 @@ export async function signup(deps: AuthDeps, input: z.infer<typeof SignupSchema>
     toMe({
       ...user,
       bio: "",
-      avatarMediaId: null,
-      isPrivate: false,
-      followersCount: 0,
-      followingCount: 0,
-      postsCount: 0,
+      avatar_media_id: null,
+      is_private: false,
+      followers_count: 0,
+      following_count: 0,
+      posts_count: 0,
     }),
     token,
     now,
@@ -121,7 +121,7 @@ export async function login(deps: AuthDeps, input: z.infer<typeof LoginSchema>, 
   const user = await findUserByLogin(deps.db, loginKey.includes("@") ? { email: loginKey } : { username: loginKey });
   const ok = await verifyPassword(
     input.password,
-    user?.passwordHash ?? DUMMY_PASSWORD_HASH,
+    user?.password_hash ?? DUMMY_PASSWORD_HASH,
     deps.config.passwordPepper,
   );
   if (!user || !ok) throw invalidCredentials();
@@ -138,29 +138,29 @@ export async function refresh(deps: AuthDeps, presented: string): Promise<Sessio
   const rotated = await rotateRefreshToken(deps.db, { presentedHash, successor: next.fields, now: now.toISOString() });
   if (!rotated) {
     const known = await findRefreshToken(deps.db, presentedHash);
-    if (known?.usedAt && !known.revokedAt) {
+    if (known?.used_at && !known.revoked_at) {
       // A rotated token came back: either it was stolen or the client lost the race with a thief.
       // Either way no one in this family can be trusted (RFC 9700 §4.14.2).
       await revokeFamily(deps.db, {
-        familyId: known.familyId,
-        userId: known.userId,
+        family_id: known.family_id,
+        user_id: known.user_id,
         now: now.toISOString(),
         reason: "refresh_token_reuse",
       });
     }
     throw invalidRefresh();
   }
-  const row = await findUserById(deps.db, rotated.userId);
+  const row = await findUserById(deps.db, rotated.user_id);
   if (!row) throw invalidRefresh();
   return session(deps, toMe(row), next.token, now);
 }
 
 export async function logout(deps: AuthDeps, presented: string): Promise<void> {
   const known = await findRefreshToken(deps.db, await sha256Hex(presented));
-  if (!known || known.revokedAt) return;
+  if (!known || known.revoked_at) return;
   await revokeFamily(deps.db, {
-    familyId: known.familyId,
-    userId: known.userId,
+    family_id: known.family_id,
+    user_id: known.user_id,
     now: deps.clock.now().toISOString(),
     reason: "logout",
   });

@@ -96,7 +96,7 @@ export async function followUser(deps: GraphDeps, viewerId: string, username: st
   if (!relation.following) {
     const now = deps.clock.now();
     const args = { now: now.toISOString() };
-    if (target.isPrivate) {
+    if (target.is_private) {
       await requestFollow(deps.db, { requesterId: viewerId, targetId: target.id, id: newId(now.getTime()), ...args });
     } else {
       await follow(deps.db, { followerId: viewerId, followeeId: target.id, edgeId: newId(now.getTime()), ...args });

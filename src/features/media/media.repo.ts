@@ -14,7 +14,7 @@ export async function countRecentUploads(db: Db, ownerId: string, since: string)
   const [row] = await db
     .select({ n: count() })
     .from(media)
-    .where(and(eq(media.ownerId, ownerId), gte(media.createdAt, since)));
+    .where(and(eq(media.owner_id, ownerId), gte(media.created_at, since)));
   return row?.n ?? 0;
 }
 
@@ -23,7 +23,7 @@ export async function transition(
   db: Db,
   id: string,
   from: MediaRow["status"][],
-  changes: Partial<typeof media.$inferInsert> & { status: MediaRow["status"]; updatedAt: string },
+  changes: Partial<typeof media.$inferInsert> & { status: MediaRow["status"]; updated_at: string },
 ): Promise<boolean> {
   const rows = await db
     .update(media)
@@ -35,7 +35,7 @@ export async function transition(
 
 export function orphansBefore(db: Db, cutoff: string, limit: number): Promise<MediaRow[]> {
   return db.query.media.findMany({
-    where: and(isNull(media.attachedAt), lt(media.createdAt, cutoff)),
+    where: and(isNull(media.attached_at), lt(media.created_at, cutoff)),
     limit,
   });
 }
@@ -45,7 +45,7 @@ export async function deleteUnattached(db: Db, ids: string[]): Promise<string[]>
   if (ids.length === 0) return [];
   const rows = await db
     .delete(media)
-    .where(and(inArray(media.id, ids), isNull(media.attachedAt)))
+    .where(and(inArray(media.id, ids), isNull(media.attached_at)))
     .returning({ id: media.id });
   return rows.map((r) => r.id);
 }
@@ -57,8 +57,8 @@ export async function deleteUnattached(db: Db, ids: string[]): Promise<string[]>
 export async function attachMedia(db: Db, ownerId: string, id: string, now: string): Promise<boolean> {
   const rows = await db
     .update(media)
-    .set({ attachedAt: now })
-    .where(and(eq(media.id, id), eq(media.ownerId, ownerId), eq(media.status, "ready")))
+    .set({ attached_at: now })
+    .where(and(eq(media.id, id), eq(media.owner_id, ownerId), eq(media.status, "ready")))
     .returning({ id: media.id });
   return rows.length > 0;
 }

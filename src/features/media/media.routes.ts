@@ -138,7 +138,7 @@ export const mediaHostRoutes = createRouter()
         "content-security-policy": "default-src 'none'; sandbox",
       });
       if (delivery.notModified) return new Response(null, { status: 304, headers });
-      headers.set("content-type", delivery.contentType);
+      headers.set("content-type", delivery.content_type);
       return new Response(delivery.body, { status: 200, headers });
     },
   );

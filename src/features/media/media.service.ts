@@ -66,7 +66,7 @@ const EXTENSIONS: Record<OutputFormat, string> = {
 };
 
 const originalKey = (ownerId: string, id: string) => `media/${ownerId}/${id}/original`;
-const masterKey = (row: MediaRow) => `media/${row.ownerId}/${row.id}/master.webp`;
+const masterKey = (row: MediaRow) => `media/${row.owner_id}/${row.id}/master.webp`;
 const variantKey = (ownerId: string, id: string, size: VariantSize, format: OutputFormat) =>
   `media/${ownerId}/${id}/${size}.${EXTENSIONS[format]}`;
 
@@ -91,13 +91,13 @@ export async function createUpload(
   const id = newId(now.getTime());
   await insertMedia(deps.db, {
     id,
-    ownerId,
+    owner_id: ownerId,
     status: "pending",
-    declaredType: input.content_type,
-    declaredSize: input.byte_size,
-    originalKey: originalKey(ownerId, id),
-    createdAt: now.toISOString(),
-    updatedAt: now.toISOString(),
+    declared_type: input.content_type,
+    declared_size: input.byte_size,
+    original_key: originalKey(ownerId, id),
+    created_at: now.toISOString(),
+    updated_at: now.toISOString(),
   });
   const exp = seconds(now) + UPLOAD_TTL_SECONDS;
   const sig = await sign(deps.config.signingSecret, "upload", [id, ownerId, input.byte_size, input.content_type, exp]);
@@ -141,7 +141,7 @@ export async function receiveUpload(
   const forbidden = new ApiError("forbidden", "This upload URL is not valid.");
   const row = await findMedia(deps.db, id);
   if (!row) throw forbidden;
-  const parts = [row.id, row.ownerId, row.declaredSize, row.declaredType, query.exp];
+  const parts = [row.id, row.owner_id, row.declared_size, row.declared_type, query.exp];
   if (!(await verify(deps.config.signingSecret, "upload", parts, query.sig, query.exp, seconds(deps.clock.now())))) {
     throw forbidden;
   }
@@ -152,12 +152,12 @@ export async function receiveUpload(
   // R2 needs a known length: the stream must be exactly the declared size. The counter errors
   // the stream (and so the put) the moment it passes that size.
   let tooLarge: ApiError | null = null;
-  const counted = body.pipeThrough(capped(row.declaredSize, (err) => (tooLarge = err)));
+  const counted = body.pipeThrough(capped(row.declared_size, (err) => (tooLarge = err)));
   try {
     await deps.store.putStream(
-      row.originalKey,
-      counted.pipeThrough(new FixedLengthStream(row.declaredSize)),
-      row.declaredType,
+      row.original_key,
+      counted.pipeThrough(new FixedLengthStream(row.declared_size)),
+      row.declared_type,
     );
   } catch (err) {
     if (tooLarge) throw tooLarge;
@@ -167,14 +167,14 @@ export async function receiveUpload(
   }
   await transition(deps.db, id, ["pending", "uploaded"], {
     status: "uploaded",
-    updatedAt: deps.clock.now().toISOString(),
+    updated_at: deps.clock.now().toISOString(),
   });
 }
 
 /** The owner's media, or 404 for anyone else. */
 async function ownMedia(deps: MediaDeps, ownerId: string, id: string): Promise<MediaRow> {
   const row = await findMedia(deps.db, id);
-  if (!row || row.ownerId !== ownerId) throw notFound("media");
+  if (!row || row.owner_id !== ownerId) throw notFound("media");
   return row;
 }
 
@@ -187,7 +187,7 @@ async function isComplete(deps: MediaDeps, row: MediaRow, type: ImageType, head:
   if (type === "image/heic" || type === "image/avif") {
     let at = 0;
     for (let boxes = 0; boxes < 64 && at < size; boxes++) {
-      const h = await deps.store.range(row.originalKey, at, 16);
+      const h = await deps.store.range(row.original_key, at, 16);
       if (!h || h.length < 8) return false;
       const view = new DataView(h.buffer, h.byteOffset, h.byteLength);
       let boxSize = view.getUint32(0);
@@ -199,7 +199,7 @@ async function isComplete(deps: MediaDeps, row: MediaRow, type: ImageType, head:
     return at === size;
   }
   const tail =
-    (await deps.store.range(row.originalKey, Math.max(0, size - 16), Math.min(16, size))) ?? new Uint8Array();
+    (await deps.store.range(row.original_key, Math.max(0, size - 16), Math.min(16, size))) ?? new Uint8Array();
   return looksComplete(type, head, tail, size);
 }
 
@@ -211,20 +211,20 @@ export async function completeUpload(deps: MediaDeps, ownerId: string, id: strin
   const row = await ownMedia(deps, ownerId, id);
   if (row.status === "processing" || row.status === "ready" || row.status === "failed") return toMedia(deps, row);
   // `pending` with an object in R2 is a direct (presigned) upload the Worker never saw.
-  const size = await deps.store.size(row.originalKey);
+  const size = await deps.store.size(row.original_key);
   if (size === null) throw new ApiError("conflict", "Upload the bytes to upload_url before completing.");
-  if (size > row.declaredSize || size > deps.config.media.maxBytes) {
-    await deps.store.delete([row.originalKey]);
-    throw new ApiError("payload_too_large", `The upload is larger than the declared ${row.declaredSize} bytes.`);
+  if (size > row.declared_size || size > deps.config.media.maxBytes) {
+    await deps.store.delete([row.original_key]);
+    throw new ApiError("payload_too_large", `The upload is larger than the declared ${row.declared_size} bytes.`);
   }
-  if (size < row.declaredSize) {
+  if (size < row.declared_size) {
     throw new ApiError("validation_failed", "The upload is smaller than the declared byte_size.", {
-      errors: [{ path: "byte_size", message: `declared ${row.declaredSize}, stored ${size}` }],
+      errors: [{ path: "byte_size", message: `declared ${row.declared_size}, stored ${size}` }],
     });
   }
   const unsupported = (why: string) =>
     new ApiError("unsupported_media_type", `${why} Accepted: JPEG, PNG, WebP, HEIC and AVIF images.`);
-  const head = (await deps.store.range(row.originalKey, 0, Math.min(HEAD_BYTES, size))) ?? new Uint8Array();
+  const head = (await deps.store.range(row.original_key, 0, Math.min(HEAD_BYTES, size))) ?? new Uint8Array();
   const header = readImageHeader(head);
   if (!header) throw unsupported("The file is not an image we accept, or its header is unreadable.");
   if (!(await isComplete(deps, row, header.type, head, size))) throw unsupported("The image file is truncated.");
@@ -237,11 +237,11 @@ export async function completeUpload(deps: MediaDeps, ownerId: string, id: strin
   const now = deps.clock.now().toISOString();
   const moved = await transition(deps.db, id, ["pending", "uploaded"], {
     status: "processing",
-    contentType: header.type,
-    byteSize: size,
+    content_type: header.type,
+    byte_size: size,
     width: header.width,
     height: header.height,
-    updatedAt: now,
+    updated_at: now,
   });
   // Only the call that moved it queues the job; a concurrent repeat just reports the state.
   if (moved) await deps.jobs.send({ type: "media.process", media_id: id });
@@ -251,7 +251,7 @@ export async function completeUpload(deps: MediaDeps, ownerId: string, id: strin
 /** Signed, expiring URLs of an image's four variants. */
 export async function deliveryUrls(
   deps: Pick<MediaDeps, "config" | "clock" | "origin">,
-  row: Pick<MediaRow, "id" | "ownerId">,
+  row: Pick<MediaRow, "id" | "owner_id">,
   notAfter?: Date,
 ): Promise<NonNullable<Media["urls"]>> {
   // Expiry is aligned to the TTL window so a URL stays the same (and cacheable) within it; a
@@ -261,8 +261,8 @@ export async function deliveryUrls(
   const exp = notAfter ? Math.min(windowExp, seconds(notAfter)) : windowExp;
   const entries = await Promise.all(
     VARIANT_SIZES.map(async (size) => {
-      const sig = await sign(deps.config.signingSecret, "media", [row.ownerId, row.id, size, exp]);
-      return [size, `${deps.origin}/media/${row.ownerId}/${row.id}/${size}?exp=${exp}&sig=${sig}`] as const;
+      const sig = await sign(deps.config.signingSecret, "media", [row.owner_id, row.id, size, exp]);
+      return [size, `${deps.origin}/media/${row.owner_id}/${row.id}/${size}?exp=${exp}&sig=${sig}`] as const;
     }),
   );
   return Object.fromEntries(entries) as NonNullable<Media["urls"]>;
@@ -272,13 +272,13 @@ export async function toMedia(deps: MediaDeps, row: MediaRow): Promise<Media> {
   return {
     id: row.id,
     status: row.status,
-    content_type: row.contentType,
-    byte_size: row.byteSize,
+    content_type: row.content_type,
+    byte_size: row.byte_size,
     width: row.width,
     height: row.height,
     thumbhash: row.thumbhash,
     urls: row.status === "ready" ? await deliveryUrls(deps, row) : null,
-    created_at: row.createdAt,
+    created_at: row.created_at,
   };
 }
 
@@ -301,7 +301,7 @@ export function negotiateFormat(accept: string | undefined): OutputFormat {
 
 export interface Delivery {
   body: ReadableStream | null;
-  contentType: OutputFormat;
+  content_type: OutputFormat;
   etag: string;
   notModified: boolean;
 }
@@ -328,21 +328,21 @@ export async function deliver(
   // Strong validator: one key holds one immutable rendition.
   const etag = `"${args.id}-${size}.${EXTENSIONS[format]}"`;
   if (args.ifNoneMatch?.split(",").some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) {
-    return { body: null, contentType: format, etag, notModified: true };
+    return { body: null, content_type: format, etag, notModified: true };
   }
   const cached = await deps.store.get(key);
-  if (cached) return { body: cached.body, contentType: format, etag, notModified: false };
+  if (cached) return { body: cached.body, content_type: format, etag, notModified: false };
 
   const row = await findMedia(deps.db, args.id);
-  if (row?.status !== "ready" || !row.masterKey || row.ownerId !== args.owner) throw notFound("media");
-  const master = await deps.store.get(row.masterKey);
+  if (row?.status !== "ready" || !row.master_key || row.owner_id !== args.owner) throw notFound("media");
+  const master = await deps.store.get(row.master_key);
   if (!master) throw notFound("media");
   const { width, height, fit } = VARIANTS[size];
   const bytes = await new Response(
     await deps.images.transform(master.body, { width, height, fit }, format),
   ).arrayBuffer();
   await deps.store.putBytes(key, bytes, format);
-  return { body: new Response(bytes).body, contentType: format, etag, notModified: false };
+  return { body: new Response(bytes).body, content_type: format, etag, notModified: false };
 }
 
 /**
@@ -354,7 +354,7 @@ export async function deliver(
 export async function processMedia(deps: MediaDeps, id: string): Promise<void> {
   const row = await findMedia(deps.db, id);
   if (row?.status !== "processing") return;
-  const original = await deps.store.get(row.originalKey);
+  const original = await deps.store.get(row.original_key);
   if (!original) {
     // An earlier delivery of this job may have stored the master and died before its last write.
     const earlier = await deps.store.get(masterKey(row));
@@ -388,12 +388,12 @@ async function finishFromMaster(deps: MediaDeps, row: MediaRow, master: ArrayBuf
   const thumbhash = base64UrlEncode(rgbaToThumbHash(rgba.width, rgba.height, rgba.data));
   await transition(deps.db, row.id, ["processing"], {
     status: "ready",
-    masterKey: key,
+    master_key: key,
     thumbhash,
     ...(info && { width: info.width, height: info.height }),
-    updatedAt: deps.clock.now().toISOString(),
+    updated_at: deps.clock.now().toISOString(),
   });
-  await deps.store.delete([row.originalKey]);
+  await deps.store.delete([row.original_key]);
 }
 
 /** Called from the dead-letter queue: the job kept failing, so the media is marked failed. */
@@ -401,7 +401,7 @@ export async function failMedia(deps: Pick<MediaDeps, "db" | "clock">, id: strin
   await transition(deps.db, id, ["processing", "uploaded", "pending"], {
     status: "failed",
     error: reason.slice(0, 500),
-    updatedAt: deps.clock.now().toISOString(),
+    updated_at: deps.clock.now().toISOString(),
   });
 }
 
@@ -418,7 +418,7 @@ export async function sweepOrphans(deps: Pick<MediaDeps, "db" | "store" | "clock
         rows.map((r) => r.id),
       ),
     );
-    for (const row of rows) if (deleted.has(row.id)) await deps.store.deletePrefix(`media/${row.ownerId}/${row.id}/`);
+    for (const row of rows) if (deleted.has(row.id)) await deps.store.deletePrefix(`media/${row.owner_id}/${row.id}/`);
     removed += deleted.size;
   }
   return removed;

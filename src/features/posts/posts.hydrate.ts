@@ -75,7 +75,7 @@ export async function cardsToPosts(
             height,
             thumbhash,
             alt_text: altText,
-            urls: await deliveryUrls(deps, { id, ownerId }),
+            urls: await deliveryUrls(deps, { id, owner_id: ownerId }),
           })),
         ),
         like_count: row.like_count,

@@ -105,7 +105,7 @@ export async function createPost(
       authorId,
       caption,
       location: input.location ?? null,
-      audience: input.audience ?? (author.isPrivate ? "followers" : "public"),
+      audience: input.audience ?? (author.is_private ? "followers" : "public"),
       media: ids.map((mediaId, i) => ({ id: mediaId, altText: input.alt_texts?.[i] ?? "" })),
       tags,
       mentions,

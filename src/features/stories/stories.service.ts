@@ -99,7 +99,7 @@ async function toStory(deps: StoriesDeps, row: StoryRow, viewerId: string | null
       width: row.width,
       height: row.height,
       thumbhash: row.thumbhash,
-      urls: await deliveryUrls(deps, { id: row.media_id, ownerId: row.media_owner_id }, notAfter),
+      urls: await deliveryUrls(deps, { id: row.media_id, owner_id: row.media_owner_id }, notAfter),
     },
     caption: row.caption,
     audience: row.audience,

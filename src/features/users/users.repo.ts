@@ -13,7 +13,7 @@ export function findUserByUsername(db: Db, username: string): Promise<UserRow | 
 export async function updateUser(
   db: Db,
   id: string,
-  changes: Partial<Pick<UserRow, "displayName" | "bio" | "isPrivate" | "avatarMediaId" | "updatedAt">>,
+  changes: Partial<Pick<UserRow, "display_name" | "bio" | "is_private" | "avatar_media_id" | "updated_at">>,
 ): Promise<UserRow | undefined> {
   const [row] = await db.update(users).set(changes).where(eq(users.id, id)).returning();
   return row;

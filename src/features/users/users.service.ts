@@ -17,14 +17,14 @@ export function toMe(row: UserRow): Me {
   return {
     id: row.id,
     username: row.username,
-    display_name: row.displayName,
+    display_name: row.display_name,
     bio: row.bio,
-    avatar_media_id: row.avatarMediaId,
-    is_private: row.isPrivate,
-    followers_count: row.followersCount,
-    following_count: row.followingCount,
-    posts_count: row.postsCount,
-    created_at: row.createdAt,
+    avatar_media_id: row.avatar_media_id,
+    is_private: row.is_private,
+    followers_count: row.followers_count,
+    following_count: row.following_count,
+    posts_count: row.posts_count,
+    created_at: row.created_at,
     email: row.email,
   };
 }
@@ -57,15 +57,15 @@ export async function updateMe(deps: UsersDeps, userId: string, input: z.infer<t
     }
   }
   const row = await updateUser(deps.db, userId, {
-    ...(input.display_name !== undefined && { displayName: input.display_name }),
+    ...(input.display_name !== undefined && { display_name: input.display_name }),
     ...(input.bio !== undefined && { bio: input.bio }),
-    ...(input.is_private !== undefined && { isPrivate: input.is_private }),
-    ...(input.avatar_media_id !== undefined && { avatarMediaId: input.avatar_media_id }),
-    updatedAt: deps.clock.now().toISOString(),
+    ...(input.is_private !== undefined && { is_private: input.is_private }),
+    ...(input.avatar_media_id !== undefined && { avatar_media_id: input.avatar_media_id }),
+    updated_at: deps.clock.now().toISOString(),
   });
   if (!row) throw new ApiError("unauthorized", "The account for this token no longer exists.");
   // Going public lets everyone who asked in: their requests become follows.
-  if (input.is_private === false && (await approveRequests(deps.db, { targetId: userId, now: row.updatedAt })) > 0) {
+  if (input.is_private === false && (await approveRequests(deps.db, { targetId: userId, now: row.updated_at })) > 0) {
     const fresh = await findUserById(deps.db, userId);
     if (fresh) return toMe(fresh);
   }
