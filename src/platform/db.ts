@@ -1,3 +1,4 @@
+import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
 
@@ -9,7 +10,7 @@ export function dbFor(d1: D1Database) {
   return drizzle(d1, { schema });
 }
 
-/** drizzle's D1 database; `$client` is the raw binding, for statements drizzle cannot batch. */
+/** drizzle's D1 database. Queries use its builder or its `sql` template with schema references. */
 export type Db = ReturnType<typeof dbFor>;
 
 /** D1 reports a violated UNIQUE index as an error whose message names the constraint. */
@@ -30,7 +31,19 @@ export function isUniqueViolation(err: unknown): boolean {
  * Ids are ULIDs (`0-9A-Z`): '~' sorts after every one of them and '' before.
  */
 
+/** `column < cursor`, or no bound when the cursor is null. */
+export const idBefore = (column: SQLWrapper, cursor: string | null): SQL => sql`${column} < COALESCE(${cursor}, '~')`;
+/** `column > cursor`, or no bound when the cursor is null. */
+export const idAfter = (column: SQLWrapper, cursor: string | null): SQL => sql`${column} > COALESCE(${cursor}, '')`;
+
+/**
+ * A list of values as a subquery over one bound JSON parameter, for `IN (...)`: D1 allows 100 bound
+ * parameters a statement, and a list of ids must not depend on that.
+ */
+export const inList = (values: readonly unknown[]): SQL =>
+  sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
+
 /** `column < param`, or no bound when the parameter is null. */
-export const idBefore = (column: string, param: string) => `${column} < COALESCE(${param}, '~')`;
+export const legacyIdBefore = (column: string, param: string) => `${column} < COALESCE(${param}, '~')`;
 /** `column > param`, or no bound when the parameter is null. */
-export const idAfter = (column: string, param: string) => `${column} > COALESCE(${param}, '')`;
+export const legacyIdAfter = (column: string, param: string) => `${column} > COALESCE(${param}, '')`;

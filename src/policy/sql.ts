@@ -1,32 +1,78 @@
+import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
+import { blocks, closeFriends, follows, mutes } from "../db/schema";
+
 /*
  * The relationship facts as SQL, for queries that decide visibility beside the rows they read.
- * Each piece takes two SQL expressions (a bound parameter such as `?1`, or a qualified column such
- * as `u.id`) and is written once here, so a rule read in SQL cannot drift between queries.
- * rules.ts decides from the same facts; a test compares the SQL feed rule with it case by case.
+ * Each piece takes two operands: a value (bound as a parameter, such as the viewer's id) or a
+ * column of the outer query (a drizzle column, usually of an alias such as `u.id`). Each fact is
+ * written once here, so a rule read in SQL cannot drift between queries; rules.ts decides from the
+ * same facts, and tests compare each SQL rule with its pure twin case by case.
  */
+type Operand = SQLWrapper | string;
 
 /** `follower` follows `followee`. */
-export const followsSql = (follower: string, followee: string) =>
+export const followsSql = (follower: Operand, followee: Operand): SQL =>
+  sql`EXISTS (SELECT 1 FROM ${follows} WHERE ${follows.follower_id} = ${follower} AND ${follows.followee_id} = ${followee})`;
+
+/** `friend` is on `owner`'s close-friends list. */
+export const closeFriendSql = (owner: Operand, friend: Operand): SQL =>
+  sql`EXISTS (SELECT 1 FROM ${closeFriends} WHERE ${closeFriends.user_id} = ${owner} AND ${closeFriends.friend_id} = ${friend})`;
+
+/** `muter` has muted `muted`. */
+export const mutesSql = (muter: Operand, muted: Operand): SQL =>
+  sql`EXISTS (SELECT 1 FROM ${mutes} WHERE ${mutes.muter_id} = ${muter} AND ${mutes.muted_id} = ${muted})`;
+
+/** A block stands between the two, either way. */
+export const blockedEitherWaySql = (a: Operand, b: Operand): SQL =>
+  sql`EXISTS (SELECT 1 FROM ${blocks} WHERE (${blocks.blocker_id} = ${a} AND ${blocks.blocked_id} = ${b}) OR (${blocks.blocker_id} = ${b} AND ${blocks.blocked_id} = ${a}))`;
+
+/** The facts about (viewer, owner) as select-list columns, read back as `RelationFacts`. */
+export function relationFactsSql(viewer: string, owner: SQLWrapper, ownerPrivate: SQLWrapper): SQL {
+  return sql`${ownerPrivate} AS owner_private,
+    ${followsSql(viewer, owner)} AS following,
+    ${closeFriendSql(owner, viewer)} AS close_friend,
+    ${blockedEitherWaySql(viewer, owner)} AS blocked`;
+}
+
+/**
+ * The home feed's rule as an SQL predicate over a post's author and audience columns (the twin of
+ * rules.ts `canSeeInFeed`): the viewer's own posts, or posts of an account the viewer follows, has
+ * not muted, and is not blocked by or blocking, whose audience admits the viewer (close-friends
+ * posts need the owner's list). Following implies access to a private account's content, so
+ * `public` and `followers` need nothing more.
+ */
+export function feedVisibleSql(viewer: string, post: { author_id: SQLWrapper; audience: SQLWrapper }): SQL {
+  const author = post.author_id;
+  return sql`(${author} = ${viewer} OR (
+    ${followsSql(viewer, author)}
+    AND NOT ${mutesSql(viewer, author)}
+    AND NOT ${blockedEitherWaySql(viewer, author)}
+    AND (${post.audience} <> 'close_friends' OR ${closeFriendSql(author, viewer)})))`;
+}
+
+/* String forms, being replaced by the pieces above. */
+/** `follower` follows `followee`. */
+export const legacyFollowsSql = (follower: string, followee: string) =>
   `EXISTS (SELECT 1 FROM follows WHERE follower_id = ${follower} AND followee_id = ${followee})`;
 
 /** `friend` is on `owner`'s close-friends list. */
-export const closeFriendSql = (owner: string, friend: string) =>
+export const legacyCloseFriendSql = (owner: string, friend: string) =>
   `EXISTS (SELECT 1 FROM close_friends WHERE user_id = ${owner} AND friend_id = ${friend})`;
 
 /** `muter` has muted `muted`. */
-export const mutesSql = (muter: string, muted: string) =>
+export const legacyMutesSql = (muter: string, muted: string) =>
   `EXISTS (SELECT 1 FROM mutes WHERE muter_id = ${muter} AND muted_id = ${muted})`;
 
 /** A block stands between the two, either way. */
-export const blockedEitherWaySql = (a: string, b: string) =>
+export const legacyBlockedEitherWaySql = (a: string, b: string) =>
   `EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = ${a} AND blocked_id = ${b}) OR (blocker_id = ${b} AND blocked_id = ${a}))`;
 
 /** The facts about (viewer, owner) as SQL columns, read as `RelationFacts`. */
-export function relationFactsSql(viewerParam: string, ownerColumn: string, ownerPrivateColumn: string): string {
+export function legacyRelationFactsSql(viewerParam: string, ownerColumn: string, ownerPrivateColumn: string): string {
   return `${ownerPrivateColumn} AS owner_private,
-    ${followsSql(viewerParam, ownerColumn)} AS following,
-    ${closeFriendSql(ownerColumn, viewerParam)} AS close_friend,
-    ${blockedEitherWaySql(viewerParam, ownerColumn)} AS blocked`;
+    ${legacyFollowsSql(viewerParam, ownerColumn)} AS following,
+    ${legacyCloseFriendSql(ownerColumn, viewerParam)} AS close_friend,
+    ${legacyBlockedEitherWaySql(viewerParam, ownerColumn)} AS blocked`;
 }
 
 /**
@@ -36,11 +82,11 @@ export function relationFactsSql(viewerParam: string, ownerColumn: string, owner
  * posts need the owner's list). Following implies access to a private account's content, so
  * `public` and `followers` need nothing more.
  */
-export function feedVisibleSql(viewerParam: string, post: string): string {
+export function legacyFeedVisibleSql(viewerParam: string, post: string): string {
   const author = `${post}.author_id`;
   return `(${author} = ${viewerParam} OR (
-    ${followsSql(viewerParam, author)}
-    AND NOT ${mutesSql(viewerParam, author)}
-    AND NOT ${blockedEitherWaySql(viewerParam, author)}
-    AND (${post}.audience <> 'close_friends' OR ${closeFriendSql(author, viewerParam)})))`;
+    ${legacyFollowsSql(viewerParam, author)}
+    AND NOT ${legacyMutesSql(viewerParam, author)}
+    AND NOT ${legacyBlockedEitherWaySql(viewerParam, author)}
+    AND (${post}.audience <> 'close_friends' OR ${legacyCloseFriendSql(author, viewerParam)})))`;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { feedAllows } from "../../src/features/feed/feed.service";
 import { postsWithFacts } from "../../src/features/posts/posts.repo";
 import { dbFor } from "../../src/platform/db";
-import { feedVisibleSql } from "../../src/policy";
+import { legacyFeedVisibleSql } from "../../src/policy";
 import { api } from "../helpers/api";
 import { createUser, type TestUser } from "../helpers/factories";
 import { follow, makePrivate } from "../helpers/graph";
@@ -60,7 +60,7 @@ describe("the feed policy in SQL", () => {
       .filter((r) => feedAllows(viewer.id, r))
       .map((r) => r.id);
     const { results } = await env.DB.prepare(
-      `SELECT p.id FROM posts p WHERE p.id IN (SELECT value FROM json_each(?2)) AND ${feedVisibleSql("?1", "p")} ORDER BY p.id DESC`,
+      `SELECT p.id FROM posts p WHERE p.id IN (SELECT value FROM json_each(?2)) AND ${legacyFeedVisibleSql("?1", "p")} ORDER BY p.id DESC`,
     )
       .bind(viewer.id, JSON.stringify(postIds))
       .all<{ id: string }>();

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { expect, it } from "vitest";
+import { loadRelation } from "../../src/features/graph/relations.repo";
 import { dbFor } from "../../src/platform/db";
 import { newId } from "../../src/platform/ids";
 import {
@@ -10,7 +11,6 @@ import {
   canSeeAccount,
   canSeeAccountContent,
   canSeeContent,
-  loadRelation,
 } from "../../src/policy";
 import { api } from "../helpers/api";
 import { forgeToken } from "../helpers/auth-matrix";

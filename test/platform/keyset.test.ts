@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { idAfter, idBefore } from "../../src/platform/db";
+import { legacyIdAfter, legacyIdBefore } from "../../src/platform/db";
 
 /** SQLite's plan for a statement, one detail line per step. */
 async function plan(sql: string, ...params: unknown[]): Promise<string> {
@@ -11,8 +11,8 @@ async function plan(sql: string, ...params: unknown[]): Promise<string> {
 }
 
 describe("keyset bounds", () => {
-  const likesBefore = `SELECT id FROM likes WHERE post_id = ?1 AND ${idBefore("id", "?2")} ORDER BY id DESC LIMIT 21`;
-  const likesAfter = `SELECT id FROM likes WHERE post_id = ?1 AND ${idAfter("id", "?2")} ORDER BY id LIMIT 21`;
+  const likesBefore = `SELECT id FROM likes WHERE post_id = ?1 AND ${legacyIdBefore("id", "?2")} ORDER BY id DESC LIMIT 21`;
+  const likesAfter = `SELECT id FROM likes WHERE post_id = ?1 AND ${legacyIdAfter("id", "?2")} ORDER BY id LIMIT 21`;
 
   it("seek the index at the cursor instead of walking the list from its start", async () => {
     expect(await plan(likesBefore, "P", "01ARZ3NDEKTSV4RRFFQ69G5FAV")).toMatch(/post_id=\? AND id<\?/);

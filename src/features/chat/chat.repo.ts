@@ -1,5 +1,5 @@
 import type { Db } from "../../platform/db";
-import { blockedEitherWaySql, followsSql } from "../../policy";
+import { legacyBlockedEitherWaySql, legacyFollowsSql } from "../../policy";
 
 /*
  * The conversations index in D1. Messages are not here (each ChatRoom keeps its own); these rows
@@ -9,7 +9,7 @@ import { blockedEitherWaySql, followsSql } from "../../policy";
 /** True when a block stands between `member` and another member of the conversation (1:1 only). */
 const BLOCKED_DIRECT = (conversation: string, member: string) => `(${conversation}.kind = 'direct' AND EXISTS (
     SELECT 1 FROM conversation_members o
-    WHERE o.conversation_id = ${conversation}.id AND o.user_id <> ${member} AND ${blockedEitherWaySql(member, "o.user_id")}))`;
+    WHERE o.conversation_id = ${conversation}.id AND o.user_id <> ${member} AND ${legacyBlockedEitherWaySql(member, "o.user_id")}))`;
 
 export interface Candidate {
   id: string;
@@ -25,8 +25,8 @@ export async function findCandidates(db: Db, creatorId: string, usernames: strin
   const { results } = await db.$client
     .prepare(
       `SELECT u.id, u.username,
-         ${blockedEitherWaySql("?1", "u.id")} AS blocked,
-         ${followsSql("u.id", "?1")} AS follows_creator
+         ${legacyBlockedEitherWaySql("?1", "u.id")} AS blocked,
+         ${legacyFollowsSql("u.id", "?1")} AS follows_creator
        FROM users u WHERE u.username IN (SELECT value FROM json_each(?2))`,
     )
     .bind(creatorId, JSON.stringify(usernames))
@@ -127,7 +127,7 @@ export async function listConversations(
       `SELECT ${CONVERSATION_COLUMNS}
        FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
        WHERE m.user_id = ?1 AND m.folder = ?2
-         -- A row value, so SQLite seeks the inbox index (see idBefore in platform/db).
+         -- A row value, so SQLite seeks the inbox index (see legacyIdBefore in platform/db).
          AND (m.activity_id, m.conversation_id) < (COALESCE(?3, '~'), COALESCE(?4, '~'))
          AND NOT ${BLOCKED_DIRECT("c", "m.user_id")}
        ORDER BY m.activity_id DESC, m.conversation_id DESC LIMIT ?5`,

@@ -1,5 +1,5 @@
-import { type Db, idAfter, idBefore } from "../../platform/db";
-import { closeFriendSql, feedVisibleSql, followsSql } from "../../policy";
+import { type Db, legacyIdAfter, legacyIdBefore } from "../../platform/db";
+import { legacyCloseFriendSql, legacyFeedVisibleSql, legacyFollowsSql } from "../../policy";
 import { CARD_COLUMNS, type CardRow } from "../posts/posts.hydrate";
 import { POST_WITH_FACTS_COLUMNS, type PostRow, type PostWithFacts } from "../posts/posts.repo";
 
@@ -39,7 +39,7 @@ export async function fanoutBoundaries(
   const { results } = await db.$client
     .prepare(
       `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM follows
-                       WHERE followee_id = ?1 AND ${idAfter("id", "?3")})
+                       WHERE followee_id = ?1 AND ${legacyIdAfter("id", "?3")})
        WHERE n % ?2 = 0 ORDER BY id`,
     )
     .bind(authorId, size, after)
@@ -57,8 +57,8 @@ export async function fanoutRange(db: Db, post: FanoutPost, after: string | null
     .prepare(
       `INSERT OR IGNORE INTO timeline (user_id, post_id, author_id)
        SELECT f.follower_id, ?4, ?1 FROM follows f
-       WHERE f.followee_id = ?1 AND ${idAfter("f.id", "?2")} AND f.id <= COALESCE(?5, '~')
-         AND (?3 = 0 OR ${closeFriendSql("?1", "f.follower_id")})`,
+       WHERE f.followee_id = ?1 AND ${legacyIdAfter("f.id", "?2")} AND f.id <= COALESCE(?5, '~')
+         AND (?3 = 0 OR ${legacyCloseFriendSql("?1", "f.follower_id")})`,
     )
     .bind(post.author_id, after, post.audience === "close_friends" ? 1 : 0, post.id, until)
     .run();
@@ -79,9 +79,9 @@ export async function backfillAuthor(
       `INSERT OR IGNORE INTO timeline (user_id, post_id, author_id)
        SELECT ?1, p.id, p.author_id FROM posts p
        WHERE p.author_id = ?2 AND p.deleted_at IS NULL
-         AND ${followsSql("?1", "?2")}
+         AND ${legacyFollowsSql("?1", "?2")}
          AND (SELECT followers_count FROM users WHERE id = ?2) <= ?4
-         AND (p.audience <> 'close_friends' OR ${closeFriendSql("?2", "?1")})
+         AND (p.audience <> 'close_friends' OR ${legacyCloseFriendSql("?2", "?1")})
        ORDER BY p.id DESC LIMIT ?3`,
     )
     .bind(args.userId, args.authorId, args.limit, args.maxFollowers)
@@ -125,7 +125,7 @@ export type FeedRow = PostWithFacts;
 function candidateIdsSql(p: { viewer: string; before: string; limit: string; maxFollowers: string }): string {
   return `SELECT id FROM (
       SELECT post_id AS id FROM (
-        SELECT post_id FROM timeline WHERE user_id = ${p.viewer} AND ${idBefore("post_id", p.before)}
+        SELECT post_id FROM timeline WHERE user_id = ${p.viewer} AND ${legacyIdBefore("post_id", p.before)}
         ORDER BY post_id DESC LIMIT ${p.limit})
       UNION
       SELECT id FROM (
@@ -134,7 +134,7 @@ function candidateIdsSql(p: { viewer: string; before: string; limit: string; max
         SELECT p2.id FROM users a
           CROSS JOIN follows f ON f.follower_id = ${p.viewer} AND f.followee_id = a.id
           CROSS JOIN posts p2 ON p2.author_id = a.id
-        WHERE a.followers_count > ${p.maxFollowers} AND p2.deleted_at IS NULL AND ${idBefore("p2.id", p.before)}
+        WHERE a.followers_count > ${p.maxFollowers} AND p2.deleted_at IS NULL AND ${legacyIdBefore("p2.id", p.before)}
         ORDER BY p2.id DESC LIMIT ${p.limit}))
     ORDER BY id DESC LIMIT ${p.limit}`;
 }
@@ -177,7 +177,7 @@ export async function feedCards(
        page AS (
          -- Policy first, on ids only; the card columns below are computed for the page alone.
          SELECT p.id FROM candidates c CROSS JOIN posts p ON p.id = c.id
-         WHERE p.deleted_at IS NULL AND ${feedVisibleSql("?1", "p")}
+         WHERE p.deleted_at IS NULL AND ${legacyFeedVisibleSql("?1", "p")}
          ORDER BY p.id DESC LIMIT ?4)
        SELECT ${CARD_COLUMNS}
        FROM page pg CROSS JOIN posts p ON p.id = pg.id JOIN users u ON u.id = p.author_id
@@ -193,7 +193,7 @@ export async function feedCardsByIds(db: Db, viewerId: string, ids: string[]): P
   const { results } = await db.$client
     .prepare(
       `SELECT ${CARD_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
-       WHERE p.id IN (SELECT value FROM json_each(?2)) AND p.deleted_at IS NULL AND ${feedVisibleSql("?1", "p")}
+       WHERE p.id IN (SELECT value FROM json_each(?2)) AND p.deleted_at IS NULL AND ${legacyFeedVisibleSql("?1", "p")}
        ORDER BY p.id DESC`,
     )
     .bind(viewerId, JSON.stringify(ids))
@@ -213,7 +213,7 @@ export async function feedFallback(
     .prepare(
       `SELECT ${POST_WITH_FACTS_COLUMNS}
        FROM posts p JOIN users u ON u.id = p.author_id
-       WHERE p.deleted_at IS NULL AND ${idBefore("p.id", "?2")}
+       WHERE p.deleted_at IS NULL AND ${legacyIdBefore("p.id", "?2")}
          AND (p.author_id = ?1 OR p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1))
        ORDER BY p.id DESC LIMIT ?3`,
     )

@@ -1,5 +1,5 @@
-import { type Db, idBefore } from "../../platform/db";
-import { blockedEitherWaySql, closeFriendSql, followsSql, mutesSql } from "../../policy";
+import { type Db, legacyIdBefore } from "../../platform/db";
+import { legacyBlockedEitherWaySql, legacyCloseFriendSql, legacyFollowsSql, legacyMutesSql } from "../../policy";
 
 /*
  * Graph writes are D1 batches (one transaction each, and D1 runs them one at a time). Counter
@@ -14,7 +14,7 @@ import { blockedEitherWaySql, closeFriendSql, followsSql, mutesSql } from "../..
 
 type Stmt = D1PreparedStatement;
 
-const NOT_BLOCKED = `NOT ${blockedEitherWaySql("?1", "?2")}`;
+const NOT_BLOCKED = `NOT ${legacyBlockedEitherWaySql("?1", "?2")}`;
 
 /** A follows B (edge id and time given): insert and count, unless blocked either way. */
 function insertFollow(d1: D1Database, a: string, b: string, edgeId: string, now: string): Stmt[] {
@@ -42,7 +42,7 @@ function insertFollow(d1: D1Database, a: string, b: string, edgeId: string, now:
 
 /** A no longer follows B: uncount (only if the edge exists), then delete. */
 function deleteFollow(d1: D1Database, a: string, b: string): Stmt[] {
-  const exists = followsSql("?1", "?2");
+  const exists = legacyFollowsSql("?1", "?2");
   return [
     d1.prepare(`UPDATE users SET following_count = following_count - 1 WHERE id = ?1 AND ${exists}`).bind(a, b),
     d1.prepare(`UPDATE users SET followers_count = followers_count - 1 WHERE id = ?2 AND ${exists}`).bind(a, b),
@@ -66,7 +66,7 @@ export async function requestFollow(db: Db, args: { requesterId: string; targetI
     .prepare(
       `INSERT OR IGNORE INTO follow_requests (requester_id, target_id, id, created_at)
        SELECT ?1, ?2, ?3, ?4 WHERE ${NOT_BLOCKED}
-         AND NOT ${followsSql("?1", "?2")}`,
+         AND NOT ${legacyFollowsSql("?1", "?2")}`,
     )
     .bind(args.requesterId, args.targetId, args.id, args.now)
     .run();
@@ -97,7 +97,7 @@ export async function approveRequests(db: Db, args: { targetId: string; requeste
         `INSERT OR IGNORE INTO follows (follower_id, followee_id, id, created_at)
          SELECT r.requester_id, r.target_id, r.id, ?3 FROM follow_requests r
          WHERE ${mine}
-           AND NOT ${blockedEitherWaySql("r.requester_id", "r.target_id")}`,
+           AND NOT ${legacyBlockedEitherWaySql("r.requester_id", "r.target_id")}`,
       )
       .bind(args.targetId, requester, args.now),
     d1
@@ -183,12 +183,12 @@ export async function relationshipFlags(db: Db, viewerId: string, otherId: strin
   const row = await db.$client
     .prepare(
       `SELECT
-         ${followsSql("?1", "?2")} AS following,
-         ${followsSql("?2", "?1")} AS followed_by,
+         ${legacyFollowsSql("?1", "?2")} AS following,
+         ${legacyFollowsSql("?2", "?1")} AS followed_by,
          EXISTS (SELECT 1 FROM follow_requests WHERE requester_id = ?1 AND target_id = ?2) AS requested,
          EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ?1 AND blocked_id = ?2) AS blocking,
-         ${mutesSql("?1", "?2")} AS muting,
-         ${closeFriendSql("?1", "?2")} AS close_friend`,
+         ${legacyMutesSql("?1", "?2")} AS muting,
+         ${legacyCloseFriendSql("?1", "?2")} AS close_friend`,
     )
     .bind(viewerId, otherId)
     .first<Record<keyof RelationshipFlags, number>>();
@@ -207,7 +207,7 @@ export async function relationshipFlags(db: Db, viewerId: string, otherId: strin
  * account in `userColumn`; a NULL viewer (anonymous, or a list that must not filter) passes all.
  */
 export function noBlockWith(viewerParam: string, userColumn: string): string {
-  return `(${viewerParam} IS NULL OR NOT ${blockedEitherWaySql(viewerParam, userColumn)})`;
+  return `(${viewerParam} IS NULL OR NOT ${legacyBlockedEitherWaySql(viewerParam, userColumn)})`;
 }
 
 export interface UserSummaryRow {
@@ -244,7 +244,7 @@ export async function listUsers(
     .prepare(
       `SELECT e.id AS edge_id, u.id, u.username, u.display_name, u.avatar_media_id, u.is_private
        FROM ${table} e JOIN users u ON u.id = e.${member}
-       WHERE e.${owner} = ?1 AND ${idBefore("e.id", "?2")}
+       WHERE e.${owner} = ?1 AND ${legacyIdBefore("e.id", "?2")}
          AND ${noBlockWith("?4", "u.id")}
        ORDER BY e.id DESC LIMIT ?3`,
     )

@@ -10,7 +10,7 @@ import type { Db } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import type { JobQueue } from "../../platform/jobs";
 import type { Realtime } from "../../platform/realtime";
-import { canFollow, canSeeAccount, canSeeAccountContent, loadRelation } from "../../policy";
+import { canFollow, canSeeAccount, canSeeAccountContent } from "../../policy";
 import { directBlockChanged } from "../chat/chat.service";
 import { backfill, invalidateFeeds } from "../feed/feed.service";
 import { findUserByUsername } from "../users/users.repo";
@@ -30,6 +30,7 @@ import {
   unfollow,
 } from "./graph.repo";
 import type { FollowStateSchema, UserPageSchema } from "./graph.schema";
+import { loadRelation } from "./relations.repo";
 
 export interface GraphDeps {
   db: Db;

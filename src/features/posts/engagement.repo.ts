@@ -1,4 +1,4 @@
-import { type Db, idAfter, idBefore } from "../../platform/db";
+import { type Db, legacyIdAfter, legacyIdBefore } from "../../platform/db";
 import { noBlockWith, type UserSummaryRow } from "../graph/graph.repo";
 
 /** Likes and saves: insert/delete guarded so counters stay exact (see posts.repo.ts). */
@@ -75,7 +75,7 @@ export async function savedPage(db: Db, userId: string, before: string | null, l
   const { results } = await db.$client
     .prepare(
       `SELECT s.id AS save_id, s.post_id FROM saves s
-       WHERE s.user_id = ?1 AND ${idBefore("s.id", "?2")} ORDER BY s.id DESC LIMIT ?3`,
+       WHERE s.user_id = ?1 AND ${legacyIdBefore("s.id", "?2")} ORDER BY s.id DESC LIMIT ?3`,
     )
     .bind(userId, before, limit)
     .all<{ save_id: string; post_id: string }>();
@@ -93,7 +93,7 @@ export async function likersPage(
     .prepare(
       `SELECT l.id AS edge_id, u.id, u.username, u.display_name, u.avatar_media_id, u.is_private
        FROM likes l JOIN users u ON u.id = l.user_id
-       WHERE l.post_id = ?1 AND ${idBefore("l.id", "?2")}
+       WHERE l.post_id = ?1 AND ${legacyIdBefore("l.id", "?2")}
          AND ${noBlockWith("?4", "u.id")}
        ORDER BY l.id DESC LIMIT ?3`,
     )
@@ -182,7 +182,7 @@ export async function commentsPage(
   const { results } = await db.$client
     .prepare(
       `${COMMENT_VIEW}
-       WHERE c.post_id = ?1 AND c.parent_id IS ?2 AND ${idAfter("c.id", "?3")}
+       WHERE c.post_id = ?1 AND c.parent_id IS ?2 AND ${legacyIdAfter("c.id", "?3")}
          AND ${noBlockWith("?5", "u.id")}
        ORDER BY c.id ASC LIMIT ?4`,
     )

@@ -2,8 +2,9 @@ import type { z } from "@hono/zod-openapi";
 import { cursorPosition, splitPage, toPage } from "../../http/cursor";
 import { ApiError, notFound } from "../../http/errors";
 import { newId } from "../../platform/ids";
-import { canSeeContent, loadRelations } from "../../policy";
+import { canSeeContent } from "../../policy";
 import { toSummary } from "../graph/graph.service";
+import { loadRelations } from "../graph/relations.repo";
 import {
   addComment,
   type CommentRow,

@@ -1,5 +1,5 @@
-import { type Db, idBefore } from "../../platform/db";
-import { mutesSql, type RelationFacts, relationFactsSql } from "../../policy";
+import { type Db, legacyIdBefore } from "../../platform/db";
+import { legacyMutesSql, legacyRelationFactsSql, type RelationFacts } from "../../policy";
 
 /*
  * Post writes are single D1 batches. Counters move only when the batch really changed what they
@@ -27,8 +27,8 @@ export const POST_COLUMNS =
 export type PostWithFacts = PostRow & RelationFacts & { muted: number; save_count: number };
 
 /** The columns of a PostWithFacts, from `posts p JOIN users u ON u.id = p.author_id`, viewer bound at ?1. */
-export const POST_WITH_FACTS_COLUMNS = `${POST_COLUMNS}, p.save_count, ${relationFactsSql("?1", "p.author_id", "u.is_private")},
-  ${mutesSql("?1", "p.author_id")} AS muted`;
+export const POST_WITH_FACTS_COLUMNS = `${POST_COLUMNS}, p.save_count, ${legacyRelationFactsSql("?1", "p.author_id", "u.is_private")},
+  ${legacyMutesSql("?1", "p.author_id")} AS muted`;
 
 /**
  * Live posts by id with their authors' facts for `viewerId` (null: anonymous), newest first:
@@ -233,7 +233,7 @@ export async function listAuthorPosts(
   const { results } = await db.$client
     .prepare(
       `SELECT ${POST_COLUMNS} FROM posts p
-       WHERE p.author_id = ?1 AND p.deleted_at IS NULL AND ${idBefore("p.id", "?2")}
+       WHERE p.author_id = ?1 AND p.deleted_at IS NULL AND ${legacyIdBefore("p.id", "?2")}
          AND p.audience IN (SELECT value FROM json_each(?3))
        ORDER BY p.id DESC LIMIT ?4`,
     )

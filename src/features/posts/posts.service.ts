@@ -7,15 +7,9 @@ import { isUniqueViolation } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import type { JobQueue } from "../../platform/jobs";
 import type { MediaStore } from "../../platform/media-store";
-import {
-  type Audience,
-  canSeeAccountContent,
-  canSeeContent,
-  loadRelation,
-  type Relation,
-  relationFromFacts,
-} from "../../policy";
+import { type Audience, canSeeAccountContent, canSeeContent, type Relation, relationFromFacts } from "../../policy";
 import { invalidateFeeds } from "../feed/feed.service";
+import { loadRelation } from "../graph/relations.repo";
 import { findUserById, findUserByUsername } from "../users/users.repo";
 import { type HydrateDeps, hydratePosts, type Post } from "./posts.hydrate";
 import {

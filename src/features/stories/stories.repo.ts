@@ -1,5 +1,5 @@
-import { type Db, idAfter, idBefore } from "../../platform/db";
-import { closeFriendSql, mutesSql, type RelationFacts, relationFactsSql } from "../../policy";
+import { type Db, legacyIdAfter, legacyIdBefore } from "../../platform/db";
+import { legacyCloseFriendSql, legacyMutesSql, legacyRelationFactsSql, type RelationFacts } from "../../policy";
 
 /** A story with its author, its image and the facts the policy needs about (viewer, author). */
 export interface StoryRow extends RelationFacts {
@@ -27,8 +27,8 @@ export interface StoryRow extends RelationFacts {
 const STORY_COLUMNS = `s.id, s.author_id, s.audience, s.caption, s.view_count, s.created_at, s.expires_at, s.deleted_at,
   u.username, u.display_name, u.avatar_media_id, u.is_private,
   m.id AS media_id, m.owner_id AS media_owner_id, m.width, m.height, m.thumbhash,
-  ${relationFactsSql("?1", "s.author_id", "u.is_private")},
-  ${mutesSql("?1", "s.author_id")} AS muted`;
+  ${legacyRelationFactsSql("?1", "s.author_id", "u.is_private")},
+  ${legacyMutesSql("?1", "s.author_id")} AS muted`;
 const STORY_JOINS = "JOIN users u ON u.id = s.author_id JOIN media m ON m.id = s.media_id";
 const STORY_FROM = `stories s ${STORY_JOINS}`;
 
@@ -129,7 +129,7 @@ export async function archivePage(db: Db, authorId: string, before: string | nul
   const { results } = await db.$client
     .prepare(
       `SELECT ${STORY_COLUMNS} FROM ${STORY_FROM}
-       WHERE s.author_id = ?2 AND s.deleted_at IS NULL AND ${idBefore("s.id", "?3")} ORDER BY s.id DESC LIMIT ?4`,
+       WHERE s.author_id = ?2 AND s.deleted_at IS NULL AND ${legacyIdBefore("s.id", "?3")} ORDER BY s.id DESC LIMIT ?4`,
     )
     .bind(authorId, authorId, before, limit)
     .all<StoryRow>();
@@ -178,7 +178,7 @@ export async function viewersPage(db: Db, storyId: string, before: string | null
     .prepare(
       `SELECT v.id AS view_id, v.viewed_at, u.id, u.username, u.display_name, u.avatar_media_id, u.is_private
        FROM story_views v JOIN users u ON u.id = v.viewer_id
-       WHERE v.story_id = ?1 AND ${idBefore("v.id", "?2")} ORDER BY v.id DESC LIMIT ?3`,
+       WHERE v.story_id = ?1 AND ${legacyIdBefore("v.id", "?2")} ORDER BY v.id DESC LIMIT ?3`,
     )
     .bind(storyId, before, limit)
     .all<ViewerRow>();
@@ -195,8 +195,8 @@ export async function followerChunk(
   const { results } = await db.$client
     .prepare(
       `SELECT f.follower_id, f.id AS edge_id FROM follows f
-       WHERE f.followee_id = ?1 AND ${idAfter("f.id", "?2")}
-         AND (?3 = 0 OR ${closeFriendSql("?1", "f.follower_id")})
+       WHERE f.followee_id = ?1 AND ${legacyIdAfter("f.id", "?2")}
+         AND (?3 = 0 OR ${legacyCloseFriendSql("?1", "f.follower_id")})
        ORDER BY f.id LIMIT ?4`,
     )
     .bind(args.authorId, args.after, args.closeFriendsOnly ? 1 : 0, args.limit)
@@ -254,7 +254,7 @@ export async function highlightsPage(db: Db, ownerId: string, before: string | n
   const { results } = await db.$client
     .prepare(
       `SELECT id, owner_id, title, created_at FROM highlights
-       WHERE owner_id = ?1 AND ${idBefore("id", "?2")} ORDER BY id DESC LIMIT ?3`,
+       WHERE owner_id = ?1 AND ${legacyIdBefore("id", "?2")} ORDER BY id DESC LIMIT ?3`,
     )
     .bind(ownerId, before, limit)
     .all<HighlightRow>();

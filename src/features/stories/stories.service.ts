@@ -7,9 +7,10 @@ import type { Db } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import type { JobQueue } from "../../platform/jobs";
 import type { Realtime } from "../../platform/realtime";
-import { canSeeAccountContent, canSeeStory, loadRelation, relationFromFacts } from "../../policy";
+import { canSeeAccountContent, canSeeStory, relationFromFacts } from "../../policy";
 import { type ChatDeps, createConversation, sendMessage } from "../chat/chat.service";
 import { toSummary } from "../graph/graph.service";
+import { loadRelation } from "../graph/relations.repo";
 import { deliveryUrls } from "../media/media.service";
 import { findUserByUsername } from "../users/users.repo";
 import {
