@@ -1,3 +1,4 @@
+import type { Platform } from "./platform";
 import type { AppConfig } from "./platform/config";
 
 /** The authenticated caller, set by the auth middleware. */
@@ -11,6 +12,8 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     config: AppConfig;
+    /** Everything features use, built by the composition root (src/platform/index.ts). */
+    platform: Platform;
     caller: Caller | null;
   };
 }

@@ -2,10 +2,7 @@ import { createApp } from "./app";
 import { sweepTickets } from "./features/chat/chat.service";
 import { trimAll } from "./features/feed/feed.service";
 import { sweepOrphans } from "./features/media/media.service";
-import { systemClock } from "./platform/clock";
-import { configFor } from "./platform/config";
-import { dbFor } from "./platform/db";
-import { mediaStoreFor } from "./platform/media-store";
+import { platformFor } from "./platform";
 import { handleQueue } from "./queues/consumer";
 
 export { ChatRoom } from "./durable-objects/chat-room";
@@ -18,9 +15,9 @@ export default {
   fetch: app.fetch,
   queue: handleQueue,
   async scheduled(_controller, env, ctx) {
-    const db = dbFor(env.DB);
-    ctx.waitUntil(sweepOrphans({ db, store: mediaStoreFor(env.MEDIA), clock: systemClock }));
-    ctx.waitUntil(sweepTickets({ db, clock: systemClock }));
-    ctx.waitUntil(trimAll({ db, config: configFor(env), clock: systemClock }));
+    const platform = platformFor(env);
+    ctx.waitUntil(sweepOrphans(platform));
+    ctx.waitUntil(sweepTickets(platform));
+    ctx.waitUntil(trimAll(platform));
   },
 } satisfies ExportedHandler<Env>;

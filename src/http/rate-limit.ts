@@ -1,14 +1,11 @@
+import type { RateLimiter } from "../platform/rate-limit";
 import { ApiError } from "./errors";
 
-/**
- * Rate limits go through the Rate Limiting binding (periods of 10 or 60 s, counted per Cloudflare
- * location). The binding does not say when the window resets, so `retry-after` is the period.
- */
-export async function enforceLimit(limiter: RateLimit, key: string, periodSeconds = 60): Promise<void> {
-  const { success } = await limiter.limit({ key });
-  if (!success) {
+/** Counts an attempt and answers 429 with `retry-after` (the limiter's period) when over the limit. */
+export async function enforceLimit(limiter: RateLimiter, key: string): Promise<void> {
+  if (!(await limiter.allow(key))) {
     throw new ApiError("rate_limited", "Too many attempts; slow down and try again later.", {
-      headers: { "retry-after": String(periodSeconds) },
+      headers: { "retry-after": String(limiter.periodSeconds) },
     });
   }
 }

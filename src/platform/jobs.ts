@@ -37,18 +37,40 @@ export interface JobQueue {
   sendAll(jobs: Job[]): Promise<void>;
 }
 
-export function jobQueueFor(queue: Queue): JobQueue {
+type JobQueues = Pick<Env, "MEDIA_QUEUE" | "POSTS_QUEUE" | "FEED_QUEUE">;
+
+/** Which queue carries each kind of job (each queue has its own consumer settings and DLQ). */
+function queueOf(queues: JobQueues, job: Job): Queue {
+  switch (job.type) {
+    case "media.process":
+      return queues.MEDIA_QUEUE;
+    case "post.purge":
+      return queues.POSTS_QUEUE;
+    case "feed.fanout":
+    case "feed.unlink":
+    case "story.fanout":
+      return queues.FEED_QUEUE;
+  }
+}
+
+export function jobQueueFor(queues: JobQueues): JobQueue {
+  const sendAll = async (jobs: Job[]) => {
+    const byQueue = new Map<Queue, Job[]>();
+    for (const job of jobs) {
+      const queue = queueOf(queues, JobSchema.parse(job));
+      byQueue.set(queue, [...(byQueue.get(queue) ?? []), job]);
+    }
+    for (const [queue, list] of byQueue) {
+      // Queues take at most 100 messages a batch.
+      for (let i = 0; i < list.length; i += 100) {
+        await queue.sendBatch(list.slice(i, i + 100).map((body) => ({ body, contentType: "json" as const })));
+      }
+    }
+  };
   return {
     async send(job) {
-      await queue.send(JobSchema.parse(job), { contentType: "json" });
+      await queueOf(queues, job).send(JobSchema.parse(job), { contentType: "json" });
     },
-    // Queues take at most 100 messages a batch.
-    async sendAll(jobs) {
-      for (let i = 0; i < jobs.length; i += 100) {
-        await queue.sendBatch(
-          jobs.slice(i, i + 100).map((job) => ({ body: JobSchema.parse(job), contentType: "json" as const })),
-        );
-      }
-    },
+    sendAll,
   };
 }

@@ -1,16 +1,11 @@
 import { failedJobs } from "../db/schema";
 import { fanout, unlink } from "../features/feed/feed.service";
-import { mediaDeps } from "../features/media/media.routes";
 import { failMedia, processMedia } from "../features/media/media.service";
 import { purgePost } from "../features/posts/posts.service";
 import { storyFanout } from "../features/stories/stories.service";
-import { systemClock } from "../platform/clock";
-import { configFor } from "../platform/config";
-import { dbFor } from "../platform/db";
+import { type Platform, platformFor } from "../platform";
 import { newId } from "../platform/ids";
-import { type Job, JobSchema, jobQueueFor } from "../platform/jobs";
-import { mediaStoreFor } from "../platform/media-store";
-import { realtimeFor } from "../platform/realtime";
+import { type Job, JobSchema } from "../platform/jobs";
 
 /** Retry delay: 30 s doubling per attempt, capped at 12 hours (SECURITY H4). */
 export function backoffSeconds(attempts: number): number {
@@ -19,42 +14,26 @@ export function backoffSeconds(attempts: number): number {
 
 const isDeadLetterQueue = (queue: string) => queue.endsWith("-dlq");
 
-async function run(job: Job, env: Env): Promise<void> {
+async function run(job: Job, platform: Platform): Promise<void> {
   switch (job.type) {
     case "media.process":
-      // Jobs carry no origin; nothing they write contains a URL.
-      return processMedia(mediaDeps(env, configFor(env), ""), job.media_id);
+      return processMedia(platform, job.media_id);
     case "post.purge":
-      return purgePost({ db: dbFor(env.DB), store: mediaStoreFor(env.MEDIA) }, job.post_id);
+      return purgePost(platform, job.post_id);
     case "feed.fanout":
-      return fanout(
-        { db: dbFor(env.DB), config: configFor(env), jobs: jobQueueFor(env.FEED_QUEUE) },
-        job.post_id,
-        job.after,
-        job.until,
-      );
+      return fanout(platform, job.post_id, job.after, job.until);
     case "feed.unlink":
-      return unlink({ db: dbFor(env.DB) }, job.user_id, job.author_id);
+      return unlink(platform, job.user_id, job.author_id);
     case "story.fanout":
-      return storyFanout(
-        {
-          db: dbFor(env.DB),
-          config: configFor(env),
-          clock: systemClock,
-          jobs: jobQueueFor(env.FEED_QUEUE),
-          realtime: realtimeFor(env),
-        },
-        job.story_id,
-        job.after,
-      );
+      return storyFanout(platform, job.story_id, job.after);
   }
 }
 
 /** A job that will never succeed: mark what it was for as failed. */
-async function giveUp(job: Job, env: Env, reason: string): Promise<void> {
+async function giveUp(job: Job, platform: Platform, reason: string): Promise<void> {
   switch (job.type) {
     case "media.process":
-      return failMedia({ db: dbFor(env.DB), clock: systemClock }, job.media_id, reason);
+      return failMedia(platform, job.media_id, reason);
     case "post.purge":
     case "feed.fanout":
     case "feed.unlink":
@@ -65,17 +44,21 @@ async function giveUp(job: Job, env: Env, reason: string): Promise<void> {
   }
 }
 
-async function recordFailure(env: Env, queue: string, message: Message<unknown>, error: string): Promise<void> {
-  await dbFor(env.DB)
-    .insert(failedJobs)
-    .values({
-      id: newId(),
-      queue,
-      body: JSON.stringify(message.body ?? null).slice(0, 4000),
-      error: error.slice(0, 1000),
-      attempts: message.attempts,
-      created_at: new Date().toISOString(),
-    });
+async function recordFailure(
+  platform: Platform,
+  queue: string,
+  message: Message<unknown>,
+  error: string,
+): Promise<void> {
+  const now = platform.clock.now();
+  await platform.db.insert(failedJobs).values({
+    id: newId(now.getTime()),
+    queue,
+    body: JSON.stringify(message.body ?? null).slice(0, 4000),
+    error: error.slice(0, 1000),
+    attempts: message.attempts,
+    created_at: now.toISOString(),
+  });
 }
 
 /**
@@ -84,16 +67,18 @@ async function recordFailure(env: Env, queue: string, message: Message<unknown>,
  * the job is given up: recorded, and its subject marked failed. Never returns out of the loop.
  */
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  // Jobs carry no origin: nothing they write contains a URL.
+  const platform = platformFor(env);
   for (const message of batch.messages) {
     const parsed = JobSchema.safeParse(message.body);
     try {
       if (!parsed.success) {
-        await recordFailure(env, batch.queue, message, `malformed: ${parsed.error.message}`);
+        await recordFailure(platform, batch.queue, message, `malformed: ${parsed.error.message}`);
       } else if (isDeadLetterQueue(batch.queue)) {
-        await recordFailure(env, batch.queue, message, "retries exhausted");
-        await giveUp(parsed.data, env, "processing failed after retries");
+        await recordFailure(platform, batch.queue, message, "retries exhausted");
+        await giveUp(parsed.data, platform, "processing failed after retries");
       } else {
-        await run(parsed.data, env);
+        await run(parsed.data, platform);
       }
       message.ack();
     } catch (err) {

@@ -3,8 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { type ChatDeps, sendMessage } from "../../src/features/chat/chat.service";
 import { ApiError } from "../../src/http/errors";
-import { systemClock } from "../../src/platform/clock";
-import { dbFor } from "../../src/platform/db";
+import { platformFor } from "../../src/platform";
 import { type Realtime, realtimeFor } from "../../src/platform/realtime";
 import { api, expectProblem, startInOneWindow, WAITS_FOR_A_WINDOW } from "../helpers/api";
 import { describeRequiresAuth } from "../helpers/auth-matrix";
@@ -481,14 +480,7 @@ describe("an overloaded room", () => {
           post: () => Promise.reject(err),
         }) as unknown as ReturnType<Realtime["room"]>,
     });
-    const deps = (realtime: Realtime): ChatDeps => ({
-      db: dbFor(env.DB),
-      clock: systemClock,
-      signingSecret: env.SIGNING_SECRET,
-      realtime,
-      corsOrigins: [],
-      messageLimiter: env.MESSAGE_LIMITER,
-    });
+    const deps = (realtime: Realtime): ChatDeps => ({ ...platformFor(env), realtime });
     const overloaded = Object.assign(new Error("Durable Object is overloaded"), { overloaded: true });
     const refused = await sendMessage(deps(failing(overloaded)), ana.id, convo.id, {
       body: "x",

@@ -1,23 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import type { AppEnv } from "../../env";
 import { createRouter, jsonBody, jsonContent, problems } from "../../http/openapi";
 import { clientAddress } from "../../http/rate-limit";
-import { systemClock } from "../../platform/clock";
-import { dbFor } from "../../platform/db";
 import { LoginSchema, RefreshSchema, SessionSchema, SignupSchema } from "./auth.schema";
-import { type AuthDeps, login, logout, refresh, signup } from "./auth.service";
-
-const deps = (c: Context<AppEnv>): AuthDeps => ({
-  db: dbFor(c.env.DB),
-  config: c.get("config"),
-  clock: systemClock,
-  limiters: {
-    loginByAddress: c.env.LOGIN_IP_LIMITER,
-    loginByAccount: c.env.LOGIN_ACCOUNT_LIMITER,
-    signupByAddress: c.env.SIGNUP_IP_LIMITER,
-  },
-});
+import { login, logout, refresh, signup } from "./auth.service";
 
 const tags = ["auth"];
 
@@ -34,7 +19,7 @@ export const authRoutes = createRouter()
         ...problems("conflict", "validation_failed", "payload_too_large", "unsupported_media_type", "rate_limited"),
       },
     }),
-    async (c) => c.json(await signup(deps(c), c.req.valid("json"), clientAddress(c.req)), 201),
+    async (c) => c.json(await signup(c.var.platform, c.req.valid("json"), clientAddress(c.req)), 201),
   )
   .openapi(
     createRoute({
@@ -48,7 +33,7 @@ export const authRoutes = createRouter()
         ...problems("unauthorized", "validation_failed", "rate_limited"),
       },
     }),
-    async (c) => c.json(await login(deps(c), c.req.valid("json"), clientAddress(c.req)), 200),
+    async (c) => c.json(await login(c.var.platform, c.req.valid("json"), clientAddress(c.req)), 200),
   )
   .openapi(
     createRoute({
@@ -63,7 +48,7 @@ export const authRoutes = createRouter()
         ...problems("unauthorized", "validation_failed"),
       },
     }),
-    async (c) => c.json(await refresh(deps(c), c.req.valid("json").refresh_token), 200),
+    async (c) => c.json(await refresh(c.var.platform, c.req.valid("json").refresh_token), 200),
   )
   .openapi(
     createRoute({
@@ -78,7 +63,7 @@ export const authRoutes = createRouter()
       },
     }),
     async (c) => {
-      await logout(deps(c), c.req.valid("json").refresh_token);
+      await logout(c.var.platform, c.req.valid("json").refresh_token);
       return c.body(null, 204);
     },
   );

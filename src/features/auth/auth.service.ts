@@ -1,10 +1,10 @@
 import type { z } from "@hono/zod-openapi";
 import { ApiError } from "../../http/errors";
 import { enforceLimit } from "../../http/rate-limit";
-import { type Clock, isoPlusSeconds } from "../../platform/clock";
-import type { AppConfig } from "../../platform/config";
+import type { Platform } from "../../platform";
+import { isoPlusSeconds } from "../../platform/clock";
 import { randomToken, sha256Hex } from "../../platform/crypto";
-import { type Db, isUniqueViolation } from "../../platform/db";
+import { isUniqueViolation } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { findUserById } from "../users/users.repo";
 import { type Me, toMe } from "../users/users.service";
@@ -21,18 +21,7 @@ import type { LoginSchema, SessionSchema, SignupSchema } from "./auth.schema";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "./password";
 import { signAccessToken } from "./tokens";
 
-export interface AuthLimiters {
-  loginByAddress: RateLimit;
-  loginByAccount: RateLimit;
-  signupByAddress: RateLimit;
-}
-
-export interface AuthDeps {
-  db: Db;
-  config: AppConfig;
-  clock: Clock;
-  limiters: AuthLimiters;
-}
+export type AuthDeps = Pick<Platform, "db" | "config" | "clock" | "limits">;
 
 type Session = z.infer<typeof SessionSchema>;
 
@@ -72,10 +61,10 @@ async function session(deps: AuthDeps, user: Me, refreshToken: string, now: Date
 }
 
 export async function signup(deps: AuthDeps, input: z.infer<typeof SignupSchema>, address: string): Promise<Session> {
-  await enforceLimit(deps.limiters.signupByAddress, `signup:${address}`);
+  await enforceLimit(deps.limits.signupByAddress, `signup:${address}`);
   // Per account too: hammering one name or email from many addresses is throttled as well.
-  await enforceLimit(deps.limiters.loginByAccount, `signup:${input.username}`);
-  await enforceLimit(deps.limiters.loginByAccount, `signup:${input.email}`);
+  await enforceLimit(deps.limits.loginByAccount, `signup:${input.username}`);
+  await enforceLimit(deps.limits.loginByAccount, `signup:${input.email}`);
   const now = deps.clock.now();
   const userId = newId(now.getTime());
   const user = {
@@ -116,8 +105,8 @@ export async function login(deps: AuthDeps, input: z.infer<typeof LoginSchema>, 
   const loginKey = input.login.toLowerCase();
   // Both limits key on what the client sent, not on whether it names an account, so a 429 looks
   // the same for real and made-up logins.
-  await enforceLimit(deps.limiters.loginByAddress, `login:${address}`);
-  await enforceLimit(deps.limiters.loginByAccount, `login:${loginKey}`);
+  await enforceLimit(deps.limits.loginByAddress, `login:${address}`);
+  await enforceLimit(deps.limits.loginByAccount, `login:${loginKey}`);
   const user = await findUserByLogin(deps.db, loginKey.includes("@") ? { email: loginKey } : { username: loginKey });
   const ok = await verifyPassword(
     input.password,

@@ -1,12 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import type { AppEnv } from "../../env";
 import { PageQuerySchema } from "../../http/cursor";
 import { callerOf, requireAuth } from "../../http/middleware/auth";
 import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems } from "../../http/openapi";
-import { systemClock } from "../../platform/clock";
-import { dbFor } from "../../platform/db";
-import { realtimeFor } from "../../platform/realtime";
 import { MessageSchema } from "./chat.protocol";
 import {
   ConversationIdParamSchema,
@@ -23,15 +18,6 @@ import {
   TicketSchema,
 } from "./chat.schema";
 import * as chat from "./chat.service";
-
-export const chatDeps = (c: Context<AppEnv>): chat.ChatDeps => ({
-  db: dbFor(c.env.DB),
-  clock: systemClock,
-  signingSecret: c.get("config").signingSecret,
-  realtime: realtimeFor(c.env),
-  corsOrigins: c.get("config").corsOrigins,
-  messageLimiter: c.env.MESSAGE_LIMITER,
-});
 
 const tags = ["chat"];
 const signedIn = { security: bearerAuth, middleware: [requireAuth] };
@@ -57,7 +43,7 @@ export const conversationRoutes = createRouter()
     }),
     async (c) => {
       const { conversation, created } = await chat.createConversation(
-        chatDeps(c),
+        c.var.platform,
         callerOf(c).userId,
         c.req.valid("json"),
       );
@@ -77,7 +63,7 @@ export const conversationRoutes = createRouter()
         ...problems("unauthorized", "validation_failed", "invalid_cursor"),
       },
     }),
-    async (c) => c.json(await chat.listConversations(chatDeps(c), callerOf(c).userId, c.req.valid("query")), 200),
+    async (c) => c.json(await chat.listConversations(c.var.platform, callerOf(c).userId, c.req.valid("query")), 200),
   )
   .openapi(
     createRoute({
@@ -89,7 +75,7 @@ export const conversationRoutes = createRouter()
       request: { params: ConversationIdParamSchema },
       responses: { 200: jsonContent(ConversationSchema, "The conversation"), ...problems("unauthorized", "not_found") },
     }),
-    async (c) => c.json(await chat.getConversation(chatDeps(c), callerOf(c).userId, c.req.valid("param").id), 200),
+    async (c) => c.json(await chat.getConversation(c.var.platform, callerOf(c).userId, c.req.valid("param").id), 200),
   )
   .openapi(
     createRoute({
@@ -104,7 +90,8 @@ export const conversationRoutes = createRouter()
         ...problems("unauthorized", "not_found", "validation_failed"),
       },
     }),
-    async (c) => c.json(await chat.acceptConversation(chatDeps(c), callerOf(c).userId, c.req.valid("param").id), 200),
+    async (c) =>
+      c.json(await chat.acceptConversation(c.var.platform, callerOf(c).userId, c.req.valid("param").id), 200),
   )
   .openapi(
     createRoute({
@@ -120,7 +107,7 @@ export const conversationRoutes = createRouter()
       },
     }),
     async (c) => {
-      await chat.leaveConversation(chatDeps(c), callerOf(c).userId, c.req.valid("param").id);
+      await chat.leaveConversation(c.var.platform, callerOf(c).userId, c.req.valid("param").id);
       return c.body(null, 204);
     },
   )
@@ -139,7 +126,7 @@ export const conversationRoutes = createRouter()
     }),
     async (c) =>
       c.json(
-        await chat.listMessages(chatDeps(c), callerOf(c).userId, c.req.valid("param").id, c.req.valid("query")),
+        await chat.listMessages(c.var.platform, callerOf(c).userId, c.req.valid("param").id, c.req.valid("query")),
         200,
       ),
   )
@@ -158,7 +145,7 @@ export const conversationRoutes = createRouter()
     }),
     async (c) => {
       const { message, duplicate } = await chat.sendMessage(
-        chatDeps(c),
+        c.var.platform,
         callerOf(c).userId,
         c.req.valid("param").id,
         c.req.valid("json"),
@@ -181,7 +168,7 @@ export const conversationRoutes = createRouter()
       },
     }),
     async (c) => {
-      await chat.markRead(chatDeps(c), callerOf(c).userId, c.req.valid("param").id, c.req.valid("json").message_id);
+      await chat.markRead(c.var.platform, callerOf(c).userId, c.req.valid("param").id, c.req.valid("json").message_id);
       return c.body(null, 204);
     },
   )
@@ -197,7 +184,7 @@ export const conversationRoutes = createRouter()
       request: { params: ConversationIdParamSchema, query: RoomSocketQuerySchema },
       responses: upgrade,
     }),
-    async (c) => chat.openRoomSocket(chatDeps(c), c.req.raw, c.req.valid("param").id, c.req.valid("query")),
+    async (c) => chat.openRoomSocket(c.var.platform, c.req.raw, c.req.valid("param").id, c.req.valid("query")),
   );
 
 export const realtimeRoutes = createRouter()
@@ -214,7 +201,7 @@ export const realtimeRoutes = createRouter()
         ...problems("unauthorized", "not_found", "validation_failed"),
       },
     }),
-    async (c) => c.json(await chat.issueTicket(chatDeps(c), callerOf(c).userId, c.req.valid("json").scope), 201),
+    async (c) => c.json(await chat.issueTicket(c.var.platform, callerOf(c).userId, c.req.valid("json").scope), 201),
   )
   .openapi(
     createRoute({
@@ -225,5 +212,5 @@ export const realtimeRoutes = createRouter()
       request: { query: TicketQuerySchema },
       responses: upgrade,
     }),
-    async (c) => chat.openHubSocket(chatDeps(c), c.req.raw, c.req.valid("query")),
+    async (c) => chat.openHubSocket(c.var.platform, c.req.raw, c.req.valid("query")),
   );

@@ -2,11 +2,9 @@ import type { z } from "@hono/zod-openapi";
 import { decodeCursor, invalidCursor, splitPage, toPage } from "../../http/cursor";
 import { ApiError, notFound } from "../../http/errors";
 import { enforceLimit } from "../../http/rate-limit";
-import type { Clock } from "../../platform/clock";
+import type { Platform } from "../../platform";
 import { randomToken, sha256Hex } from "../../platform/crypto";
-import type { Db } from "../../platform/db";
 import { newId } from "../../platform/ids";
-import type { Realtime } from "../../platform/realtime";
 import { toSummary } from "../graph/graph.service";
 import type { ChatMessage, RoomRefusal } from "./chat.protocol";
 import {
@@ -26,15 +24,8 @@ import {
 } from "./chat.repo";
 import type { ConversationPageSchema, ConversationSchema, MessagePageSchema } from "./chat.schema";
 
-export interface ChatDeps {
-  db: Db;
-  clock: Clock;
-  signingSecret: string;
-  realtime: Realtime;
-  corsOrigins: string[];
-  /** HTTP sends per account: 100 per 10 s. */
-  messageLimiter: RateLimit;
-}
+/** HTTP sends are limited per account (`limits.message`, 100 per 10 s). */
+export type ChatDeps = Pick<Platform, "db" | "clock" | "config" | "realtime" | "limits">;
 
 type Conversation = z.infer<typeof ConversationSchema>;
 type ConversationPage = z.infer<typeof ConversationPageSchema>;
@@ -128,14 +119,14 @@ export async function listConversations(
   const list = `conversations:${userId}:${query.folder}`;
   let before: [string, string] | null = null;
   if (query.cursor !== undefined) {
-    const [activity, id] = await decodeCursor(deps.signingSecret, list, query.cursor);
+    const [activity, id] = await decodeCursor(deps.config.signingSecret, list, query.cursor);
     if (typeof activity !== "string" || typeof id !== "string") throw invalidCursor();
     before = [activity, id];
   }
   const rows = await listRows(deps.db, { userId, folder: query.folder, before, limit: query.limit + 1 });
   return toPage(rows, {
     limit: query.limit,
-    secret: deps.signingSecret,
+    secret: deps.config.signingSecret,
     list,
     key: (r) => [r.activity_id, r.id],
     map: toConversation,
@@ -167,7 +158,7 @@ export async function listMessages(
   const list = `messages:${conversationId}`;
   let beforeSeq: number | null = null;
   if (page.cursor !== undefined) {
-    const [seq] = await decodeCursor(deps.signingSecret, list, page.cursor);
+    const [seq] = await decodeCursor(deps.config.signingSecret, list, page.cursor);
     if (typeof seq !== "number") throw invalidCursor();
     beforeSeq = seq;
   }
@@ -177,7 +168,7 @@ export async function listMessages(
   if (!result.ok) throw refusalError(result.code);
   const { rows, next_cursor } = await splitPage(result.messages, {
     limit: page.limit,
-    secret: deps.signingSecret,
+    secret: deps.config.signingSecret,
     list,
     key: (m) => [m.seq],
   });
@@ -193,7 +184,7 @@ export async function sendMessage(
   storyId?: string,
 ): Promise<{ message: ChatMessage; duplicate: boolean }> {
   await requireMember(deps, userId, conversationId);
-  await enforceLimit(deps.messageLimiter, userId, 10);
+  await enforceLimit(deps.limits.message, userId);
   const result = await roomCall(async () =>
     deps.realtime
       .room(conversationId)
@@ -245,7 +236,7 @@ async function admit(deps: ChatDeps, request: Request, ticket: string, scope: st
     });
   }
   const origin = request.headers.get("origin");
-  if (origin !== null && !deps.corsOrigins.includes(origin)) {
+  if (origin !== null && !deps.config.corsOrigins.includes(origin)) {
     throw new ApiError("forbidden", "WebSocket connections are not accepted from this origin.");
   }
   const used = await consumeTicket(deps.db, await sha256Hex(ticket), deps.clock.now().toISOString());

@@ -2,9 +2,6 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { PageQuerySchema, pageOf } from "../../http/cursor";
 import { callerOf, requireAuth } from "../../http/middleware/auth";
 import { bearerAuth, createRouter, jsonContent, problems } from "../../http/openapi";
-import { edgeCacheFor } from "../../platform/cache";
-import { systemClock } from "../../platform/clock";
-import { dbFor } from "../../platform/db";
 import { PostSchema } from "../posts/posts.schema";
 import { readFeed, readRankedFeed } from "./feed.service";
 
@@ -33,15 +30,8 @@ export const feedRoutes = createRouter().openapi(
   }),
   async (c) => {
     const { cursor, limit, mode } = c.req.valid("query");
-    const deps = {
-      db: dbFor(c.env.DB),
-      config: c.get("config"),
-      clock: systemClock,
-      origin: new URL(c.req.url).origin,
-      cache: edgeCacheFor(c.env.CACHE),
-    };
     const fresh = /no-cache/i.test(c.req.header("cache-control") ?? "");
     const read = mode === "ranked" ? readRankedFeed : readFeed;
-    return c.json(await read(deps, callerOf(c).userId, { cursor, limit, fresh }), 200);
+    return c.json(await read(c.var.platform, callerOf(c).userId, { cursor, limit, fresh }), 200);
   },
 );

@@ -1,8 +1,8 @@
 import { cursorPosition, decodeCursor, encodeCursor, invalidCursor } from "../../http/cursor";
 import { ApiError } from "../../http/errors";
+import type { Platform } from "../../platform";
 import type { EdgeCache } from "../../platform/cache";
 import { newId } from "../../platform/ids";
-import type { JobQueue } from "../../platform/jobs";
 import { canSeeContent, relationFromFacts } from "../../policy";
 import { cardsToPosts, type HydrateDeps, hydratePosts, type Post } from "../posts/posts.hydrate";
 import { postsWithFacts } from "../posts/posts.repo";
@@ -26,9 +26,7 @@ import {
   unlinkAuthor,
 } from "./feed.repo";
 
-export interface FeedDeps extends HydrateDeps {
-  cache: EdgeCache;
-}
+export type FeedDeps = HydrateDeps & Pick<Platform, "cache">;
 
 export const feedCacheKey = (userId: string) => `feed:v1:${userId}`;
 
@@ -244,7 +242,7 @@ export async function invalidateFeeds(cache: EdgeCache, userIds: string[]): Prom
  * then the next message): it is planned from that edge on, so it still completes after a deploy.
  */
 export async function fanout(
-  deps: Pick<FeedDeps, "db" | "config"> & { jobs: JobQueue },
+  deps: Pick<Platform, "db" | "config" | "jobs">,
   postId: string,
   after: string | null,
   until?: string | null,

@@ -4,11 +4,6 @@ import type { AppEnv } from "../../env";
 import { PageQuerySchema } from "../../http/cursor";
 import { callerOf, optionalAuth, requireAuth } from "../../http/middleware/auth";
 import { bearerAuth, createRouter, jsonContent, noBody, problems } from "../../http/openapi";
-import { edgeCacheFor } from "../../platform/cache";
-import { systemClock } from "../../platform/clock";
-import { dbFor } from "../../platform/db";
-import { jobQueueFor } from "../../platform/jobs";
-import { realtimeFor } from "../../platform/realtime";
 import { UsernameParamSchema } from "../users/users.schema";
 import {
   BlockStateSchema,
@@ -18,17 +13,6 @@ import {
   UserPageSchema,
 } from "./graph.schema";
 import * as graph from "./graph.service";
-
-const deps = (c: Context<AppEnv>): graph.GraphDeps => ({
-  db: dbFor(c.env.DB),
-  clock: systemClock,
-  signingSecret: c.get("config").signingSecret,
-  followLimiter: c.env.FOLLOW_LIMITER,
-  feedJobs: jobQueueFor(c.env.FEED_QUEUE),
-  cache: edgeCacheFor(c.env.CACHE),
-  realtime: realtimeFor(c.env),
-  config: c.get("config"),
-});
 
 const tags = ["graph"];
 
@@ -106,11 +90,12 @@ export const graphUserRoutes = createRouter()
       ...action("post", "/{username}/follow", "Follow an account (a request, for a private one)", FollowStateSchema),
       description: "Limited to 100 follow attempts a minute per account (429 with retry-after).",
     },
-    async (c) => c.json(await graph.followUser(deps(c), callerOf(c).userId, c.req.valid("param").username), 200),
+    async (c) => c.json(await graph.followUser(c.var.platform, callerOf(c).userId, c.req.valid("param").username), 200),
   )
   .openapi(
     action("delete", "/{username}/follow", "Unfollow, or withdraw a follow request", FollowStateSchema),
-    async (c) => c.json(await graph.unfollowUser(deps(c), callerOf(c).userId, c.req.valid("param").username), 200),
+    async (c) =>
+      c.json(await graph.unfollowUser(c.var.platform, callerOf(c).userId, c.req.valid("param").username), 200),
   )
   .openapi(
     action(
@@ -119,58 +104,72 @@ export const graphUserRoutes = createRouter()
       "Block: hides both accounts from each other and removes follows both ways",
       BlockStateSchema,
     ),
-    async (c) => c.json(await graph.setBlocked(deps(c), callerOf(c).userId, c.req.valid("param").username, true), 200),
+    async (c) =>
+      c.json(await graph.setBlocked(c.var.platform, callerOf(c).userId, c.req.valid("param").username, true), 200),
   )
   .openapi(action("delete", "/{username}/block", "Unblock", BlockStateSchema), async (c) =>
-    c.json(await graph.setBlocked(deps(c), callerOf(c).userId, c.req.valid("param").username, false), 200),
+    c.json(await graph.setBlocked(c.var.platform, callerOf(c).userId, c.req.valid("param").username, false), 200),
   )
   .openapi(
     action("post", "/{username}/mute", "Mute: hide from your feed and stories without unfollowing", MuteStateSchema),
-    async (c) => c.json(await graph.setMuted(deps(c), callerOf(c).userId, c.req.valid("param").username, true), 200),
+    async (c) =>
+      c.json(await graph.setMuted(c.var.platform, callerOf(c).userId, c.req.valid("param").username, true), 200),
   )
   .openapi(action("delete", "/{username}/mute", "Unmute", MuteStateSchema), async (c) =>
-    c.json(await graph.setMuted(deps(c), callerOf(c).userId, c.req.valid("param").username, false), 200),
+    c.json(await graph.setMuted(c.var.platform, callerOf(c).userId, c.req.valid("param").username, false), 200),
   )
   .openapi(connections("/{username}/followers", "Who follows the account"), async (c) =>
     c.json(
-      await graph.listConnections(deps(c), viewer(c), c.req.valid("param").username, "followers", c.req.valid("query")),
+      await graph.listConnections(
+        c.var.platform,
+        viewer(c),
+        c.req.valid("param").username,
+        "followers",
+        c.req.valid("query"),
+      ),
       200,
     ),
   )
   .openapi(connections("/{username}/following", "Whom the account follows"), async (c) =>
     c.json(
-      await graph.listConnections(deps(c), viewer(c), c.req.valid("param").username, "following", c.req.valid("query")),
+      await graph.listConnections(
+        c.var.platform,
+        viewer(c),
+        c.req.valid("param").username,
+        "following",
+        c.req.valid("query"),
+      ),
       200,
     ),
   );
 
 export const graphMeRoutes = createRouter()
   .openapi(ownList("/follow-requests", "Pending requests to follow you"), async (c) =>
-    c.json(await graph.listOwn(deps(c), callerOf(c).userId, "follow_requests", c.req.valid("query")), 200),
+    c.json(await graph.listOwn(c.var.platform, callerOf(c).userId, "follow_requests", c.req.valid("query")), 200),
   )
   .openapi(command("post", "/follow-requests/{username}/approve", "Approve a follow request"), async (c) => {
-    await graph.approveFollowRequest(deps(c), callerOf(c).userId, c.req.valid("param").username);
+    await graph.approveFollowRequest(c.var.platform, callerOf(c).userId, c.req.valid("param").username);
     return c.body(null, 204);
   })
   .openapi(command("post", "/follow-requests/{username}/deny", "Deny a follow request"), async (c) => {
-    await graph.denyFollowRequest(deps(c), callerOf(c).userId, c.req.valid("param").username);
+    await graph.denyFollowRequest(c.var.platform, callerOf(c).userId, c.req.valid("param").username);
     return c.body(null, 204);
   })
   .openapi(command("delete", "/followers/{username}", "Remove someone from your followers"), async (c) => {
-    await graph.removeFollower(deps(c), callerOf(c).userId, c.req.valid("param").username);
+    await graph.removeFollower(c.var.platform, callerOf(c).userId, c.req.valid("param").username);
     return c.body(null, 204);
   })
   .openapi(ownList("/close-friends", "Your close friends"), async (c) =>
-    c.json(await graph.listOwn(deps(c), callerOf(c).userId, "close_friends", c.req.valid("query")), 200),
+    c.json(await graph.listOwn(c.var.platform, callerOf(c).userId, "close_friends", c.req.valid("query")), 200),
   )
   .openapi(action("put", "/close-friends/{username}", "Add to close friends", CloseFriendStateSchema), async (c) =>
-    c.json(await graph.setCloseFriend(deps(c), callerOf(c).userId, c.req.valid("param").username, true), 200),
+    c.json(await graph.setCloseFriend(c.var.platform, callerOf(c).userId, c.req.valid("param").username, true), 200),
   )
   .openapi(
     action("delete", "/close-friends/{username}", "Remove from close friends", CloseFriendStateSchema),
     async (c) =>
-      c.json(await graph.setCloseFriend(deps(c), callerOf(c).userId, c.req.valid("param").username, false), 200),
+      c.json(await graph.setCloseFriend(c.var.platform, callerOf(c).userId, c.req.valid("param").username, false), 200),
   )
   .openapi(ownList("/blocks", "Accounts you have blocked"), async (c) =>
-    c.json(await graph.listOwn(deps(c), callerOf(c).userId, "blocks", c.req.valid("query")), 200),
+    c.json(await graph.listOwn(c.var.platform, callerOf(c).userId, "blocks", c.req.valid("query")), 200),
   );

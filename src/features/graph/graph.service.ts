@@ -3,13 +3,8 @@ import type { UserRow } from "../../db/schema";
 import { cursorPosition, toPage } from "../../http/cursor";
 import { ApiError, notFound } from "../../http/errors";
 import { enforceLimit } from "../../http/rate-limit";
-import type { EdgeCache } from "../../platform/cache";
-import type { Clock } from "../../platform/clock";
-import type { AppConfig } from "../../platform/config";
-import type { Db } from "../../platform/db";
+import type { Platform } from "../../platform";
 import { newId } from "../../platform/ids";
-import type { JobQueue } from "../../platform/jobs";
-import type { Realtime } from "../../platform/realtime";
 import { canFollow, canSeeAccount, canSeeAccountContent } from "../../policy";
 import { directBlockChanged } from "../chat/chat.service";
 import { backfill, invalidateFeeds } from "../feed/feed.service";
@@ -32,24 +27,17 @@ import {
 import type { FollowStateSchema, UserPageSchema } from "./graph.schema";
 import { loadRelation } from "./relations.repo";
 
-export interface GraphDeps {
-  db: Db;
-  clock: Clock;
-  signingSecret: string;
-  /** Follow (and follow-request) attempts per account: 100 a minute, Mastodon's figure. */
-  followLimiter: RateLimit;
-  /** Home feeds to tidy when an edge goes: timeline rows (queued) and cached first pages. */
-  feedJobs: JobQueue;
-  cache: EdgeCache;
-  /** A block closes the pair's 1:1 conversation, open sockets included. */
-  realtime: Realtime;
-  /** Fan-out threshold, for a new follow's timeline backfill. */
-  config: AppConfig;
-}
+/**
+ * Follows are limited per account (`limits.follow`, 100 a minute, Mastodon's figure); a removed edge
+ * tidies home feeds (timeline rows through a job, cached first pages at once); a block closes the
+ * pair's 1:1 conversation, open sockets included; `config` has the fan-out threshold for a new
+ * follow's timeline backfill.
+ */
+export type GraphDeps = Pick<Platform, "db" | "clock" | "config" | "limits" | "jobs" | "cache" | "realtime">;
 
 /** `reader` stops seeing `author`: queue the timeline clean-up and drop the reader's cached page. */
 async function unlinkFeeds(deps: GraphDeps, pairs: [reader: string, author: string][]): Promise<void> {
-  await deps.feedJobs.sendAll(pairs.map(([user_id, author_id]) => ({ type: "feed.unlink", user_id, author_id })));
+  await deps.jobs.sendAll(pairs.map(([user_id, author_id]) => ({ type: "feed.unlink", user_id, author_id })));
   await invalidateFeeds(
     deps.cache,
     pairs.map(([reader]) => reader),
@@ -89,7 +77,7 @@ async function followState(deps: GraphDeps, viewerId: string, targetId: string):
 
 /** Follows a public account at once; asks a private one. The state returned is read back from D1. */
 export async function followUser(deps: GraphDeps, viewerId: string, username: string): Promise<FollowState> {
-  await enforceLimit(deps.followLimiter, `follow:${viewerId}`);
+  await enforceLimit(deps.limits.follow, `follow:${viewerId}`);
   const target = await visibleUser(deps, viewerId, username);
   notYourself(viewerId, target, "follow");
   const relation = await loadRelation(deps.db, viewerId, target);
@@ -212,9 +200,15 @@ async function pageOfUsers(
   page: PageArgs,
 ): Promise<UserPage> {
   const list = `${kind}:${ownerId}`;
-  const before = await cursorPosition(deps.signingSecret, list, page.cursor);
+  const before = await cursorPosition(deps.config.signingSecret, list, page.cursor);
   const rows = await listUsers(deps.db, { kind, ownerId, viewerId, before, limit: page.limit + 1 });
-  return toPage(rows, { limit: page.limit, secret: deps.signingSecret, list, key: (r) => [r.edge_id], map: toSummary });
+  return toPage(rows, {
+    limit: page.limit,
+    secret: deps.config.signingSecret,
+    list,
+    key: (r) => [r.edge_id],
+    map: toSummary,
+  });
 }
 
 /** Followers or following of an account: 404 where the policy hides the account's content. */

@@ -1,14 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import type { AppEnv } from "../../env";
 import { callerOf, requireAuth } from "../../http/middleware/auth";
 import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems } from "../../http/openapi";
-import { systemClock } from "../../platform/clock";
-import { dbFor } from "../../platform/db";
-import { directUploadsFor } from "../../platform/direct-uploads";
-import { imagesFor } from "../../platform/images";
-import { jobQueueFor } from "../../platform/jobs";
-import { mediaStoreFor } from "../../platform/media-store";
 import {
   CreateMediaSchema,
   MediaIdParamSchema,
@@ -17,22 +9,8 @@ import {
   UploadTicketSchema,
   VariantParamSchema,
 } from "./media.schema";
-import { completeUpload, createUpload, deliver, getMedia, type MediaDeps, receiveUpload } from "./media.service";
+import { completeUpload, createUpload, deliver, getMedia, receiveUpload } from "./media.service";
 
-export function mediaDeps(env: Env, config: AppEnv["Variables"]["config"], origin: string): MediaDeps {
-  return {
-    db: dbFor(env.DB),
-    store: mediaStoreFor(env.MEDIA),
-    images: imagesFor(env.IMAGES),
-    jobs: jobQueueFor(env.MEDIA_QUEUE),
-    direct: directUploadsFor(env),
-    clock: systemClock,
-    config,
-    origin,
-  };
-}
-
-const deps = (c: Context<AppEnv>) => mediaDeps(c.env, c.get("config"), new URL(c.req.url).origin);
 const tags = ["media"];
 
 export const mediaApiRoutes = createRouter()
@@ -51,7 +29,7 @@ export const mediaApiRoutes = createRouter()
         ...problems("unauthorized", "validation_failed", "unsupported_media_type", "payload_too_large", "rate_limited"),
       },
     }),
-    async (c) => c.json(await createUpload(deps(c), callerOf(c).userId, c.req.valid("json")), 201),
+    async (c) => c.json(await createUpload(c.var.platform, callerOf(c).userId, c.req.valid("json")), 201),
   )
   .openapi(
     createRoute({
@@ -67,7 +45,7 @@ export const mediaApiRoutes = createRouter()
         ...problems("unauthorized", "not_found", "conflict", "unsupported_media_type", "payload_too_large"),
       },
     }),
-    async (c) => c.json(await completeUpload(deps(c), callerOf(c).userId, c.req.valid("param").id), 200),
+    async (c) => c.json(await completeUpload(c.var.platform, callerOf(c).userId, c.req.valid("param").id), 200),
   )
   .openapi(
     createRoute({
@@ -80,7 +58,7 @@ export const mediaApiRoutes = createRouter()
       request: { params: MediaIdParamSchema },
       responses: { 200: jsonContent(MediaSchema, "The media"), ...problems("unauthorized", "not_found") },
     }),
-    async (c) => c.json(await getMedia(deps(c), callerOf(c).userId, c.req.valid("param").id), 200),
+    async (c) => c.json(await getMedia(c.var.platform, callerOf(c).userId, c.req.valid("param").id), 200),
   );
 
 /** Upload and delivery live outside /v1: their URLs are capabilities, handed out by the API. */
@@ -105,7 +83,7 @@ export const mediaHostRoutes = createRouter()
       },
     }),
     async (c) => {
-      await receiveUpload(deps(c), c.req.valid("param").id, c.req.valid("query"), c.req.raw.body);
+      await receiveUpload(c.var.platform, c.req.valid("param").id, c.req.valid("query"), c.req.raw.body);
       return c.body(null, 204);
     },
   )
@@ -123,7 +101,7 @@ export const mediaHostRoutes = createRouter()
       },
     }),
     async (c) => {
-      const delivery = await deliver(deps(c), {
+      const delivery = await deliver(c.var.platform, {
         ...c.req.valid("param"),
         ...c.req.valid("query"),
         accept: c.req.header("accept"),

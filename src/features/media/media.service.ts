@@ -2,15 +2,10 @@ import type { z } from "@hono/zod-openapi";
 import { rgbaToThumbHash } from "thumbhash";
 import type { MediaRow } from "../../db/schema";
 import { ApiError, notFound } from "../../http/errors";
-import type { Clock } from "../../platform/clock";
-import type { AppConfig } from "../../platform/config";
+import type { Platform } from "../../platform";
 import { base64UrlEncode } from "../../platform/crypto";
-import type { Db } from "../../platform/db";
-import type { DirectUploads } from "../../platform/direct-uploads";
 import { newId } from "../../platform/ids";
-import type { Images, OutputFormat } from "../../platform/images";
-import type { JobQueue } from "../../platform/jobs";
-import type { MediaStore } from "../../platform/media-store";
+import type { OutputFormat } from "../../platform/images";
 import { type ImageType, looksComplete, readImageHeader } from "./image-header";
 import { countRecentUploads, deleteUnattached, findMedia, insertMedia, orphansBefore, transition } from "./media.repo";
 import {
@@ -26,18 +21,7 @@ import {
 import { decodePng } from "./png-decode";
 import { sign, verify } from "./signed-urls";
 
-export interface MediaDeps {
-  db: Db;
-  store: MediaStore;
-  images: Images;
-  jobs: JobQueue;
-  /** Present when R2 S3 credentials are configured: uploads then go straight to R2. */
-  direct: DirectUploads | null;
-  clock: Clock;
-  config: AppConfig;
-  /** Where URLs handed to clients point: this Worker's origin. */
-  origin: string;
-}
+export type MediaDeps = Pick<Platform, "db" | "store" | "images" | "jobs" | "direct" | "clock" | "config" | "origin">;
 
 type Media = z.infer<typeof MediaSchema>;
 type UploadTicket = z.infer<typeof UploadTicketSchema>;

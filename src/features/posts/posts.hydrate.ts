@@ -1,19 +1,12 @@
 import type { z } from "@hono/zod-openapi";
-import type { Clock } from "../../platform/clock";
-import type { AppConfig } from "../../platform/config";
-import type { Db } from "../../platform/db";
+import type { Platform } from "../../platform";
 import { deliveryUrls } from "../media/media.service";
 import type { PostRow } from "./posts.repo";
 import type { PostSchema } from "./posts.schema";
 
 export type Post = z.infer<typeof PostSchema>;
 
-export interface HydrateDeps {
-  db: Db;
-  config: AppConfig;
-  clock: Clock;
-  origin: string;
-}
+export type HydrateDeps = Pick<Platform, "db" | "config" | "clock" | "origin">;
 
 /**
  * Everything a post card shows, as columns of ONE statement over `posts p JOIN users u ON u.id =

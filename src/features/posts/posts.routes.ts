@@ -4,11 +4,6 @@ import type { AppEnv } from "../../env";
 import { PageQuerySchema, pageOf } from "../../http/cursor";
 import { callerOf, optionalAuth, requireAuth } from "../../http/middleware/auth";
 import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems } from "../../http/openapi";
-import { edgeCacheFor } from "../../platform/cache";
-import { systemClock } from "../../platform/clock";
-import { dbFor } from "../../platform/db";
-import { jobQueueFor } from "../../platform/jobs";
-import { mediaStoreFor } from "../../platform/media-store";
 import { UserPageSchema } from "../graph/graph.schema";
 import { UsernameParamSchema } from "../users/users.schema";
 import * as engagement from "./engagement.service";
@@ -24,16 +19,6 @@ import {
 } from "./posts.schema";
 import * as posts from "./posts.service";
 
-const deps = (c: Context<AppEnv>): posts.PostsDeps => ({
-  db: dbFor(c.env.DB),
-  config: c.get("config"),
-  clock: systemClock,
-  origin: new URL(c.req.url).origin,
-  jobs: jobQueueFor(c.env.POSTS_QUEUE),
-  feedJobs: jobQueueFor(c.env.FEED_QUEUE),
-  cache: edgeCacheFor(c.env.CACHE),
-  store: mediaStoreFor(c.env.MEDIA),
-});
 const viewer = (c: Context<AppEnv>) => c.get("caller")?.userId ?? null;
 
 const tags = ["posts"];
@@ -81,7 +66,7 @@ export const postRoutes = createRouter()
     }),
     async (c) => {
       const key = c.req.valid("header")["idempotency-key"];
-      const { post, replayed } = await posts.createPost(deps(c), callerOf(c).userId, c.req.valid("json"), key);
+      const { post, replayed } = await posts.createPost(c.var.platform, callerOf(c).userId, c.req.valid("json"), key);
       if (replayed) c.header("idempotent-replayed", "true");
       return c.json(post, 201);
     },
@@ -96,7 +81,7 @@ export const postRoutes = createRouter()
       request: { params: PostIdParamSchema },
       responses: { 200: jsonContent(PostSchema, "The post"), ...problems("not_found", "unauthorized") },
     }),
-    async (c) => c.json(await posts.getPost(deps(c), viewer(c), c.req.valid("param").id), 200),
+    async (c) => c.json(await posts.getPost(c.var.platform, viewer(c), c.req.valid("param").id), 200),
   )
   .openapi(
     createRoute({
@@ -113,7 +98,12 @@ export const postRoutes = createRouter()
     }),
     async (c) =>
       c.json(
-        await posts.editCaption(deps(c), callerOf(c).userId, c.req.valid("param").id, c.req.valid("json").caption),
+        await posts.editCaption(
+          c.var.platform,
+          callerOf(c).userId,
+          c.req.valid("param").id,
+          c.req.valid("json").caption,
+        ),
         200,
       ),
   )
@@ -128,21 +118,21 @@ export const postRoutes = createRouter()
       responses: { 204: { description: "Deleted" }, ...problems("unauthorized", "not_found") },
     }),
     async (c) => {
-      await posts.deletePost(deps(c), callerOf(c).userId, c.req.valid("param").id);
+      await posts.deletePost(c.var.platform, callerOf(c).userId, c.req.valid("param").id);
       return c.body(null, 204);
     },
   )
   .openapi(toggle("post", "/{id}/like", "Like (idempotent)", LikeStateSchema), async (c) =>
-    c.json(await engagement.setLiked(deps(c), callerOf(c).userId, c.req.valid("param").id, true), 200),
+    c.json(await engagement.setLiked(c.var.platform, callerOf(c).userId, c.req.valid("param").id, true), 200),
   )
   .openapi(toggle("delete", "/{id}/like", "Unlike (idempotent)", LikeStateSchema), async (c) =>
-    c.json(await engagement.setLiked(deps(c), callerOf(c).userId, c.req.valid("param").id, false), 200),
+    c.json(await engagement.setLiked(c.var.platform, callerOf(c).userId, c.req.valid("param").id, false), 200),
   )
   .openapi(toggle("post", "/{id}/save", "Save to your collection (idempotent)", SaveStateSchema), async (c) =>
-    c.json(await engagement.setSavedState(deps(c), callerOf(c).userId, c.req.valid("param").id, true), 200),
+    c.json(await engagement.setSavedState(c.var.platform, callerOf(c).userId, c.req.valid("param").id, true), 200),
   )
   .openapi(toggle("delete", "/{id}/save", "Remove from your saved posts", SaveStateSchema), async (c) =>
-    c.json(await engagement.setSavedState(deps(c), callerOf(c).userId, c.req.valid("param").id, false), 200),
+    c.json(await engagement.setSavedState(c.var.platform, callerOf(c).userId, c.req.valid("param").id, false), 200),
   )
   .openapi(
     createRoute({
@@ -158,7 +148,10 @@ export const postRoutes = createRouter()
       },
     }),
     async (c) =>
-      c.json(await engagement.listLikers(deps(c), viewer(c), c.req.valid("param").id, c.req.valid("query")), 200),
+      c.json(
+        await engagement.listLikers(c.var.platform, viewer(c), c.req.valid("param").id, c.req.valid("query")),
+        200,
+      ),
   )
   .openapi(
     createRoute({
@@ -175,7 +168,12 @@ export const postRoutes = createRouter()
     }),
     async (c) =>
       c.json(
-        await engagement.createComment(deps(c), callerOf(c).userId, c.req.valid("param").id, c.req.valid("json")),
+        await engagement.createComment(
+          c.var.platform,
+          callerOf(c).userId,
+          c.req.valid("param").id,
+          c.req.valid("json"),
+        ),
         201,
       ),
   )
@@ -196,7 +194,10 @@ export const postRoutes = createRouter()
       },
     }),
     async (c) =>
-      c.json(await engagement.listComments(deps(c), viewer(c), c.req.valid("param").id, c.req.valid("query")), 200),
+      c.json(
+        await engagement.listComments(c.var.platform, viewer(c), c.req.valid("param").id, c.req.valid("query")),
+        200,
+      ),
   );
 
 export const commentRoutes = createRouter().openapi(
@@ -210,7 +211,7 @@ export const commentRoutes = createRouter().openapi(
     responses: { 204: { description: "Deleted" }, ...problems("unauthorized", "not_found") },
   }),
   async (c) => {
-    await engagement.removeComment(deps(c), callerOf(c).userId, c.req.valid("param").id);
+    await engagement.removeComment(c.var.platform, callerOf(c).userId, c.req.valid("param").id);
     return c.body(null, 204);
   },
 );
@@ -229,7 +230,10 @@ export const postsOfUserRoutes = createRouter().openapi(
     },
   }),
   async (c) =>
-    c.json(await posts.listUserPosts(deps(c), viewer(c), c.req.valid("param").username, c.req.valid("query")), 200),
+    c.json(
+      await posts.listUserPosts(c.var.platform, viewer(c), c.req.valid("param").username, c.req.valid("query")),
+      200,
+    ),
 );
 
 export const savedRoutes = createRouter().openapi(
@@ -245,5 +249,5 @@ export const savedRoutes = createRouter().openapi(
       ...problems("unauthorized", "validation_failed", "invalid_cursor"),
     },
   }),
-  async (c) => c.json(await engagement.listSaved(deps(c), callerOf(c).userId, c.req.valid("query")), 200),
+  async (c) => c.json(await engagement.listSaved(c.var.platform, callerOf(c).userId, c.req.valid("query")), 200),
 );

@@ -1,12 +1,10 @@
 import type { z } from "@hono/zod-openapi";
 import { cursorPosition, splitPage } from "../../http/cursor";
 import { ApiError, notFound } from "../../http/errors";
-import type { EdgeCache } from "../../platform/cache";
+import type { Platform } from "../../platform";
 import { sha256Hex } from "../../platform/crypto";
 import { isUniqueViolation } from "../../platform/db";
 import { newId } from "../../platform/ids";
-import type { JobQueue } from "../../platform/jobs";
-import type { MediaStore } from "../../platform/media-store";
 import { type Audience, canSeeAccountContent, canSeeContent, type Relation, relationFromFacts } from "../../policy";
 import { invalidateFeeds } from "../feed/feed.service";
 import { loadRelation } from "../graph/relations.repo";
@@ -28,12 +26,7 @@ import {
 import { type CreatePostSchema, MAX_HASHTAGS, MAX_MENTIONS } from "./posts.schema";
 import { extractHashtags, extractMentions } from "./tags";
 
-export interface PostsDeps extends HydrateDeps {
-  jobs: JobQueue;
-  feedJobs: JobQueue;
-  cache: EdgeCache;
-  store: MediaStore;
-}
+export type PostsDeps = HydrateDeps & Pick<Platform, "jobs" | "cache" | "store">;
 
 type PageArgs = { cursor?: string; limit: number };
 
@@ -115,7 +108,7 @@ export async function createPost(
   }
   await invalidateFeeds(deps.cache, [authorId]);
   try {
-    await deps.feedJobs.send({ type: "feed.fanout", post_id: id, after: null });
+    await deps.jobs.send({ type: "feed.fanout", post_id: id, after: null });
   } catch (err) {
     // The post is stored and readable; only the push to followers' timelines is lost.
     console.error(JSON.stringify({ level: "error", op: "feed.fanout enqueue", post_id: id, error: String(err) }));

@@ -1,15 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import type { AppEnv } from "../../env";
 import { PageQuerySchema } from "../../http/cursor";
 import { callerOf, optionalAuth, requireAuth } from "../../http/middleware/auth";
 import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems } from "../../http/openapi";
-import { systemClock } from "../../platform/clock";
-import { dbFor } from "../../platform/db";
-import { jobQueueFor } from "../../platform/jobs";
-import { realtimeFor } from "../../platform/realtime";
 import { MessageSchema } from "../chat/chat.protocol";
-import { chatDeps } from "../chat/chat.routes";
 import { UsernameParamSchema } from "../users/users.schema";
 import {
   CreateHighlightSchema,
@@ -25,15 +18,6 @@ import {
   TraySchema,
 } from "./stories.schema";
 import * as stories from "./stories.service";
-
-const deps = (c: Context<AppEnv>): stories.StoriesDeps => ({
-  db: dbFor(c.env.DB),
-  config: c.get("config"),
-  clock: systemClock,
-  origin: new URL(c.req.url).origin,
-  jobs: jobQueueFor(c.env.FEED_QUEUE),
-  realtime: realtimeFor(c.env),
-});
 
 const tags = ["stories"];
 const signedIn = { security: bearerAuth, middleware: [requireAuth] };
@@ -53,7 +37,7 @@ export const storyRoutes = createRouter()
         ...problems("unauthorized", "validation_failed", "conflict"),
       },
     }),
-    async (c) => c.json(await stories.createStory(deps(c), callerOf(c).userId, c.req.valid("json")), 201),
+    async (c) => c.json(await stories.createStory(c.var.platform, callerOf(c).userId, c.req.valid("json")), 201),
   )
   .openapi(
     createRoute({
@@ -64,7 +48,7 @@ export const storyRoutes = createRouter()
       ...signedIn,
       responses: { 200: jsonContent(TraySchema, "The tray"), ...problems("unauthorized") },
     }),
-    async (c) => c.json(await stories.tray(deps(c), callerOf(c).userId), 200),
+    async (c) => c.json(await stories.tray(c.var.platform, callerOf(c).userId), 200),
   )
   .openapi(
     createRoute({
@@ -76,7 +60,7 @@ export const storyRoutes = createRouter()
       request: { params: StoryIdParamSchema },
       responses: { 200: jsonContent(StorySchema, "The story"), ...problems("unauthorized", "not_found") },
     }),
-    async (c) => c.json(await stories.getStory(deps(c), callerOf(c).userId, c.req.valid("param").id), 200),
+    async (c) => c.json(await stories.getStory(c.var.platform, callerOf(c).userId, c.req.valid("param").id), 200),
   )
   .openapi(
     createRoute({
@@ -89,7 +73,7 @@ export const storyRoutes = createRouter()
       responses: { 204: { description: "Deleted" }, ...problems("unauthorized", "not_found", "validation_failed") },
     }),
     async (c) => {
-      await stories.deleteStory(deps(c), callerOf(c).userId, c.req.valid("param").id);
+      await stories.deleteStory(c.var.platform, callerOf(c).userId, c.req.valid("param").id);
       return c.body(null, 204);
     },
   )
@@ -104,7 +88,7 @@ export const storyRoutes = createRouter()
       responses: { 204: { description: "Recorded" }, ...problems("unauthorized", "not_found", "validation_failed") },
     }),
     async (c) => {
-      await stories.viewStory(deps(c), callerOf(c).userId, c.req.valid("param").id);
+      await stories.viewStory(c.var.platform, callerOf(c).userId, c.req.valid("param").id);
       return c.body(null, 204);
     },
   )
@@ -123,7 +107,7 @@ export const storyRoutes = createRouter()
     }),
     async (c) =>
       c.json(
-        await stories.storyViewers(deps(c), callerOf(c).userId, c.req.valid("param").id, c.req.valid("query")),
+        await stories.storyViewers(c.var.platform, callerOf(c).userId, c.req.valid("param").id, c.req.valid("query")),
         200,
       ),
   )
@@ -142,7 +126,7 @@ export const storyRoutes = createRouter()
     }),
     async (c) => {
       const { duplicate, ...sent } = await stories.replyToStory(
-        { ...deps(c), chat: chatDeps(c) },
+        c.var.platform,
         callerOf(c).userId,
         c.req.valid("param").id,
         c.req.valid("json"),
@@ -167,7 +151,10 @@ export const storiesOfUserRoutes = createRouter()
       },
     }),
     async (c) =>
-      c.json(await stories.storiesOf(deps(c), c.get("caller")?.userId ?? null, c.req.valid("param").username), 200),
+      c.json(
+        await stories.storiesOf(c.var.platform, c.get("caller")?.userId ?? null, c.req.valid("param").username),
+        200,
+      ),
   )
   .openapi(
     createRoute({
@@ -185,7 +172,7 @@ export const storiesOfUserRoutes = createRouter()
     async (c) =>
       c.json(
         await stories.highlightsOf(
-          deps(c),
+          c.var.platform,
           c.get("caller")?.userId ?? null,
           c.req.valid("param").username,
           c.req.valid("query"),
@@ -207,7 +194,7 @@ export const storyArchiveRoutes = createRouter().openapi(
       ...problems("unauthorized", "validation_failed", "invalid_cursor"),
     },
   }),
-  async (c) => c.json(await stories.archive(deps(c), callerOf(c).userId, c.req.valid("query")), 200),
+  async (c) => c.json(await stories.archive(c.var.platform, callerOf(c).userId, c.req.valid("query")), 200),
 );
 
 export const highlightRoutes = createRouter()
@@ -224,7 +211,7 @@ export const highlightRoutes = createRouter()
         ...problems("unauthorized", "validation_failed"),
       },
     }),
-    async (c) => c.json(await stories.createHighlight(deps(c), callerOf(c).userId, c.req.valid("json")), 201),
+    async (c) => c.json(await stories.createHighlight(c.var.platform, callerOf(c).userId, c.req.valid("json")), 201),
   )
   .openapi(
     createRoute({
@@ -237,7 +224,7 @@ export const highlightRoutes = createRouter()
       responses: { 204: { description: "Deleted" }, ...problems("unauthorized", "not_found", "validation_failed") },
     }),
     async (c) => {
-      await stories.removeHighlight(deps(c), callerOf(c).userId, c.req.valid("param").id);
+      await stories.removeHighlight(c.var.platform, callerOf(c).userId, c.req.valid("param").id);
       return c.body(null, 204);
     },
   );

@@ -1,12 +1,8 @@
 import type { z } from "@hono/zod-openapi";
 import { cursorPosition, splitPage } from "../../http/cursor";
 import { ApiError, notFound } from "../../http/errors";
-import type { Clock } from "../../platform/clock";
-import type { AppConfig } from "../../platform/config";
-import type { Db } from "../../platform/db";
+import type { Platform } from "../../platform";
 import { newId } from "../../platform/ids";
-import type { JobQueue } from "../../platform/jobs";
-import type { Realtime } from "../../platform/realtime";
 import { canSeeAccountContent, canSeeStory, relationFromFacts } from "../../policy";
 import { type ChatDeps, createConversation, sendMessage } from "../chat/chat.service";
 import { toSummary } from "../graph/graph.service";
@@ -43,14 +39,7 @@ import {
   type TraySchema,
 } from "./stories.schema";
 
-export interface StoriesDeps {
-  db: Db;
-  config: AppConfig;
-  clock: Clock;
-  origin: string;
-  jobs: JobQueue;
-  realtime: Realtime;
-}
+export type StoriesDeps = Pick<Platform, "db" | "config" | "clock" | "origin" | "jobs" | "realtime">;
 
 type Story = z.infer<typeof StorySchema>;
 type Tray = z.infer<typeof TraySchema>;
@@ -378,7 +367,7 @@ export async function removeHighlight(deps: StoriesDeps, ownerId: string, id: st
 
 /** A reply goes into the 1:1 with the author (started if need be), referencing the story. */
 export async function replyToStory(
-  deps: StoriesDeps & { chat: ChatDeps },
+  deps: StoriesDeps & ChatDeps,
   viewerId: string,
   storyId: string,
   input: { body: string; client_id?: string },
@@ -386,9 +375,9 @@ export async function replyToStory(
   const row = await visibleStory(deps, viewerId, storyId);
   if (row.author_id === viewerId) throw new ApiError("conflict", "You cannot reply to your own story.");
   if (row.expires_at <= deps.clock.now().toISOString()) throw noStory();
-  const { conversation } = await createConversation(deps.chat, viewerId, { usernames: [row.username] });
+  const { conversation } = await createConversation(deps, viewerId, { usernames: [row.username] });
   const { message, duplicate } = await sendMessage(
-    deps.chat,
+    deps,
     viewerId,
     conversation.id,
     { body: input.body, client_id: input.client_id ?? crypto.randomUUID() },

@@ -1,14 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import type { AppEnv } from "../../env";
 import { callerOf, optionalAuth, requireAuth } from "../../http/middleware/auth";
 import { bearerAuth, createRouter, jsonBody, jsonContent, problems } from "../../http/openapi";
-import { systemClock } from "../../platform/clock";
-import { dbFor } from "../../platform/db";
 import { MeSchema, ProfileSchema, UpdateMeSchema, UsernameParamSchema } from "./users.schema";
-import { getMe, getProfile, type UsersDeps, updateMe } from "./users.service";
-
-const deps = (c: Context<AppEnv>): UsersDeps => ({ db: dbFor(c.env.DB), clock: systemClock });
+import { getMe, getProfile, updateMe } from "./users.service";
 
 export const meRoutes = createRouter()
   .openapi(
@@ -21,7 +15,7 @@ export const meRoutes = createRouter()
       middleware: [requireAuth] as const,
       responses: { 200: jsonContent(MeSchema, "Own account"), ...problems("unauthorized") },
     }),
-    async (c) => c.json(await getMe(deps(c), callerOf(c).userId), 200),
+    async (c) => c.json(await getMe(c.var.platform, callerOf(c).userId), 200),
   )
   .openapi(
     createRoute({
@@ -37,7 +31,7 @@ export const meRoutes = createRouter()
         ...problems("unauthorized", "validation_failed"),
       },
     }),
-    async (c) => c.json(await updateMe(deps(c), callerOf(c).userId, c.req.valid("json")), 200),
+    async (c) => c.json(await updateMe(c.var.platform, callerOf(c).userId, c.req.valid("json")), 200),
   );
 
 export const userRoutes = createRouter().openapi(
@@ -51,5 +45,6 @@ export const userRoutes = createRouter().openapi(
     request: { params: UsernameParamSchema },
     responses: { 200: jsonContent(ProfileSchema, "The profile"), ...problems("not_found", "unauthorized") },
   }),
-  async (c) => c.json(await getProfile(deps(c), c.req.valid("param").username, c.get("caller")?.userId ?? null), 200),
+  async (c) =>
+    c.json(await getProfile(c.var.platform, c.req.valid("param").username, c.get("caller")?.userId ?? null), 200),
 );

@@ -1,8 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { UserRow } from "../../db/schema";
 import { ApiError, notFound } from "../../http/errors";
-import type { Clock } from "../../platform/clock";
-import type { Db } from "../../platform/db";
+import type { Platform } from "../../platform";
 import { canSeeAccount } from "../../policy";
 import { approveRequests, type RelationshipFlags, relationshipFlags } from "../graph/graph.repo";
 import { loadRelation } from "../graph/relations.repo";
@@ -36,10 +35,7 @@ function toProfile(row: UserRow, relationship: RelationshipFlags | null): Profil
   return { ...publicFields, relationship };
 }
 
-export interface UsersDeps {
-  db: Db;
-  clock: Clock;
-}
+export type UsersDeps = Pick<Platform, "db" | "clock">;
 
 export async function getMe(deps: UsersDeps, userId: string): Promise<Me> {
   const row = await findUserById(deps.db, userId);

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
-import { configFor } from "../../platform/config";
+import { platformFor } from "../../platform";
 import { newId } from "../../platform/ids";
 import { ApiError } from "../errors";
 
@@ -9,7 +9,8 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
 /**
  * First middleware: a request id on every response (reused from the caller when it is sane, so a
  * client or proxy can correlate), and the parsed configuration. A broken configuration fails
- * closed here, before any handler can sign or hash with it.
+ * closed here, before any handler can sign or hash with it. The platform (every binding behind its
+ * interface, built once per isolate) is what handlers pass to services.
  */
 export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   const incoming = c.req.header("x-request-id");
@@ -17,7 +18,9 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set("requestId", requestId);
   c.set("caller", null);
   try {
-    c.set("config", configFor(c.env));
+    const platform = platformFor(c.env, new URL(c.req.url).origin);
+    c.set("platform", platform);
+    c.set("config", platform.config);
   } finally {
     c.header("x-request-id", requestId);
   }

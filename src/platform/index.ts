@@ -1,0 +1,58 @@
+import { type EdgeCache, edgeCacheFor } from "./cache";
+import { appClock, type Clock } from "./clock";
+import { type AppConfig, configFor } from "./config";
+import { type Db, dbFor } from "./db";
+import { type DirectUploads, directUploadsFor } from "./direct-uploads";
+import { type Images, imagesFor } from "./images";
+import { type JobQueue, jobQueueFor } from "./jobs";
+import { type MediaStore, mediaStoreFor } from "./media-store";
+import { type RateLimiters, rateLimitersFor } from "./rate-limit";
+import { type Realtime, realtimeFor } from "./realtime";
+
+/**
+ * The composition root: everything a feature may use, built from the Worker's bindings and the
+ * validated configuration. The request middleware, the queue consumer, the cron and the Durable
+ * Objects all get their dependencies here; a feature declares what it uses as a `Pick<Platform, …>`
+ * and never builds a binding wrapper itself.
+ */
+export interface Platform {
+  db: Db;
+  config: AppConfig;
+  clock: Clock;
+  cache: EdgeCache;
+  store: MediaStore;
+  images: Images;
+  jobs: JobQueue;
+  realtime: Realtime;
+  limits: RateLimiters;
+  /** Present when R2 S3 credentials are configured: uploads then go straight to R2. */
+  direct: DirectUploads | null;
+  /** Where URLs handed to clients point: this Worker's origin ("" off a request: jobs write no URLs). */
+  origin: string;
+}
+
+// The env object is the same for every request an isolate serves: build the wrappers once.
+const built = new WeakMap<Env, Omit<Platform, "origin">>();
+
+/** Throws a ConfigError (answered 500, fail closed) when a setting or secret is missing or weak. */
+export function platformFor(env: Env, origin = ""): Platform {
+  let base = built.get(env);
+  if (!base) {
+    base = {
+      db: dbFor(env.DB),
+      config: configFor(env),
+      clock: appClock,
+      cache: edgeCacheFor(env.CACHE),
+      store: mediaStoreFor(env.MEDIA),
+      images: imagesFor(env.IMAGES),
+      jobs: jobQueueFor(env),
+      realtime: realtimeFor(env),
+      limits: rateLimitersFor(env),
+      direct: directUploadsFor(env),
+    };
+    built.set(env, base);
+  }
+  return { ...base, origin };
+}
+
+export type { AppConfig, Clock, Db, DirectUploads, EdgeCache, Images, JobQueue, MediaStore, RateLimiters, Realtime };
