@@ -11,11 +11,19 @@ export { UserHub } from "./durable-objects/user-hub";
 
 const app = createApp();
 
+/** The outbox sender's schedule (wrangler.toml): every minute. Any other cron is the hourly clean-up. */
+export const OUTBOX_CRON = "* * * * *";
+
 export default {
   fetch: app.fetch,
   queue: handleQueue,
-  async scheduled(_controller, env, ctx) {
+  async scheduled(controller, env, ctx) {
     const platform = platformFor(env);
+    if (controller.cron === OUTBOX_CRON) {
+      ctx.waitUntil(platform.outbox.flush());
+      return;
+    }
+    ctx.waitUntil(platform.outbox.prune());
     ctx.waitUntil(sweepOrphans(platform));
     ctx.waitUntil(sweepTickets(platform));
     ctx.waitUntil(trimAll(platform));

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { type Clock, platformFor } from "../platform";
 
 /** A story a viewer's tray has been told about (ids and times only). */
 export interface TrayStory {
@@ -31,16 +32,18 @@ const SCHEMA = [
  */
 export class StoryTray extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly clock: Clock;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.clock = platformFor(env).clock;
     for (const statement of SCHEMA) this.sql.exec(statement);
   }
 
   /** Idempotent: a redelivered fan-out message adds nothing. */
   async add(story: TrayStory): Promise<void> {
-    if (Date.parse(story.expiresAt) <= Date.now()) return;
+    if (Date.parse(story.expiresAt) <= this.clock.now().getTime()) return;
     this.sql.exec(
       "INSERT OR IGNORE INTO entries (story_id, author_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
       story.storyId,
@@ -53,13 +56,13 @@ export class StoryTray extends DurableObject<Env> {
 
   /** The viewer saw this story (kept until it expires, so "unseen" stays right). */
   async markSeen(storyId: string, expiresAt: string): Promise<void> {
-    if (Date.parse(expiresAt) <= Date.now()) return;
+    if (Date.parse(expiresAt) <= this.clock.now().getTime()) return;
     this.sql.exec("INSERT OR IGNORE INTO seen (story_id, expires_at) VALUES (?, ?)", storyId, expiresAt);
     await this.armFor(expiresAt);
   }
 
   async snapshot(): Promise<TraySnapshot> {
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const stories = this.sql
       .exec<{ story_id: string; author_id: string; created_at: string; expires_at: string }>(
         "SELECT story_id, author_id, created_at, expires_at FROM entries WHERE expires_at > ?",
@@ -76,7 +79,7 @@ export class StoryTray extends DurableObject<Env> {
 
   /** Expiry: drop everything past its time, then set the one alarm for the next expiry. */
   override async alarm(): Promise<void> {
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     this.sql.exec("DELETE FROM entries WHERE expires_at <= ?", now);
     this.sql.exec("DELETE FROM seen WHERE expires_at <= ?", now);
     const next = this.earliestExpiry();

@@ -35,6 +35,13 @@ export interface AppConfig {
   };
   /** How long a story stays up. */
   storyTtlSeconds: number;
+  chat: {
+    /** How long a room waits after a change before writing the inbox summary to D1. */
+    inboxFlushMs: number;
+    /** Frames one socket may send at once, then a steady rate per second (a token bucket). */
+    frameBurst: number;
+    framesPerSecond: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -114,6 +121,11 @@ export function parseConfig(env: Env): AppConfig {
       urlTtlSeconds: positiveInt(env, "MEDIA_URL_TTL_SECONDS"),
     },
     storyTtlSeconds: positiveInt(env, "STORY_TTL_SECONDS"),
+    chat: {
+      inboxFlushMs: positiveInt(env, "CHAT_INBOX_FLUSH_MS"),
+      frameBurst: positiveInt(env, "CHAT_FRAME_BURST"),
+      framesPerSecond: positiveInt(env, "CHAT_FRAMES_PER_SECOND"),
+    },
   };
 }
 

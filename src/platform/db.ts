@@ -1,5 +1,6 @@
 import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { SQLiteAsyncDialect, type SQLiteColumn } from "drizzle-orm/sqlite-core";
 import * as schema from "../db/schema";
 
 /**
@@ -12,6 +13,24 @@ export function dbFor(d1: D1Database) {
 
 /** drizzle's D1 database. Queries use its builder or its `sql` template with schema references. */
 export type Db = ReturnType<typeof dbFor>;
+
+const dialect = new SQLiteAsyncDialect();
+
+/**
+ * Runs statements as one D1 batch (atomic: all or nothing), builder queries and sql templates
+ * alike, and answers D1's results in order (`results` rows unmapped, `meta.changes`). drizzle's own
+ * `db.batch` cannot carry a `db.run(sql…)` that has bound parameters (0.45: it reads a prepared
+ * statement the raw query does not have), and the app's guarded writes are mostly such statements.
+ */
+export async function batch(db: Db, statements: SQLWrapper[]): Promise<D1Result[]> {
+  const d1 = db.$client;
+  return d1.batch(
+    statements.map((statement) => {
+      const query = dialect.sqlToQuery(statement.getSQL());
+      return d1.prepare(query.sql).bind(...query.params);
+    }),
+  );
+}
 
 /** D1 reports a violated UNIQUE index as an error whose message names the constraint. */
 export function isUniqueViolation(err: unknown): boolean {
@@ -42,6 +61,12 @@ export const idAfter = (column: SQLWrapper, cursor: string | null): SQL => sql`$
  */
 export const inList = (values: readonly unknown[]): SQL =>
   sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
+
+/**
+ * A column by its bare name, for the left side of `SET col = …` in an UPDATE written with the sql
+ * template (SQLite refuses a table-qualified name there; the schema reference keeps it typed).
+ */
+export const bare = (column: SQLiteColumn): SQL => sql`${sql.identifier(column.name)}`;
 
 /** `column < param`, or no bound when the parameter is null. */
 export const legacyIdBefore = (column: string, param: string) => `${column} < COALESCE(${param}, '~')`;

@@ -6,6 +6,7 @@ import { type DirectUploads, directUploadsFor } from "./direct-uploads";
 import { type Images, imagesFor } from "./images";
 import { type JobQueue, jobQueueFor } from "./jobs";
 import { type MediaStore, mediaStoreFor } from "./media-store";
+import { type Outbox, outboxFor } from "./outbox";
 import { type RateLimiters, rateLimitersFor } from "./rate-limit";
 import { type Realtime, realtimeFor } from "./realtime";
 
@@ -22,7 +23,10 @@ export interface Platform {
   cache: EdgeCache;
   store: MediaStore;
   images: Images;
+  /** Sends to the queues: for consumers continuing their own work (a retried message redoes it). */
   jobs: JobQueue;
+  /** Work that must follow a write: stored in the write's batch, then sent (see outbox.ts). */
+  outbox: Outbox;
   realtime: Realtime;
   limits: RateLimiters;
   /** Present when R2 S3 credentials are configured: uploads then go straight to R2. */
@@ -38,14 +42,17 @@ const built = new WeakMap<Env, Omit<Platform, "origin">>();
 export function platformFor(env: Env, origin = ""): Platform {
   let base = built.get(env);
   if (!base) {
+    const db = dbFor(env.DB);
+    const jobs = jobQueueFor(env);
     base = {
-      db: dbFor(env.DB),
+      db,
       config: configFor(env),
       clock: appClock,
       cache: edgeCacheFor(env.CACHE),
       store: mediaStoreFor(env.MEDIA),
       images: imagesFor(env.IMAGES),
-      jobs: jobQueueFor(env),
+      jobs,
+      outbox: outboxFor(db, jobs, appClock),
       realtime: realtimeFor(env),
       limits: rateLimitersFor(env),
       direct: directUploadsFor(env),
@@ -55,4 +62,16 @@ export function platformFor(env: Env, origin = ""): Platform {
   return { ...base, origin };
 }
 
-export type { AppConfig, Clock, Db, DirectUploads, EdgeCache, Images, JobQueue, MediaStore, RateLimiters, Realtime };
+export type {
+  AppConfig,
+  Clock,
+  Db,
+  DirectUploads,
+  EdgeCache,
+  Images,
+  JobQueue,
+  MediaStore,
+  Outbox,
+  RateLimiters,
+  Realtime,
+};

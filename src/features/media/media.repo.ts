@@ -1,6 +1,7 @@
-import { and, count, eq, gte, inArray, isNull, lt } from "drizzle-orm";
+import { and, count, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
 import { type MediaRow, media } from "../../db/schema";
-import type { Db } from "../../platform/db";
+import { batch, type Db } from "../../platform/db";
+import type { Outbox } from "../../platform/outbox";
 
 export function insertMedia(db: Db, row: typeof media.$inferInsert) {
   return db.insert(media).values(row);
@@ -31,6 +32,32 @@ export async function transition(
     .where(and(eq(media.id, id), inArray(media.status, from)))
     .returning({ id: media.id });
   return rows.length > 0;
+}
+
+/**
+ * `transition` to `processing` and the processing job in one batch: the job row is stored only if
+ * this call's update moved the media (it finds the row in `processing` with this call's stamp), so
+ * of concurrent completes exactly one queues the job, and a failing queue cannot lose it.
+ */
+export async function startProcessing(
+  db: Db,
+  outbox: Outbox,
+  id: string,
+  from: MediaRow["status"][],
+  changes: Partial<typeof media.$inferInsert> & { updated_at: string },
+): Promise<{ moved: boolean; jobIds: string[] }> {
+  const staged = outbox.stage(
+    [{ type: "media.process", media_id: id }],
+    sql`EXISTS (SELECT 1 FROM ${media} WHERE ${media.id} = ${id} AND ${media.status} = 'processing' AND ${media.updated_at} = ${changes.updated_at})`,
+  );
+  const [moved] = await batch(db, [
+    db
+      .update(media)
+      .set({ ...changes, status: "processing" })
+      .where(and(eq(media.id, id), inArray(media.status, from))),
+    staged.statement,
+  ]);
+  return moved?.meta.changes === 1 ? { moved: true, jobIds: staged.ids } : { moved: false, jobIds: [] };
 }
 
 export function orphansBefore(db: Db, cutoff: string, limit: number): Promise<MediaRow[]> {

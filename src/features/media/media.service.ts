@@ -7,7 +7,15 @@ import { base64UrlEncode } from "../../platform/crypto";
 import { newId } from "../../platform/ids";
 import type { OutputFormat } from "../../platform/images";
 import { type ImageType, looksComplete, readImageHeader } from "./image-header";
-import { countRecentUploads, deleteUnattached, findMedia, insertMedia, orphansBefore, transition } from "./media.repo";
+import {
+  countRecentUploads,
+  deleteUnattached,
+  findMedia,
+  insertMedia,
+  orphansBefore,
+  startProcessing,
+  transition,
+} from "./media.repo";
 import {
   ACCEPTED_TYPES,
   type CreateMediaSchema,
@@ -21,7 +29,7 @@ import {
 import { decodePng } from "./png-decode";
 import { sign, verify } from "./signed-urls";
 
-export type MediaDeps = Pick<Platform, "db" | "store" | "images" | "jobs" | "direct" | "clock" | "config" | "origin">;
+export type MediaDeps = Pick<Platform, "db" | "store" | "images" | "outbox" | "direct" | "clock" | "config" | "origin">;
 
 type Media = z.infer<typeof MediaSchema>;
 type UploadTicket = z.infer<typeof UploadTicketSchema>;
@@ -219,16 +227,15 @@ export async function completeUpload(deps: MediaDeps, ownerId: string, id: strin
     );
   }
   const now = deps.clock.now().toISOString();
-  const moved = await transition(deps.db, id, ["pending", "uploaded"], {
-    status: "processing",
+  const { jobIds } = await startProcessing(deps.db, deps.outbox, id, ["pending", "uploaded"], {
     content_type: header.type,
     byte_size: size,
     width: header.width,
     height: header.height,
     updated_at: now,
   });
-  // Only the call that moved it queues the job; a concurrent repeat just reports the state.
-  if (moved) await deps.jobs.send({ type: "media.process", media_id: id });
+  // Only the call that moved it stored the job; a concurrent repeat just reports the state.
+  await deps.outbox.deliver(jobIds);
   return toMedia(deps, (await findMedia(deps.db, id)) ?? row);
 }
 

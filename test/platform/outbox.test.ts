@@ -1,0 +1,100 @@
+import { env } from "cloudflare:workers";
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { outbox } from "../../src/db/schema";
+import { completeUpload } from "../../src/features/media/media.service";
+import { platformFor } from "../../src/platform";
+import { batch, inList } from "../../src/platform/db";
+import type { Job, JobQueue } from "../../src/platform/jobs";
+import { outboxFor } from "../../src/platform/outbox";
+import { createUser } from "../helpers/factories";
+import { fixture, put, startUpload, waitReady } from "../helpers/media";
+
+const platform = platformFor(env, "http://localhost");
+const { db, clock } = platform;
+
+/** A queue that records what it was sent, or refuses every send like an overloaded queue. */
+function recordingQueue(refuse = false): JobQueue & { sent: Job[] } {
+  const sent: Job[] = [];
+  const take = async (jobs: Job[]) => {
+    if (refuse) throw new Error("Queue send failed: Too Many Requests");
+    await new Promise((r) => setTimeout(r, 5)); // a real send yields; let a racing sender run
+    sent.push(...jobs);
+  };
+  return { sent, send: (job) => take([job]), sendAll: take };
+}
+
+const unsentOf = async (ids: string[]) =>
+  (
+    await db.all<{ id: string }>(
+      sql`SELECT ${outbox.id} FROM ${outbox} WHERE ${outbox.id} IN ${inList(ids)} AND ${outbox.sent_at} IS NULL`,
+    )
+  ).map((r) => r.id);
+
+const purge = (id: string): Job => ({ type: "post.purge", post_id: id });
+
+describe("the outbox", () => {
+  it("keeps a job whose send fails after its write, and the sender delivers it later", async () => {
+    const refusing = recordingQueue(true);
+    const staged = outboxFor(db, refusing, clock).stage([purge("P-outbox-1")]);
+    await batch(db, [staged.statement]);
+    await outboxFor(db, refusing, clock).deliver(staged.ids);
+    expect(await unsentOf(staged.ids)).toEqual(staged.ids);
+
+    const working = recordingQueue();
+    const box = outboxFor(db, working, clock);
+    await box.flush();
+    expect(working.sent).toContainEqual(purge("P-outbox-1"));
+    expect(await unsentOf(staged.ids)).toEqual([]);
+  });
+
+  it("delivers each job once when two senders run at the same time, and again never", async () => {
+    const queue = recordingQueue();
+    const box = outboxFor(db, queue, clock);
+    const jobs = [purge("P-race-1"), purge("P-race-2"), purge("P-race-3")];
+    const staged = box.stage(jobs);
+    await batch(db, [staged.statement]);
+    await Promise.all([box.flush(), box.flush(), box.deliver(staged.ids)]);
+    await box.flush();
+    const mine = queue.sent.filter((j) => j.type === "post.purge" && j.post_id.startsWith("P-race-"));
+    expect(mine.toSorted((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(jobs);
+  });
+
+  it("stores nothing when its condition fails, and nothing when the batch fails", async () => {
+    const box = outboxFor(db, recordingQueue(), clock);
+    const guarded = box.stage([purge("P-guard")], sql`1 = 0`);
+    await batch(db, [guarded.statement]);
+    const failed = box.stage([purge("P-rolled-back")]);
+    // The second statement breaks the batch: the job row goes with it (all or nothing).
+    await expect(batch(db, [failed.statement, sql`INSERT INTO ${outbox} (id) VALUES (NULL)`])).rejects.toThrow();
+    const rows = await db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.id, guarded.ids[0] ?? ""));
+    expect(rows).toEqual([]);
+    expect(
+      await db
+        .select()
+        .from(outbox)
+        .where(eq(outbox.id, failed.ids[0] ?? "")),
+    ).toEqual([]);
+  });
+
+  it("processes an upload whose job could not be queued at complete time, once the sender runs", async () => {
+    const user = await createUser();
+    const bytes = fixture("png");
+    const ticket = await startUpload(user, "image/png", bytes.length);
+    expect((await put(ticket.upload_url, bytes, ticket.upload_headers)).status).toBe(204);
+    const refusing = recordingQueue(true);
+    const media = await completeUpload(
+      { ...platform, outbox: outboxFor(db, refusing, clock) },
+      user.id,
+      ticket.media_id,
+    );
+    expect(media.status).toBe("processing");
+    // Nothing reached the queue; the sender (the minute cron) sends the stored job.
+    expect(refusing.sent).toEqual([]);
+    await platform.outbox.flush();
+    expect((await waitReady(user, ticket.media_id)).status).toBe("ready");
+  });
+});
