@@ -1,20 +1,22 @@
 /** Small WebCrypto helpers shared by tokens, cursors and signed URLs. */
+import { base64url } from "jose";
+
 const encoder = new TextEncoder();
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 export function base64UrlEncode(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return base64url.encode(bytes);
 }
 
+/**
+ * Null for anything that is not unpadded base64url. The alphabet is checked here because the
+ * decoder underneath is lenient: it also takes padding and skips whitespace, and a token, cursor
+ * or signature must have exactly one spelling.
+ */
 export function base64UrlDecode(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
-  const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
+  if (!BASE64URL.test(text)) return null;
   try {
-    const binary = atob(padded);
-    const out = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-    return out;
+    return base64url.decode(text);
   } catch {
     return null;
   }
@@ -48,10 +50,11 @@ export async function hmacSha256(secret: string, data: string | Uint8Array): Pro
   return new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), bytes));
 }
 
-/** Compares in time independent of where the inputs differ. */
+/**
+ * Compares in time independent of where the inputs differ. Lengths are compared first: the
+ * runtime's compare throws on unequal lengths, and a length is no secret here (MACs and hashes
+ * have a fixed size).
+ */
 export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return diff === 0;
+  return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b);
 }

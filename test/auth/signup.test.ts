@@ -175,6 +175,16 @@ describe("POST /v1/auth/signup", () => {
       });
       await expectProblem(res, 413, "payload_too_large");
     });
+
+    it("answers 413 for a body over the cap that declares a small Content-Length, counting the body", async () => {
+      // Only a Request made inside the runtime can carry such a header: over HTTP the body is cut
+      // at the declared length (test/http/body-limits.test.ts).
+      const res = await api("POST", "/v1/auth/signup", {
+        body: { username: "liar", email: "liar@example.com", password: "x".repeat(100_000) },
+        headers: { "content-length": "10" },
+      });
+      await expectProblem(res, 413, "payload_too_large");
+    });
   });
 
   describe("rate limits", () => {

@@ -26,7 +26,7 @@ import {
   VARIANT_SIZES,
   type VariantSize,
 } from "./media.schema";
-import { decodePng } from "./png-decode";
+import { pngToRgba } from "./png-rgba";
 import { sign, verify } from "./signed-urls";
 
 export type MediaDeps = Pick<Platform, "db" | "store" | "images" | "outbox" | "direct" | "clock" | "config" | "origin">;
@@ -375,7 +375,7 @@ async function finishFromMaster(deps: MediaDeps, row: MediaRow, master: ArrayBuf
       "image/png",
     ),
   ).arrayBuffer();
-  const rgba = await decodePng(new Uint8Array(png));
+  const rgba = pngToRgba(new Uint8Array(png));
   const thumbhash = base64UrlEncode(rgbaToThumbHash(rgba.width, rgba.height, rgba.data));
   await transition(deps.db, row.id, ["processing"], {
     status: "ready",
