@@ -28,6 +28,10 @@ export default defineConfig(async () => {
             exclude: ["test/http/**", "test/unit/**"],
             setupFiles: ["./test/setup/apply-migrations.ts"],
             globalSetup: ["./test/setup/global-fixtures.ts"],
+            // Generous: the suite must pass on a busy 2-core machine (sign-ups hash passwords with
+            // 100,000 PBKDF2 rounds; a test making 50 accounts takes seconds when the CPU is shared).
+            // A hang still fails, just later.
+            testTimeout: 30_000,
           },
         },
         {

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { PageQuerySchema, pageOf } from "../../http/cursor";
-import { UserSummarySchema } from "../graph/graph.schema";
+import { UserSummarySchema } from "../users/user-summary";
 import { ClientIdSchema, MessageBodySchema, MessageSchema } from "./chat.protocol";
 
 /** A group holds at most 32 people, its creator included. */

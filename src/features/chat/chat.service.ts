@@ -5,7 +5,7 @@ import { enforceLimit } from "../../http/rate-limit";
 import type { Platform } from "../../platform";
 import { randomToken, sha256Hex } from "../../platform/crypto";
 import { newId } from "../../platform/ids";
-import { toSummary } from "../graph/graph.service";
+import { toUserSummary, type UserSummaryRow } from "../users/user-summary";
 import type { ChatMessage, RoomRefusal } from "./chat.protocol";
 import {
   type ConversationRow,
@@ -35,7 +35,7 @@ export const TICKET_TTL_SECONDS = 60;
 const noConversation = () => notFound("conversation");
 
 function toConversation(row: ConversationRow): Conversation {
-  const members = (JSON.parse(row.members) as Parameters<typeof toSummary>[0][]).map(toSummary);
+  const members = (JSON.parse(row.members) as UserSummaryRow[]).map(toUserSummary);
   return {
     id: row.id,
     kind: row.kind,

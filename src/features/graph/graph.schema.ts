@@ -1,17 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { pageOf } from "../../http/cursor";
+import { UserSummarySchema } from "../users/user-summary";
 
 export const FollowStateSchema = z.object({ state: z.enum(["following", "requested", "none"]) }).openapi("FollowState");
-
-export const UserSummarySchema = z
-  .object({
-    id: z.string(),
-    username: z.string(),
-    display_name: z.string(),
-    avatar_media_id: z.string().nullable(),
-    is_private: z.boolean(),
-  })
-  .openapi("UserSummary");
 
 export const UserPageSchema = pageOf(UserSummarySchema).openapi("UserPage");
 

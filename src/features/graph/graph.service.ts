@@ -8,6 +8,7 @@ import { newId } from "../../platform/ids";
 import { canFollow, canSeeAccount, canSeeAccountContent } from "../../policy";
 import { directBlockChanged } from "../chat/chat.service";
 import { backfill, invalidateFeeds } from "../feed/feed.service";
+import { toUserSummary } from "../users/user-summary";
 import { findUserByUsername } from "../users/users.repo";
 import {
   addListEntry,
@@ -20,7 +21,6 @@ import {
   removeListEntry,
   requestFollow,
   type UserListKind,
-  type UserSummaryRow,
   unblock,
   unfollow,
 } from "./graph.repo";
@@ -178,15 +178,6 @@ export async function setCloseFriend(deps: GraphDeps, viewerId: string, username
   return { close_friend: (await setListEntry(deps, "close_friends", viewerId, username, on)).close_friend };
 }
 
-/** An account as lists show it. */
-export const toSummary = (row: Omit<UserSummaryRow, "edge_id">) => ({
-  id: row.id,
-  username: row.username,
-  display_name: row.display_name,
-  avatar_media_id: row.avatar_media_id,
-  is_private: row.is_private === 1,
-});
-
 interface PageArgs {
   cursor?: string;
   limit: number;
@@ -207,7 +198,7 @@ async function pageOfUsers(
     secret: deps.config.signingSecret,
     list,
     key: (r) => [r.edge_id],
-    map: toSummary,
+    map: toUserSummary,
   });
 }
 

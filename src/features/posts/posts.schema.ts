@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { UserSummarySchema } from "../graph/graph.schema";
+import { UserSummarySchema } from "../users/user-summary";
 
 export const CAPTION_MAX = 2200;
 export const ALT_TEXT_MAX = 1000;

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { pageOf } from "../../http/cursor";
 import { ClientIdSchema, MessageBodySchema } from "../chat/chat.protocol";
-import { UserSummarySchema } from "../graph/graph.schema";
 import { PostMediaSchema } from "../posts/posts.schema";
+import { UserSummarySchema } from "../users/user-summary";
 
 export const MAX_ACTIVE_STORIES = 20;
 export const STORY_CAPTION_MAX = 2200;

@@ -5,9 +5,9 @@ import type { Platform } from "../../platform";
 import { newId } from "../../platform/ids";
 import { canSeeAccountContent, canSeeStory, relationFromFacts } from "../../policy";
 import { type ChatDeps, createConversation, sendMessage } from "../chat/chat.service";
-import { toSummary } from "../graph/graph.service";
 import { loadRelation } from "../graph/relations.repo";
 import { deliveryUrls } from "../media/media.service";
+import { toUserSummary } from "../users/user-summary";
 import { findUserByUsername } from "../users/users.repo";
 import {
   archivePage,
@@ -73,7 +73,7 @@ function visible(row: StoryRow, viewerId: string | null, now: string): boolean {
   return row.expires_at > now && canSeeStory(relation, row.audience);
 }
 
-const authorOf = (row: StoryRow) => toSummary({ ...row, id: row.author_id });
+const authorOf = (row: StoryRow) => toUserSummary({ ...row, id: row.author_id });
 
 /**
  * A story for the API. `live`: shown as a live story (not from a highlight or the archive), so
@@ -257,7 +257,7 @@ export async function storyViewers(
     (r) => r.view_id,
   );
   return {
-    items: rows.map((r) => ({ ...toSummary(r), viewed_at: r.viewed_at })),
+    items: rows.map((r) => ({ ...toUserSummary(r), viewed_at: r.viewed_at })),
     next_cursor,
     view_count: row.view_count,
   };
