@@ -64,9 +64,43 @@ export function canSeeStory(r: Relation, audience: "followers" | "close_friends"
   return canSeeContent(r, audience === "followers" ? "public" : "close_friends");
 }
 
+/**
+ * May the viewer open a story now? The author always; anyone else while it is live (expiry is
+ * checked at read time, whatever the tray's alarms have done yet) and its audience admits them.
+ */
+export function canOpenStory(r: Relation, audience: "followers" | "close_friends", expired: boolean): boolean {
+  return r.self || (!expired && canSeeStory(r, audience));
+}
+
+/** May the viewer see a story inside a highlight? Highlights keep stories past expiry; the audience still holds. */
+export function canSeeHighlightedStory(r: Relation, audience: "followers" | "close_friends"): boolean {
+  return canSeeStory(r, audience);
+}
+
+/** Does the viewer's story tray show the owner's story? Their own; else a followed, unmuted account's. */
+export function canSeeInTray(r: Relation, audience: "followers" | "close_friends", muted: boolean): boolean {
+  return r.self || (r.following && !muted && canSeeStory(r, audience));
+}
+
+/**
+ * Does the viewer's home feed show the owner's post? Their own; else a post of an account they
+ * follow and have not muted that they may see. (feedVisibleSql in sql.ts is its twin.)
+ */
+export function canSeeInFeed(r: Relation, audience: Audience, muted: boolean): boolean {
+  return r.self || (r.following && !muted && canSeeContent(r, audience));
+}
+
 /** May the viewer start a conversation with, or send a message to, the owner? */
-export function canMessage(r: Relation): boolean {
+export function canMessage(r: Pick<Relation, "self" | "signedIn" | "blocked">): boolean {
   return !r.self && r.signedIn && !r.blocked;
+}
+
+/**
+ * May a member see a conversation? A group, always; a 1:1 not while a block stands between its two
+ * members (it reappears, history intact, when the block is lifted). (conversationOpenSql is its twin.)
+ */
+export function canSeeConversation(kind: "direct" | "group", blockedBetweenMembers: boolean): boolean {
+  return kind === "group" || !blockedBetweenMembers;
 }
 
 /** May the viewer ask to follow (or follow) the owner? */

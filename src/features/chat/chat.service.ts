@@ -5,6 +5,7 @@ import { enforceLimit } from "../../http/rate-limit";
 import type { Platform } from "../../platform";
 import { randomToken, sha256Hex } from "../../platform/crypto";
 import { newId } from "../../platform/ids";
+import { canMessage, canSeeConversation } from "../../policy";
 import { toUserSummary, type UserSummaryRow } from "../users/user-summary";
 import type { ChatMessage, RoomRefusal } from "./chat.protocol";
 import {
@@ -72,7 +73,10 @@ export async function createConversation(
   const byName = new Map(candidates.map((c) => [c.username, c]));
   for (const name of names) {
     const found = byName.get(name);
-    if (!found || found.blocked) throw notFound(`user ${name}`);
+    const blocked = found?.blocked === 1;
+    if (!found || (found.id !== creatorId && !canMessage({ self: false, signedIn: true, blocked }))) {
+      throw notFound(`user ${name}`);
+    }
   }
   const others = candidates.filter((c) => c.id !== creatorId);
   if (others.length === 0) {
@@ -294,7 +298,7 @@ export async function directBlockChanged(
 async function requireMember(deps: ChatDeps, userId: string, conversationId: string) {
   const membership = await findMembership(deps.db, conversationId, userId);
   // Not a member, or a 1:1 across a block: as if it did not exist (API.md).
-  if (!membership || membership.blocked) throw noConversation();
+  if (!membership || !canSeeConversation(membership.kind, membership.blocked === 1)) throw noConversation();
   return membership;
 }
 

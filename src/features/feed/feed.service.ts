@@ -3,7 +3,7 @@ import { ApiError } from "../../http/errors";
 import type { Platform } from "../../platform";
 import type { EdgeCache } from "../../platform/cache";
 import { newId } from "../../platform/ids";
-import { canSeeContent, relationFromFacts } from "../../policy";
+import { canSeeInFeed, relationFromFacts } from "../../policy";
 import { cardsToPosts, type HydrateDeps, hydratePosts, type Post } from "../posts/posts.hydrate";
 import { postsWithFacts } from "../posts/posts.repo";
 import {
@@ -41,9 +41,7 @@ interface CachedPage {
  * them see each post, decided from the facts read with the row.
  */
 export function feedAllows(viewerId: string, row: FeedRow): boolean {
-  const relation = relationFromFacts(viewerId, row.author_id, row);
-  if (!relation.self && (!relation.following || row.muted === 1)) return false;
-  return canSeeContent(relation, row.audience);
+  return canSeeInFeed(relationFromFacts(viewerId, row.author_id, row), row.audience, row.muted === 1);
 }
 
 const MAX_ROUNDS = 4;

@@ -3,7 +3,13 @@ import { cursorPosition, splitPage } from "../../http/cursor";
 import { ApiError, notFound } from "../../http/errors";
 import type { Platform } from "../../platform";
 import { newId } from "../../platform/ids";
-import { canSeeAccountContent, canSeeStory, relationFromFacts } from "../../policy";
+import {
+  canOpenStory,
+  canSeeAccountContent,
+  canSeeHighlightedStory,
+  canSeeInTray,
+  relationFromFacts,
+} from "../../policy";
 import { type ChatDeps, createConversation, sendMessage } from "../chat/chat.service";
 import { loadRelation } from "../graph/relations.repo";
 import { deliveryUrls } from "../media/media.service";
@@ -68,9 +74,7 @@ async function pageBy<R>(
 /** The policy's answer for one story row, as the viewer sees it now. */
 function visible(row: StoryRow, viewerId: string | null, now: string): boolean {
   if (row.deleted_at !== null) return false;
-  const relation = relationFromFacts(viewerId, row.author_id, row);
-  if (relation.self) return true;
-  return row.expires_at > now && canSeeStory(relation, row.audience);
+  return canOpenStory(relationFromFacts(viewerId, row.author_id, row), row.audience, row.expires_at <= now);
 }
 
 const authorOf = (row: StoryRow) => toUserSummary({ ...row, id: row.author_id });
@@ -186,9 +190,7 @@ export async function tray(deps: StoriesDeps, viewerId: string): Promise<Tray> {
   const seen = new Set(snapshot.seen);
   const byAuthor = new Map<string, { row: StoryRow; count: number; latest: string; unseen: boolean }>();
   for (const row of rows) {
-    const relation = relationFromFacts(viewerId, row.author_id, row);
-    const shown = relation.self || (relation.following && row.muted !== 1 && canSeeStory(relation, row.audience));
-    if (!shown) continue;
+    if (!canSeeInTray(relationFromFacts(viewerId, row.author_id, row), row.audience, row.muted === 1)) continue;
     const entry = byAuthor.get(row.author_id) ?? { row, count: 0, latest: "", unseen: false };
     entry.count++;
     if (row.created_at > entry.latest) entry.latest = row.created_at;
@@ -343,8 +345,7 @@ async function withStories(
     // Archived stories are shown here past their expiry, to whoever the audience allows.
     const mine = rows.filter((r) => {
       if (r.highlight_id !== h.id) return false;
-      const relation = relationFromFacts(viewerId, r.author_id, r);
-      return relation.self || canSeeStory(relation, r.audience);
+      return canSeeHighlightedStory(relationFromFacts(viewerId, r.author_id, r), r.audience);
     });
     if (mine.length === 0 && viewerId !== h.owner_id) continue;
     out.push({
