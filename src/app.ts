@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
@@ -87,7 +88,7 @@ export function createApp() {
           responses: { 200: jsonContent(z.object({ ok: z.literal(true) }), "Healthy") },
         }),
         async (c) => {
-          await c.env.DB.prepare("SELECT 1").first();
+          await c.var.platform.db.run(sql`SELECT 1`);
           return c.json({ ok: true as const }, 200);
         },
       ),

@@ -7,8 +7,7 @@ import { z } from "@hono/zod-openapi";
 export const JobSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("media.process"), media_id: z.string().min(1).max(64) }),
   z.strictObject({ type: z.literal("post.purge"), post_id: z.string().min(1).max(64) }),
-  // A post's fan-out. Without `until`: the planner (after null; a non-null `after` is the older
-  // chained form, still accepted for messages queued before a deploy, planned from that edge).
+  // A post's fan-out. Without `until`: the planner, which plans every range (`after` is null).
   // With `until`: one range of follow edges, (after, until], null meaning open-ended.
   z.strictObject({
     type: z.literal("feed.fanout"),

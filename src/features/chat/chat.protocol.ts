@@ -14,9 +14,8 @@ export const MAX_SOCKETS_PER_USER = 5;
 /** Messages sent to a socket that reconnects with `?since=`; older ones are read over HTTP. */
 export const RESUME_MAX_MESSAGES = 200;
 
-/** Close codes: 4003 = membership gone (left, removed, blocked); 1008 policy; 1009 too big. */
+/** Close codes: 4003 = membership gone (left, removed, blocked); 1009 too big. */
 export const CLOSE_REVOKED = 4003;
-export const CLOSE_POLICY = 1008;
 export const CLOSE_TOO_BIG = 1009;
 
 /** Counts code points, as a person counts characters, not UTF-16 units. */
@@ -63,8 +62,6 @@ export const ClientFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("typing") }),
   z.object({ type: z.literal("read"), message_id: z.string().max(64) }),
 ]);
-
-export type ClientFrame = z.infer<typeof ClientFrameSchema>;
 
 export type FrameErrorCode =
   | "invalid_frame"

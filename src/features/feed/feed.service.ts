@@ -236,8 +236,6 @@ export async function invalidateFeeds(cache: EdgeCache, userIds: string[]): Prom
  * FANOUT_CHUNK edges, pushes the first range itself and queues the others in one sendBatch, so
  * they are delivered at once and in parallel instead of one queue hop after another. A range
  * message pushes its range. Every step is idempotent (INSERT OR IGNORE), so redelivery is safe.
- * A planning message with `after` set is the chained form the previous version queued (one chunk,
- * then the next message): it is planned from that edge on, so it still completes after a deploy.
  */
 export async function fanout(
   deps: Pick<Platform, "db" | "config" | "jobs">,
@@ -249,8 +247,8 @@ export async function fanout(
   // Deleted since it was queued, or an author readers pull from: nothing to push.
   if (!post || post.deleted_at !== null || post.followers_count > deps.config.feed.fanoutMaxFollowers) return;
   if (until !== undefined) return fanoutRange(deps.db, post, after, until);
-  const bounds = await fanoutBoundaries(deps.db, post.author_id, FANOUT_CHUNK, after);
-  const ranges = [after, ...bounds].map((from, i) => ({ after: from, until: bounds[i] ?? null }));
+  const bounds = await fanoutBoundaries(deps.db, post.author_id, FANOUT_CHUNK, null);
+  const ranges = [null, ...bounds].map((from, i) => ({ after: from, until: bounds[i] ?? null }));
   const [first, ...rest] = ranges;
   await deps.jobs.sendAll(rest.map((r) => ({ type: "feed.fanout", post_id: postId, after: r.after, until: r.until })));
   if (first) await fanoutRange(deps.db, post, first.after, first.until);
