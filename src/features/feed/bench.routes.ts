@@ -1,4 +1,7 @@
+import { sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
 import { Hono } from "hono";
+import { follows, posts } from "../../db/schema";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../http/errors";
 import { edgeCacheFor } from "../../platform/cache";
@@ -6,7 +9,7 @@ import { systemClock } from "../../platform/clock";
 import { countingD1, type D1Counts } from "../../platform/counting-d1";
 import { dbFor } from "../../platform/db";
 import { hydratePosts } from "../posts/posts.hydrate";
-import { POST_COLUMNS, type PostRow } from "../posts/posts.repo";
+import { type PostRow, postColumnsSql } from "../posts/posts.repo";
 import { readFeed } from "./feed.service";
 
 /**
@@ -27,18 +30,16 @@ benchRoutes.use("*", async (c, next) => {
 benchRoutes.get("/naive-feed", async (c) => {
   const viewer = c.req.query("user") ?? "";
   const db = dbFor(c.env.DB);
-  const { results } = await db.$client
-    .prepare(
-      `SELECT ${POST_COLUMNS}
-       FROM posts p WHERE p.deleted_at IS NULL
-         AND p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1)
-       ORDER BY p.id DESC LIMIT 20`,
-    )
-    .bind(viewer)
-    .all<PostRow>();
+  const p = alias(posts, "p");
+  const rows = await db.all<PostRow>(
+    sql`SELECT ${postColumnsSql(p)}
+        FROM ${posts} ${p} WHERE ${p.deleted_at} IS NULL
+          AND ${p.author_id} IN (SELECT ${follows.followee_id} FROM ${follows} WHERE ${follows.follower_id} = ${viewer})
+        ORDER BY ${p.id} DESC LIMIT 20`,
+  );
   const items = await hydratePosts(
     { db, config: c.get("config"), clock: systemClock, origin: new URL(c.req.url).origin },
-    results,
+    rows,
     viewer,
   );
   return c.json({ items, next_cursor: null });
