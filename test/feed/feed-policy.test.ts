@@ -1,9 +1,12 @@
 import { env } from "cloudflare:workers";
+import { sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
 import { describe, expect, it } from "vitest";
+import { posts } from "../../src/db/schema";
 import { feedAllows } from "../../src/features/feed/feed.service";
 import { postsWithFacts } from "../../src/features/posts/posts.repo";
-import { dbFor } from "../../src/platform/db";
-import { legacyFeedVisibleSql } from "../../src/policy";
+import { dbFor, inList } from "../../src/platform/db";
+import { feedVisibleSql } from "../../src/policy";
 import { api } from "../helpers/api";
 import { createUser, type TestUser } from "../helpers/factories";
 import { follow, makePrivate } from "../helpers/graph";
@@ -59,12 +62,13 @@ describe("the feed policy in SQL", () => {
     const byRules = (await postsWithFacts(db, viewer.id, postIds))
       .filter((r) => feedAllows(viewer.id, r))
       .map((r) => r.id);
-    const { results } = await env.DB.prepare(
-      `SELECT p.id FROM posts p WHERE p.id IN (SELECT value FROM json_each(?2)) AND ${legacyFeedVisibleSql("?1", "p")} ORDER BY p.id DESC`,
-    )
-      .bind(viewer.id, JSON.stringify(postIds))
-      .all<{ id: string }>();
-    expect(results.map((r) => r.id)).toEqual(byRules);
+    const p = alias(posts, "p");
+    const bySql = await db.all<{ id: string }>(
+      sql`SELECT ${p.id} FROM ${posts} ${p}
+          WHERE ${p.id} IN ${inList(postIds)} AND ${feedVisibleSql(viewer.id, { author_id: p.author_id, audience: p.audience })}
+          ORDER BY ${p.id} DESC`,
+    );
+    expect(bySql.map((r) => r.id)).toEqual(byRules);
     // The cases differ: own 3, followed public 2, followed private 2, followed as a close friend 3.
     expect(byRules.length).toBe(10);
   });

@@ -187,7 +187,7 @@ describe("GET /v1/feed", () => {
       get(target, prop) {
         if (prop === "prepare") {
           return (query: string) =>
-            query.includes("INSERT OR IGNORE INTO timeline")
+            query.includes('INSERT OR IGNORE INTO "timeline"')
               ? failFirstRun(target.prepare(query))
               : target.prepare(query);
         }

@@ -1,11 +1,15 @@
+import { sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
 import { Hono } from "hono";
+import { follows, posts } from "../../db/schema";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../http/errors";
 import { edgeCacheFor } from "../../platform/cache";
 import { systemClock } from "../../platform/clock";
+import { countingD1, type D1Counts } from "../../platform/counting-d1";
 import { dbFor } from "../../platform/db";
 import { hydratePosts } from "../posts/posts.hydrate";
-import { POST_COLUMNS, type PostRow } from "../posts/posts.repo";
+import { type PostRow, postColumnsSql } from "../posts/posts.repo";
 import { readFeed } from "./feed.service";
 
 /**
@@ -26,81 +30,24 @@ benchRoutes.use("*", async (c, next) => {
 benchRoutes.get("/naive-feed", async (c) => {
   const viewer = c.req.query("user") ?? "";
   const db = dbFor(c.env.DB);
-  const { results } = await db.$client
-    .prepare(
-      `SELECT ${POST_COLUMNS}
-       FROM posts p WHERE p.deleted_at IS NULL
-         AND p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1)
-       ORDER BY p.id DESC LIMIT 20`,
-    )
-    .bind(viewer)
-    .all<PostRow>();
+  const p = alias(posts, "p");
+  const rows = await db.all<PostRow>(
+    sql`SELECT ${postColumnsSql(p)}
+        FROM ${posts} ${p} WHERE ${p.deleted_at} IS NULL
+          AND ${p.author_id} IN (SELECT ${follows.followee_id} FROM ${follows} WHERE ${follows.follower_id} = ${viewer})
+        ORDER BY ${p.id} DESC LIMIT 20`,
+  );
   const items = await hydratePosts(
     { db, config: c.get("config"), clock: systemClock, origin: new URL(c.req.url).origin },
-    results,
+    rows,
     viewer,
   );
   return c.json({ items, next_cursor: null });
 });
 
-interface OpCounts {
-  d1_round_trips: number;
-  d1_statements: number;
-  d1_rows_read: number;
+interface OpCounts extends D1Counts {
   kv_gets: number;
   kv_puts: number;
-}
-
-/**
- * A D1 binding that counts what passes through it: round trips (a batch is one), statements and
- * `meta.rows_read`. `first()` is answered from `all()` so its meta is seen too.
- */
-function countingD1(d1: D1Database, counts: OpCounts): D1Database {
-  const note = (result: D1Result<unknown>) => {
-    counts.d1_statements++;
-    counts.d1_rows_read += result.meta.rows_read ?? 0;
-  };
-  /** One round trip of one statement, counted. */
-  const counted = async <R extends D1Result<unknown>>(call: () => Promise<R>): Promise<R> => {
-    counts.d1_round_trips++;
-    const result = await call();
-    note(result);
-    return result;
-  };
-  const wrap = (statement: D1PreparedStatement): D1PreparedStatement =>
-    new Proxy(statement, {
-      get(target, prop) {
-        if (prop === "bind") return (...values: unknown[]) => wrap(target.bind(...values));
-        if (prop === "all") return () => counted(() => target.all());
-        if (prop === "run") return () => counted(() => target.run());
-        if (prop === "first") {
-          return async (column?: string) => {
-            const result = await counted(() => target.all<Record<string, unknown>>());
-            const row = result.results[0] ?? null;
-            return column === undefined || row === null ? row : (row[column] ?? null);
-          };
-        }
-        if (prop === "__target") return target;
-        const value = Reflect.get(target, prop);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-  return new Proxy(d1, {
-    get(target, prop) {
-      if (prop === "prepare") return (query: string) => wrap(target.prepare(query));
-      if (prop === "batch") {
-        return async (statements: D1PreparedStatement[]) => {
-          counts.d1_round_trips++;
-          const raw = statements.map((s) => (s as unknown as { __target: D1PreparedStatement }).__target ?? s);
-          const results = await target.batch(raw);
-          for (const r of results) note(r);
-          return results;
-        };
-      }
-      const value = Reflect.get(target, prop);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
 }
 
 /** One feed page for `user`, answering the operations it cost instead of the page. */

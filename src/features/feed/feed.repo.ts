@@ -1,27 +1,34 @@
-import { type Db, legacyIdAfter, legacyIdBefore } from "../../platform/db";
-import { legacyCloseFriendSql, legacyFeedVisibleSql, legacyFollowsSql } from "../../policy";
-import { CARD_COLUMNS, type CardRow } from "../posts/posts.hydrate";
-import { POST_WITH_FACTS_COLUMNS, type PostRow, type PostWithFacts } from "../posts/posts.repo";
+import { and, eq, lt, type SQL, sql } from "drizzle-orm";
+import { type AnySQLiteColumn, alias } from "drizzle-orm/sqlite-core";
+import { comments, feedSnapshots, follows, likes, posts, timeline, users } from "../../db/schema";
+import { type Db, idAfter, idBefore, inList } from "../../platform/db";
+import { closeFriendSql, feedVisibleSql, followsSql } from "../../policy";
+import { type CardRow, cardColumnsSql } from "../posts/posts.hydrate";
+import { type PostWithFacts, postWithFactsColumnsSql } from "../posts/posts.repo";
 
 /** Followers pushed per fan-out message (one INSERT … SELECT each). */
 export const FANOUT_CHUNK = 1000;
 
-export interface FanoutPost {
-  id: string;
-  author_id: string;
-  audience: PostRow["audience"];
-  deleted_at: string | null;
-  followers_count: number;
-}
+/** A column's bare name, where SQLite takes no table prefix (the column list of an INSERT). */
+const bare = (column: AnySQLiteColumn) => sql.identifier(column.name);
 
-export function fanoutPost(db: Db, postId: string): Promise<FanoutPost | null> {
-  return db.$client
-    .prepare(
-      `SELECT p.id, p.author_id, p.audience, p.deleted_at, u.followers_count
-       FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = ?1`,
-    )
-    .bind(postId)
-    .first<FanoutPost>();
+export type FanoutPost = Pick<typeof posts.$inferSelect, "id" | "author_id" | "audience" | "deleted_at"> &
+  Pick<typeof users.$inferSelect, "followers_count">;
+
+export async function fanoutPost(db: Db, postId: string): Promise<FanoutPost | null> {
+  const row = await db
+    .select({
+      id: posts.id,
+      author_id: posts.author_id,
+      audience: posts.audience,
+      deleted_at: posts.deleted_at,
+      followers_count: users.followers_count,
+    })
+    .from(posts)
+    .innerJoin(users, eq(users.id, posts.author_id))
+    .where(eq(posts.id, postId))
+    .get();
+  return row ?? null;
 }
 
 /**
@@ -36,15 +43,12 @@ export async function fanoutBoundaries(
   size: number,
   after: string | null,
 ): Promise<string[]> {
-  const { results } = await db.$client
-    .prepare(
-      `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM follows
-                       WHERE followee_id = ?1 AND ${legacyIdAfter("id", "?3")})
-       WHERE n % ?2 = 0 ORDER BY id`,
-    )
-    .bind(authorId, size, after)
-    .all<{ id: string }>();
-  return results.map((r) => r.id);
+  const rows = await db.all<Pick<typeof follows.$inferSelect, "id">>(
+    sql`SELECT id FROM (SELECT ${follows.id} AS id, ROW_NUMBER() OVER (ORDER BY ${follows.id}) AS n FROM ${follows}
+                        WHERE ${follows.followee_id} = ${authorId} AND ${idAfter(follows.id, after)})
+        WHERE n % ${size} = 0 ORDER BY id`,
+  );
+  return rows.map((r) => r.id);
 }
 
 /**
@@ -53,15 +57,14 @@ export async function fanoutBoundaries(
  * INSERT OR IGNORE on the (user_id, post_id) key makes a redelivered range change nothing.
  */
 export async function fanoutRange(db: Db, post: FanoutPost, after: string | null, until: string | null): Promise<void> {
-  await db.$client
-    .prepare(
-      `INSERT OR IGNORE INTO timeline (user_id, post_id, author_id)
-       SELECT f.follower_id, ?4, ?1 FROM follows f
-       WHERE f.followee_id = ?1 AND ${legacyIdAfter("f.id", "?2")} AND f.id <= COALESCE(?5, '~')
-         AND (?3 = 0 OR ${legacyCloseFriendSql("?1", "f.follower_id")})`,
-    )
-    .bind(post.author_id, after, post.audience === "close_friends" ? 1 : 0, post.id, until)
-    .run();
+  const f = alias(follows, "f");
+  const closeFriendsOnly = post.audience === "close_friends" ? 1 : 0;
+  await db.run(
+    sql`INSERT OR IGNORE INTO ${timeline} (${bare(timeline.user_id)}, ${bare(timeline.post_id)}, ${bare(timeline.author_id)})
+        SELECT ${f.follower_id}, ${post.id}, ${post.author_id} FROM ${follows} ${f}
+        WHERE ${f.followee_id} = ${post.author_id} AND ${idAfter(f.id, after)} AND ${f.id} <= COALESCE(${until}, '~')
+          AND (${closeFriendsOnly} = 0 OR ${closeFriendSql(post.author_id, f.follower_id)})`,
+  );
 }
 
 /**
@@ -74,69 +77,71 @@ export async function backfillAuthor(
   db: Db,
   args: { userId: string; authorId: string; limit: number; maxFollowers: number },
 ): Promise<void> {
-  await db.$client
-    .prepare(
-      `INSERT OR IGNORE INTO timeline (user_id, post_id, author_id)
-       SELECT ?1, p.id, p.author_id FROM posts p
-       WHERE p.author_id = ?2 AND p.deleted_at IS NULL
-         AND ${legacyFollowsSql("?1", "?2")}
-         AND (SELECT followers_count FROM users WHERE id = ?2) <= ?4
-         AND (p.audience <> 'close_friends' OR ${legacyCloseFriendSql("?2", "?1")})
-       ORDER BY p.id DESC LIMIT ?3`,
-    )
-    .bind(args.userId, args.authorId, args.limit, args.maxFollowers)
-    .run();
+  const p = alias(posts, "p");
+  await db.run(
+    sql`INSERT OR IGNORE INTO ${timeline} (${bare(timeline.user_id)}, ${bare(timeline.post_id)}, ${bare(timeline.author_id)})
+        SELECT ${args.userId}, ${p.id}, ${p.author_id} FROM ${posts} ${p}
+        WHERE ${p.author_id} = ${args.authorId} AND ${p.deleted_at} IS NULL
+          AND ${followsSql(args.userId, args.authorId)}
+          AND (SELECT ${users.followers_count} FROM ${users} WHERE ${users.id} = ${args.authorId}) <= ${args.maxFollowers}
+          AND (${p.audience} <> 'close_friends' OR ${closeFriendSql(args.authorId, args.userId)})
+        ORDER BY ${p.id} DESC LIMIT ${args.limit}`,
+  );
 }
 
 export async function unlinkAuthor(db: Db, userId: string, authorId: string): Promise<void> {
-  await db.$client.prepare("DELETE FROM timeline WHERE user_id = ?1 AND author_id = ?2").bind(userId, authorId).run();
+  await db.delete(timeline).where(and(eq(timeline.user_id, userId), eq(timeline.author_id, authorId)));
 }
 
 /** Keeps each listed reader's timeline to its newest `cap` rows. */
 export async function trimTimelines(db: Db, userIds: string[], cap: number): Promise<number> {
   if (userIds.length === 0) return 0;
-  const result = await db.$client
-    .prepare(
-      `DELETE FROM timeline WHERE user_id IN (SELECT value FROM json_each(?1))
-         AND post_id < (SELECT t2.post_id FROM timeline t2 WHERE t2.user_id = timeline.user_id
-                        ORDER BY t2.post_id DESC LIMIT 1 OFFSET ?2 - 1)`,
-    )
-    .bind(JSON.stringify(userIds), cap)
-    .run();
+  const t2 = alias(timeline, "t2");
+  const result = await db.run(
+    sql`DELETE FROM ${timeline} WHERE ${timeline.user_id} IN ${inList(userIds)}
+          AND ${timeline.post_id} < (SELECT ${t2.post_id} FROM ${timeline} ${t2} WHERE ${t2.user_id} = ${timeline.user_id}
+                                     ORDER BY ${t2.post_id} DESC LIMIT 1 OFFSET ${cap} - 1)`,
+  );
   return result.meta.changes;
 }
 
 /** Readers whose timelines hold more than `cap` rows (for the trim job), a bounded batch at a time. */
 export async function readersOverCap(db: Db, cap: number, limit: number): Promise<string[]> {
-  const { results } = await db.$client
-    .prepare("SELECT user_id FROM timeline GROUP BY user_id HAVING COUNT(*) > ?1 LIMIT ?2")
-    .bind(cap, limit)
-    .all<{ user_id: string }>();
-  return results.map((r) => r.user_id);
+  const rows = await db
+    .select({ user_id: timeline.user_id })
+    .from(timeline)
+    .groupBy(timeline.user_id)
+    .having(sql`COUNT(*) > ${cap}`)
+    .limit(limit);
+  return rows.map((r) => r.user_id);
 }
 
 export type FeedRow = PostWithFacts;
 
 /**
- * The ids of the newest `limit` feed candidates before a position, newest first: the reader's
- * timeline rows merged with the posts of followed authors above the fan-out threshold, which are
- * pulled at read time rather than pushed. The arguments name the statement's parameters.
+ * The ids (as `id`) of the newest `limit` feed candidates before `before`, newest first: the
+ * reader's timeline rows merged with the posts of followed authors above the fan-out threshold,
+ * which are pulled at read time rather than pushed.
  */
-function candidateIdsSql(p: { viewer: string; before: string; limit: string; maxFollowers: string }): string {
-  return `SELECT id FROM (
-      SELECT post_id AS id FROM (
-        SELECT post_id FROM timeline WHERE user_id = ${p.viewer} AND ${legacyIdBefore("post_id", p.before)}
-        ORDER BY post_id DESC LIMIT ${p.limit})
+function candidateIdsSql(args: { viewerId: string; before: string | null; limit: number; maxFollowers: number }): SQL {
+  const a = alias(users, "a");
+  const f = alias(follows, "f");
+  const p2 = alias(posts, "p2");
+  return sql`SELECT id FROM (
+      SELECT id FROM (
+        SELECT ${timeline.post_id} AS id FROM ${timeline}
+        WHERE ${timeline.user_id} = ${args.viewerId} AND ${idBefore(timeline.post_id, args.before)}
+        ORDER BY ${timeline.post_id} DESC LIMIT ${args.limit})
       UNION
       SELECT id FROM (
         -- CROSS JOIN fixes the order: start from the few accounts above the threshold (index on
         -- followers_count), not from every account the reader follows.
-        SELECT p2.id FROM users a
-          CROSS JOIN follows f ON f.follower_id = ${p.viewer} AND f.followee_id = a.id
-          CROSS JOIN posts p2 ON p2.author_id = a.id
-        WHERE a.followers_count > ${p.maxFollowers} AND p2.deleted_at IS NULL AND ${legacyIdBefore("p2.id", p.before)}
-        ORDER BY p2.id DESC LIMIT ${p.limit}))
-    ORDER BY id DESC LIMIT ${p.limit}`;
+        SELECT ${p2.id} AS id FROM ${users} ${a}
+          CROSS JOIN ${follows} ${f} ON ${f.follower_id} = ${args.viewerId} AND ${f.followee_id} = ${a.id}
+          CROSS JOIN ${posts} ${p2} ON ${p2.author_id} = ${a.id}
+        WHERE ${a.followers_count} > ${args.maxFollowers} AND ${p2.deleted_at} IS NULL AND ${idBefore(p2.id, args.before)}
+        ORDER BY ${p2.id} DESC LIMIT ${args.limit}))
+    ORDER BY id DESC LIMIT ${args.limit}`;
 }
 
 /**
@@ -147,17 +152,14 @@ export async function feedCandidates(
   db: Db,
   args: { viewerId: string; before: string | null; limit: number; maxFollowers: number },
 ): Promise<FeedRow[]> {
-  const candidates = candidateIdsSql({ viewer: "?1", before: "?2", limit: "?3", maxFollowers: "?4" });
-  const { results } = await db.$client
-    .prepare(
-      `SELECT ${POST_WITH_FACTS_COLUMNS}
-       FROM posts p JOIN users u ON u.id = p.author_id
-       WHERE p.deleted_at IS NULL AND p.id IN (${candidates})
-       ORDER BY p.id DESC LIMIT ?3`,
-    )
-    .bind(args.viewerId, args.before, args.limit, args.maxFollowers)
-    .all<FeedRow>();
-  return results;
+  const p = alias(posts, "p");
+  const u = alias(users, "u");
+  return db.all<FeedRow>(
+    sql`SELECT ${postWithFactsColumnsSql(args.viewerId, p, u)}
+        FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
+        WHERE ${p.deleted_at} IS NULL AND ${p.id} IN (${candidateIdsSql(args)})
+        ORDER BY ${p.id} DESC LIMIT ${args.limit}`,
+  );
 }
 
 /**
@@ -170,35 +172,32 @@ export async function feedCards(
   db: Db,
   args: { viewerId: string; before: string | null; limit: number; window: number; maxFollowers: number },
 ): Promise<CardRow[]> {
-  const candidates = candidateIdsSql({ viewer: "?1", before: "?2", limit: "?3", maxFollowers: "?5" });
-  const { results } = await db.$client
-    .prepare(
-      `WITH candidates AS (${candidates}),
-       page AS (
-         -- Policy first, on ids only; the card columns below are computed for the page alone.
-         SELECT p.id FROM candidates c CROSS JOIN posts p ON p.id = c.id
-         WHERE p.deleted_at IS NULL AND ${legacyFeedVisibleSql("?1", "p")}
-         ORDER BY p.id DESC LIMIT ?4)
-       SELECT ${CARD_COLUMNS}
-       FROM page pg CROSS JOIN posts p ON p.id = pg.id JOIN users u ON u.id = p.author_id
-       ORDER BY p.id DESC`,
-    )
-    .bind(args.viewerId, args.before, args.window, args.limit, args.maxFollowers)
-    .all<CardRow>();
-  return results;
+  const p = alias(posts, "p");
+  const u = alias(users, "u");
+  const { viewerId, before, limit, window, maxFollowers } = args;
+  const candidates = candidateIdsSql({ viewerId, before, limit: window, maxFollowers });
+  return db.all<CardRow>(
+    sql`WITH candidates AS (${candidates}),
+        page AS (
+          -- Policy first, on ids only; the card columns below are computed for the page alone.
+          SELECT ${p.id} AS id FROM candidates c CROSS JOIN ${posts} ${p} ON ${p.id} = c.id
+          WHERE ${p.deleted_at} IS NULL AND ${feedVisibleSql(viewerId, p)}
+          ORDER BY ${p.id} DESC LIMIT ${limit})
+        SELECT ${cardColumnsSql(viewerId, p, u)}
+        FROM page pg CROSS JOIN ${posts} ${p} ON ${p.id} = pg.id JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
+        ORDER BY ${p.id} DESC`,
+  );
 }
 
 /** Cards of these posts that the feed policy still lets the viewer see (a cached page's re-check). */
 export async function feedCardsByIds(db: Db, viewerId: string, ids: string[]): Promise<CardRow[]> {
-  const { results } = await db.$client
-    .prepare(
-      `SELECT ${CARD_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
-       WHERE p.id IN (SELECT value FROM json_each(?2)) AND p.deleted_at IS NULL AND ${legacyFeedVisibleSql("?1", "p")}
-       ORDER BY p.id DESC`,
-    )
-    .bind(viewerId, JSON.stringify(ids))
-    .all<CardRow>();
-  return results;
+  const p = alias(posts, "p");
+  const u = alias(users, "u");
+  return db.all<CardRow>(
+    sql`SELECT ${cardColumnsSql(viewerId, p, u)} FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
+        WHERE ${p.id} IN ${inList(ids)} AND ${p.deleted_at} IS NULL AND ${feedVisibleSql(viewerId, p)}
+        ORDER BY ${p.id} DESC`,
+  );
 }
 
 /**
@@ -209,49 +208,53 @@ export async function feedFallback(
   db: Db,
   args: { viewerId: string; before: string | null; limit: number },
 ): Promise<FeedRow[]> {
-  const { results } = await db.$client
-    .prepare(
-      `SELECT ${POST_WITH_FACTS_COLUMNS}
-       FROM posts p JOIN users u ON u.id = p.author_id
-       WHERE p.deleted_at IS NULL AND ${legacyIdBefore("p.id", "?2")}
-         AND (p.author_id = ?1 OR p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1))
-       ORDER BY p.id DESC LIMIT ?3`,
-    )
-    .bind(args.viewerId, args.before, args.limit)
-    .all<FeedRow>();
-  return results;
+  const p = alias(posts, "p");
+  const u = alias(users, "u");
+  return db.all<FeedRow>(
+    sql`SELECT ${postWithFactsColumnsSql(args.viewerId, p, u)}
+        FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
+        WHERE ${p.deleted_at} IS NULL AND ${idBefore(p.id, args.before)}
+          AND (${p.author_id} = ${args.viewerId}
+               OR ${p.author_id} IN (SELECT ${follows.followee_id} FROM ${follows} WHERE ${follows.follower_id} = ${args.viewerId}))
+        ORDER BY ${p.id} DESC LIMIT ${args.limit}`,
+  );
 }
 
 /** How much the viewer has engaged with each author: likes count 1, comments 2. */
 export async function affinities(db: Db, viewerId: string, authorIds: string[]): Promise<Map<string, number>> {
-  const { results } = await db.$client
-    .prepare(
-      `SELECT a.value AS author_id,
-         (SELECT COUNT(*) FROM likes l JOIN posts p ON p.id = l.post_id WHERE l.user_id = ?1 AND p.author_id = a.value)
-         + 2 * (SELECT COUNT(*) FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.author_id = ?1 AND p.author_id = a.value)
-         AS interactions
-       FROM json_each(?2) a`,
-    )
-    .bind(viewerId, JSON.stringify([...new Set(authorIds)]))
-    .all<{ author_id: string; interactions: number }>();
-  return new Map(results.map((r) => [r.author_id, r.interactions]));
+  const l = alias(likes, "l");
+  const c = alias(comments, "c");
+  const p = alias(posts, "p");
+  const rows = await db.all<{ author_id: string; interactions: number }>(
+    sql`SELECT a.value AS author_id,
+          (SELECT COUNT(*) FROM ${likes} ${l} JOIN ${posts} ${p} ON ${p.id} = ${l.post_id}
+           WHERE ${l.user_id} = ${viewerId} AND ${p.author_id} = a.value)
+          + 2 * (SELECT COUNT(*) FROM ${comments} ${c} JOIN ${posts} ${p} ON ${p.id} = ${c.post_id}
+                 WHERE ${c.author_id} = ${viewerId} AND ${p.author_id} = a.value)
+          AS interactions
+        FROM json_each(${JSON.stringify([...new Set(authorIds)])}) a`,
+  );
+  return new Map(rows.map((r) => [r.author_id, r.interactions]));
 }
 
 export async function saveSnapshot(db: Db, snapshot: { id: string; userId: string; postIds: string[]; now: string }) {
-  await db.$client
-    .prepare("INSERT INTO feed_snapshots (id, user_id, post_ids, created_at) VALUES (?1, ?2, ?3, ?4)")
-    .bind(snapshot.id, snapshot.userId, JSON.stringify(snapshot.postIds), snapshot.now)
-    .run();
+  await db.insert(feedSnapshots).values({
+    id: snapshot.id,
+    user_id: snapshot.userId,
+    post_ids: JSON.stringify(snapshot.postIds),
+    created_at: snapshot.now,
+  });
 }
 
 export async function loadSnapshot(db: Db, id: string, userId: string): Promise<string[] | null> {
-  const row = await db.$client
-    .prepare("SELECT post_ids FROM feed_snapshots WHERE id = ?1 AND user_id = ?2")
-    .bind(id, userId)
-    .first<{ post_ids: string }>();
+  const row = await db
+    .select({ post_ids: feedSnapshots.post_ids })
+    .from(feedSnapshots)
+    .where(and(eq(feedSnapshots.id, id), eq(feedSnapshots.user_id, userId)))
+    .get();
   return row ? (JSON.parse(row.post_ids) as string[]) : null;
 }
 
 export async function deleteSnapshotsBefore(db: Db, cutoff: string): Promise<void> {
-  await db.$client.prepare("DELETE FROM feed_snapshots WHERE created_at < ?1").bind(cutoff).run();
+  await db.delete(feedSnapshots).where(lt(feedSnapshots.created_at, cutoff));
 }

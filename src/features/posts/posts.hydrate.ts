@@ -1,7 +1,21 @@
 import type { z } from "@hono/zod-openapi";
+import { type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import {
+  likes,
+  type MediaRow,
+  media,
+  postHashtags,
+  postMedia,
+  postMentions,
+  posts,
+  saves,
+  users,
+} from "../../db/schema";
 import type { Platform } from "../../platform";
+import { type Db, inList } from "../../platform/db";
 import { deliveryUrls } from "../media/media.service";
-import type { PostRow } from "./posts.repo";
+import { type PostRow, type PostsAlias, postColumnsSql, type UsersAlias } from "./posts.repo";
 import type { PostSchema } from "./posts.schema";
 
 export type Post = z.infer<typeof PostSchema>;
@@ -10,35 +24,50 @@ export type HydrateDeps = Pick<Platform, "db" | "config" | "clock" | "origin">;
 
 /**
  * Everything a post card shows, as columns of ONE statement over `posts p JOIN users u ON u.id =
- * p.author_id`, the viewer bound at `?1`: the author, the images (with positions, as a JSON array),
- * hashtags, mentions and the viewer's flags. Nested lists come back as JSON text, so a page of
- * posts is a single D1 statement rather than a batch of one statement per kind of child row.
+ * p.author_id`, for `viewer` ("" for anonymous): the author, the images (with positions, as a JSON
+ * array), hashtags, mentions and the viewer's flags. Nested lists come back as JSON text, so a page
+ * of posts is a single D1 statement rather than a batch of one statement per kind of child row.
  */
-export const CARD_COLUMNS = `p.id, p.author_id, p.caption, p.location, p.audience, p.like_count, p.comment_count,
-  p.created_at, p.updated_at, u.username, u.display_name, u.avatar_media_id, u.is_private,
-  (SELECT json_group_array(json_array(pm.position, m.id, m.owner_id, m.width, m.height, m.thumbhash, pm.alt_text))
-     FROM post_media pm JOIN media m ON m.id = pm.media_id WHERE pm.post_id = p.id) AS media_json,
-  (SELECT json_group_array(tag) FROM post_hashtags WHERE post_id = p.id) AS tags_json,
-  (SELECT json_group_array(mu.username) FROM post_mentions mm JOIN users mu ON mu.id = mm.user_id
-     WHERE mm.post_id = p.id) AS mentions_json,
-  EXISTS (SELECT 1 FROM likes WHERE post_id = p.id AND user_id = ?1) AS liked,
-  EXISTS (SELECT 1 FROM saves WHERE post_id = p.id AND user_id = ?1) AS saved`;
-
-export interface CardRow extends PostRow {
-  username: string;
-  display_name: string;
-  avatar_media_id: string | null;
-  is_private: number;
-  media_json: string;
-  tags_json: string;
-  mentions_json: string;
-  liked: number;
-  saved: number;
+export function cardColumnsSql(viewer: string, p: PostsAlias, u: UsersAlias): SQL {
+  const pm = alias(postMedia, "pm");
+  const m = alias(media, "m");
+  const mm = alias(postMentions, "mm");
+  const mu = alias(users, "mu");
+  return sql`${postColumnsSql(p)}, ${u.username}, ${u.display_name}, ${u.avatar_media_id},
+    ${u.is_private} AS author_private,
+    (SELECT json_group_array(json_array(${pm.position}, ${m.id}, ${m.owner_id}, ${m.width}, ${m.height}, ${m.thumbhash}, ${pm.alt_text}))
+       FROM ${postMedia} ${pm} JOIN ${media} ${m} ON ${m.id} = ${pm.media_id} WHERE ${pm.post_id} = ${p.id}) AS media_json,
+    (SELECT json_group_array(${postHashtags.tag}) FROM ${postHashtags} WHERE ${postHashtags.post_id} = ${p.id}) AS tags_json,
+    (SELECT json_group_array(${mu.username}) FROM ${postMentions} ${mm} JOIN ${users} ${mu} ON ${mu.id} = ${mm.user_id}
+       WHERE ${mm.post_id} = ${p.id}) AS mentions_json,
+    EXISTS (SELECT 1 FROM ${likes} WHERE ${likes.post_id} = ${p.id} AND ${likes.user_id} = ${viewer}) AS liked,
+    EXISTS (SELECT 1 FROM ${saves} WHERE ${saves.post_id} = ${p.id} AND ${saves.user_id} = ${viewer}) AS saved`;
 }
 
-type MediaTuple = [number, string, string, number | null, number | null, string | null, string];
+/** A row of `cardColumnsSql`. Flags and `author_private` are SQLite's 0/1 (the query is raw SQL). */
+export type CardRow = PostRow &
+  Pick<typeof users.$inferSelect, "username" | "display_name" | "avatar_media_id"> & {
+    author_private: number;
+    media_json: string;
+    tags_json: string;
+    mentions_json: string;
+    liked: number;
+    saved: number;
+  };
 
-/** Card rows (from CARD_COLUMNS) to API posts; media URLs are signed here. */
+type PostMediaRow = typeof postMedia.$inferSelect;
+/** One image of `media_json`, in the order of its `json_array`. */
+type MediaTuple = [
+  PostMediaRow["position"],
+  MediaRow["id"],
+  MediaRow["owner_id"],
+  MediaRow["width"],
+  MediaRow["height"],
+  MediaRow["thumbhash"],
+  PostMediaRow["alt_text"],
+];
+
+/** Card rows (from `cardColumnsSql`) to API posts; media URLs are signed here. */
 export async function cardsToPosts(
   deps: Pick<HydrateDeps, "config" | "clock" | "origin">,
   rows: CardRow[],
@@ -54,7 +83,7 @@ export async function cardsToPosts(
           username: row.username,
           display_name: row.display_name,
           avatar_media_id: row.avatar_media_id,
-          is_private: row.is_private === 1,
+          is_private: row.author_private === 1,
         },
         caption: row.caption,
         location: row.location,
@@ -82,20 +111,19 @@ export async function cardsToPosts(
 }
 
 /**
- * Turns post rows into API posts, in the order given, in ONE D1 statement (CARD_COLUMNS), with
+ * Turns post rows into API posts, in the order given, in ONE D1 statement (`cardColumnsSql`), with
  * the ids bound as one JSON parameter so no list can exceed D1's 100 bound parameters. The
  * caller has already decided the viewer may see these posts.
  */
 export async function hydratePosts(deps: HydrateDeps, rows: PostRow[], viewerId: string | null): Promise<Post[]> {
   if (rows.length === 0) return [];
-  const { results } = await deps.db.$client
-    .prepare(
-      `SELECT ${CARD_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
-       WHERE p.id IN (SELECT value FROM json_each(?2))`,
-    )
-    .bind(viewerId ?? "", JSON.stringify(rows.map((r) => r.id)))
-    .all<CardRow>();
-  const byId = new Map(results.map((r) => [r.id, r]));
+  const p = alias(posts, "p");
+  const u = alias(users, "u");
+  const cards = await deps.db.all<CardRow>(
+    sql`SELECT ${cardColumnsSql(viewerId ?? "", p, u)} FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
+        WHERE ${p.id} IN ${inList(rows.map((r) => r.id))}`,
+  );
+  const byId = new Map(cards.map((r) => [r.id, r]));
   const ordered = rows.flatMap((r) => {
     const card = byId.get(r.id);
     return card ? [card] : [];

@@ -1,5 +1,22 @@
-import { type Db, legacyIdBefore } from "../../platform/db";
-import { legacyMutesSql, legacyRelationFactsSql, type RelationFacts } from "../../policy";
+import { and, eq, inArray, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { alias, type BuildAliasTable } from "drizzle-orm/sqlite-core";
+import {
+  comments,
+  hashtags,
+  idempotencyKeys,
+  likes,
+  media,
+  postHashtags,
+  postMedia,
+  postMentions,
+  posts,
+  saves,
+  timeline,
+  users,
+} from "../../db/schema";
+import { type Db, idBefore, inList } from "../../platform/db";
+import { mutesSql, type RelationFacts, relationFactsSql } from "../../policy";
 
 /*
  * Post writes are single D1 batches. Counters move only when the batch really changed what they
@@ -7,89 +24,123 @@ import { legacyMutesSql, legacyRelationFactsSql, type RelationFacts } from "../.
  * DELETE, a soft delete by `deleted_at IS NULL` (see graph.repo.ts for the pattern).
  */
 
-export interface PostRow {
-  id: string;
-  author_id: string;
-  caption: string;
-  location: string | null;
-  audience: "public" | "followers" | "close_friends";
-  like_count: number;
-  comment_count: number;
-  created_at: string;
-  updated_at: string;
+/**
+ * Statements for one `db.batch` (which takes a non-empty list). Batch items here are builder
+ * queries: drizzle's D1 batch fails on a raw `db.run(sql…)` item that has parameters (it binds
+ * through a prepared statement such an item does not have). So an INSERT … SELECT is
+ * `insert().select()`, and INSERT OR IGNORE is `onConflictDoNothing()`, the same for these rows:
+ * every column is NOT NULL and filled, and no CHECK applies, so the key is all they can conflict on.
+ */
+type Statements = [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
+
+/** `posts` under an alias (`alias(posts, "p")`), as the SQL pieces below read it. */
+export type PostsAlias = BuildAliasTable<typeof posts, string>;
+/** `users` under an alias (`alias(users, "u")`). */
+export type UsersAlias = BuildAliasTable<typeof users, string>;
+
+/** The columns of a PostRow, in the order a query selects them. */
+const POST_ROW_COLUMNS = [
+  "id",
+  "author_id",
+  "caption",
+  "location",
+  "audience",
+  "like_count",
+  "comment_count",
+  "created_at",
+  "updated_at",
+] as const satisfies readonly (keyof typeof posts.$inferSelect)[];
+
+export type PostRow = Pick<typeof posts.$inferSelect, (typeof POST_ROW_COLUMNS)[number]>;
+
+/** The select list of a PostRow, from posts alias `p`. */
+export const postColumnsSql = (p: PostsAlias): SQL =>
+  sql.join(
+    POST_ROW_COLUMNS.map((column) => p[column]),
+    sql`, `,
+  );
+
+/** A post with the facts the policy needs about its author for the viewer (and a mute flag). */
+export type PostWithFacts = PostRow &
+  Pick<typeof posts.$inferSelect, "save_count"> &
+  RelationFacts & {
+    muted: number;
+  };
+
+/**
+ * The select list of a PostWithFacts, from `posts p JOIN users u ON u.id = p.author_id`, for
+ * `viewer` ("" for anonymous).
+ */
+export function postWithFactsColumnsSql(viewer: string, p: PostsAlias, u: UsersAlias): SQL {
+  return sql`${postColumnsSql(p)}, ${p.save_count}, ${relationFactsSql(viewer, p.author_id, u.is_private)},
+    ${mutesSql(viewer, p.author_id)} AS muted`;
 }
-
-/** The columns of a PostRow, from `posts p`. */
-export const POST_COLUMNS =
-  "p.id, p.author_id, p.caption, p.location, p.audience, p.like_count, p.comment_count, p.created_at, p.updated_at";
-
-/** A post with the facts the policy needs about its author for viewer `?1` (and a mute flag). */
-export type PostWithFacts = PostRow & RelationFacts & { muted: number; save_count: number };
-
-/** The columns of a PostWithFacts, from `posts p JOIN users u ON u.id = p.author_id`, viewer bound at ?1. */
-export const POST_WITH_FACTS_COLUMNS = `${POST_COLUMNS}, p.save_count, ${legacyRelationFactsSql("?1", "p.author_id", "u.is_private")},
-  ${legacyMutesSql("?1", "p.author_id")} AS muted`;
 
 /**
  * Live posts by id with their authors' facts for `viewerId` (null: anonymous), newest first:
  * what a visibility check needs, in one D1 round trip. Posts whose author is gone are left out.
  */
 export async function postsWithFacts(db: Db, viewerId: string | null, ids: string[]): Promise<PostWithFacts[]> {
-  const { results } = await db.$client
-    .prepare(
-      `SELECT ${POST_WITH_FACTS_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
-       WHERE p.deleted_at IS NULL AND p.id IN (SELECT value FROM json_each(?2)) ORDER BY p.id DESC`,
-    )
-    .bind(viewerId ?? "", JSON.stringify(ids))
-    .all<PostWithFacts>();
-  return results;
+  const p = alias(posts, "p");
+  const u = alias(users, "u");
+  return db.all<PostWithFacts>(
+    sql`SELECT ${postWithFactsColumnsSql(viewerId ?? "", p, u)} FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
+        WHERE ${p.deleted_at} IS NULL AND ${p.id} IN ${inList(ids)} ORDER BY ${p.id} DESC`,
+  );
 }
 
-export interface MediaForPost {
-  id: string;
-  owner_id: string;
-  status: string;
-  attached_at: string | null;
+export async function mediaForPost(db: Db, ids: string[]) {
+  return db
+    .select({ id: media.id, owner_id: media.owner_id, status: media.status, attached_at: media.attached_at })
+    .from(media)
+    .where(sql`${media.id} IN ${inList(ids)}`);
 }
 
-export async function mediaForPost(db: Db, ids: string[]): Promise<MediaForPost[]> {
-  const { results } = await db.$client
-    .prepare("SELECT id, owner_id, status, attached_at FROM media WHERE id IN (SELECT value FROM json_each(?1))")
-    .bind(JSON.stringify(ids))
-    .all<MediaForPost>();
-  return results;
-}
+/** The post's tags (the hashtags' `tag`s), as a subquery. */
+const tagsOf = (db: Db, postId: string) =>
+  db.select({ tag: postHashtags.tag }).from(postHashtags).where(eq(postHashtags.post_id, postId));
 
-function tagStatements(d1: D1Database, postId: string, tags: string[], mentions: string[]): D1PreparedStatement[] {
+function tagStatements(db: Db, postId: string, tags: string[], mentions: string[]): Statements {
   return [
-    d1
-      .prepare("INSERT INTO post_hashtags (post_id, tag) SELECT ?1, value FROM json_each(?2)")
-      .bind(postId, JSON.stringify(tags)),
-    d1
-      .prepare(
-        `INSERT INTO hashtags (tag, post_count) SELECT value, 1 FROM json_each(?1) WHERE true
-         ON CONFLICT (tag) DO UPDATE SET post_count = post_count + 1`,
+    db
+      .insert(postHashtags)
+      .select((qb) =>
+        qb
+          .select({ post_id: sql`${postId}`.as("post_id"), tag: sql`value`.as("tag") })
+          .from(sql`json_each(${JSON.stringify(tags)})`),
+      ),
+    db
+      .insert(hashtags)
+      .select((qb) =>
+        qb
+          .select({ tag: sql`value`.as("tag"), post_count: sql`1`.as("post_count") })
+          .from(sql`json_each(${JSON.stringify(tags)})`)
+          // SQLite needs a WHERE before an INSERT … SELECT's ON CONFLICT (else it reads ON as a join's).
+          .where(sql`true`),
       )
-      .bind(JSON.stringify(tags)),
+      .onConflictDoUpdate({ target: hashtags.tag, set: { post_count: sql`${hashtags.post_count} + 1` } }),
     // Mentions of names that are not accounts simply find no row.
-    d1
-      .prepare(
-        "INSERT OR IGNORE INTO post_mentions (post_id, user_id) SELECT ?1, id FROM users WHERE username IN (SELECT value FROM json_each(?2))",
+    db
+      .insert(postMentions)
+      .select((qb) =>
+        qb
+          .select({ post_id: sql`${postId}`.as("post_id"), user_id: users.id })
+          .from(users)
+          .where(sql`${users.username} IN ${inList(mentions)}`),
       )
-      .bind(postId, JSON.stringify(mentions)),
+      .onConflictDoNothing(),
   ];
 }
 
 /** Drops a post's tags and mentions, taking its tags out of the hashtag counts. */
-function untagStatements(d1: D1Database, postId: string): D1PreparedStatement[] {
+function untagStatements(db: Db, postId: string): Statements {
   return [
-    d1
-      .prepare(
-        "UPDATE hashtags SET post_count = post_count - 1 WHERE tag IN (SELECT tag FROM post_hashtags WHERE post_id = ?1)",
-      )
-      .bind(postId),
-    d1.prepare("DELETE FROM post_hashtags WHERE post_id = ?1").bind(postId),
-    d1.prepare("DELETE FROM post_mentions WHERE post_id = ?1").bind(postId),
+    db
+      .update(hashtags)
+      .set({ post_count: sql`${hashtags.post_count} - 1` })
+      .where(inArray(hashtags.tag, tagsOf(db, postId))),
+    db.delete(postHashtags).where(eq(postHashtags.post_id, postId)),
+    db.delete(postMentions).where(eq(postMentions.post_id, postId)),
   ];
 }
 
@@ -111,69 +162,88 @@ export interface NewPost {
  * (each image usable once: post_media.media_id is unique), tags, mentions and the author's count.
  */
 export async function createPost(db: Db, post: NewPost): Promise<void> {
-  const d1 = db.$client;
-  const statements: D1PreparedStatement[] = [];
-  if (post.idempotency) {
-    statements.push(
-      d1
-        .prepare(
-          `INSERT INTO idempotency_keys (user_id, scope, key, request_hash, resource_id, created_at)
-           VALUES (?1, 'posts', ?2, ?3, ?4, ?5)`,
-        )
-        .bind(post.authorId, post.idempotency.key, post.idempotency.requestHash, post.id, post.now),
-    );
-  }
-  statements.push(
-    d1
-      .prepare(
-        `INSERT INTO posts (id, author_id, caption, location, audience, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)`,
-      )
-      .bind(post.id, post.authorId, post.caption, post.location, post.audience, post.now),
-    d1
-      .prepare(
-        `INSERT INTO post_media (post_id, position, media_id, alt_text)
-         SELECT ?1, key, json_extract(value, '$.id'), json_extract(value, '$.altText') FROM json_each(?2)`,
-      )
-      .bind(post.id, JSON.stringify(post.media)),
-    d1
-      .prepare("UPDATE media SET attached_at = ?2 WHERE id IN (SELECT media_id FROM post_media WHERE post_id = ?1)")
-      .bind(post.id, post.now),
-    ...tagStatements(d1, post.id, post.tags, post.mentions),
-    d1.prepare("UPDATE users SET posts_count = posts_count + 1 WHERE id = ?1").bind(post.authorId),
+  const statements: Statements = [
+    db.insert(posts).values({
+      id: post.id,
+      author_id: post.authorId,
+      caption: post.caption,
+      location: post.location,
+      audience: post.audience,
+      created_at: post.now,
+      updated_at: post.now,
+    }),
+    db.insert(postMedia).select((qb) =>
+      qb
+        .select({
+          post_id: sql`${post.id}`.as("post_id"),
+          position: sql`key`.as("position"),
+          media_id: sql`json_extract(value, '$.id')`.as("media_id"),
+          alt_text: sql`json_extract(value, '$.altText')`.as("alt_text"),
+        })
+        .from(sql`json_each(${JSON.stringify(post.media)})`),
+    ),
+    db
+      .update(media)
+      .set({ attached_at: post.now })
+      .where(
+        inArray(
+          media.id,
+          db.select({ media_id: postMedia.media_id }).from(postMedia).where(eq(postMedia.post_id, post.id)),
+        ),
+      ),
+    ...tagStatements(db, post.id, post.tags, post.mentions),
+    db
+      .update(users)
+      .set({ posts_count: sql`${users.posts_count} + 1` })
+      .where(eq(users.id, post.authorId)),
     // The author's own timeline at once (read-your-writes); followers get theirs by fan-out.
-    d1
-      .prepare("INSERT OR IGNORE INTO timeline (user_id, post_id, author_id) VALUES (?1, ?2, ?1)")
-      .bind(post.authorId, post.id),
-  );
-  await d1.batch(statements);
+    db
+      .insert(timeline)
+      .values({ user_id: post.authorId, post_id: post.id, author_id: post.authorId })
+      .onConflictDoNothing(),
+  ];
+  const key = post.idempotency;
+  if (!key) {
+    await db.batch(statements);
+    return;
+  }
+  await db.batch([
+    db.insert(idempotencyKeys).values({
+      user_id: post.authorId,
+      scope: "posts",
+      key: key.key,
+      request_hash: key.requestHash,
+      resource_id: post.id,
+      created_at: post.now,
+    }),
+    ...statements,
+  ]);
 }
 
 export async function findIdempotentPost(db: Db, userId: string, key: string) {
-  return db.$client
-    .prepare(
-      "SELECT request_hash, resource_id FROM idempotency_keys WHERE user_id = ?1 AND scope = 'posts' AND key = ?2",
-    )
-    .bind(userId, key)
-    .first<{ request_hash: string; resource_id: string }>();
+  return db
+    .select({ request_hash: idempotencyKeys.request_hash, resource_id: idempotencyKeys.resource_id })
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.user_id, userId), eq(idempotencyKeys.scope, "posts"), eq(idempotencyKeys.key, key)))
+    .get();
 }
 
 export async function findPost(db: Db, id: string): Promise<PostRow | null> {
-  return db.$client
-    .prepare(`SELECT ${POST_COLUMNS} FROM posts p WHERE p.id = ?1 AND p.deleted_at IS NULL`)
-    .bind(id)
-    .first<PostRow>();
+  const p = alias(posts, "p");
+  const row = await db.get<PostRow | undefined>(
+    sql`SELECT ${postColumnsSql(p)} FROM ${posts} ${p} WHERE ${p.id} = ${id} AND ${p.deleted_at} IS NULL`,
+  );
+  return row ?? null;
 }
 
 export async function updateCaption(
   db: Db,
   args: { id: string; caption: string; tags: string[]; mentions: string[]; now: string },
 ) {
-  const d1 = db.$client;
-  await d1.batch([
-    ...untagStatements(d1, args.id),
-    ...tagStatements(d1, args.id, args.tags, args.mentions),
-    d1.prepare("UPDATE posts SET caption = ?2, updated_at = ?3 WHERE id = ?1").bind(args.id, args.caption, args.now),
+  await db.batch([
+    ...untagStatements(db, args.id),
+    ...tagStatements(db, args.id, args.tags, args.mentions),
+    db.update(posts).set({ caption: args.caption, updated_at: args.now }).where(eq(posts.id, args.id)),
   ]);
 }
 
@@ -182,18 +252,22 @@ export async function updateCaption(
  * `deleted_at` is set; the queued clean-up removes the children.
  */
 export async function softDeletePost(db: Db, post: { id: string; authorId: string; now: string }): Promise<boolean> {
-  const d1 = db.$client;
-  const live = "EXISTS (SELECT 1 FROM posts WHERE id = ?1 AND deleted_at IS NULL)";
-  const results = await d1.batch([
-    d1
-      .prepare(
-        `UPDATE hashtags SET post_count = post_count - 1 WHERE tag IN (SELECT tag FROM post_hashtags WHERE post_id = ?1) AND ${live}`,
-      )
-      .bind(post.id),
-    d1.prepare(`UPDATE users SET posts_count = posts_count - 1 WHERE id = ?2 AND ${live}`).bind(post.id, post.authorId),
-    d1.prepare("UPDATE posts SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL").bind(post.id, post.now),
+  const live = sql`EXISTS (SELECT 1 FROM ${posts} WHERE ${posts.id} = ${post.id} AND ${posts.deleted_at} IS NULL)`;
+  const results = await db.batch([
+    db
+      .update(hashtags)
+      .set({ post_count: sql`${hashtags.post_count} - 1` })
+      .where(and(inArray(hashtags.tag, tagsOf(db, post.id)), live)),
+    db
+      .update(users)
+      .set({ posts_count: sql`${users.posts_count} - 1` })
+      .where(and(eq(users.id, post.authorId), live)),
+    db
+      .update(posts)
+      .set({ deleted_at: post.now })
+      .where(and(eq(posts.id, post.id), isNull(posts.deleted_at))),
   ]);
-  return (results[2]?.meta.changes ?? 0) > 0;
+  return results[2].meta.changes > 0;
 }
 
 /** The queued clean-up of a deleted post: children first, the post row last (so a retry resumes). */
@@ -201,28 +275,39 @@ export async function purgePost(
   db: Db,
   postId: string,
 ): Promise<{ mediaKeys: { ownerId: string; id: string }[] } | null> {
-  const d1 = db.$client;
-  const post = await d1.prepare("SELECT id FROM posts WHERE id = ?1 AND deleted_at IS NOT NULL").bind(postId).first();
+  const post = await db
+    .select({ id: posts.id })
+    .from(posts)
+    .where(and(eq(posts.id, postId), isNotNull(posts.deleted_at)))
+    .get();
   if (!post) return null;
-  const { results } = await d1
-    .prepare("SELECT m.id, m.owner_id FROM post_media pm JOIN media m ON m.id = pm.media_id WHERE pm.post_id = ?1")
-    .bind(postId)
-    .all<{ id: string; owner_id: string }>();
-  await d1.batch([
-    d1.prepare("DELETE FROM likes WHERE post_id = ?1").bind(postId),
-    d1.prepare("DELETE FROM comments WHERE post_id = ?1").bind(postId),
-    d1.prepare("DELETE FROM saves WHERE post_id = ?1").bind(postId),
-    d1.prepare("DELETE FROM post_hashtags WHERE post_id = ?1").bind(postId),
-    d1.prepare("DELETE FROM post_mentions WHERE post_id = ?1").bind(postId),
-    d1.prepare("DELETE FROM media WHERE id IN (SELECT media_id FROM post_media WHERE post_id = ?1)").bind(postId),
-    d1.prepare("DELETE FROM post_media WHERE post_id = ?1").bind(postId),
-    d1.prepare("DELETE FROM timeline WHERE post_id = ?1").bind(postId),
+  const images = await db
+    .select({ id: media.id, owner_id: media.owner_id })
+    .from(postMedia)
+    .innerJoin(media, eq(media.id, postMedia.media_id))
+    .where(eq(postMedia.post_id, postId));
+  await db.batch([
+    db.delete(likes).where(eq(likes.post_id, postId)),
+    db.delete(comments).where(eq(comments.post_id, postId)),
+    db.delete(saves).where(eq(saves.post_id, postId)),
+    db.delete(postHashtags).where(eq(postHashtags.post_id, postId)),
+    db.delete(postMentions).where(eq(postMentions.post_id, postId)),
+    db
+      .delete(media)
+      .where(
+        inArray(
+          media.id,
+          db.select({ media_id: postMedia.media_id }).from(postMedia).where(eq(postMedia.post_id, postId)),
+        ),
+      ),
+    db.delete(postMedia).where(eq(postMedia.post_id, postId)),
+    db.delete(timeline).where(eq(timeline.post_id, postId)),
   ]);
-  return { mediaKeys: results.map((r) => ({ ownerId: r.owner_id, id: r.id })) };
+  return { mediaKeys: images.map((r) => ({ ownerId: r.owner_id, id: r.id })) };
 }
 
 export async function deletePostRow(db: Db, postId: string): Promise<void> {
-  await db.$client.prepare("DELETE FROM posts WHERE id = ?1 AND deleted_at IS NOT NULL").bind(postId).run();
+  await db.delete(posts).where(and(eq(posts.id, postId), isNotNull(posts.deleted_at)));
 }
 
 /** An author's posts, newest first, limited to the audiences the viewer may see. */
@@ -230,25 +315,19 @@ export async function listAuthorPosts(
   db: Db,
   args: { authorId: string; audiences: string[]; before: string | null; limit: number },
 ): Promise<PostRow[]> {
-  const { results } = await db.$client
-    .prepare(
-      `SELECT ${POST_COLUMNS} FROM posts p
-       WHERE p.author_id = ?1 AND p.deleted_at IS NULL AND ${legacyIdBefore("p.id", "?2")}
-         AND p.audience IN (SELECT value FROM json_each(?3))
-       ORDER BY p.id DESC LIMIT ?4`,
-    )
-    .bind(args.authorId, args.before, JSON.stringify(args.audiences), args.limit)
-    .all<PostRow>();
-  return results;
+  const p = alias(posts, "p");
+  return db.all<PostRow>(
+    sql`SELECT ${postColumnsSql(p)} FROM ${posts} ${p}
+        WHERE ${p.author_id} = ${args.authorId} AND ${p.deleted_at} IS NULL AND ${idBefore(p.id, args.before)}
+          AND ${p.audience} IN ${inList(args.audiences)}
+        ORDER BY ${p.id} DESC LIMIT ${args.limit}`,
+  );
 }
 
 /** Posts by id (live ones), in no particular order. */
 export async function postsByIds(db: Db, ids: string[]): Promise<PostRow[]> {
-  const { results } = await db.$client
-    .prepare(
-      `SELECT ${POST_COLUMNS} FROM posts p WHERE p.id IN (SELECT value FROM json_each(?1)) AND p.deleted_at IS NULL`,
-    )
-    .bind(JSON.stringify(ids))
-    .all<PostRow>();
-  return results;
+  const p = alias(posts, "p");
+  return db.all<PostRow>(
+    sql`SELECT ${postColumnsSql(p)} FROM ${posts} ${p} WHERE ${p.id} IN ${inList(ids)} AND ${p.deleted_at} IS NULL`,
+  );
 }

@@ -1,0 +1,68 @@
+/** What `countingD1` counts. */
+export interface D1Counts {
+  d1_round_trips: number;
+  d1_statements: number;
+  d1_rows_read: number;
+}
+
+/**
+ * A D1 binding that counts what passes through it: round trips (a batch is one), statements and
+ * `meta.rows_read`. `first()` is answered from `all()` so its meta is seen too. For the bench's
+ * `/bench/feed-ops` only; it lives here because it wraps the binding's `prepare`.
+ */
+export function countingD1(d1: D1Database, counts: D1Counts): D1Database {
+  const note = (result: D1Result<unknown>) => {
+    counts.d1_statements++;
+    counts.d1_rows_read += result.meta.rows_read ?? 0;
+  };
+  /** One round trip of one statement, counted. */
+  const counted = async <R extends D1Result<unknown>>(call: () => Promise<R>): Promise<R> => {
+    counts.d1_round_trips++;
+    const result = await call();
+    note(result);
+    return result;
+  };
+  const wrap = (statement: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(statement, {
+      get(target, prop) {
+        if (prop === "bind") return (...values: unknown[]) => wrap(target.bind(...values));
+        if (prop === "all") return () => counted(() => target.all());
+        if (prop === "run") return () => counted(() => target.run());
+        // drizzle's query builder reads through raw(), which returns no meta: counted as a round
+        // trip and a statement, its rows read unknown.
+        if (prop === "raw") {
+          return (options?: { columnNames?: boolean }) => {
+            counts.d1_round_trips++;
+            counts.d1_statements++;
+            return options?.columnNames ? target.raw({ columnNames: true }) : target.raw();
+          };
+        }
+        if (prop === "first") {
+          return async (column?: string) => {
+            const result = await counted(() => target.all<Record<string, unknown>>());
+            const row = result.results[0] ?? null;
+            return column === undefined || row === null ? row : (row[column] ?? null);
+          };
+        }
+        if (prop === "__target") return target;
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  return new Proxy(d1, {
+    get(target, prop) {
+      if (prop === "prepare") return (query: string) => wrap(target.prepare(query));
+      if (prop === "batch") {
+        return async (statements: D1PreparedStatement[]) => {
+          counts.d1_round_trips++;
+          const raw = statements.map((s) => (s as unknown as { __target: D1PreparedStatement }).__target ?? s);
+          const results = await target.batch(raw);
+          for (const r of results) note(r);
+          return results;
+        };
+      }
+      const value = Reflect.get(target, prop);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
