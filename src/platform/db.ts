@@ -1,4 +1,4 @@
-import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
+import { type Column, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { SQLiteAsyncDialect, type SQLiteColumn } from "drizzle-orm/sqlite-core";
 import * as schema from "../db/schema";
@@ -30,6 +30,18 @@ export async function batch(db: Db, statements: SQLWrapper[]): Promise<D1Result[
       return d1.prepare(query.sql).bind(...query.params);
     }),
   );
+}
+
+/**
+ * A query written with the `sql` template (`db.run/all/get(sql\`...\`)`) made fit to be an item of
+ * `db.batch([...])`. drizzle-orm 0.45's D1 batch cannot carry such a query once it has bound values:
+ * it binds them to the prepared D1 statement (`stmt`) that builder queries carry and `sql` queries
+ * lack, and throws "Cannot read properties of undefined (reading 'bind')". This gives the query that
+ * statement; it runs, and its batch result reads, as before (`run`: the D1Result with
+ * `meta.changes`; `all`: the rows). Builder queries need nothing.
+ */
+export function batchable<T extends ReturnType<Db["run"] | Db["all"] | Db["get"]>>(db: Db, query: T): T {
+  return Object.assign(query, { stmt: db.$client.prepare(query.getQuery().sql) });
 }
 
 /** D1 reports a violated UNIQUE index as an error whose message names the constraint. */
@@ -67,6 +79,19 @@ export const inList = (values: readonly unknown[]): SQL =>
  * template (SQLite refuses a table-qualified name there; the schema reference keeps it typed).
  */
 export const bare = (column: SQLiteColumn): SQL => sql`${sql.identifier(column.name)}`;
+
+/**
+ * The column list of an `INSERT INTO t (...)` written with the `sql` template (`INSERT OR IGNORE`, or
+ * an `INSERT … SELECT` that names fewer columns than the table has: the builder's names them all).
+ * A column interpolated in the template renders qualified (`"t"."c"`), which SQLite rejects there;
+ * this renders the plain names of the schema's columns, so a renamed column still fails `tsc` at
+ * the query.
+ */
+export const insertColumns = (...columns: Column[]): SQL =>
+  sql`(${sql.join(
+    columns.map((c) => sql.identifier(c.name)),
+    sql`, `,
+  )})`;
 
 /** `column < param`, or no bound when the parameter is null. */
 export const legacyIdBefore = (column: string, param: string) => `${column} < COALESCE(${param}, '~')`;

@@ -1,6 +1,6 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { authEvents, refreshTokens, type UserRow, users } from "../../db/schema";
-import type { Db } from "../../platform/db";
+import { batchable, type Db, insertColumns } from "../../platform/db";
 import { newId } from "../../platform/ids";
 
 export type NewRefreshToken = Pick<
@@ -31,32 +31,32 @@ export async function findUserByLogin(
  * Rotates a refresh token atomically: marks the presented token used (only if it is live) and
  * inserts its successor in the same family, in one batch. The successor's INSERT … SELECT only
  * finds a row when this call's UPDATE won (it matches on `replaced_by = successor id`), so of any
- * number of concurrent refreshes with one token exactly one gets a new token (SECURITY B10).
+ * number of concurrent refreshes with one token exactly one gets a new token.
  */
 export async function rotateRefreshToken(
   db: Db,
   args: { presentedHash: string; successor: Omit<NewRefreshToken, "family_id" | "user_id">; now: string },
 ): Promise<{ user_id: string; family_id: string } | null> {
   const { presentedHash, successor, now } = args;
-  // Raw statements: drizzle's batch cannot carry an INSERT … SELECT with bound values.
-  const d1 = db.$client;
-  const [updated] = await d1.batch<{ user_id: string; family_id: string }>([
-    d1
-      .prepare(
-        `UPDATE refresh_tokens SET used_at = ?1, replaced_by = ?2
-         WHERE token_hash = ?3 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?1
-         RETURNING user_id, family_id`,
-      )
-      .bind(now, successor.id, presentedHash),
-    d1
-      .prepare(
-        `INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, created_at, expires_at)
-         SELECT ?1, family_id, user_id, ?2, ?3, ?4 FROM refresh_tokens
-         WHERE token_hash = ?5 AND replaced_by = ?1`,
-      )
-      .bind(successor.id, successor.token_hash, successor.created_at, successor.expires_at, presentedHash),
+  const t = refreshTokens;
+  const [updated] = await db.batch([
+    db
+      .update(t)
+      .set({ used_at: now, replaced_by: successor.id })
+      .where(and(eq(t.token_hash, presentedHash), isNull(t.used_at), isNull(t.revoked_at), gt(t.expires_at, now)))
+      .returning({ user_id: t.user_id, family_id: t.family_id }),
+    // `sql`, not the builder: the builder's INSERT … SELECT fills every column of the table, and this
+    // one names six and copies family and user from the row the UPDATE just marked.
+    batchable(
+      db,
+      db.run(
+        sql`INSERT INTO ${t} ${insertColumns(t.id, t.family_id, t.user_id, t.token_hash, t.created_at, t.expires_at)}
+          SELECT ${successor.id}, ${t.family_id}, ${t.user_id}, ${successor.token_hash}, ${successor.created_at}, ${successor.expires_at}
+          FROM ${t} WHERE ${t.token_hash} = ${presentedHash} AND ${t.replaced_by} = ${successor.id}`,
+      ),
+    ),
   ]);
-  const row = updated?.results[0];
+  const row = updated[0];
   return row ? { user_id: row.user_id, family_id: row.family_id } : null;
 }
 

@@ -1,5 +1,9 @@
-import { type Db, legacyIdBefore } from "../../platform/db";
-import { legacyBlockedEitherWaySql, legacyCloseFriendSql, legacyFollowsSql, legacyMutesSql } from "../../policy";
+import { and, eq, type SQL, type SQLWrapper, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { alias } from "drizzle-orm/sqlite-core";
+import { blocks, closeFriends, followRequests, follows, mutes, type UserRow, users } from "../../db/schema";
+import { batchable, type Db, idBefore, insertColumns } from "../../platform/db";
+import { blockedEitherWaySql, closeFriendSql, followsSql, mutesSql } from "../../policy";
 
 /*
  * Graph writes are D1 batches (one transaction each, and D1 runs them one at a time). Counter
@@ -12,73 +16,77 @@ import { legacyBlockedEitherWaySql, legacyCloseFriendSql, legacyFollowsSql, lega
  * number of edges, with no COUNT(*) on any path.
  */
 
-type Stmt = D1PreparedStatement;
+type Stmt = BatchItem<"sqlite">;
 
-const NOT_BLOCKED = `NOT ${legacyBlockedEitherWaySql("?1", "?2")}`;
+const notBlocked = (a: string, b: string): SQL => sql`NOT ${blockedEitherWaySql(a, b)}`;
+
+/** The edge A -> B carrying this request's id: it exists only if this batch's insert won. */
+const followEdgeWithId = (a: string, b: string, edgeId: string): SQL =>
+  sql`EXISTS (SELECT 1 FROM ${follows} WHERE ${follows.follower_id} = ${a} AND ${follows.followee_id} = ${b} AND ${follows.id} = ${edgeId})`;
 
 /** A follows B (edge id and time given): insert and count, unless blocked either way. */
-function insertFollow(d1: D1Database, a: string, b: string, edgeId: string, now: string): Stmt[] {
+function insertFollow(db: Db, a: string, b: string, edgeId: string, now: string): [Stmt, Stmt, Stmt] {
+  const created = followEdgeWithId(a, b, edgeId);
   return [
-    d1
-      .prepare(
-        `INSERT OR IGNORE INTO follows (follower_id, followee_id, id, created_at)
-         SELECT ?1, ?2, ?3, ?4 WHERE ${NOT_BLOCKED}`,
-      )
-      .bind(a, b, edgeId, now),
-    d1
-      .prepare(
-        `UPDATE users SET following_count = following_count + 1
-         WHERE id = ?1 AND EXISTS (SELECT 1 FROM follows WHERE follower_id = ?1 AND followee_id = ?2 AND id = ?3)`,
-      )
-      .bind(a, b, edgeId),
-    d1
-      .prepare(
-        `UPDATE users SET followers_count = followers_count + 1
-         WHERE id = ?2 AND EXISTS (SELECT 1 FROM follows WHERE follower_id = ?1 AND followee_id = ?2 AND id = ?3)`,
-      )
-      .bind(a, b, edgeId),
+    batchable(
+      db,
+      db.run(
+        sql`INSERT OR IGNORE INTO ${follows} ${insertColumns(follows.follower_id, follows.followee_id, follows.id, follows.created_at)}
+          SELECT ${a}, ${b}, ${edgeId}, ${now} WHERE ${notBlocked(a, b)}`,
+      ),
+    ),
+    db
+      .update(users)
+      .set({ following_count: sql`${users.following_count} + 1` })
+      .where(and(eq(users.id, a), created)),
+    db
+      .update(users)
+      .set({ followers_count: sql`${users.followers_count} + 1` })
+      .where(and(eq(users.id, b), created)),
   ];
 }
 
 /** A no longer follows B: uncount (only if the edge exists), then delete. */
-function deleteFollow(d1: D1Database, a: string, b: string): Stmt[] {
-  const exists = legacyFollowsSql("?1", "?2");
+function deleteFollow(db: Db, a: string, b: string): [Stmt, Stmt, Stmt] {
+  const exists = followsSql(a, b);
   return [
-    d1.prepare(`UPDATE users SET following_count = following_count - 1 WHERE id = ?1 AND ${exists}`).bind(a, b),
-    d1.prepare(`UPDATE users SET followers_count = followers_count - 1 WHERE id = ?2 AND ${exists}`).bind(a, b),
-    d1.prepare("DELETE FROM follows WHERE follower_id = ?1 AND followee_id = ?2").bind(a, b),
+    db
+      .update(users)
+      .set({ following_count: sql`${users.following_count} - 1` })
+      .where(and(eq(users.id, a), exists)),
+    db
+      .update(users)
+      .set({ followers_count: sql`${users.followers_count} - 1` })
+      .where(and(eq(users.id, b), exists)),
+    db.delete(follows).where(and(eq(follows.follower_id, a), eq(follows.followee_id, b))),
   ];
 }
 
+/** Withdraws A's pending request to B (if any). */
+const deleteRequest = (db: Db, requester: string, target: string) =>
+  db
+    .delete(followRequests)
+    .where(and(eq(followRequests.requester_id, requester), eq(followRequests.target_id, target)));
+
 export async function follow(db: Db, args: { followerId: string; followeeId: string; edgeId: string; now: string }) {
-  const d1 = db.$client;
-  await d1.batch([
-    ...insertFollow(d1, args.followerId, args.followeeId, args.edgeId, args.now),
-    d1
-      .prepare("DELETE FROM follow_requests WHERE requester_id = ?1 AND target_id = ?2")
-      .bind(args.followerId, args.followeeId),
+  await db.batch([
+    ...insertFollow(db, args.followerId, args.followeeId, args.edgeId, args.now),
+    deleteRequest(db, args.followerId, args.followeeId),
   ]);
 }
 
 export async function requestFollow(db: Db, args: { requesterId: string; targetId: string; id: string; now: string }) {
-  const d1 = db.$client;
-  await d1
-    .prepare(
-      `INSERT OR IGNORE INTO follow_requests (requester_id, target_id, id, created_at)
-       SELECT ?1, ?2, ?3, ?4 WHERE ${NOT_BLOCKED}
-         AND NOT ${legacyFollowsSql("?1", "?2")}`,
-    )
-    .bind(args.requesterId, args.targetId, args.id, args.now)
-    .run();
+  const { requesterId: a, targetId: b } = args;
+  await db.run(
+    sql`INSERT OR IGNORE INTO ${followRequests} ${insertColumns(followRequests.requester_id, followRequests.target_id, followRequests.id, followRequests.created_at)}
+        SELECT ${a}, ${b}, ${args.id}, ${args.now} WHERE ${notBlocked(a, b)}
+          AND NOT ${followsSql(a, b)}`,
+  );
 }
 
 /** Unfollow, also withdrawing a pending request. */
 export async function unfollow(db: Db, followerId: string, followeeId: string) {
-  const d1 = db.$client;
-  await d1.batch([
-    ...deleteFollow(d1, followerId, followeeId),
-    d1.prepare("DELETE FROM follow_requests WHERE requester_id = ?1 AND target_id = ?2").bind(followerId, followeeId),
-  ]);
+  await db.batch([...deleteFollow(db, followerId, followeeId), deleteRequest(db, followerId, followeeId)]);
 }
 
 /**
@@ -87,63 +95,75 @@ export async function unfollow(db: Db, followerId: string, followeeId: string) {
  * recognise the edges this batch created.
  */
 export async function approveRequests(db: Db, args: { targetId: string; requesterId?: string; now: string }) {
-  const d1 = db.$client;
   const requester = args.requesterId ?? null;
-  const mine = "r.target_id = ?1 AND (?2 IS NULL OR r.requester_id = ?2)";
-  const created = `SELECT r.requester_id FROM follow_requests r JOIN follows f ON f.id = r.id WHERE ${mine}`;
-  const results = await d1.batch([
-    d1
-      .prepare(
-        `INSERT OR IGNORE INTO follows (follower_id, followee_id, id, created_at)
-         SELECT r.requester_id, r.target_id, r.id, ?3 FROM follow_requests r
-         WHERE ${mine}
-           AND NOT ${legacyBlockedEitherWaySql("r.requester_id", "r.target_id")}`,
-      )
-      .bind(args.targetId, requester, args.now),
-    d1
-      .prepare(`UPDATE users SET following_count = following_count + 1 WHERE id IN (${created})`)
-      .bind(args.targetId, requester),
-    d1
-      .prepare(`UPDATE users SET followers_count = followers_count + (SELECT COUNT(*) FROM (${created})) WHERE id = ?1`)
-      .bind(args.targetId, requester),
-    d1
-      .prepare("DELETE FROM follow_requests WHERE target_id = ?1 AND (?2 IS NULL OR requester_id = ?2)")
-      .bind(args.targetId, requester),
+  const r = alias(followRequests, "r");
+  const f = alias(follows, "f");
+  const mine = sql`${r.target_id} = ${args.targetId} AND (${requester} IS NULL OR ${r.requester_id} = ${requester})`;
+  const created = sql`SELECT ${r.requester_id} FROM ${followRequests} ${r} JOIN ${follows} ${f} ON ${f.id} = ${r.id} WHERE ${mine}`;
+  const results = await db.batch([
+    batchable(
+      db,
+      db.run(
+        sql`INSERT OR IGNORE INTO ${follows} ${insertColumns(follows.follower_id, follows.followee_id, follows.id, follows.created_at)}
+          SELECT ${r.requester_id}, ${r.target_id}, ${r.id}, ${args.now} FROM ${followRequests} ${r}
+          WHERE ${mine}
+            AND NOT ${blockedEitherWaySql(r.requester_id, r.target_id)}`,
+      ),
+    ),
+    db
+      .update(users)
+      .set({ following_count: sql`${users.following_count} + 1` })
+      .where(sql`${users.id} IN (${created})`),
+    db
+      .update(users)
+      .set({ followers_count: sql`${users.followers_count} + (SELECT COUNT(*) FROM (${created}))` })
+      .where(eq(users.id, args.targetId)),
+    db
+      .delete(followRequests)
+      .where(
+        and(
+          eq(followRequests.target_id, args.targetId),
+          sql`(${requester} IS NULL OR ${followRequests.requester_id} = ${requester})`,
+        ),
+      ),
   ]);
-  return results[3]?.meta.changes ?? 0;
+  return results[3].meta.changes;
 }
 
 export async function denyRequest(db: Db, targetId: string, requesterId: string): Promise<boolean> {
-  const result = await db.$client
-    .prepare("DELETE FROM follow_requests WHERE target_id = ?1 AND requester_id = ?2")
-    .bind(targetId, requesterId)
-    .run();
+  const result = await deleteRequest(db, requesterId, targetId);
   return result.meta.changes > 0;
 }
 
 /** Blocks: severs follows and requests both ways, and close-friend entries both ways. */
 export async function block(db: Db, args: { blockerId: string; blockedId: string; id: string; now: string }) {
-  const d1 = db.$client;
   const { blockerId: a, blockedId: b } = args;
-  const bothWays = (table: string, x: string, y: string) =>
-    d1.prepare(`DELETE FROM ${table} WHERE (${x} = ?1 AND ${y} = ?2) OR (${x} = ?2 AND ${y} = ?1)`).bind(a, b);
-  await d1.batch([
-    d1
-      .prepare("INSERT OR IGNORE INTO blocks (blocker_id, blocked_id, id, created_at) VALUES (?1, ?2, ?3, ?4)")
-      .bind(a, b, args.id, args.now),
-    ...deleteFollow(d1, a, b),
-    ...deleteFollow(d1, b, a),
-    bothWays("follow_requests", "requester_id", "target_id"),
-    bothWays("close_friends", "user_id", "friend_id"),
+  const bothWays = (x: SQLWrapper, y: SQLWrapper) =>
+    sql`(${x} = ${a} AND ${y} = ${b}) OR (${x} = ${b} AND ${y} = ${a})`;
+  await db.batch([
+    db.insert(blocks).values({ blocker_id: a, blocked_id: b, id: args.id, created_at: args.now }).onConflictDoNothing(),
+    ...deleteFollow(db, a, b),
+    ...deleteFollow(db, b, a),
+    db.delete(followRequests).where(bothWays(followRequests.requester_id, followRequests.target_id)),
+    db.delete(closeFriends).where(bothWays(closeFriends.user_id, closeFriends.friend_id)),
   ]);
 }
 
 export async function unblock(db: Db, blockerId: string, blockedId: string) {
-  await db.$client
-    .prepare("DELETE FROM blocks WHERE blocker_id = ?1 AND blocked_id = ?2")
-    .bind(blockerId, blockedId)
-    .run();
+  await db.delete(blocks).where(and(eq(blocks.blocker_id, blockerId), eq(blocks.blocked_id, blockedId)));
 }
+
+/** For each owner-kept list: the table, the column naming the owner, and the one naming the other account. */
+const ENTRY_LISTS = {
+  mutes: { table: mutes, owner: mutes.muter_id, other: mutes.muted_id, id: mutes.id, createdAt: mutes.created_at },
+  close_friends: {
+    table: closeFriends,
+    owner: closeFriends.user_id,
+    other: closeFriends.friend_id,
+    id: closeFriends.id,
+    createdAt: closeFriends.created_at,
+  },
+};
 
 /** Adds a list entry (mutes, close friends) unless it exists or a block stands between them. */
 export async function addListEntry(
@@ -151,22 +171,16 @@ export async function addListEntry(
   list: "mutes" | "close_friends",
   args: { ownerId: string; otherId: string; id: string; now: string },
 ) {
-  const [ownerCol, otherCol] = list === "mutes" ? ["muter_id", "muted_id"] : ["user_id", "friend_id"];
-  await db.$client
-    .prepare(
-      `INSERT OR IGNORE INTO ${list} (${ownerCol}, ${otherCol}, id, created_at)
-       SELECT ?1, ?2, ?3, ?4 WHERE ${NOT_BLOCKED}`,
-    )
-    .bind(args.ownerId, args.otherId, args.id, args.now)
-    .run();
+  const { table, owner, other, id, createdAt } = ENTRY_LISTS[list];
+  await db.run(
+    sql`INSERT OR IGNORE INTO ${table} ${insertColumns(owner, other, id, createdAt)}
+        SELECT ${args.ownerId}, ${args.otherId}, ${args.id}, ${args.now} WHERE ${notBlocked(args.ownerId, args.otherId)}`,
+  );
 }
 
 export async function removeListEntry(db: Db, list: "mutes" | "close_friends", ownerId: string, otherId: string) {
-  const [ownerCol, otherCol] = list === "mutes" ? ["muter_id", "muted_id"] : ["user_id", "friend_id"];
-  await db.$client
-    .prepare(`DELETE FROM ${list} WHERE ${ownerCol} = ?1 AND ${otherCol} = ?2`)
-    .bind(ownerId, otherId)
-    .run();
+  const { table, owner, other } = ENTRY_LISTS[list];
+  await db.run(sql`DELETE FROM ${table} WHERE ${owner} = ${ownerId} AND ${other} = ${otherId}`);
 }
 
 export interface RelationshipFlags {
@@ -180,18 +194,15 @@ export interface RelationshipFlags {
 
 /** The viewer's relationship to another account, in one round trip. */
 export async function relationshipFlags(db: Db, viewerId: string, otherId: string): Promise<RelationshipFlags> {
-  const row = await db.$client
-    .prepare(
-      `SELECT
-         ${legacyFollowsSql("?1", "?2")} AS following,
-         ${legacyFollowsSql("?2", "?1")} AS followed_by,
-         EXISTS (SELECT 1 FROM follow_requests WHERE requester_id = ?1 AND target_id = ?2) AS requested,
-         EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ?1 AND blocked_id = ?2) AS blocking,
-         ${legacyMutesSql("?1", "?2")} AS muting,
-         ${legacyCloseFriendSql("?1", "?2")} AS close_friend`,
-    )
-    .bind(viewerId, otherId)
-    .first<Record<keyof RelationshipFlags, number>>();
+  const row = await db.get<Record<keyof RelationshipFlags, number> | undefined>(
+    sql`SELECT
+          ${followsSql(viewerId, otherId)} AS following,
+          ${followsSql(otherId, viewerId)} AS followed_by,
+          EXISTS (SELECT 1 FROM ${followRequests} WHERE ${followRequests.requester_id} = ${viewerId} AND ${followRequests.target_id} = ${otherId}) AS requested,
+          EXISTS (SELECT 1 FROM ${blocks} WHERE ${blocks.blocker_id} = ${viewerId} AND ${blocks.blocked_id} = ${otherId}) AS blocking,
+          ${mutesSql(viewerId, otherId)} AS muting,
+          ${closeFriendSql(viewerId, otherId)} AS close_friend`,
+  );
   return {
     following: row?.following === 1,
     followed_by: row?.followed_by === 1,
@@ -203,31 +214,64 @@ export async function relationshipFlags(db: Db, viewerId: string, otherId: strin
 }
 
 /**
- * SQL: true unless a block stands, either way, between the viewer bound at `viewerParam` and the
- * account in `userColumn`; a NULL viewer (anonymous, or a list that must not filter) passes all.
+ * SQL: true unless a block stands, either way, between the viewer and the account in `user`; a
+ * null viewer (anonymous, or a list that must not filter) passes all.
  */
-export function noBlockWith(viewerParam: string, userColumn: string): string {
-  return `(${viewerParam} IS NULL OR NOT ${legacyBlockedEitherWaySql(viewerParam, userColumn)})`;
+export function noBlockWith(viewerId: string | null, user: SQLWrapper): SQL {
+  return sql`(${viewerId} IS NULL OR NOT ${blockedEitherWaySql(viewerId ?? "", user)})`;
 }
 
-export interface UserSummaryRow {
+/**
+ * An account as lists read it, beside the id of the edge that pages the list. The query is raw
+ * `sql`, whose rows are not mapped: `is_private` arrives as SQLite's 0/1, not the schema's boolean.
+ */
+export type UserSummaryRow = Pick<UserRow, "id" | "username" | "display_name" | "avatar_media_id"> & {
   edge_id: string;
-  id: string;
-  username: string;
-  display_name: string;
-  avatar_media_id: string | null;
   is_private: number;
-}
+};
 
 export type UserListKind = "followers" | "following" | "follow_requests" | "close_friends" | "blocks";
 
-/** For each list: the edge table, the column naming the list's owner, and the one naming each member. */
-const LISTS: Record<UserListKind, { table: string; owner: string; member: string }> = {
-  followers: { table: "follows", owner: "followee_id", member: "follower_id" },
-  following: { table: "follows", owner: "follower_id", member: "followee_id" },
-  follow_requests: { table: "follow_requests", owner: "target_id", member: "requester_id" },
-  close_friends: { table: "close_friends", owner: "user_id", member: "friend_id" },
-  blocks: { table: "blocks", owner: "blocker_id", member: "blocked_id" },
+/* Each list's edge table is read under the alias `e`. */
+const eFollows = alias(follows, "e");
+const eRequests = alias(followRequests, "e");
+const eCloseFriends = alias(closeFriends, "e");
+const eBlocks = alias(blocks, "e");
+
+/** For each list: the edge table and its alias, the column naming the list's owner, and the one naming each member. */
+const LISTS: Record<
+  UserListKind,
+  { table: SQLWrapper; e: SQLWrapper; id: SQLWrapper; owner: SQLWrapper; member: SQLWrapper }
+> = {
+  followers: {
+    table: follows,
+    e: eFollows,
+    id: eFollows.id,
+    owner: eFollows.followee_id,
+    member: eFollows.follower_id,
+  },
+  following: {
+    table: follows,
+    e: eFollows,
+    id: eFollows.id,
+    owner: eFollows.follower_id,
+    member: eFollows.followee_id,
+  },
+  follow_requests: {
+    table: followRequests,
+    e: eRequests,
+    id: eRequests.id,
+    owner: eRequests.target_id,
+    member: eRequests.requester_id,
+  },
+  close_friends: {
+    table: closeFriends,
+    e: eCloseFriends,
+    id: eCloseFriends.id,
+    owner: eCloseFriends.user_id,
+    member: eCloseFriends.friend_id,
+  },
+  blocks: { table: blocks, e: eBlocks, id: eBlocks.id, owner: eBlocks.blocker_id, member: eBlocks.blocked_id },
 };
 
 /**
@@ -238,17 +282,14 @@ export async function listUsers(
   db: Db,
   args: { kind: UserListKind; ownerId: string; viewerId: string | null; before: string | null; limit: number },
 ): Promise<UserSummaryRow[]> {
-  const { table, owner, member } = LISTS[args.kind];
+  const { table, e, id, owner, member } = LISTS[args.kind];
   const hideBlockedFor = args.kind === "blocks" ? null : args.viewerId;
-  const { results } = await db.$client
-    .prepare(
-      `SELECT e.id AS edge_id, u.id, u.username, u.display_name, u.avatar_media_id, u.is_private
-       FROM ${table} e JOIN users u ON u.id = e.${member}
-       WHERE e.${owner} = ?1 AND ${legacyIdBefore("e.id", "?2")}
-         AND ${noBlockWith("?4", "u.id")}
-       ORDER BY e.id DESC LIMIT ?3`,
-    )
-    .bind(args.ownerId, args.before, args.limit, hideBlockedFor)
-    .all<UserSummaryRow>();
-  return results;
+  const u = alias(users, "u");
+  return db.all<UserSummaryRow>(
+    sql`SELECT ${id} AS edge_id, ${u.id}, ${u.username}, ${u.display_name}, ${u.avatar_media_id}, ${u.is_private}
+        FROM ${table} ${e} JOIN ${users} ${u} ON ${u.id} = ${member}
+        WHERE ${owner} = ${args.ownerId} AND ${idBefore(id, args.before)}
+          AND ${noBlockWith(hideBlockedFor, u.id)}
+        ORDER BY ${id} DESC LIMIT ${args.limit}`,
+  );
 }

@@ -1,44 +1,59 @@
-import { type Db, legacyIdAfter, legacyIdBefore } from "../../platform/db";
+import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import { comments, likes, posts, saves, type UserRow, users } from "../../db/schema";
+import { batchable, type Db, idAfter, idBefore, insertColumns } from "../../platform/db";
 import { noBlockWith, type UserSummaryRow } from "../graph/graph.repo";
+
+/** The post exists and is not deleted. */
+const livePost = (postId: string): SQL =>
+  sql`EXISTS (SELECT 1 FROM ${posts} WHERE ${posts.id} = ${postId} AND ${posts.deleted_at} IS NULL)`;
 
 /** Likes and saves: insert/delete guarded so counters stay exact (see posts.repo.ts). */
 export async function like(db: Db, args: { postId: string; userId: string; id: string; now: string }) {
-  const d1 = db.$client;
-  await d1.batch([
-    d1
-      .prepare(
-        `INSERT OR IGNORE INTO likes (post_id, user_id, id, created_at)
-         SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM posts WHERE id = ?1 AND deleted_at IS NULL)`,
-      )
-      .bind(args.postId, args.userId, args.id, args.now),
-    d1
-      .prepare(
-        "UPDATE posts SET like_count = like_count + 1 WHERE id = ?1 AND EXISTS (SELECT 1 FROM likes WHERE post_id = ?1 AND user_id = ?2 AND id = ?3)",
-      )
-      .bind(args.postId, args.userId, args.id),
+  await db.batch([
+    batchable(
+      db,
+      db.run(
+        sql`INSERT OR IGNORE INTO ${likes} ${insertColumns(likes.post_id, likes.user_id, likes.id, likes.created_at)}
+          SELECT ${args.postId}, ${args.userId}, ${args.id}, ${args.now} WHERE ${livePost(args.postId)}`,
+      ),
+    ),
+    db
+      .update(posts)
+      .set({ like_count: sql`${posts.like_count} + 1` })
+      .where(
+        and(
+          eq(posts.id, args.postId),
+          sql`EXISTS (SELECT 1 FROM ${likes} WHERE ${likes.post_id} = ${args.postId} AND ${likes.user_id} = ${args.userId} AND ${likes.id} = ${args.id})`,
+        ),
+      ),
   ]);
 }
 
 export async function unlike(db: Db, postId: string, userId: string) {
-  const d1 = db.$client;
-  await d1.batch([
-    d1
-      .prepare(
-        "UPDATE posts SET like_count = like_count - 1 WHERE id = ?1 AND EXISTS (SELECT 1 FROM likes WHERE post_id = ?1 AND user_id = ?2)",
-      )
-      .bind(postId, userId),
-    d1.prepare("DELETE FROM likes WHERE post_id = ?1 AND user_id = ?2").bind(postId, userId),
+  await db.batch([
+    db
+      .update(posts)
+      .set({ like_count: sql`${posts.like_count} - 1` })
+      .where(
+        and(
+          eq(posts.id, postId),
+          sql`EXISTS (SELECT 1 FROM ${likes} WHERE ${likes.post_id} = ${postId} AND ${likes.user_id} = ${userId})`,
+        ),
+      ),
+    db.delete(likes).where(and(eq(likes.post_id, postId), eq(likes.user_id, userId))),
   ]);
 }
 
 export async function likeState(db: Db, postId: string, userId: string) {
-  const row = await db.$client
-    .prepare(
-      `SELECT like_count, EXISTS (SELECT 1 FROM likes WHERE post_id = ?1 AND user_id = ?2) AS liked
-       FROM posts WHERE id = ?1`,
-    )
-    .bind(postId, userId)
-    .first<{ like_count: number; liked: number }>();
+  const row = await db
+    .select({
+      like_count: posts.like_count,
+      liked: sql<number>`EXISTS (SELECT 1 FROM ${likes} WHERE ${likes.post_id} = ${postId} AND ${likes.user_id} = ${userId})`,
+    })
+    .from(posts)
+    .where(eq(posts.id, postId))
+    .get();
   return { liked: row?.liked === 1, like_count: row?.like_count ?? 0 };
 }
 
@@ -47,39 +62,45 @@ export async function setSaved(
   db: Db,
   args: { postId: string; userId: string; id: string; now: string; saved: boolean },
 ) {
-  const d1 = db.$client;
   if (args.saved) {
-    await d1.batch([
-      d1
-        .prepare("INSERT OR IGNORE INTO saves (user_id, post_id, id, created_at) VALUES (?1, ?2, ?3, ?4)")
-        .bind(args.userId, args.postId, args.id, args.now),
-      d1
-        .prepare(
-          "UPDATE posts SET save_count = save_count + 1 WHERE id = ?2 AND EXISTS (SELECT 1 FROM saves WHERE user_id = ?1 AND post_id = ?2 AND id = ?3)",
-        )
-        .bind(args.userId, args.postId, args.id),
+    await db.batch([
+      db
+        .insert(saves)
+        .values({ user_id: args.userId, post_id: args.postId, id: args.id, created_at: args.now })
+        .onConflictDoNothing(),
+      db
+        .update(posts)
+        .set({ save_count: sql`${posts.save_count} + 1` })
+        .where(
+          and(
+            eq(posts.id, args.postId),
+            sql`EXISTS (SELECT 1 FROM ${saves} WHERE ${saves.user_id} = ${args.userId} AND ${saves.post_id} = ${args.postId} AND ${saves.id} = ${args.id})`,
+          ),
+        ),
     ]);
   } else {
-    await d1.batch([
-      d1
-        .prepare(
-          "UPDATE posts SET save_count = save_count - 1 WHERE id = ?2 AND EXISTS (SELECT 1 FROM saves WHERE user_id = ?1 AND post_id = ?2)",
-        )
-        .bind(args.userId, args.postId),
-      d1.prepare("DELETE FROM saves WHERE user_id = ?1 AND post_id = ?2").bind(args.userId, args.postId),
+    await db.batch([
+      db
+        .update(posts)
+        .set({ save_count: sql`${posts.save_count} - 1` })
+        .where(
+          and(
+            eq(posts.id, args.postId),
+            sql`EXISTS (SELECT 1 FROM ${saves} WHERE ${saves.user_id} = ${args.userId} AND ${saves.post_id} = ${args.postId})`,
+          ),
+        ),
+      db.delete(saves).where(and(eq(saves.user_id, args.userId), eq(saves.post_id, args.postId))),
     ]);
   }
 }
 
 export async function savedPage(db: Db, userId: string, before: string | null, limit: number) {
-  const { results } = await db.$client
-    .prepare(
-      `SELECT s.id AS save_id, s.post_id FROM saves s
-       WHERE s.user_id = ?1 AND ${legacyIdBefore("s.id", "?2")} ORDER BY s.id DESC LIMIT ?3`,
-    )
-    .bind(userId, before, limit)
-    .all<{ save_id: string; post_id: string }>();
-  return results;
+  return db
+    .select({ save_id: saves.id, post_id: saves.post_id })
+    .from(saves)
+    .where(and(eq(saves.user_id, userId), idBefore(saves.id, before)))
+    .orderBy(desc(saves.id))
+    .limit(limit);
 }
 
 export async function likersPage(
@@ -88,90 +109,100 @@ export async function likersPage(
   viewerId: string | null,
   before: string | null,
   limit: number,
-) {
-  const { results } = await db.$client
-    .prepare(
-      `SELECT l.id AS edge_id, u.id, u.username, u.display_name, u.avatar_media_id, u.is_private
-       FROM likes l JOIN users u ON u.id = l.user_id
-       WHERE l.post_id = ?1 AND ${legacyIdBefore("l.id", "?2")}
-         AND ${noBlockWith("?4", "u.id")}
-       ORDER BY l.id DESC LIMIT ?3`,
-    )
-    .bind(postId, before, limit, viewerId)
-    .all<UserSummaryRow>();
-  return results;
+): Promise<UserSummaryRow[]> {
+  const l = alias(likes, "l");
+  const u = alias(users, "u");
+  return db.all<UserSummaryRow>(
+    sql`SELECT ${l.id} AS edge_id, ${u.id}, ${u.username}, ${u.display_name}, ${u.avatar_media_id}, ${u.is_private}
+        FROM ${likes} ${l} JOIN ${users} ${u} ON ${u.id} = ${l.user_id}
+        WHERE ${l.post_id} = ${postId} AND ${idBefore(l.id, before)}
+          AND ${noBlockWith(viewerId, u.id)}
+        ORDER BY ${l.id} DESC LIMIT ${limit}`,
+  );
 }
 
-export interface CommentRow {
-  id: string;
-  post_id: string;
-  author_id: string;
-  parent_id: string | null;
-  body: string;
-  reply_count: number;
-  created_at: string;
-  username: string;
-  display_name: string;
-  avatar_media_id: string | null;
-  is_private: number;
-}
+/**
+ * A comment with its author as lists show one. Read with raw `sql`, whose rows are not mapped:
+ * `is_private` arrives as SQLite's 0/1, not the schema's boolean.
+ */
+export type CommentRow = Pick<
+  typeof comments.$inferSelect,
+  "id" | "post_id" | "author_id" | "parent_id" | "body" | "reply_count" | "created_at"
+> &
+  Pick<UserRow, "username" | "display_name" | "avatar_media_id"> & { is_private: number };
 
 export async function findComment(db: Db, id: string) {
-  return db.$client
-    .prepare("SELECT id, post_id, author_id, parent_id FROM comments WHERE id = ?1")
-    .bind(id)
-    .first<{ id: string; post_id: string; author_id: string; parent_id: string | null }>();
+  return db
+    .select({
+      id: comments.id,
+      post_id: comments.post_id,
+      author_id: comments.author_id,
+      parent_id: comments.parent_id,
+    })
+    .from(comments)
+    .where(eq(comments.id, id))
+    .get();
 }
+
+/**
+ * The comment `id` exists (the one this batch inserts, or the one it is about to delete). Aliased,
+ * so that inside `UPDATE comments` the subquery's table is plainly its own.
+ */
+const commentExists = (id: string): SQL => {
+  const e = alias(comments, "e");
+  return sql`EXISTS (SELECT 1 FROM ${comments} ${e} WHERE ${e.id} = ${id})`;
+};
 
 /** A comment and its count in one batch; a reply also counts on its parent. */
 export async function addComment(
   db: Db,
   c: { id: string; postId: string; authorId: string; parentId: string | null; body: string; now: string },
 ) {
-  const d1 = db.$client;
-  await d1.batch([
-    d1
-      .prepare(
-        `INSERT INTO comments (id, post_id, author_id, parent_id, body, created_at)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM posts WHERE id = ?2 AND deleted_at IS NULL)`,
-      )
-      .bind(c.id, c.postId, c.authorId, c.parentId, c.body, c.now),
-    d1
-      .prepare(
-        "UPDATE posts SET comment_count = comment_count + 1 WHERE id = ?2 AND EXISTS (SELECT 1 FROM comments WHERE id = ?1)",
-      )
-      .bind(c.id, c.postId),
-    d1
-      .prepare(
-        "UPDATE comments SET reply_count = reply_count + 1 WHERE id = ?2 AND EXISTS (SELECT 1 FROM comments WHERE id = ?1)",
-      )
-      .bind(c.id, c.parentId),
+  const added = commentExists(c.id);
+  await db.batch([
+    batchable(
+      db,
+      db.run(
+        sql`INSERT INTO ${comments} ${insertColumns(comments.id, comments.post_id, comments.author_id, comments.parent_id, comments.body, comments.created_at)}
+          SELECT ${c.id}, ${c.postId}, ${c.authorId}, ${c.parentId}, ${c.body}, ${c.now} WHERE ${livePost(c.postId)}`,
+      ),
+    ),
+    db
+      .update(posts)
+      .set({ comment_count: sql`${posts.comment_count} + 1` })
+      .where(and(eq(posts.id, c.postId), added)),
+    db
+      .update(comments)
+      .set({ reply_count: sql`${comments.reply_count} + 1` })
+      .where(and(sql`${comments.id} = ${c.parentId}`, added)),
   ]);
 }
 
 /** Deletes a comment with its replies; counts come down by what is really deleted. */
 export async function deleteComment(db: Db, c: { id: string; postId: string; parentId: string | null }) {
-  const d1 = db.$client;
-  const doomed = "SELECT id FROM comments WHERE id = ?1 OR parent_id = ?1";
-  await d1.batch([
-    d1
-      .prepare(`UPDATE posts SET comment_count = comment_count - (SELECT COUNT(*) FROM (${doomed})) WHERE id = ?2`)
-      .bind(c.id, c.postId),
-    d1
-      .prepare(
-        "UPDATE comments SET reply_count = reply_count - 1 WHERE id = ?2 AND EXISTS (SELECT 1 FROM comments WHERE id = ?1)",
-      )
-      .bind(c.id, c.parentId),
-    d1.prepare("DELETE FROM comments WHERE id = ?1 OR parent_id = ?1").bind(c.id),
+  const doomed = sql`SELECT ${comments.id} FROM ${comments} WHERE ${comments.id} = ${c.id} OR ${comments.parent_id} = ${c.id}`;
+  await db.batch([
+    db
+      .update(posts)
+      .set({ comment_count: sql`${posts.comment_count} - (SELECT COUNT(*) FROM (${doomed}))` })
+      .where(eq(posts.id, c.postId)),
+    db
+      .update(comments)
+      .set({ reply_count: sql`${comments.reply_count} - 1` })
+      .where(and(sql`${comments.id} = ${c.parentId}`, commentExists(c.id))),
+    db.delete(comments).where(sql`${comments.id} = ${c.id} OR ${comments.parent_id} = ${c.id}`),
   ]);
 }
 
-const COMMENT_VIEW = `SELECT c.id, c.post_id, c.author_id, c.parent_id, c.body, c.reply_count, c.created_at,
-              u.username, u.display_name, u.avatar_media_id, u.is_private
-       FROM comments c JOIN users u ON u.id = c.author_id`;
+/* The comment view reads the comment as `c` and its author as `u`. */
+const cm = alias(comments, "c");
+const au = alias(users, "u");
+const COMMENT_VIEW = sql`SELECT ${cm.id}, ${cm.post_id}, ${cm.author_id}, ${cm.parent_id}, ${cm.body}, ${cm.reply_count}, ${cm.created_at},
+              ${au.username}, ${au.display_name}, ${au.avatar_media_id}, ${au.is_private}
+       FROM ${comments} ${cm} JOIN ${users} ${au} ON ${au.id} = ${cm.author_id}`;
 
-export async function findCommentView(db: Db, id: string): Promise<CommentRow | null> {
-  return db.$client.prepare(`${COMMENT_VIEW} WHERE c.id = ?1`).bind(id).first<CommentRow>();
+export async function findCommentView(db: Db, id: string): Promise<CommentRow | undefined> {
+  return db.get<CommentRow | undefined>(sql`${COMMENT_VIEW} WHERE ${cm.id} = ${id}`);
 }
 
 /** Comments in conversation order (oldest first): top level, or the replies to one comment. */
@@ -179,14 +210,10 @@ export async function commentsPage(
   db: Db,
   args: { postId: string; parentId: string | null; viewerId: string | null; after: string | null; limit: number },
 ): Promise<CommentRow[]> {
-  const { results } = await db.$client
-    .prepare(
-      `${COMMENT_VIEW}
-       WHERE c.post_id = ?1 AND c.parent_id IS ?2 AND ${legacyIdAfter("c.id", "?3")}
-         AND ${noBlockWith("?5", "u.id")}
-       ORDER BY c.id ASC LIMIT ?4`,
-    )
-    .bind(args.postId, args.parentId, args.after, args.limit, args.viewerId)
-    .all<CommentRow>();
-  return results;
+  return db.all<CommentRow>(
+    sql`${COMMENT_VIEW}
+        WHERE ${cm.post_id} = ${args.postId} AND ${cm.parent_id} IS ${args.parentId} AND ${idAfter(cm.id, args.after)}
+          AND ${noBlockWith(args.viewerId, au.id)}
+        ORDER BY ${cm.id} ASC LIMIT ${args.limit}`,
+  );
 }
