@@ -1,13 +1,40 @@
 import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import * as schema from "../db/schema";
+
+/** What drizzle's D1 batch reads from each item: its SQL and parameters, and how its result maps back. */
+interface BatchPrepared {
+  getQuery(): { sql: string; params: unknown[] };
+  mapResult(result: unknown, isFromBatch?: boolean): unknown;
+}
 
 /**
  * drizzle over D1. D1 has no interactive transactions (`db.transaction()` throws): `db.batch()`
  * is the atomic unit, so every multi-row change is one batch.
  */
 export function dbFor(d1: D1Database) {
-  return drizzle(d1, { schema });
+  const db = drizzle(d1, { schema });
+  /*
+   * drizzle 0.45's D1 batch binds each item through the statement its query builder prepared; a
+   * raw `db.run/db.all/db.get(sql`...`)` item has none, and a batch holding one with parameters
+   * throws "Cannot read properties of undefined (reading 'bind')". This batch prepares every
+   * item's statement from its own SQL and parameters and maps each result as drizzle does
+   * (`run`: the D1Result with `meta.changes`, `all`: the rows, `get`: the first row or undefined),
+   * so raw and builder items share one atomic batch. Drop it once drizzle's own batch does this.
+   */
+  const batch: typeof db.batch = async (items) => {
+    const prepared = items.map((item) => (item as unknown as { _prepare(): BatchPrepared })._prepare());
+    const results = await d1.batch(
+      prepared.map((p) => {
+        const query = p.getQuery();
+        return d1.prepare(query.sql).bind(...query.params);
+      }),
+    );
+    return results.map((result, i) => prepared[i]?.mapResult(result, true)) as never;
+  };
+  db.batch = batch;
+  return db;
 }
 
 /** drizzle's D1 database. Queries use its builder or its `sql` template with schema references. */
@@ -42,6 +69,17 @@ export const idAfter = (column: SQLWrapper, cursor: string | null): SQL => sql`$
  */
 export const inList = (values: readonly unknown[]): SQL =>
   sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
+
+/**
+ * Columns by their bare names, for the column list of an `INSERT … SELECT` or the target of a
+ * `SET` in raw SQL, where SQLite takes no table prefix (a column in a template renders as
+ * `"table"."column"`). Written from the schema's columns, so a renamed column fails `tsc` here too.
+ */
+export const columnNames = (...columns: AnySQLiteColumn[]): SQL =>
+  sql.join(
+    columns.map((c) => sql.identifier(c.name)),
+    sql`, `,
+  );
 
 /** `column < param`, or no bound when the parameter is null. */
 export const legacyIdBefore = (column: string, param: string) => `${column} < COALESCE(${param}, '~')`;

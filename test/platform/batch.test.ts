@@ -1,0 +1,42 @@
+import { env } from "cloudflare:workers";
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { highlights } from "../../src/db/schema";
+import { columnNames, dbFor } from "../../src/platform/db";
+
+const h = highlights;
+
+describe("db.batch", () => {
+  it("binds raw sql items beside builder items and maps each result as drizzle does", async () => {
+    const db = dbFor(env.DB);
+    const row = { id: "batch-h1", owner_id: "batch-owner", title: "t", created_at: "2026-01-01T00:00:00.000Z" };
+    const [inserted, missed, all, one, none, built] = await db.batch([
+      db.run(
+        sql`INSERT INTO ${h} (${columnNames(h.id, h.owner_id, h.title, h.created_at)})
+            VALUES (${row.id}, ${row.owner_id}, ${row.title}, ${row.created_at})`,
+      ),
+      db.run(sql`UPDATE ${h} SET ${columnNames(h.title)} = 'x' WHERE ${h.id} = ${"none"}`),
+      db.all<{ id: string; owner: string }>(
+        sql`SELECT ${h.id} AS id, ${h.owner_id} AS owner FROM ${h} WHERE ${h.owner_id} = ${row.owner_id}`,
+      ),
+      db.get<{ title: string } | undefined>(sql`SELECT ${h.title} AS title FROM ${h} WHERE ${h.id} = ${row.id}`),
+      db.get<{ title: string } | undefined>(sql`SELECT ${h.title} AS title FROM ${h} WHERE ${h.id} = ${"none"}`),
+      db.select({ id: h.id }).from(h).where(eq(h.id, row.id)),
+    ]);
+    expect(inserted.meta.changes).toBe(1);
+    expect(missed.meta.changes).toBe(0);
+    expect(all).toEqual([{ id: row.id, owner: row.owner_id }]);
+    expect(one).toEqual({ title: "t" });
+    expect(none).toBeUndefined();
+    expect(built).toEqual([{ id: row.id }]);
+  });
+
+  it("is atomic: a failing item undoes the items before it", async () => {
+    const db = dbFor(env.DB);
+    const row = { id: "batch-h2", owner_id: "batch-owner-2", title: "t", created_at: "2026-01-01T00:00:00.000Z" };
+    await expect(
+      db.batch([db.insert(h).values(row), db.run(sql`INSERT INTO ${h} (${columnNames(h.id)}) VALUES (${row.id})`)]),
+    ).rejects.toThrow();
+    expect(await db.select().from(h).where(eq(h.id, row.id))).toEqual([]);
+  });
+});
