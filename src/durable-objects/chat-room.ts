@@ -18,6 +18,8 @@ import {
   UPGRADE_CONVERSATION_HEADER,
   UPGRADE_USER_HEADER,
 } from "../features/chat/chat.protocol";
+import { flushInbox, roomMembers } from "../features/chat/chat.repo";
+import { dbFor } from "../platform/db";
 import { newId } from "../platform/ids";
 
 /**
@@ -265,28 +267,8 @@ export class ChatRoom extends DurableObject<Env> {
     const reads = this.sql
       .exec<{ user_id: string; read_seq: number }>("SELECT user_id, read_seq FROM members")
       .toArray();
-    const statements = [
-      this.env.DB.prepare(
-        `UPDATE conversation_members SET last_read_seq = r.seq
-         FROM (SELECT json_extract(value, '$[0]') AS user_id, json_extract(value, '$[1]') AS seq FROM json_each(?1)) AS r
-         WHERE conversation_members.conversation_id = ?2 AND conversation_members.user_id = r.user_id
-           AND conversation_members.last_read_seq < r.seq`,
-      ).bind(JSON.stringify(reads.map((r) => [r.user_id, r.read_seq])), conversationId),
-    ];
-    if (last) {
-      statements.push(
-        this.env.DB.prepare(
-          `UPDATE conversations SET last_seq = ?1, last_message_id = ?2, last_message_sender_id = ?3,
-             last_message_body = ?4, last_message_at = ?5
-           WHERE id = ?6 AND last_seq < ?1`,
-        ).bind(last.seq, last.id, last.sender_id, last.body, last.created_at, conversationId),
-        this.env.DB.prepare(
-          "UPDATE conversation_members SET activity_id = ?1 WHERE conversation_id = ?2 AND activity_id < ?1",
-        ).bind(last.id, conversationId),
-      );
-    }
     try {
-      await this.env.DB.batch(statements);
+      await flushInbox(dbFor(this.env.DB), conversationId, reads, last);
     } catch (err) {
       // Nothing is marked flushed, so the next attempt writes the same (or newer) state. The room
       // schedules that attempt itself, backing off, rather than relying on the runtime's limited
@@ -436,13 +418,9 @@ export class ChatRoom extends DurableObject<Env> {
     if (known) return known === conversationId ? "ok" : "not_found";
     return this.ctx.blockConcurrencyWhile(async () => {
       if (this.state("conversation_id")) return this.state("conversation_id") === conversationId ? "ok" : "not_found";
-      const members = await this.env.DB.prepare(
-        "SELECT user_id, last_read_seq FROM conversation_members WHERE conversation_id = ?",
-      )
-        .bind(conversationId)
-        .all<{ user_id: string; last_read_seq: number }>();
-      if (members.results.length === 0) return "not_found";
-      for (const m of members.results) {
+      const members = await roomMembers(dbFor(this.env.DB), conversationId);
+      if (members.length === 0) return "not_found";
+      for (const m of members) {
         this.sql.exec("INSERT OR IGNORE INTO members (user_id, read_seq) VALUES (?, ?)", m.user_id, m.last_read_seq);
       }
       this.setState("conversation_id", conversationId);

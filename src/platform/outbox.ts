@@ -1,7 +1,7 @@
 import { and, isNotNull, lt, type SQL, sql } from "drizzle-orm";
 import { outbox } from "../db/schema";
 import type { Clock } from "./clock";
-import { bare, type Db, inList } from "./db";
+import { columnNames, type Db, inList } from "./db";
 import { newId } from "./ids";
 import { type Job, type JobQueue, JobSchema } from "./jobs";
 
@@ -35,8 +35,8 @@ export interface Outbox {
 }
 
 export interface Staged {
-  /** For `batch(db, [...])` beside the write. */
-  statement: SQL;
+  /** For the `db.batch([...])` of the write. */
+  statement: ReturnType<Db["run"]>;
   ids: string[];
 }
 
@@ -59,8 +59,8 @@ export function outboxFor(db: Db, jobs: JobQueue, clock: Clock): Outbox {
         : sql`SELECT ${outbox.id} FROM ${outbox} WHERE ${outbox.id} IN ${inList(ids)} AND ${outbox.sent_at} IS NULL
                 AND (${outbox.claimed_until} IS NULL OR ${outbox.claimed_until} < ${now})`;
     return db.all<Claimed>(
-      sql`UPDATE ${outbox} SET ${bare(outbox.claimed_until)} = ${iso(CLAIM_SECONDS * 1000)},
-            ${bare(outbox.attempts)} = ${outbox.attempts} + 1
+      sql`UPDATE ${outbox} SET ${columnNames(outbox.claimed_until)} = ${iso(CLAIM_SECONDS * 1000)},
+            ${columnNames(outbox.attempts)} = ${outbox.attempts} + 1
           WHERE ${outbox.id} IN (${which}) RETURNING ${outbox.id}, ${outbox.job}`,
     );
   };
@@ -73,10 +73,14 @@ export function outboxFor(db: Db, jobs: JobQueue, clock: Clock): Outbox {
       await jobs.sendAll(rows.map((r) => JobSchema.parse(JSON.parse(r.job))));
     } catch (err) {
       console.error(JSON.stringify({ level: "error", component: "outbox", msg: "send failed", ids, err: String(err) }));
-      await db.run(sql`UPDATE ${outbox} SET ${bare(outbox.claimed_until)} = NULL WHERE ${outbox.id} IN ${inList(ids)}`);
+      await db.run(
+        sql`UPDATE ${outbox} SET ${columnNames(outbox.claimed_until)} = NULL WHERE ${outbox.id} IN ${inList(ids)}`,
+      );
       return 0;
     }
-    await db.run(sql`UPDATE ${outbox} SET ${bare(outbox.sent_at)} = ${iso()} WHERE ${outbox.id} IN ${inList(ids)}`);
+    await db.run(
+      sql`UPDATE ${outbox} SET ${columnNames(outbox.sent_at)} = ${iso()} WHERE ${outbox.id} IN ${inList(ids)}`,
+    );
     return rows.length;
   };
 
@@ -84,9 +88,10 @@ export function outboxFor(db: Db, jobs: JobQueue, clock: Clock): Outbox {
     stage(list, when) {
       const now = clock.now();
       const rows = list.map((job) => ({ id: newId(now.getTime()), job: JSON.stringify(JobSchema.parse(job)) }));
-      const statement = sql`INSERT INTO ${outbox} (${bare(outbox.id)}, ${bare(outbox.job)}, ${bare(outbox.created_at)})
+      const statement =
+        db.run(sql`INSERT INTO ${outbox} (${columnNames(outbox.id)}, ${columnNames(outbox.job)}, ${columnNames(outbox.created_at)})
         SELECT json_extract(value, '$.id'), json_extract(value, '$.job'), ${now.toISOString()}
-        FROM json_each(${JSON.stringify(rows)}) WHERE ${when ?? sql`1`}`;
+        FROM json_each(${JSON.stringify(rows)}) WHERE ${when ?? sql`1`}`);
       return { statement, ids: rows.map((r) => r.id) };
     },
     async deliver(ids) {

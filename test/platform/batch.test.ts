@@ -1,36 +1,42 @@
 import { env } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { mutes } from "../../src/db/schema";
-import { batchable, dbFor, insertColumns } from "../../src/platform/db";
-import { newId } from "../../src/platform/ids";
+import { highlights } from "../../src/db/schema";
+import { columnNames, dbFor } from "../../src/platform/db";
 
-describe("sql-template queries in a batch", () => {
-  const db = dbFor(env.DB);
-  const insertMute = (muter: string, muted: string) =>
-    db.run(
-      sql`INSERT OR IGNORE INTO ${mutes} ${insertColumns(mutes.muter_id, mutes.muted_id, mutes.id, mutes.created_at)}
-          VALUES (${muter}, ${muted}, ${newId()}, ${"2026-01-01T00:00:00.000Z"})`,
-    );
+const h = highlights;
 
-  it("cannot be batched by drizzle alone once they bind values", async () => {
-    // If this starts passing, drizzle fixed its D1 batch and `batchable` can go.
-    await expect(db.batch([insertMute(newId(), newId())])).rejects.toThrow(/bind/);
+describe("db.batch", () => {
+  it("binds raw sql items beside builder items and maps each result as drizzle does", async () => {
+    const db = dbFor(env.DB);
+    const row = { id: "batch-h1", owner_id: "batch-owner", title: "t", created_at: "2026-01-01T00:00:00.000Z" };
+    const [inserted, missed, all, one, none, built] = await db.batch([
+      db.run(
+        sql`INSERT INTO ${h} (${columnNames(h.id, h.owner_id, h.title, h.created_at)})
+            VALUES (${row.id}, ${row.owner_id}, ${row.title}, ${row.created_at})`,
+      ),
+      db.run(sql`UPDATE ${h} SET ${columnNames(h.title)} = 'x' WHERE ${h.id} = ${"none"}`),
+      db.all<{ id: string; owner: string }>(
+        sql`SELECT ${h.id} AS id, ${h.owner_id} AS owner FROM ${h} WHERE ${h.owner_id} = ${row.owner_id}`,
+      ),
+      db.get<{ title: string } | undefined>(sql`SELECT ${h.title} AS title FROM ${h} WHERE ${h.id} = ${row.id}`),
+      db.get<{ title: string } | undefined>(sql`SELECT ${h.title} AS title FROM ${h} WHERE ${h.id} = ${"none"}`),
+      db.select({ id: h.id }).from(h).where(eq(h.id, row.id)),
+    ]);
+    expect(inserted.meta.changes).toBe(1);
+    expect(missed.meta.changes).toBe(0);
+    expect(all).toEqual([{ id: row.id, owner: row.owner_id }]);
+    expect(one).toEqual({ title: "t" });
+    expect(none).toBeUndefined();
+    expect(built).toEqual([{ id: row.id }]);
   });
 
-  it("run in the batch, in order, with their results, through batchable", async () => {
-    const [muter, muted] = [newId(), newId()];
-    const [first, again, rows] = await db.batch([
-      batchable(db, insertMute(muter, muted)),
-      batchable(db, insertMute(muter, muted)),
-      batchable(
-        db,
-        db.all<{ muted_id: string }>(sql`SELECT ${mutes.muted_id} FROM ${mutes} WHERE ${mutes.muter_id} = ${muter}`),
-      ),
-    ]);
-    expect(first.meta.changes).toBe(1);
-    expect(again.meta.changes).toBe(0);
-    expect(rows).toEqual([{ muted_id: muted }]);
-    expect(await db.select().from(mutes).where(eq(mutes.muter_id, muter))).toHaveLength(1);
+  it("is atomic: a failing item undoes the items before it", async () => {
+    const db = dbFor(env.DB);
+    const row = { id: "batch-h2", owner_id: "batch-owner-2", title: "t", created_at: "2026-01-01T00:00:00.000Z" };
+    await expect(
+      db.batch([db.insert(h).values(row), db.run(sql`INSERT INTO ${h} (${columnNames(h.id)}) VALUES (${row.id})`)]),
+    ).rejects.toThrow();
+    expect(await db.select().from(h).where(eq(h.id, row.id))).toEqual([]);
   });
 });

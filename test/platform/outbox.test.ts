@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { outbox } from "../../src/db/schema";
 import { completeUpload } from "../../src/features/media/media.service";
 import { platformFor } from "../../src/platform";
-import { batch, inList } from "../../src/platform/db";
+import { inList } from "../../src/platform/db";
 import type { Job, JobQueue } from "../../src/platform/jobs";
 import { outboxFor } from "../../src/platform/outbox";
 import { createUser } from "../helpers/factories";
@@ -37,7 +37,7 @@ describe("the outbox", () => {
   it("keeps a job whose send fails after its write, and the sender delivers it later", async () => {
     const refusing = recordingQueue(true);
     const staged = outboxFor(db, refusing, clock).stage([purge("P-outbox-1")]);
-    await batch(db, [staged.statement]);
+    await db.batch([staged.statement]);
     await outboxFor(db, refusing, clock).deliver(staged.ids);
     expect(await unsentOf(staged.ids)).toEqual(staged.ids);
 
@@ -53,7 +53,7 @@ describe("the outbox", () => {
     const box = outboxFor(db, queue, clock);
     const jobs = [purge("P-race-1"), purge("P-race-2"), purge("P-race-3")];
     const staged = box.stage(jobs);
-    await batch(db, [staged.statement]);
+    await db.batch([staged.statement]);
     await Promise.all([box.flush(), box.flush(), box.deliver(staged.ids)]);
     await box.flush();
     const mine = queue.sent.filter((j) => j.type === "post.purge" && j.post_id.startsWith("P-race-"));
@@ -63,10 +63,10 @@ describe("the outbox", () => {
   it("stores nothing when its condition fails, and nothing when the batch fails", async () => {
     const box = outboxFor(db, recordingQueue(), clock);
     const guarded = box.stage([purge("P-guard")], sql`1 = 0`);
-    await batch(db, [guarded.statement]);
+    await db.batch([guarded.statement]);
     const failed = box.stage([purge("P-rolled-back")]);
     // The second statement breaks the batch: the job row goes with it (all or nothing).
-    await expect(batch(db, [failed.statement, sql`INSERT INTO ${outbox} (id) VALUES (NULL)`])).rejects.toThrow();
+    await expect(db.batch([failed.statement, db.run(sql`INSERT INTO ${outbox} (id) VALUES (NULL)`)])).rejects.toThrow();
     const rows = await db
       .select()
       .from(outbox)

@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { authEvents, refreshTokens, type UserRow, users } from "../../db/schema";
-import { batchable, type Db, insertColumns } from "../../platform/db";
+import { columnNames, type Db } from "../../platform/db";
 import { newId } from "../../platform/ids";
 
 export type NewRefreshToken = Pick<
@@ -47,13 +47,10 @@ export async function rotateRefreshToken(
       .returning({ user_id: t.user_id, family_id: t.family_id }),
     // `sql`, not the builder: the builder's INSERT … SELECT fills every column of the table, and this
     // one names six and copies family and user from the row the UPDATE just marked.
-    batchable(
-      db,
-      db.run(
-        sql`INSERT INTO ${t} ${insertColumns(t.id, t.family_id, t.user_id, t.token_hash, t.created_at, t.expires_at)}
+    db.run(
+      sql`INSERT INTO ${t} (${columnNames(t.id, t.family_id, t.user_id, t.token_hash, t.created_at, t.expires_at)})
           SELECT ${successor.id}, ${t.family_id}, ${t.user_id}, ${successor.token_hash}, ${successor.created_at}, ${successor.expires_at}
           FROM ${t} WHERE ${t.token_hash} = ${presentedHash} AND ${t.replaced_by} = ${successor.id}`,
-      ),
     ),
   ]);
   const row = updated[0];

@@ -1,47 +1,61 @@
-import type { Db } from "../../platform/db";
-import { legacyBlockedEitherWaySql, legacyFollowsSql } from "../../policy";
+import { and, eq, gt, isNull, lt, type SQLWrapper, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import { conversationMembers, conversations, realtimeTickets, users } from "../../db/schema";
+import { columnNames, type Db, inList } from "../../platform/db";
+import { blockedEitherWaySql, followsSql } from "../../policy";
 
 /*
  * The conversations index in D1. Messages are not here (each ChatRoom keeps its own); these rows
  * say who is in which conversation, in which folder, and what the inbox shows for it.
  */
 
-/** True when a block stands between `member` and another member of the conversation (1:1 only). */
-const BLOCKED_DIRECT = (conversation: string, member: string) => `(${conversation}.kind = 'direct' AND EXISTS (
-    SELECT 1 FROM conversation_members o
-    WHERE o.conversation_id = ${conversation}.id AND o.user_id <> ${member} AND ${legacyBlockedEitherWaySql(member, "o.user_id")}))`;
+type Conversation = typeof conversations.$inferSelect;
+type Member = typeof conversationMembers.$inferSelect;
+type User = typeof users.$inferSelect;
 
-export interface Candidate {
-  id: string;
-  username: string;
+/** `m` the caller's membership, `c` its conversation, `u` an account. */
+const m = alias(conversationMembers, "m");
+const c = alias(conversations, "c");
+const u = alias(users, "u");
+
+/** True when a block stands between `member` and another member of the conversation `c` (1:1 only). */
+function blockedDirect(member: SQLWrapper) {
+  const o = alias(conversationMembers, "o");
+  return sql`(${c.kind} = 'direct' AND EXISTS (
+    SELECT 1 FROM ${conversationMembers} ${o}
+    WHERE ${o.conversation_id} = ${c.id} AND ${o.user_id} <> ${member} AND ${blockedEitherWaySql(member, o.user_id)}))`;
+}
+
+export type Candidate = Pick<User, "id" | "username"> & {
   /** A block stands between this account and the creator, either way. */
   blocked: number;
   /** This account follows the creator: a conversation from them goes to the inbox, not requests. */
   follows_creator: number;
-}
+};
 
-/** The accounts named, with what conversation creation needs to know about each. */
+/**
+ * The accounts named, with what conversation creation needs to know about each. Raw SQL rather
+ * than a one-table builder select: that select writes the columns in its select-list SQL without
+ * their table, and `id` inside the policy's EXISTS subqueries would then mean the subquery
+ * table's own `id`.
+ */
 export async function findCandidates(db: Db, creatorId: string, usernames: string[]): Promise<Candidate[]> {
-  const { results } = await db.$client
-    .prepare(
-      `SELECT u.id, u.username,
-         ${legacyBlockedEitherWaySql("?1", "u.id")} AS blocked,
-         ${legacyFollowsSql("u.id", "?1")} AS follows_creator
-       FROM users u WHERE u.username IN (SELECT value FROM json_each(?2))`,
-    )
-    .bind(creatorId, JSON.stringify(usernames))
-    .all<Candidate>();
-  return results;
+  return db.all<Candidate>(
+    sql`SELECT ${u.id}, ${u.username},
+          ${blockedEitherWaySql(creatorId, u.id)} AS blocked,
+          ${followsSql(u.id, creatorId)} AS follows_creator
+        FROM ${users} ${u} WHERE ${u.username} IN ${inList(usernames)}`,
+  );
 }
 
 export interface NewConversation {
   id: string;
-  kind: "direct" | "group";
+  kind: Conversation["kind"];
   directKey: string | null;
   title: string | null;
   createdBy: string;
   now: string;
-  members: { userId: string; folder: "inbox" | "requests" }[];
+  members: { userId: string; folder: Member["folder"] }[];
 }
 
 /**
@@ -49,92 +63,91 @@ export interface NewConversation {
  * a concurrent second creation insert nothing (its member rows are conditioned on its own row).
  * Answers the id of the conversation that exists afterwards.
  */
-export async function insertConversation(db: Db, c: NewConversation): Promise<string> {
-  const d1 = db.$client;
-  const [, , existing] = await d1.batch([
-    d1
-      .prepare(
-        `INSERT INTO conversations (id, kind, direct_key, title, created_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (direct_key) DO NOTHING`,
-      )
-      .bind(c.id, c.kind, c.directKey, c.title, c.createdBy, c.now),
-    d1
-      .prepare(
-        `INSERT INTO conversation_members (conversation_id, user_id, folder, activity_id, joined_at)
-         SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?1, ?2 FROM json_each(?3)
-         WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?1)`,
-      )
-      .bind(c.id, c.now, JSON.stringify(c.members.map((m) => [m.userId, m.folder]))),
-    c.directKey === null
-      ? d1.prepare("SELECT ?1 AS id").bind(c.id)
-      : d1.prepare("SELECT id FROM conversations WHERE direct_key = ?1").bind(c.directKey),
+export async function insertConversation(db: Db, n: NewConversation): Promise<string> {
+  const [, , existing] = await db.batch([
+    db
+      .insert(conversations)
+      .values({
+        id: n.id,
+        kind: n.kind,
+        direct_key: n.directKey,
+        title: n.title,
+        created_by: n.createdBy,
+        created_at: n.now,
+      })
+      .onConflictDoNothing({ target: conversations.direct_key }),
+    db.run(
+      sql`INSERT INTO ${conversationMembers} (${columnNames(conversationMembers.conversation_id, conversationMembers.user_id, conversationMembers.folder, conversationMembers.activity_id, conversationMembers.joined_at)})
+          SELECT ${n.id}, json_extract(value, '$[0]'), json_extract(value, '$[1]'), ${n.id}, ${n.now}
+          FROM json_each(${JSON.stringify(n.members.map((member) => [member.userId, member.folder]))})
+          WHERE EXISTS (SELECT 1 FROM ${conversations} WHERE ${conversations.id} = ${n.id})`,
+    ),
+    n.directKey === null
+      ? db.all<Pick<Conversation, "id">>(sql`SELECT ${n.id} AS id`)
+      : db.select({ id: conversations.id }).from(conversations).where(eq(conversations.direct_key, n.directKey)),
   ]);
-  const row = (existing?.results as { id: string }[] | undefined)?.[0];
+  const row = existing[0];
   if (!row) throw new Error("conversation missing after insert");
   return row.id;
 }
 
-export interface Membership {
-  kind: "direct" | "group";
-  folder: "inbox" | "requests";
-  /** A block stands between the members of this 1:1. */
-  blocked: number;
-}
-
 /** The caller's membership of a conversation, or null when they are not in it. */
-export async function findMembership(db: Db, conversationId: string, userId: string): Promise<Membership | null> {
-  return db.$client
-    .prepare(
-      `SELECT c.kind, m.folder, ${BLOCKED_DIRECT("c", "m.user_id")} AS blocked
-       FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
-       WHERE m.conversation_id = ?1 AND m.user_id = ?2`,
-    )
-    .bind(conversationId, userId)
-    .first<Membership>();
+export async function findMembership(db: Db, conversationId: string, userId: string) {
+  const row = await db
+    .select({
+      kind: c.kind,
+      folder: m.folder,
+      /** A block stands between the members of this 1:1. */
+      blocked: blockedDirect(m.user_id).mapWith(Number),
+    })
+    .from(m)
+    .innerJoin(c, eq(c.id, m.conversation_id))
+    .where(and(eq(m.conversation_id, conversationId), eq(m.user_id, userId)))
+    .get();
+  return row ?? null;
 }
 
-export interface ConversationRow {
-  id: string;
-  kind: "direct" | "group";
-  title: string | null;
-  created_at: string;
-  last_seq: number;
-  last_message_id: string | null;
-  last_message_sender_id: string | null;
-  last_message_body: string | null;
-  last_message_at: string | null;
-  folder: "inbox" | "requests";
-  activity_id: string;
-  last_read_seq: number;
-  /** JSON array of the members as user summaries. */
-  members: string;
-}
+/** A conversation as the caller's folder lists it. */
+export type ConversationRow = Pick<
+  Conversation,
+  | "id"
+  | "kind"
+  | "title"
+  | "created_at"
+  | "last_seq"
+  | "last_message_id"
+  | "last_message_sender_id"
+  | "last_message_body"
+  | "last_message_at"
+> &
+  Pick<Member, "folder" | "activity_id" | "last_read_seq"> & {
+    /** JSON array of the members as user summaries (`is_private` 0 or 1, as SQLite stores it). */
+    members: string;
+  };
 
-const CONVERSATION_COLUMNS = `c.id, c.kind, c.title, c.created_at, c.last_seq, c.last_message_id,
-  c.last_message_sender_id, c.last_message_body, c.last_message_at, m.folder, m.activity_id, m.last_read_seq,
-  (SELECT json_group_array(json_object('id', u.id, 'username', u.username, 'display_name', u.display_name,
-            'avatar_media_id', u.avatar_media_id, 'is_private', u.is_private))
-     FROM conversation_members cm JOIN users u ON u.id = cm.user_id
-     WHERE cm.conversation_id = c.id) AS members`;
+const cm = alias(conversationMembers, "cm");
+const conversationColumns = sql`${c.id}, ${c.kind}, ${c.title}, ${c.created_at}, ${c.last_seq}, ${c.last_message_id},
+  ${c.last_message_sender_id}, ${c.last_message_body}, ${c.last_message_at}, ${m.folder}, ${m.activity_id}, ${m.last_read_seq},
+  (SELECT json_group_array(json_object('id', ${u.id}, 'username', ${u.username}, 'display_name', ${u.display_name},
+            'avatar_media_id', ${u.avatar_media_id}, 'is_private', ${u.is_private}))
+     FROM ${conversationMembers} ${cm} JOIN ${users} ${u} ON ${u.id} = ${cm.user_id}
+     WHERE ${cm.conversation_id} = ${c.id}) AS members`;
+const conversationFrom = sql`${conversationMembers} ${m} JOIN ${conversations} ${c} ON ${c.id} = ${m.conversation_id}`;
 
 /** One page of the caller's folder, most recent activity first; 1:1s across a block are hidden. */
 export async function listConversations(
   db: Db,
-  args: { userId: string; folder: "inbox" | "requests"; before: [string, string] | null; limit: number },
+  args: { userId: string; folder: Member["folder"]; before: [string, string] | null; limit: number },
 ): Promise<ConversationRow[]> {
-  const { results } = await db.$client
-    .prepare(
-      `SELECT ${CONVERSATION_COLUMNS}
-       FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
-       WHERE m.user_id = ?1 AND m.folder = ?2
-         -- A row value, so SQLite seeks the inbox index (see legacyIdBefore in platform/db).
-         AND (m.activity_id, m.conversation_id) < (COALESCE(?3, '~'), COALESCE(?4, '~'))
-         AND NOT ${BLOCKED_DIRECT("c", "m.user_id")}
-       ORDER BY m.activity_id DESC, m.conversation_id DESC LIMIT ?5`,
-    )
-    .bind(args.userId, args.folder, args.before?.[0] ?? null, args.before?.[1] ?? null, args.limit)
-    .all<ConversationRow>();
-  return results;
+  return db.all<ConversationRow>(
+    sql`SELECT ${conversationColumns}
+        FROM ${conversationFrom}
+        WHERE ${m.user_id} = ${args.userId} AND ${m.folder} = ${args.folder}
+          -- A row value, so SQLite seeks the inbox index (see idBefore in platform/db).
+          AND (${m.activity_id}, ${m.conversation_id}) < (COALESCE(${args.before?.[0] ?? null}, '~'), COALESCE(${args.before?.[1] ?? null}, '~'))
+          AND NOT ${blockedDirect(m.user_id)}
+        ORDER BY ${m.activity_id} DESC, ${m.conversation_id} DESC LIMIT ${args.limit}`,
+  );
 }
 
 export async function findConversation(
@@ -142,41 +155,91 @@ export async function findConversation(
   conversationId: string,
   userId: string,
 ): Promise<ConversationRow | null> {
-  return db.$client
-    .prepare(
-      `SELECT ${CONVERSATION_COLUMNS}
-       FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
-       WHERE m.conversation_id = ?1 AND m.user_id = ?2`,
-    )
-    .bind(conversationId, userId)
-    .first<ConversationRow>();
+  const row = await db.get<ConversationRow | undefined>(
+    sql`SELECT ${conversationColumns}
+        FROM ${conversationFrom}
+        WHERE ${m.conversation_id} = ${conversationId} AND ${m.user_id} = ${userId}`,
+  );
+  return row ?? null;
 }
 
 export async function moveToInbox(db: Db, conversationId: string, userId: string): Promise<void> {
-  await db.$client
-    .prepare("UPDATE conversation_members SET folder = 'inbox' WHERE conversation_id = ?1 AND user_id = ?2")
-    .bind(conversationId, userId)
-    .run();
+  await db
+    .update(conversationMembers)
+    .set({ folder: "inbox" })
+    .where(and(eq(conversationMembers.conversation_id, conversationId), eq(conversationMembers.user_id, userId)));
 }
 
 export async function deleteMember(db: Db, conversationId: string, userId: string): Promise<void> {
-  await db.$client
-    .prepare("DELETE FROM conversation_members WHERE conversation_id = ?1 AND user_id = ?2")
-    .bind(conversationId, userId)
-    .run();
+  await db
+    .delete(conversationMembers)
+    .where(and(eq(conversationMembers.conversation_id, conversationId), eq(conversationMembers.user_id, userId)));
 }
 
 /** The 1:1 between two accounts, if they have one. */
 export async function findDirectConversationId(db: Db, a: string, b: string): Promise<string | null> {
-  const row = await db.$client
-    .prepare("SELECT id FROM conversations WHERE direct_key = ?1")
-    .bind(directKey(a, b))
-    .first<{ id: string }>();
+  const row = await db
+    .select({ id: conversations.id })
+    .from(conversations)
+    .where(eq(conversations.direct_key, directKey(a, b)))
+    .get();
   return row?.id ?? null;
 }
 
 /** The one key a pair's 1:1 has, whoever started it. */
 export const directKey = (a: string, b: string): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
+
+// ---- the ChatRoom's inbox index ----
+
+/** The members a room starts from, with their read positions as of the last flush. */
+export async function roomMembers(db: Db, conversationId: string) {
+  return db
+    .select({ user_id: conversationMembers.user_id, last_read_seq: conversationMembers.last_read_seq })
+    .from(conversationMembers)
+    .where(eq(conversationMembers.conversation_id, conversationId));
+}
+
+/**
+ * A room's inbox flush, one batch: the members' read positions, and with a last message the
+ * conversation's summary and every member's sort key. Each write only moves forward (a smaller
+ * seq or id than stored changes nothing), so a late or repeated flush cannot undo a newer one.
+ */
+export async function flushInbox(
+  db: Db,
+  conversationId: string,
+  reads: { user_id: string; read_seq: number }[],
+  last: { seq: number; id: string; sender_id: string; body: string; created_at: string } | undefined,
+): Promise<void> {
+  const members = conversationMembers;
+  const readsJson = JSON.stringify(reads.map((r) => [r.user_id, r.read_seq]));
+  const readPositions = db.run(
+    sql`UPDATE ${members} SET ${columnNames(members.last_read_seq)} = r.seq
+        FROM (SELECT json_extract(value, '$[0]') AS reader_id, json_extract(value, '$[1]') AS seq FROM json_each(${readsJson})) AS r
+        WHERE ${members.conversation_id} = ${conversationId} AND ${members.user_id} = r.reader_id
+          AND ${members.last_read_seq} < r.seq`,
+  );
+  if (!last) {
+    await db.batch([readPositions]);
+    return;
+  }
+  await db.batch([
+    readPositions,
+    db
+      .update(conversations)
+      .set({
+        last_seq: last.seq,
+        last_message_id: last.id,
+        last_message_sender_id: last.sender_id,
+        last_message_body: last.body,
+        last_message_at: last.created_at,
+      })
+      .where(and(eq(conversations.id, conversationId), lt(conversations.last_seq, last.seq))),
+    db
+      .update(members)
+      .set({ activity_id: last.id })
+      .where(and(eq(members.conversation_id, conversationId), lt(members.activity_id, last.id))),
+  ]);
+}
 
 // ---- realtime tickets ----
 
@@ -184,29 +247,29 @@ export async function insertTicket(
   db: Db,
   t: { tokenHash: string; userId: string; scope: string; expiresAt: string },
 ): Promise<void> {
-  await db.$client
-    .prepare("INSERT INTO realtime_tickets (token_hash, user_id, scope, expires_at) VALUES (?1, ?2, ?3, ?4)")
-    .bind(t.tokenHash, t.userId, t.scope, t.expiresAt)
-    .run();
+  await db
+    .insert(realtimeTickets)
+    .values({ token_hash: t.tokenHash, user_id: t.userId, scope: t.scope, expires_at: t.expiresAt });
 }
 
 /** Uses a ticket: one conditional UPDATE, so of two concurrent uses exactly one gets a row. */
-export async function consumeTicket(
-  db: Db,
-  tokenHash: string,
-  now: string,
-): Promise<{ user_id: string; scope: string } | null> {
-  return db.$client
-    .prepare(
-      `UPDATE realtime_tickets SET used_at = ?2
-       WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2
-       RETURNING user_id, scope`,
+export async function consumeTicket(db: Db, tokenHash: string, now: string) {
+  const row = await db
+    .update(realtimeTickets)
+    .set({ used_at: now })
+    .where(
+      and(
+        eq(realtimeTickets.token_hash, tokenHash),
+        isNull(realtimeTickets.used_at),
+        gt(realtimeTickets.expires_at, now),
+      ),
     )
-    .bind(tokenHash, now)
-    .first<{ user_id: string; scope: string }>();
+    .returning({ user_id: realtimeTickets.user_id, scope: realtimeTickets.scope })
+    .get();
+  return row ?? null;
 }
 
 /** Hourly clean-up: tickets live a minute; an hour later nobody needs the row. */
 export async function deleteOldTickets(db: Db, before: string): Promise<void> {
-  await db.$client.prepare("DELETE FROM realtime_tickets WHERE expires_at < ?1").bind(before).run();
+  await db.delete(realtimeTickets).where(lt(realtimeTickets.expires_at, before));
 }

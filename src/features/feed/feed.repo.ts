@@ -1,16 +1,13 @@
 import { and, eq, lt, type SQL, sql } from "drizzle-orm";
 import { type AnySQLiteColumn, alias } from "drizzle-orm/sqlite-core";
 import { comments, feedSnapshots, follows, likes, posts, timeline, users } from "../../db/schema";
-import { type Db, idAfter, idBefore, inList } from "../../platform/db";
+import { columnNames, type Db, idAfter, idBefore, inList } from "../../platform/db";
 import { closeFriendSql, feedVisibleSql, followsSql } from "../../policy";
 import { type CardRow, cardColumnsSql } from "../posts/posts.hydrate";
 import { type PostWithFacts, postWithFactsColumnsSql } from "../posts/posts.repo";
 
 /** Followers pushed per fan-out message (one INSERT … SELECT each). */
 export const FANOUT_CHUNK = 1000;
-
-/** A column's bare name, where SQLite takes no table prefix (the column list of an INSERT). */
-const bare = (column: AnySQLiteColumn) => sql.identifier(column.name);
 
 export type FanoutPost = Pick<typeof posts.$inferSelect, "id" | "author_id" | "audience" | "deleted_at"> &
   Pick<typeof users.$inferSelect, "followers_count">;
@@ -60,7 +57,7 @@ export async function fanoutRange(db: Db, post: FanoutPost, after: string | null
   const f = alias(follows, "f");
   const closeFriendsOnly = post.audience === "close_friends" ? 1 : 0;
   await db.run(
-    sql`INSERT OR IGNORE INTO ${timeline} (${bare(timeline.user_id)}, ${bare(timeline.post_id)}, ${bare(timeline.author_id)})
+    sql`INSERT OR IGNORE INTO ${timeline} (${columnNames(timeline.user_id, timeline.post_id, timeline.author_id)})
         SELECT ${f.follower_id}, ${post.id}, ${post.author_id} FROM ${follows} ${f}
         WHERE ${f.followee_id} = ${post.author_id} AND ${idAfter(f.id, after)} AND ${f.id} <= COALESCE(${until}, '~')
           AND (${closeFriendsOnly} = 0 OR ${closeFriendSql(post.author_id, f.follower_id)})`,
@@ -79,7 +76,7 @@ export async function backfillAuthor(
 ): Promise<void> {
   const p = alias(posts, "p");
   await db.run(
-    sql`INSERT OR IGNORE INTO ${timeline} (${bare(timeline.user_id)}, ${bare(timeline.post_id)}, ${bare(timeline.author_id)})
+    sql`INSERT OR IGNORE INTO ${timeline} (${columnNames(timeline.user_id, timeline.post_id, timeline.author_id)})
         SELECT ${args.userId}, ${p.id}, ${p.author_id} FROM ${posts} ${p}
         WHERE ${p.author_id} = ${args.authorId} AND ${p.deleted_at} IS NULL
           AND ${followsSql(args.userId, args.authorId)}

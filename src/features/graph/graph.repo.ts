@@ -2,7 +2,7 @@ import { and, eq, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { alias } from "drizzle-orm/sqlite-core";
 import { blocks, closeFriends, followRequests, follows, mutes, type UserRow, users } from "../../db/schema";
-import { batchable, type Db, idBefore, insertColumns } from "../../platform/db";
+import { columnNames, type Db, idBefore } from "../../platform/db";
 import { blockedEitherWaySql, closeFriendSql, followsSql, mutesSql } from "../../policy";
 
 /*
@@ -28,12 +28,9 @@ const followEdgeWithId = (a: string, b: string, edgeId: string): SQL =>
 function insertFollow(db: Db, a: string, b: string, edgeId: string, now: string): [Stmt, Stmt, Stmt] {
   const created = followEdgeWithId(a, b, edgeId);
   return [
-    batchable(
-      db,
-      db.run(
-        sql`INSERT OR IGNORE INTO ${follows} ${insertColumns(follows.follower_id, follows.followee_id, follows.id, follows.created_at)}
+    db.run(
+      sql`INSERT OR IGNORE INTO ${follows} (${columnNames(follows.follower_id, follows.followee_id, follows.id, follows.created_at)})
           SELECT ${a}, ${b}, ${edgeId}, ${now} WHERE ${notBlocked(a, b)}`,
-      ),
     ),
     db
       .update(users)
@@ -78,7 +75,7 @@ export async function follow(db: Db, args: { followerId: string; followeeId: str
 export async function requestFollow(db: Db, args: { requesterId: string; targetId: string; id: string; now: string }) {
   const { requesterId: a, targetId: b } = args;
   await db.run(
-    sql`INSERT OR IGNORE INTO ${followRequests} ${insertColumns(followRequests.requester_id, followRequests.target_id, followRequests.id, followRequests.created_at)}
+    sql`INSERT OR IGNORE INTO ${followRequests} (${columnNames(followRequests.requester_id, followRequests.target_id, followRequests.id, followRequests.created_at)})
         SELECT ${a}, ${b}, ${args.id}, ${args.now} WHERE ${notBlocked(a, b)}
           AND NOT ${followsSql(a, b)}`,
   );
@@ -101,14 +98,11 @@ export async function approveRequests(db: Db, args: { targetId: string; requeste
   const mine = sql`${r.target_id} = ${args.targetId} AND (${requester} IS NULL OR ${r.requester_id} = ${requester})`;
   const created = sql`SELECT ${r.requester_id} FROM ${followRequests} ${r} JOIN ${follows} ${f} ON ${f.id} = ${r.id} WHERE ${mine}`;
   const results = await db.batch([
-    batchable(
-      db,
-      db.run(
-        sql`INSERT OR IGNORE INTO ${follows} ${insertColumns(follows.follower_id, follows.followee_id, follows.id, follows.created_at)}
+    db.run(
+      sql`INSERT OR IGNORE INTO ${follows} (${columnNames(follows.follower_id, follows.followee_id, follows.id, follows.created_at)})
           SELECT ${r.requester_id}, ${r.target_id}, ${r.id}, ${args.now} FROM ${followRequests} ${r}
           WHERE ${mine}
             AND NOT ${blockedEitherWaySql(r.requester_id, r.target_id)}`,
-      ),
     ),
     db
       .update(users)
@@ -173,7 +167,7 @@ export async function addListEntry(
 ) {
   const { table, owner, other, id, createdAt } = ENTRY_LISTS[list];
   await db.run(
-    sql`INSERT OR IGNORE INTO ${table} ${insertColumns(owner, other, id, createdAt)}
+    sql`INSERT OR IGNORE INTO ${table} (${columnNames(owner, other, id, createdAt)})
         SELECT ${args.ownerId}, ${args.otherId}, ${args.id}, ${args.now} WHERE ${notBlocked(args.ownerId, args.otherId)}`,
   );
 }

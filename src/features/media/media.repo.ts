@@ -1,6 +1,6 @@
 import { and, count, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
 import { type MediaRow, media } from "../../db/schema";
-import { batch, type Db } from "../../platform/db";
+import type { Db } from "../../platform/db";
 import type { Outbox } from "../../platform/outbox";
 
 export function insertMedia(db: Db, row: typeof media.$inferInsert) {
@@ -50,7 +50,7 @@ export async function startProcessing(
     [{ type: "media.process", media_id: id }],
     sql`EXISTS (SELECT 1 FROM ${media} WHERE ${media.id} = ${id} AND ${media.status} = 'processing' AND ${media.updated_at} = ${changes.updated_at})`,
   );
-  const [moved] = await batch(db, [
+  const [moved] = await db.batch([
     db
       .update(media)
       .set({ ...changes, status: "processing" })

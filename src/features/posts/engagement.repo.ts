@@ -1,7 +1,7 @@
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { comments, likes, posts, saves, type UserRow, users } from "../../db/schema";
-import { batchable, type Db, idAfter, idBefore, insertColumns } from "../../platform/db";
+import { columnNames, type Db, idAfter, idBefore } from "../../platform/db";
 import { noBlockWith, type UserSummaryRow } from "../graph/graph.repo";
 
 /** The post exists and is not deleted. */
@@ -11,12 +11,9 @@ const livePost = (postId: string): SQL =>
 /** Likes and saves: insert/delete guarded so counters stay exact (see posts.repo.ts). */
 export async function like(db: Db, args: { postId: string; userId: string; id: string; now: string }) {
   await db.batch([
-    batchable(
-      db,
-      db.run(
-        sql`INSERT OR IGNORE INTO ${likes} ${insertColumns(likes.post_id, likes.user_id, likes.id, likes.created_at)}
+    db.run(
+      sql`INSERT OR IGNORE INTO ${likes} (${columnNames(likes.post_id, likes.user_id, likes.id, likes.created_at)})
           SELECT ${args.postId}, ${args.userId}, ${args.id}, ${args.now} WHERE ${livePost(args.postId)}`,
-      ),
     ),
     db
       .update(posts)
@@ -160,12 +157,9 @@ export async function addComment(
 ) {
   const added = commentExists(c.id);
   await db.batch([
-    batchable(
-      db,
-      db.run(
-        sql`INSERT INTO ${comments} ${insertColumns(comments.id, comments.post_id, comments.author_id, comments.parent_id, comments.body, comments.created_at)}
+    db.run(
+      sql`INSERT INTO ${comments} (${columnNames(comments.id, comments.post_id, comments.author_id, comments.parent_id, comments.body, comments.created_at)})
           SELECT ${c.id}, ${c.postId}, ${c.authorId}, ${c.parentId}, ${c.body}, ${c.now} WHERE ${livePost(c.postId)}`,
-      ),
     ),
     db
       .update(posts)

@@ -1,97 +1,107 @@
-import { type Db, legacyIdAfter, legacyIdBefore } from "../../platform/db";
-import { legacyCloseFriendSql, legacyMutesSql, legacyRelationFactsSql, type RelationFacts } from "../../policy";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import { follows, highlightStories, highlights, media, stories, storyViews, users } from "../../db/schema";
+import { columnNames, type Db, idAfter, idBefore, inList } from "../../platform/db";
+import { closeFriendSql, mutesSql, type RelationFacts, relationFactsSql } from "../../policy";
+
+type Story = typeof stories.$inferSelect;
+type User = typeof users.$inferSelect;
+type Media = typeof media.$inferSelect;
+
+/** An account as lists show it. Raw SQL reads `is_private` as SQLite stores it: 0 or 1. */
+type UserSummaryColumns = Pick<User, "id" | "username" | "display_name" | "avatar_media_id"> & { is_private: number };
 
 /** A story with its author, its image and the facts the policy needs about (viewer, author). */
-export interface StoryRow extends RelationFacts {
-  id: string;
-  author_id: string;
-  audience: "followers" | "close_friends";
-  caption: string;
-  view_count: number;
-  created_at: string;
-  expires_at: string;
-  deleted_at: string | null;
-  username: string;
-  display_name: string;
-  avatar_media_id: string | null;
-  is_private: number;
-  media_id: string;
-  media_owner_id: string;
-  width: number | null;
-  height: number | null;
-  thumbhash: string | null;
-  muted: number;
-}
+export type StoryRow = Pick<
+  Story,
+  "id" | "author_id" | "audience" | "caption" | "view_count" | "created_at" | "expires_at" | "deleted_at"
+> &
+  Omit<UserSummaryColumns, "id"> &
+  Pick<Media, "width" | "height" | "thumbhash"> & {
+    media_id: Media["id"];
+    media_owner_id: Media["owner_id"];
+    muted: number;
+  } & RelationFacts;
 
-/** `?1` is the viewer (or ''), `s` the story, `u` its author, `m` its image. */
-const STORY_COLUMNS = `s.id, s.author_id, s.audience, s.caption, s.view_count, s.created_at, s.expires_at, s.deleted_at,
-  u.username, u.display_name, u.avatar_media_id, u.is_private,
-  m.id AS media_id, m.owner_id AS media_owner_id, m.width, m.height, m.thumbhash,
-  ${legacyRelationFactsSql("?1", "s.author_id", "u.is_private")},
-  ${legacyMutesSql("?1", "s.author_id")} AS muted`;
-const STORY_JOINS = "JOIN users u ON u.id = s.author_id JOIN media m ON m.id = s.media_id";
-const STORY_FROM = `stories s ${STORY_JOINS}`;
+/** `s` the story, `u` its author, `m` its image. */
+const s = alias(stories, "s");
+const u = alias(users, "u");
+const m = alias(media, "m");
+
+/** The columns of a `StoryRow`, with the facts about (`viewer` or '', the author). */
+const storyColumns = (viewerId: string | null) => {
+  const viewer = viewerId ?? "";
+  return sql`${s.id}, ${s.author_id}, ${s.audience}, ${s.caption}, ${s.view_count}, ${s.created_at}, ${s.expires_at}, ${s.deleted_at},
+    ${u.username}, ${u.display_name}, ${u.avatar_media_id}, ${u.is_private},
+    ${m.id} AS media_id, ${m.owner_id} AS media_owner_id, ${m.width}, ${m.height}, ${m.thumbhash},
+    ${relationFactsSql(viewer, s.author_id, u.is_private)},
+    ${mutesSql(viewer, s.author_id)} AS muted`;
+};
+/** The author and the image joined to the story `s`. */
+const storyJoins = sql`JOIN ${users} ${u} ON ${u.id} = ${s.author_id} JOIN ${media} ${m} ON ${m.id} = ${s.media_id}`;
+const storyFrom = sql`${stories} ${s} ${storyJoins}`;
 
 export interface NewStory {
   id: string;
   authorId: string;
   mediaId: string;
-  audience: "followers" | "close_friends";
+  audience: Story["audience"];
   caption: string;
   now: string;
   expiresAt: string;
   maxActive: number;
 }
 
+/** The image is the author's, ready, and not used by anything yet. */
+const usableMediaSql = (mediaId: string, authorId: string) =>
+  sql`${media.id} = ${mediaId} AND ${media.owner_id} = ${authorId} AND ${media.status} = 'ready' AND ${media.attached_at} IS NULL`;
+
 /**
  * One batch: the story, only if the image is the author's, ready and unused and the author has
  * fewer than `maxActive` live stories; then the image marked used, only if that insert happened.
  * Answers whether the story was written.
  */
-export async function insertStory(db: Db, s: NewStory): Promise<boolean> {
-  const d1 = db.$client;
-  const [inserted] = await d1.batch([
-    d1
-      .prepare(
-        `INSERT INTO stories (id, author_id, media_id, audience, caption, created_at, expires_at)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
-         WHERE EXISTS (SELECT 1 FROM media WHERE id = ?3 AND owner_id = ?2 AND status = 'ready' AND attached_at IS NULL)
-           AND (SELECT COUNT(*) FROM stories WHERE author_id = ?2 AND deleted_at IS NULL AND expires_at > ?6) < ?8`,
-      )
-      .bind(s.id, s.authorId, s.mediaId, s.audience, s.caption, s.now, s.expiresAt, s.maxActive),
-    d1
-      .prepare("UPDATE media SET attached_at = ?2 WHERE id = ?3 AND EXISTS (SELECT 1 FROM stories WHERE id = ?1)")
-      .bind(s.id, s.now, s.mediaId),
+export async function insertStory(db: Db, n: NewStory): Promise<boolean> {
+  const [inserted] = await db.batch([
+    db.run(
+      sql`INSERT INTO ${stories} (${columnNames(stories.id, stories.author_id, stories.media_id, stories.audience, stories.caption, stories.created_at, stories.expires_at)})
+          SELECT ${n.id}, ${n.authorId}, ${n.mediaId}, ${n.audience}, ${n.caption}, ${n.now}, ${n.expiresAt}
+          WHERE EXISTS (SELECT 1 FROM ${media} WHERE ${usableMediaSql(n.mediaId, n.authorId)})
+            AND (SELECT COUNT(*) FROM ${stories}
+                 WHERE ${stories.author_id} = ${n.authorId} AND ${stories.deleted_at} IS NULL AND ${stories.expires_at} > ${n.now}) < ${n.maxActive}`,
+    ),
+    db
+      .update(media)
+      .set({ attached_at: n.now })
+      .where(sql`${media.id} = ${n.mediaId} AND EXISTS (SELECT 1 FROM ${stories} WHERE ${stories.id} = ${n.id})`),
   ]);
-  return (inserted?.meta.changes ?? 0) > 0;
+  return inserted.meta.changes > 0;
 }
 
 /** Why an insert did not happen: the image, or the limit. */
 export async function usableMedia(db: Db, authorId: string, mediaId: string): Promise<boolean> {
-  const row = await db.$client
-    .prepare("SELECT 1 AS ok FROM media WHERE id = ?1 AND owner_id = ?2 AND status = 'ready' AND attached_at IS NULL")
-    .bind(mediaId, authorId)
-    .first();
-  return row !== null;
+  const row = await db.select({ ok: sql`1` }).from(media).where(usableMediaSql(mediaId, authorId)).get();
+  return row !== undefined;
 }
 
 export async function findStory(db: Db, viewerId: string | null, storyId: string): Promise<StoryRow | null> {
-  return db.$client
-    .prepare(`SELECT ${STORY_COLUMNS} FROM ${STORY_FROM} WHERE s.id = ?2`)
-    .bind(viewerId ?? "", storyId)
-    .first<StoryRow>();
+  const row = await db.get<StoryRow | undefined>(
+    sql`SELECT ${storyColumns(viewerId)} FROM ${storyFrom} WHERE ${s.id} = ${storyId}`,
+  );
+  return row ?? null;
 }
 
 /** An author's live stories, oldest first. */
-export async function liveStoriesOf(db: Db, viewerId: string | null, authorId: string, now: string) {
-  const { results } = await db.$client
-    .prepare(
-      `SELECT ${STORY_COLUMNS} FROM ${STORY_FROM}
-       WHERE s.author_id = ?2 AND s.deleted_at IS NULL AND s.expires_at > ?3 ORDER BY s.id`,
-    )
-    .bind(viewerId ?? "", authorId, now)
-    .all<StoryRow>();
-  return results;
+export async function liveStoriesOf(
+  db: Db,
+  viewerId: string | null,
+  authorId: string,
+  now: string,
+): Promise<StoryRow[]> {
+  return db.all<StoryRow>(
+    sql`SELECT ${storyColumns(viewerId)} FROM ${storyFrom}
+        WHERE ${s.author_id} = ${authorId} AND ${s.deleted_at} IS NULL AND ${s.expires_at} > ${now} ORDER BY ${s.id}`,
+  );
 }
 
 /**
@@ -104,43 +114,39 @@ export async function trayCandidates(
   db: Db,
   args: { viewerId: string; pushedIds: string[]; now: string; fanoutMaxFollowers: number },
 ): Promise<StoryRow[]> {
-  const { results } = await db.$client
-    .prepare(
-      `WITH candidates AS (
-         SELECT value AS id FROM json_each(?2)
-         UNION
-         SELECT s.id FROM follows f
-           JOIN users a ON a.id = f.followee_id AND a.followers_count > ?4
-           JOIN stories s ON s.author_id = f.followee_id AND s.deleted_at IS NULL AND s.expires_at > ?3
-         WHERE f.follower_id = ?1
-         UNION
-         SELECT s.id FROM stories s WHERE s.author_id = ?1 AND s.deleted_at IS NULL AND s.expires_at > ?3
-       )
-       SELECT ${STORY_COLUMNS} FROM candidates c JOIN stories s ON s.id = c.id ${STORY_JOINS}
-       WHERE s.deleted_at IS NULL AND s.expires_at > ?3`,
-    )
-    .bind(args.viewerId, JSON.stringify(args.pushedIds), args.now, args.fanoutMaxFollowers)
-    .all<StoryRow>();
-  return results;
+  const { viewerId, now } = args;
+  const f = alias(follows, "f");
+  const a = alias(users, "a");
+  return db.all<StoryRow>(
+    sql`WITH candidates AS (
+          SELECT value AS candidate_id FROM json_each(${JSON.stringify(args.pushedIds)})
+          UNION
+          SELECT ${s.id} FROM ${follows} ${f}
+            JOIN ${users} ${a} ON ${a.id} = ${f.followee_id} AND ${a.followers_count} > ${args.fanoutMaxFollowers}
+            JOIN ${stories} ${s} ON ${s.author_id} = ${f.followee_id} AND ${s.deleted_at} IS NULL AND ${s.expires_at} > ${now}
+          WHERE ${f.follower_id} = ${viewerId}
+          UNION
+          SELECT ${s.id} FROM ${stories} ${s} WHERE ${s.author_id} = ${viewerId} AND ${s.deleted_at} IS NULL AND ${s.expires_at} > ${now}
+        )
+        SELECT ${storyColumns(viewerId)} FROM candidates c JOIN ${stories} ${s} ON ${s.id} = c.candidate_id ${storyJoins}
+        WHERE ${s.deleted_at} IS NULL AND ${s.expires_at} > ${now}`,
+  );
 }
 
 /** The author's stories for the archive, newest first, expired ones included. */
-export async function archivePage(db: Db, authorId: string, before: string | null, limit: number) {
-  const { results } = await db.$client
-    .prepare(
-      `SELECT ${STORY_COLUMNS} FROM ${STORY_FROM}
-       WHERE s.author_id = ?2 AND s.deleted_at IS NULL AND ${legacyIdBefore("s.id", "?3")} ORDER BY s.id DESC LIMIT ?4`,
-    )
-    .bind(authorId, authorId, before, limit)
-    .all<StoryRow>();
-  return results;
+export async function archivePage(db: Db, authorId: string, before: string | null, limit: number): Promise<StoryRow[]> {
+  return db.all<StoryRow>(
+    sql`SELECT ${storyColumns(authorId)} FROM ${storyFrom}
+        WHERE ${s.author_id} = ${authorId} AND ${s.deleted_at} IS NULL AND ${idBefore(s.id, before)}
+        ORDER BY ${s.id} DESC LIMIT ${limit}`,
+  );
 }
 
 export async function softDeleteStory(db: Db, authorId: string, storyId: string, now: string): Promise<boolean> {
-  const result = await db.$client
-    .prepare("UPDATE stories SET deleted_at = ?3 WHERE id = ?1 AND author_id = ?2 AND deleted_at IS NULL")
-    .bind(storyId, authorId, now)
-    .run();
+  const result = await db
+    .update(stories)
+    .set({ deleted_at: now })
+    .where(and(eq(stories.id, storyId), eq(stories.author_id, authorId), isNull(stories.deleted_at)));
   return result.meta.changes > 0;
 }
 
@@ -149,40 +155,33 @@ export async function softDeleteStory(db: Db, authorId: string, storyId: string,
  * this call's row (by its new id) is the one stored, so repeats and races count once.
  */
 export async function recordView(db: Db, v: { storyId: string; viewerId: string; id: string; now: string }) {
-  const d1 = db.$client;
-  await d1.batch([
-    d1
-      .prepare("INSERT OR IGNORE INTO story_views (story_id, viewer_id, id, viewed_at) VALUES (?1, ?2, ?3, ?4)")
-      .bind(v.storyId, v.viewerId, v.id, v.now),
-    d1
-      .prepare(
-        `UPDATE stories SET view_count = view_count + 1
-         WHERE id = ?1 AND EXISTS (SELECT 1 FROM story_views WHERE story_id = ?1 AND viewer_id = ?2 AND id = ?3)`,
-      )
-      .bind(v.storyId, v.viewerId, v.id),
+  await db.batch([
+    db.run(
+      sql`INSERT OR IGNORE INTO ${storyViews} (${columnNames(storyViews.story_id, storyViews.viewer_id, storyViews.id, storyViews.viewed_at)})
+          VALUES (${v.storyId}, ${v.viewerId}, ${v.id}, ${v.now})`,
+    ),
+    db
+      .update(stories)
+      .set({ view_count: sql`${stories.view_count} + 1` })
+      .where(
+        sql`${stories.id} = ${v.storyId} AND EXISTS (SELECT 1 FROM ${storyViews}
+              WHERE ${storyViews.story_id} = ${v.storyId} AND ${storyViews.viewer_id} = ${v.viewerId} AND ${storyViews.id} = ${v.id})`,
+      ),
   ]);
 }
 
-export interface ViewerRow {
-  view_id: string;
-  viewed_at: string;
-  id: string;
-  username: string;
-  display_name: string;
-  avatar_media_id: string | null;
-  is_private: number;
-}
+type StoryView = typeof storyViews.$inferSelect;
 
-export async function viewersPage(db: Db, storyId: string, before: string | null, limit: number) {
-  const { results } = await db.$client
-    .prepare(
-      `SELECT v.id AS view_id, v.viewed_at, u.id, u.username, u.display_name, u.avatar_media_id, u.is_private
-       FROM story_views v JOIN users u ON u.id = v.viewer_id
-       WHERE v.story_id = ?1 AND ${legacyIdBefore("v.id", "?2")} ORDER BY v.id DESC LIMIT ?3`,
-    )
-    .bind(storyId, before, limit)
-    .all<ViewerRow>();
-  return results;
+/** A viewer of a story: when, and who. */
+export type ViewerRow = { view_id: StoryView["id"]; viewed_at: StoryView["viewed_at"] } & UserSummaryColumns;
+
+export async function viewersPage(db: Db, storyId: string, before: string | null, limit: number): Promise<ViewerRow[]> {
+  const v = alias(storyViews, "v");
+  return db.all<ViewerRow>(
+    sql`SELECT ${v.id} AS view_id, ${v.viewed_at}, ${u.id}, ${u.username}, ${u.display_name}, ${u.avatar_media_id}, ${u.is_private}
+        FROM ${storyViews} ${v} JOIN ${users} ${u} ON ${u.id} = ${v.viewer_id}
+        WHERE ${v.story_id} = ${storyId} AND ${idBefore(v.id, before)} ORDER BY ${v.id} DESC LIMIT ${limit}`,
+  );
 }
 
 // ---- fan-out ----
@@ -191,24 +190,23 @@ export async function viewersPage(db: Db, storyId: string, before: string | null
 export async function followerChunk(
   db: Db,
   args: { authorId: string; after: string | null; closeFriendsOnly: boolean; limit: number },
-): Promise<{ follower_id: string; edge_id: string }[]> {
-  const { results } = await db.$client
-    .prepare(
-      `SELECT f.follower_id, f.id AS edge_id FROM follows f
-       WHERE f.followee_id = ?1 AND ${legacyIdAfter("f.id", "?2")}
-         AND (?3 = 0 OR ${legacyCloseFriendSql("?1", "f.follower_id")})
-       ORDER BY f.id LIMIT ?4`,
+) {
+  return db
+    .select({ follower_id: follows.follower_id, edge_id: follows.id })
+    .from(follows)
+    .where(
+      and(
+        eq(follows.followee_id, args.authorId),
+        idAfter(follows.id, args.after),
+        sql`(${args.closeFriendsOnly ? 1 : 0} = 0 OR ${closeFriendSql(args.authorId, follows.follower_id)})`,
+      ),
     )
-    .bind(args.authorId, args.after, args.closeFriendsOnly ? 1 : 0, args.limit)
-    .all<{ follower_id: string; edge_id: string }>();
-  return results;
+    .orderBy(follows.id)
+    .limit(args.limit);
 }
 
 export async function followersCount(db: Db, userId: string): Promise<number> {
-  const row = await db.$client
-    .prepare("SELECT followers_count FROM users WHERE id = ?1")
-    .bind(userId)
-    .first<{ followers_count: number }>();
+  const row = await db.select({ followers_count: users.followers_count }).from(users).where(eq(users.id, userId)).get();
   return row?.followers_count ?? 0;
 }
 
@@ -216,76 +214,60 @@ export async function followersCount(db: Db, userId: string): Promise<number> {
 
 /** Which of these ids are the owner's own, undeleted stories. */
 export async function ownStoryIds(db: Db, ownerId: string, ids: string[]): Promise<Set<string>> {
-  const { results } = await db.$client
-    .prepare(
-      "SELECT id FROM stories WHERE author_id = ?1 AND deleted_at IS NULL AND id IN (SELECT value FROM json_each(?2))",
-    )
-    .bind(ownerId, JSON.stringify(ids))
-    .all<{ id: string }>();
-  return new Set(results.map((r) => r.id));
+  const rows = await db
+    .select({ id: stories.id })
+    .from(stories)
+    .where(and(eq(stories.author_id, ownerId), isNull(stories.deleted_at), sql`${stories.id} IN ${inList(ids)}`));
+  return new Set(rows.map((r) => r.id));
 }
 
 export async function insertHighlight(
   db: Db,
   h: { id: string; ownerId: string; title: string; now: string; storyIds: string[] },
 ): Promise<void> {
-  const d1 = db.$client;
-  await d1.batch([
-    d1
-      .prepare("INSERT INTO highlights (id, owner_id, title, created_at) VALUES (?1, ?2, ?3, ?4)")
-      .bind(h.id, h.ownerId, h.title, h.now),
-    d1
-      .prepare(
-        `INSERT INTO highlight_stories (highlight_id, position, story_id)
-         SELECT ?1, key, value FROM json_each(?2)`,
-      )
-      .bind(h.id, JSON.stringify(h.storyIds)),
+  await db.batch([
+    db.insert(highlights).values({ id: h.id, owner_id: h.ownerId, title: h.title, created_at: h.now }),
+    db.run(
+      sql`INSERT INTO ${highlightStories} (${columnNames(highlightStories.highlight_id, highlightStories.position, highlightStories.story_id)})
+          SELECT ${h.id}, key, value FROM json_each(${JSON.stringify(h.storyIds)})`,
+    ),
   ]);
 }
 
-export interface HighlightRow {
-  id: string;
-  owner_id: string;
-  title: string;
-  created_at: string;
-}
+export type HighlightRow = typeof highlights.$inferSelect;
 
-export async function highlightsPage(db: Db, ownerId: string, before: string | null, limit: number) {
-  const { results } = await db.$client
-    .prepare(
-      `SELECT id, owner_id, title, created_at FROM highlights
-       WHERE owner_id = ?1 AND ${legacyIdBefore("id", "?2")} ORDER BY id DESC LIMIT ?3`,
-    )
-    .bind(ownerId, before, limit)
-    .all<HighlightRow>();
-  return results;
+export async function highlightsPage(
+  db: Db,
+  ownerId: string,
+  before: string | null,
+  limit: number,
+): Promise<HighlightRow[]> {
+  return db
+    .select()
+    .from(highlights)
+    .where(and(eq(highlights.owner_id, ownerId), idBefore(highlights.id, before)))
+    .orderBy(desc(highlights.id))
+    .limit(limit);
 }
 
 /** The stories of these highlights, in highlight order, deleted ones left out. */
 export async function highlightStoryRows(db: Db, viewerId: string | null, highlightIds: string[]) {
-  const { results } = await db.$client
-    .prepare(
-      `SELECT hs.highlight_id, ${STORY_COLUMNS}
-       FROM highlight_stories hs JOIN stories s ON s.id = hs.story_id ${STORY_JOINS}
-       WHERE hs.highlight_id IN (SELECT value FROM json_each(?2)) AND s.deleted_at IS NULL
-       ORDER BY hs.highlight_id, hs.position`,
-    )
-    .bind(viewerId ?? "", JSON.stringify(highlightIds))
-    .all<StoryRow & { highlight_id: string }>();
-  return results;
+  const hs = alias(highlightStories, "hs");
+  return db.all<StoryRow & Pick<typeof highlightStories.$inferSelect, "highlight_id">>(
+    sql`SELECT ${hs.highlight_id}, ${storyColumns(viewerId)}
+        FROM ${highlightStories} ${hs} JOIN ${stories} ${s} ON ${s.id} = ${hs.story_id} ${storyJoins}
+        WHERE ${hs.highlight_id} IN ${inList(highlightIds)} AND ${s.deleted_at} IS NULL
+        ORDER BY ${hs.highlight_id}, ${hs.position}`,
+  );
 }
 
 export async function findHighlight(db: Db, id: string): Promise<HighlightRow | null> {
-  return db.$client
-    .prepare("SELECT id, owner_id, title, created_at FROM highlights WHERE id = ?1")
-    .bind(id)
-    .first<HighlightRow>();
+  return (await db.select().from(highlights).where(eq(highlights.id, id)).get()) ?? null;
 }
 
 export async function deleteHighlight(db: Db, id: string): Promise<void> {
-  const d1 = db.$client;
-  await d1.batch([
-    d1.prepare("DELETE FROM highlight_stories WHERE highlight_id = ?1").bind(id),
-    d1.prepare("DELETE FROM highlights WHERE id = ?1").bind(id),
+  await db.batch([
+    db.delete(highlightStories).where(eq(highlightStories.highlight_id, id)),
+    db.delete(highlights).where(eq(highlights.id, id)),
   ]);
 }
