@@ -80,8 +80,3 @@ export const columnNames = (...columns: AnySQLiteColumn[]): SQL =>
     columns.map((c) => sql.identifier(c.name)),
     sql`, `,
   );
-
-/** `column < param`, or no bound when the parameter is null. */
-export const legacyIdBefore = (column: string, param: string) => `${column} < COALESCE(${param}, '~')`;
-/** `column > param`, or no bound when the parameter is null. */
-export const legacyIdAfter = (column: string, param: string) => `${column} > COALESCE(${param}, '')`;
