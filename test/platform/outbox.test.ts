@@ -1,14 +1,17 @@
 import { env } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { outbox } from "../../src/db/schema";
+import { outbox, timeline } from "../../src/db/schema";
 import { completeUpload } from "../../src/features/media/media.service";
+import { createPost, deletePost } from "../../src/features/posts/posts.service";
 import { platformFor } from "../../src/platform";
 import { inList } from "../../src/platform/db";
 import type { Job, JobQueue } from "../../src/platform/jobs";
 import { outboxFor } from "../../src/platform/outbox";
 import { createUser } from "../helpers/factories";
+import { follow } from "../helpers/graph";
 import { fixture, put, startUpload, waitReady } from "../helpers/media";
+import { readyMedia } from "../helpers/posts";
 
 const platform = platformFor(env, "http://localhost");
 const { db, clock } = platform;
@@ -96,5 +99,39 @@ describe("the outbox", () => {
     expect(refusing.sent).toEqual([]);
     await platform.outbox.flush();
     expect((await waitReady(user, ticket.media_id)).status).toBe("ready");
+  });
+
+  it("fans a post out to followers even when the queue refused the send after the post was stored", async () => {
+    const [author, reader] = [await createUser(), await createUser()];
+    await follow(reader, author);
+    const refusing = recordingQueue(true);
+    const { post } = await createPost(
+      { ...platform, outbox: outboxFor(db, refusing, clock) },
+      author.id,
+      { media_ids: [await readyMedia(author)] },
+      undefined,
+    );
+    const inReaderTimeline = async () =>
+      (
+        await db
+          .select()
+          .from(timeline)
+          .where(sql`${timeline.user_id} = ${reader.id} AND ${timeline.post_id} = ${post.id}`)
+      ).length;
+    expect(refusing.sent).toEqual([]);
+    expect(await inReaderTimeline()).toBe(0);
+    await platform.outbox.flush();
+    await expect.poll(inReaderTimeline, { timeout: 15_000, interval: 100 }).toBe(1);
+  });
+
+  it("purges a deleted post whose clean-up job could not be queued at delete time", async () => {
+    const author = await createUser();
+    const { post } = await createPost(platform, author.id, { media_ids: [await readyMedia(author)] }, undefined);
+    await deletePost({ ...platform, outbox: outboxFor(db, recordingQueue(true), clock) }, author.id, post.id);
+    const rowCount = async () =>
+      (await db.all<{ n: number }>(sql`SELECT COUNT(*) AS n FROM posts WHERE id = ${post.id}`))[0]?.n ?? -1;
+    expect(await rowCount()).toBe(1); // hidden (deleted_at set), children not yet purged
+    await platform.outbox.flush();
+    await expect.poll(rowCount, { timeout: 15_000, interval: 100 }).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { alias } from "drizzle-orm/sqlite-core";
 import { blocks, closeFriends, followRequests, follows, mutes, type UserRow, users } from "../../db/schema";
 import { columnNames, type Db, idBefore } from "../../platform/db";
+import type { Staged } from "../../platform/outbox";
 import { blockedEitherWaySql, closeFriendSql, followsSql, mutesSql } from "../../policy";
 
 /*
@@ -82,8 +83,13 @@ export async function requestFollow(db: Db, args: { requesterId: string; targetI
 }
 
 /** Unfollow, also withdrawing a pending request. */
-export async function unfollow(db: Db, followerId: string, followeeId: string) {
-  await db.batch([...deleteFollow(db, followerId, followeeId), deleteRequest(db, followerId, followeeId)]);
+/** Ends a follow (or a pending request) and stores the jobs that tidy up after it, in one batch. */
+export async function unfollow(db: Db, followerId: string, followeeId: string, jobs: Staged) {
+  await db.batch([
+    ...deleteFollow(db, followerId, followeeId),
+    deleteRequest(db, followerId, followeeId),
+    jobs.statement,
+  ]);
 }
 
 /**

@@ -29,19 +29,21 @@ import { loadRelation } from "./relations.repo";
 
 /**
  * Follows are limited per account (`limits.follow`, 100 a minute, Mastodon's figure); a removed edge
- * tidies home feeds (timeline rows through a job, cached first pages at once); a block closes the
+ * tidies home feeds (timeline rows through an outbox job, cached first pages at once); a block closes the
  * pair's 1:1 conversation, open sockets included; `config` has the fan-out threshold for a new
  * follow's timeline backfill.
  */
-export type GraphDeps = Pick<Platform, "db" | "clock" | "config" | "limits" | "jobs" | "cache" | "realtime">;
+export type GraphDeps = Pick<Platform, "db" | "clock" | "config" | "limits" | "outbox" | "cache" | "realtime">;
 
-/** `reader` stops seeing `author`: queue the timeline clean-up and drop the reader's cached page. */
-async function unlinkFeeds(deps: GraphDeps, pairs: [reader: string, author: string][]): Promise<void> {
-  await deps.jobs.sendAll(pairs.map(([user_id, author_id]) => ({ type: "feed.unlink", user_id, author_id })));
-  await invalidateFeeds(
-    deps.cache,
-    pairs.map(([reader]) => reader),
-  );
+/**
+ * `reader` stops following `author`: the edge goes, and the job that takes the author's posts out
+ * of the reader's timeline is stored in the same batch (then sent); the cached page is dropped.
+ */
+async function endFollow(deps: GraphDeps, reader: string, author: string): Promise<void> {
+  const unlink = deps.outbox.stage([{ type: "feed.unlink", user_id: reader, author_id: author }]);
+  await unfollow(deps.db, reader, author, unlink);
+  await deps.outbox.deliver(unlink.ids);
+  await invalidateFeeds(deps.cache, [reader]);
 }
 
 type FollowState = z.infer<typeof FollowStateSchema>;
@@ -97,16 +99,14 @@ export async function followUser(deps: GraphDeps, viewerId: string, username: st
 
 export async function unfollowUser(deps: GraphDeps, viewerId: string, username: string): Promise<FollowState> {
   const target = await visibleUser(deps, viewerId, username);
-  await unfollow(deps.db, viewerId, target.id);
-  await unlinkFeeds(deps, [[viewerId, target.id]]);
+  await endFollow(deps, viewerId, target.id);
   return { state: "none" };
 }
 
 /** An owner drops someone from their followers. */
 export async function removeFollower(deps: GraphDeps, ownerId: string, username: string): Promise<void> {
   const follower = await visibleUser(deps, ownerId, username);
-  await unfollow(deps.db, follower.id, ownerId);
-  await unlinkFeeds(deps, [[follower.id, ownerId]]);
+  await endFollow(deps, follower.id, ownerId);
 }
 
 export async function approveFollowRequest(deps: GraphDeps, ownerId: string, username: string): Promise<void> {

@@ -16,6 +16,7 @@ import {
   users,
 } from "../../db/schema";
 import { type Db, idBefore, inList } from "../../platform/db";
+import type { Outbox, Staged } from "../../platform/outbox";
 import { mutesSql, type RelationFacts, relationFactsSql } from "../../policy";
 
 /*
@@ -159,9 +160,10 @@ export interface NewPost {
 
 /**
  * One batch: the idempotency key (first, so a replay aborts everything), the post, its media
- * (each image usable once: post_media.media_id is unique), tags, mentions and the author's count.
+ * (each image usable once: post_media.media_id is unique), tags, mentions, the author's count and
+ * the post's jobs (the outbox).
  */
-export async function createPost(db: Db, post: NewPost): Promise<void> {
+export async function createPost(db: Db, post: NewPost, jobs: Staged): Promise<void> {
   const statements: Statements = [
     db.insert(posts).values({
       id: post.id,
@@ -201,6 +203,8 @@ export async function createPost(db: Db, post: NewPost): Promise<void> {
       .insert(timeline)
       .values({ user_id: post.authorId, post_id: post.id, author_id: post.authorId })
       .onConflictDoNothing(),
+    // The fan-out job, stored with the post so a queue that refuses the send cannot lose it.
+    jobs.statement,
   ];
   const key = post.idempotency;
   if (!key) {
@@ -251,7 +255,16 @@ export async function updateCaption(
  * Hides a post at once: counts come down (only for the call that really deletes it) and
  * `deleted_at` is set; the queued clean-up removes the children.
  */
-export async function softDeletePost(db: Db, post: { id: string; authorId: string; now: string }): Promise<boolean> {
+export async function softDeletePost(
+  db: Db,
+  post: { id: string; authorId: string; now: string },
+  outbox: Outbox,
+): Promise<{ deleted: boolean; jobIds: string[] }> {
+  // The clean-up job is stored only by the call whose update deleted the post (its stamp is there).
+  const purge = outbox.stage(
+    [{ type: "post.purge", post_id: post.id }],
+    sql`EXISTS (SELECT 1 FROM ${posts} WHERE ${posts.id} = ${post.id} AND ${posts.deleted_at} = ${post.now})`,
+  );
   const live = sql`EXISTS (SELECT 1 FROM ${posts} WHERE ${posts.id} = ${post.id} AND ${posts.deleted_at} IS NULL)`;
   const results = await db.batch([
     db
@@ -266,8 +279,9 @@ export async function softDeletePost(db: Db, post: { id: string; authorId: strin
       .update(posts)
       .set({ deleted_at: post.now })
       .where(and(eq(posts.id, post.id), isNull(posts.deleted_at))),
+    purge.statement,
   ]);
-  return results[2].meta.changes > 0;
+  return results[2].meta.changes > 0 ? { deleted: true, jobIds: purge.ids } : { deleted: false, jobIds: [] };
 }
 
 /** The queued clean-up of a deleted post: children first, the post row last (so a retry resumes). */

@@ -26,7 +26,7 @@ import {
 import { type CreatePostSchema, MAX_HASHTAGS, MAX_MENTIONS } from "./posts.schema";
 import { extractHashtags, extractMentions } from "./tags";
 
-export type PostsDeps = HydrateDeps & Pick<Platform, "jobs" | "cache" | "store">;
+export type PostsDeps = HydrateDeps & Pick<Platform, "outbox" | "cache" | "store">;
 
 type PageArgs = { cursor?: string; limit: number };
 
@@ -86,19 +86,24 @@ export async function createPost(
 
   const now = deps.clock.now();
   const id = newId(now.getTime());
+  const fanoutJob = deps.outbox.stage([{ type: "feed.fanout", post_id: id, after: null }]);
   try {
-    await insertPost(deps.db, {
-      id,
-      authorId,
-      caption,
-      location: input.location ?? null,
-      audience: input.audience ?? (author.is_private ? "followers" : "public"),
-      media: ids.map((mediaId, i) => ({ id: mediaId, altText: input.alt_texts?.[i] ?? "" })),
-      tags,
-      mentions,
-      now: now.toISOString(),
-      idempotency: idempotencyKey === undefined ? null : { key: idempotencyKey, requestHash },
-    });
+    await insertPost(
+      deps.db,
+      {
+        id,
+        authorId,
+        caption,
+        location: input.location ?? null,
+        audience: input.audience ?? (author.is_private ? "followers" : "public"),
+        media: ids.map((mediaId, i) => ({ id: mediaId, altText: input.alt_texts?.[i] ?? "" })),
+        tags,
+        mentions,
+        now: now.toISOString(),
+        idempotency: idempotencyKey === undefined ? null : { key: idempotencyKey, requestHash },
+      },
+      fanoutJob,
+    );
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     // A concurrent request with the same key won, or another post took one of these images.
@@ -107,12 +112,8 @@ export async function createPost(
     throw new ApiError("conflict", "One of these images was just used by another post.");
   }
   await invalidateFeeds(deps.cache, [authorId]);
-  try {
-    await deps.jobs.send({ type: "feed.fanout", post_id: id, after: null });
-  } catch (err) {
-    // The post is stored and readable; only the push to followers' timelines is lost.
-    console.error(JSON.stringify({ level: "error", op: "feed.fanout enqueue", post_id: id, error: String(err) }));
-  }
+  // Sent now if the queue takes it; otherwise the outbox sender sends it within a minute.
+  await deps.outbox.deliver(fanoutJob.ids);
   const post = await findPost(deps.db, id);
   if (!post) throw new Error(`post ${id} vanished after insert`);
   const [hydrated] = await hydratePosts(deps, [post], authorId);
@@ -157,9 +158,14 @@ export async function editCaption(deps: PostsDeps, authorId: string, postId: str
 
 export async function deletePost(deps: PostsDeps, authorId: string, postId: string): Promise<void> {
   await ownPost(deps, authorId, postId);
-  if (await softDeletePost(deps.db, { id: postId, authorId, now: deps.clock.now().toISOString() })) {
+  const { deleted, jobIds } = await softDeletePost(
+    deps.db,
+    { id: postId, authorId, now: deps.clock.now().toISOString() },
+    deps.outbox,
+  );
+  if (deleted) {
     await invalidateFeeds(deps.cache, [authorId]);
-    await deps.jobs.send({ type: "post.purge", post_id: postId });
+    await deps.outbox.deliver(jobIds);
   }
 }
 

@@ -2,6 +2,7 @@ import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { follows, highlightStories, highlights, media, stories, storyViews, users } from "../../db/schema";
 import { columnNames, type Db, idAfter, idBefore, inList } from "../../platform/db";
+import type { Outbox } from "../../platform/outbox";
 import { closeFriendSql, mutesSql, type RelationFacts, relationFactsSql } from "../../policy";
 
 type Story = typeof stories.$inferSelect;
@@ -61,7 +62,16 @@ const usableMediaSql = (mediaId: string, authorId: string) =>
  * fewer than `maxActive` live stories; then the image marked used, only if that insert happened.
  * Answers whether the story was written.
  */
-export async function insertStory(db: Db, n: NewStory): Promise<boolean> {
+/** The story (if the image is usable and the author under the limit), its image claimed, and its jobs, in one batch. */
+export async function insertStory(
+  db: Db,
+  n: NewStory,
+  outbox: Outbox,
+): Promise<{ written: boolean; jobIds: string[] }> {
+  const fanout = outbox.stage(
+    [{ type: "story.fanout", story_id: n.id, after: null }],
+    sql`EXISTS (SELECT 1 FROM ${stories} WHERE ${stories.id} = ${n.id})`,
+  );
   const [inserted] = await db.batch([
     db.run(
       sql`INSERT INTO ${stories} (${columnNames(stories.id, stories.author_id, stories.media_id, stories.audience, stories.caption, stories.created_at, stories.expires_at)})
@@ -74,8 +84,9 @@ export async function insertStory(db: Db, n: NewStory): Promise<boolean> {
       .update(media)
       .set({ attached_at: n.now })
       .where(sql`${media.id} = ${n.mediaId} AND EXISTS (SELECT 1 FROM ${stories} WHERE ${stories.id} = ${n.id})`),
+    fanout.statement,
   ]);
-  return inserted.meta.changes > 0;
+  return inserted.meta.changes > 0 ? { written: true, jobIds: fanout.ids } : { written: false, jobIds: [] };
 }
 
 /** Why an insert did not happen: the image, or the limit. */

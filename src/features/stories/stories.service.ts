@@ -45,7 +45,7 @@ import {
   type TraySchema,
 } from "./stories.schema";
 
-export type StoriesDeps = Pick<Platform, "db" | "config" | "clock" | "origin" | "jobs" | "realtime">;
+export type StoriesDeps = Pick<Platform, "db" | "config" | "clock" | "origin" | "jobs" | "outbox" | "realtime">;
 
 type Story = z.infer<typeof StorySchema>;
 type Tray = z.infer<typeof TraySchema>;
@@ -112,16 +112,20 @@ export async function createStory(
 ): Promise<Story> {
   const now = deps.clock.now();
   const id = newId(now.getTime());
-  const written = await insertStory(deps.db, {
-    id,
-    authorId,
-    mediaId: input.media_id,
-    audience: input.audience,
-    caption: input.caption ?? "",
-    now: now.toISOString(),
-    expiresAt: new Date(now.getTime() + deps.config.storyTtlSeconds * 1000).toISOString(),
-    maxActive: MAX_ACTIVE_STORIES,
-  });
+  const { written, jobIds } = await insertStory(
+    deps.db,
+    {
+      id,
+      authorId,
+      mediaId: input.media_id,
+      audience: input.audience,
+      caption: input.caption ?? "",
+      now: now.toISOString(),
+      expiresAt: new Date(now.getTime() + deps.config.storyTtlSeconds * 1000).toISOString(),
+      maxActive: MAX_ACTIVE_STORIES,
+    },
+    deps.outbox,
+  );
   if (!written) {
     if (!(await usableMedia(deps.db, authorId, input.media_id))) {
       throw new ApiError("validation_failed", "The image must be one of yours, ready, and not used elsewhere.", {
@@ -130,7 +134,7 @@ export async function createStory(
     }
     throw new ApiError("conflict", `At most ${MAX_ACTIVE_STORIES} stories can be up at once.`);
   }
-  await deps.jobs.send({ type: "story.fanout", story_id: id, after: null });
+  await deps.outbox.deliver(jobIds);
   const row = await findStory(deps.db, authorId, id);
   if (!row) throw noStory();
   return toStory(deps, row, authorId);
