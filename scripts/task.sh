@@ -49,7 +49,7 @@ case "${1:-}" in
   test)
     npx wrangler types --strict-vars=false --check
     npx tsc --noEmit
-    npx biome ci --colors=off .
+    npx biome ci --colors=off --error-on-warnings .
     # The JSON report feeds a plain "N passed, N failed" closing line for CI logs.
     status=0
     npx vitest run --reporter=default --reporter=json --outputFile=.wrangler/test-results.json || status=$?

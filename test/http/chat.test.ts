@@ -72,14 +72,14 @@ describe("chat through wrangler dev", () => {
     const { host } = new URL(baseUrl);
     const replay = await rawRequest(
       baseUrl,
-      [
+      `${[
         `GET /v1/conversations/${id}/ws?ticket=${ticketA} HTTP/1.1`,
         `Host: ${host}`,
         "Upgrade: websocket",
         "Connection: Upgrade, close",
         "Sec-WebSocket-Version: 13",
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-      ].join("\r\n") + "\r\n\r\n",
+      ].join("\r\n")}\r\n\r\n`,
     );
     expect(replay.status).toBe(401);
     a.ws.close();

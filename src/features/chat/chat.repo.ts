@@ -3,6 +3,7 @@ import { alias } from "drizzle-orm/sqlite-core";
 import { conversationMembers, conversations, realtimeTickets, users } from "../../db/schema";
 import { columnNames, type Db, inList } from "../../platform/db";
 import { blockedEitherWaySql, followsSql } from "../../policy";
+import { userSummaryJson } from "../users/user-summary";
 
 /*
  * The conversations index in D1. Messages are not here (each ChatRoom keeps its own); these rows
@@ -128,8 +129,7 @@ export type ConversationRow = Pick<
 const cm = alias(conversationMembers, "cm");
 const conversationColumns = sql`${c.id}, ${c.kind}, ${c.title}, ${c.created_at}, ${c.last_seq}, ${c.last_message_id},
   ${c.last_message_sender_id}, ${c.last_message_body}, ${c.last_message_at}, ${m.folder}, ${m.activity_id}, ${m.last_read_seq},
-  (SELECT json_group_array(json_object('id', ${u.id}, 'username', ${u.username}, 'display_name', ${u.display_name},
-            'avatar_media_id', ${u.avatar_media_id}, 'is_private', ${u.is_private}))
+  (SELECT json_group_array(${userSummaryJson(u)})
      FROM ${conversationMembers} ${cm} JOIN ${users} ${u} ON ${u.id} = ${cm.user_id}
      WHERE ${cm.conversation_id} = ${c.id}) AS members`;
 const conversationFrom = sql`${conversationMembers} ${m} JOIN ${conversations} ${c} ON ${c.id} = ${m.conversation_id}`;

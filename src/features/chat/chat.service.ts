@@ -36,7 +36,7 @@ export const TICKET_TTL_SECONDS = 60;
 const noConversation = () => notFound("conversation");
 
 function toConversation(row: ConversationRow): Conversation {
-  const members = (JSON.parse(row.members) as UserSummaryRow[]).map(toUserSummary);
+  const members = (JSON.parse(row.members) as UserSummaryRow[]).map(toUserSummary); // userSummaryJson rows
   return {
     id: row.id,
     kind: row.kind,

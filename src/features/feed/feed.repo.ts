@@ -1,5 +1,5 @@
 import { and, eq, lt, type SQL, sql } from "drizzle-orm";
-import { type AnySQLiteColumn, alias } from "drizzle-orm/sqlite-core";
+import { alias } from "drizzle-orm/sqlite-core";
 import { comments, feedSnapshots, follows, likes, posts, timeline, users } from "../../db/schema";
 import { columnNames, type Db, idAfter, idBefore, inList } from "../../platform/db";
 import { closeFriendSql, feedVisibleSql, followsSql } from "../../policy";

@@ -1,10 +1,11 @@
 import { and, eq, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { alias } from "drizzle-orm/sqlite-core";
-import { blocks, closeFriends, followRequests, follows, mutes, type UserRow, users } from "../../db/schema";
+import { blocks, closeFriends, followRequests, follows, mutes, users } from "../../db/schema";
 import { columnNames, type Db, idBefore } from "../../platform/db";
 import type { Staged } from "../../platform/outbox";
 import { blockedEitherWaySql, closeFriendSql, followsSql, mutesSql } from "../../policy";
+import { userSummaryJson } from "../users/user-summary";
 
 /*
  * Graph writes are D1 batches (one transaction each, and D1 runs them one at a time). Counter
@@ -221,14 +222,11 @@ export function noBlockWith(viewerId: string | null, user: SQLWrapper): SQL {
   return sql`(${viewerId} IS NULL OR NOT ${blockedEitherWaySql(viewerId ?? "", user)})`;
 }
 
-/**
- * An account as lists read it, beside the id of the edge that pages the list. The query is raw
- * `sql`, whose rows are not mapped: `is_private` arrives as SQLite's 0/1, not the schema's boolean.
- */
-export type UserSummaryRow = Pick<UserRow, "id" | "username" | "display_name" | "avatar_media_id"> & {
+/** An account as lists read it (`userSummaryJson`), beside the id of the edge that pages the list. */
+export interface UserListRow {
   edge_id: string;
-  is_private: number;
-};
+  user: string;
+}
 
 export type UserListKind = "followers" | "following" | "follow_requests" | "close_friends" | "blocks";
 
@@ -281,12 +279,12 @@ const LISTS: Record<
 export async function listUsers(
   db: Db,
   args: { kind: UserListKind; ownerId: string; viewerId: string | null; before: string | null; limit: number },
-): Promise<UserSummaryRow[]> {
+): Promise<UserListRow[]> {
   const { table, e, id, owner, member } = LISTS[args.kind];
   const hideBlockedFor = args.kind === "blocks" ? null : args.viewerId;
   const u = alias(users, "u");
-  return db.all<UserSummaryRow>(
-    sql`SELECT ${id} AS edge_id, ${u.id}, ${u.username}, ${u.display_name}, ${u.avatar_media_id}, ${u.is_private}
+  return db.all<UserListRow>(
+    sql`SELECT ${id} AS edge_id, ${userSummaryJson(u)} AS user
         FROM ${table} ${e} JOIN ${users} ${u} ON ${u.id} = ${member}
         WHERE ${owner} = ${args.ownerId} AND ${idBefore(id, args.before)}
           AND ${noBlockWith(hideBlockedFor, u.id)}

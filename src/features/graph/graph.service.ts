@@ -8,7 +8,7 @@ import { newId } from "../../platform/ids";
 import { canFollow, canSeeAccount, canSeeAccountContent } from "../../policy";
 import { directBlockChanged } from "../chat/chat.service";
 import { backfill, invalidateFeeds } from "../feed/feed.service";
-import { toUserSummary } from "../users/user-summary";
+import { parseUserSummary } from "../users/user-summary";
 import { findUserByUsername } from "../users/users.repo";
 import {
   addListEntry,
@@ -198,7 +198,7 @@ async function pageOfUsers(
     secret: deps.config.signingSecret,
     list,
     key: (r) => [r.edge_id],
-    map: toUserSummary,
+    map: (r) => parseUserSummary(r.user),
   });
 }
 

@@ -1,8 +1,9 @@
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
-import { comments, likes, posts, saves, type UserRow, users } from "../../db/schema";
+import { comments, likes, posts, saves, users } from "../../db/schema";
 import { columnNames, type Db, idAfter, idBefore } from "../../platform/db";
-import { noBlockWith, type UserSummaryRow } from "../graph/graph.repo";
+import { noBlockWith, type UserListRow } from "../graph/graph.repo";
+import { userSummaryJson } from "../users/user-summary";
 
 /** The post exists and is not deleted. */
 const livePost = (postId: string): SQL =>
@@ -106,11 +107,11 @@ export async function likersPage(
   viewerId: string | null,
   before: string | null,
   limit: number,
-): Promise<UserSummaryRow[]> {
+): Promise<UserListRow[]> {
   const l = alias(likes, "l");
   const u = alias(users, "u");
-  return db.all<UserSummaryRow>(
-    sql`SELECT ${l.id} AS edge_id, ${u.id}, ${u.username}, ${u.display_name}, ${u.avatar_media_id}, ${u.is_private}
+  return db.all<UserListRow>(
+    sql`SELECT ${l.id} AS edge_id, ${userSummaryJson(u)} AS user
         FROM ${likes} ${l} JOIN ${users} ${u} ON ${u.id} = ${l.user_id}
         WHERE ${l.post_id} = ${postId} AND ${idBefore(l.id, before)}
           AND ${noBlockWith(viewerId, u.id)}
@@ -118,15 +119,11 @@ export async function likersPage(
   );
 }
 
-/**
- * A comment with its author as lists show one. Read with raw `sql`, whose rows are not mapped:
- * `is_private` arrives as SQLite's 0/1, not the schema's boolean.
- */
+/** A comment with its author as lists show one (`author`: `userSummaryJson`). */
 export type CommentRow = Pick<
   typeof comments.$inferSelect,
   "id" | "post_id" | "author_id" | "parent_id" | "body" | "reply_count" | "created_at"
-> &
-  Pick<UserRow, "username" | "display_name" | "avatar_media_id"> & { is_private: number };
+> & { author: string };
 
 export async function findComment(db: Db, id: string) {
   return db
@@ -192,7 +189,7 @@ export async function deleteComment(db: Db, c: { id: string; postId: string; par
 const cm = alias(comments, "c");
 const au = alias(users, "u");
 const COMMENT_VIEW = sql`SELECT ${cm.id}, ${cm.post_id}, ${cm.author_id}, ${cm.parent_id}, ${cm.body}, ${cm.reply_count}, ${cm.created_at},
-              ${au.username}, ${au.display_name}, ${au.avatar_media_id}, ${au.is_private}
+              ${userSummaryJson(au)} AS author
        FROM ${comments} ${cm} JOIN ${users} ${au} ON ${au.id} = ${cm.author_id}`;
 
 export async function findCommentView(db: Db, id: string): Promise<CommentRow | undefined> {

@@ -4,7 +4,7 @@ import { ApiError, notFound } from "../../http/errors";
 import { newId } from "../../platform/ids";
 import { canSeeContent } from "../../policy";
 import { loadRelations } from "../graph/relations.repo";
-import { toUserSummary } from "../users/user-summary";
+import { parseUserSummary } from "../users/user-summary";
 import {
   addComment,
   type CommentRow,
@@ -48,7 +48,13 @@ export async function listLikers(deps: HydrateDeps, viewerId: string | null, pos
     await cursorPosition(secret, list, page.cursor),
     page.limit + 1,
   );
-  return toPage(rows, { limit: page.limit, secret, list, key: (r) => [r.edge_id], map: toUserSummary });
+  return toPage(rows, {
+    limit: page.limit,
+    secret,
+    list,
+    key: (r) => [r.edge_id],
+    map: (r) => parseUserSummary(r.user),
+  });
 }
 
 export async function setSavedState(deps: HydrateDeps, userId: string, postId: string, saved: boolean) {
@@ -91,7 +97,7 @@ export async function listSaved(deps: HydrateDeps, userId: string, page: PageArg
 const toComment = (r: CommentRow): Comment => ({
   id: r.id,
   post_id: r.post_id,
-  author: toUserSummary({ ...r, id: r.author_id }),
+  author: parseUserSummary(r.author),
   body: r.body,
   reply_to: r.parent_id,
   reply_count: r.reply_count,

@@ -13,8 +13,9 @@ import {
   users,
 } from "../../db/schema";
 import type { Platform } from "../../platform";
-import { type Db, inList } from "../../platform/db";
+import { inList } from "../../platform/db";
 import { deliveryUrls } from "../media/media.service";
+import { parseUserSummary, userSummaryJson } from "../users/user-summary";
 import { type PostRow, type PostsAlias, postColumnsSql, type UsersAlias } from "./posts.repo";
 import type { PostSchema } from "./posts.schema";
 
@@ -33,8 +34,7 @@ export function cardColumnsSql(viewer: string, p: PostsAlias, u: UsersAlias): SQ
   const m = alias(media, "m");
   const mm = alias(postMentions, "mm");
   const mu = alias(users, "mu");
-  return sql`${postColumnsSql(p)}, ${u.username}, ${u.display_name}, ${u.avatar_media_id},
-    ${u.is_private} AS author_private,
+  return sql`${postColumnsSql(p)}, ${userSummaryJson(u)} AS author,
     (SELECT json_group_array(json_array(${pm.position}, ${m.id}, ${m.owner_id}, ${m.width}, ${m.height}, ${m.thumbhash}, ${pm.alt_text}))
        FROM ${postMedia} ${pm} JOIN ${media} ${m} ON ${m.id} = ${pm.media_id} WHERE ${pm.post_id} = ${p.id}) AS media_json,
     (SELECT json_group_array(${postHashtags.tag}) FROM ${postHashtags} WHERE ${postHashtags.post_id} = ${p.id}) AS tags_json,
@@ -44,16 +44,15 @@ export function cardColumnsSql(viewer: string, p: PostsAlias, u: UsersAlias): SQ
     EXISTS (SELECT 1 FROM ${saves} WHERE ${saves.post_id} = ${p.id} AND ${saves.user_id} = ${viewer}) AS saved`;
 }
 
-/** A row of `cardColumnsSql`. Flags and `author_private` are SQLite's 0/1 (the query is raw SQL). */
-export type CardRow = PostRow &
-  Pick<typeof users.$inferSelect, "username" | "display_name" | "avatar_media_id"> & {
-    author_private: number;
-    media_json: string;
-    tags_json: string;
-    mentions_json: string;
-    liked: number;
-    saved: number;
-  };
+/** A row of `cardColumnsSql`. Flags are SQLite's 0/1 (the query is raw SQL); `author` is `userSummaryJson`. */
+export type CardRow = PostRow & {
+  author: string;
+  media_json: string;
+  tags_json: string;
+  mentions_json: string;
+  liked: number;
+  saved: number;
+};
 
 type PostMediaRow = typeof postMedia.$inferSelect;
 /** One image of `media_json`, in the order of its `json_array`. */
@@ -78,13 +77,7 @@ export async function cardsToPosts(
       const media = (JSON.parse(row.media_json) as MediaTuple[]).sort((a, b) => a[0] - b[0]);
       return {
         id: row.id,
-        author: {
-          id: row.author_id,
-          username: row.username,
-          display_name: row.display_name,
-          avatar_media_id: row.avatar_media_id,
-          is_private: row.author_private === 1,
-        },
+        author: parseUserSummary(row.author),
         caption: row.caption,
         location: row.location,
         audience: row.audience,

@@ -4,24 +4,22 @@ import { follows, highlightStories, highlights, media, stories, storyViews, user
 import { columnNames, type Db, idAfter, idBefore, inList } from "../../platform/db";
 import type { Outbox } from "../../platform/outbox";
 import { closeFriendSql, mutesSql, type RelationFacts, relationFactsSql } from "../../policy";
+import { userSummaryJson } from "../users/user-summary";
 
 type Story = typeof stories.$inferSelect;
-type User = typeof users.$inferSelect;
 type Media = typeof media.$inferSelect;
-
-/** An account as lists show it. Raw SQL reads `is_private` as SQLite stores it: 0 or 1. */
-type UserSummaryColumns = Pick<User, "id" | "username" | "display_name" | "avatar_media_id"> & { is_private: number };
 
 /** A story with its author, its image and the facts the policy needs about (viewer, author). */
 export type StoryRow = Pick<
   Story,
   "id" | "author_id" | "audience" | "caption" | "view_count" | "created_at" | "expires_at" | "deleted_at"
 > &
-  Omit<UserSummaryColumns, "id"> &
   Pick<Media, "width" | "height" | "thumbhash"> & {
     media_id: Media["id"];
     media_owner_id: Media["owner_id"];
     muted: number;
+    /** The author (`userSummaryJson`). */
+    author: string;
   } & RelationFacts;
 
 /** `s` the story, `u` its author, `m` its image. */
@@ -33,7 +31,7 @@ const m = alias(media, "m");
 const storyColumns = (viewerId: string | null) => {
   const viewer = viewerId ?? "";
   return sql`${s.id}, ${s.author_id}, ${s.audience}, ${s.caption}, ${s.view_count}, ${s.created_at}, ${s.expires_at}, ${s.deleted_at},
-    ${u.username}, ${u.display_name}, ${u.avatar_media_id}, ${u.is_private},
+    ${userSummaryJson(u)} AS author,
     ${m.id} AS media_id, ${m.owner_id} AS media_owner_id, ${m.width}, ${m.height}, ${m.thumbhash},
     ${relationFactsSql(viewer, s.author_id, u.is_private)},
     ${mutesSql(viewer, s.author_id)} AS muted`;
@@ -184,12 +182,12 @@ export async function recordView(db: Db, v: { storyId: string; viewerId: string;
 type StoryView = typeof storyViews.$inferSelect;
 
 /** A viewer of a story: when, and who. */
-export type ViewerRow = { view_id: StoryView["id"]; viewed_at: StoryView["viewed_at"] } & UserSummaryColumns;
+export type ViewerRow = { view_id: StoryView["id"]; viewed_at: StoryView["viewed_at"]; user: string };
 
 export async function viewersPage(db: Db, storyId: string, before: string | null, limit: number): Promise<ViewerRow[]> {
   const v = alias(storyViews, "v");
   return db.all<ViewerRow>(
-    sql`SELECT ${v.id} AS view_id, ${v.viewed_at}, ${u.id}, ${u.username}, ${u.display_name}, ${u.avatar_media_id}, ${u.is_private}
+    sql`SELECT ${v.id} AS view_id, ${v.viewed_at}, ${userSummaryJson(u)} AS user
         FROM ${storyViews} ${v} JOIN ${users} ${u} ON ${u.id} = ${v.viewer_id}
         WHERE ${v.story_id} = ${storyId} AND ${idBefore(v.id, before)} ORDER BY ${v.id} DESC LIMIT ${limit}`,
   );

@@ -13,7 +13,7 @@ import {
 import { type ChatDeps, createConversation, sendMessage } from "../chat/chat.service";
 import { loadRelation } from "../graph/relations.repo";
 import { deliveryUrls } from "../media/media.service";
-import { toUserSummary } from "../users/user-summary";
+import { parseUserSummary } from "../users/user-summary";
 import { findUserByUsername } from "../users/users.repo";
 import {
   archivePage,
@@ -77,7 +77,7 @@ function visible(row: StoryRow, viewerId: string | null, now: string): boolean {
   return canOpenStory(relationFromFacts(viewerId, row.author_id, row), row.audience, row.expires_at <= now);
 }
 
-const authorOf = (row: StoryRow) => toUserSummary({ ...row, id: row.author_id });
+const authorOf = (row: StoryRow) => parseUserSummary(row.author);
 
 /**
  * A story for the API. `live`: shown as a live story (not from a highlight or the archive), so
@@ -263,7 +263,7 @@ export async function storyViewers(
     (r) => r.view_id,
   );
   return {
-    items: rows.map((r) => ({ ...toUserSummary(r), viewed_at: r.viewed_at })),
+    items: rows.map((r) => ({ ...parseUserSummary(r.user), viewed_at: r.viewed_at })),
     next_cursor,
     view_count: row.view_count,
   };
@@ -380,7 +380,7 @@ export async function replyToStory(
   const row = await visibleStory(deps, viewerId, storyId);
   if (row.author_id === viewerId) throw new ApiError("conflict", "You cannot reply to your own story.");
   if (row.expires_at <= deps.clock.now().toISOString()) throw noStory();
-  const { conversation } = await createConversation(deps, viewerId, { usernames: [row.username] });
+  const { conversation } = await createConversation(deps, viewerId, { usernames: [authorOf(row).username] });
   const { message, duplicate } = await sendMessage(
     deps,
     viewerId,
