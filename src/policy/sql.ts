@@ -1,5 +1,6 @@
 import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
-import { blocks, closeFriends, follows, mutes } from "../db/schema";
+import { alias } from "drizzle-orm/sqlite-core";
+import { blocks, closeFriends, conversationMembers, follows, mutes } from "../db/schema";
 
 /*
  * The relationship facts as SQL, for queries that decide visibility beside the rows they read.
@@ -48,4 +49,19 @@ export function feedVisibleSql(viewer: string, post: { author_id: SQLWrapper; au
     AND NOT ${mutesSql(viewer, author)}
     AND NOT ${blockedEitherWaySql(viewer, author)}
     AND (${post.audience} <> 'close_friends' OR ${closeFriendSql(author, viewer)})))`;
+}
+
+/** A block stands between `member` and another member of the conversation, either way. */
+export function blockedInConversationSql(conversationId: Operand, member: Operand): SQL {
+  const o = alias(conversationMembers, "o");
+  return sql`EXISTS (SELECT 1 FROM ${conversationMembers} ${o}
+    WHERE ${o.conversation_id} = ${conversationId} AND ${o.user_id} <> ${member} AND ${blockedEitherWaySql(member, o.user_id)})`;
+}
+
+/**
+ * `member` may see the conversation (the twin of rules.ts `canSeeConversation`): a group always, a
+ * 1:1 unless a block stands between its two members.
+ */
+export function conversationVisibleSql(conversation: { id: SQLWrapper; kind: SQLWrapper }, member: Operand): SQL {
+  return sql`(${conversation.kind} <> 'direct' OR NOT ${blockedInConversationSql(conversation.id, member)})`;
 }

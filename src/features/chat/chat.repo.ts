@@ -1,8 +1,8 @@
-import { and, eq, gt, isNull, lt, type SQLWrapper, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { conversationMembers, conversations, realtimeTickets, users } from "../../db/schema";
 import { columnNames, type Db, inList } from "../../platform/db";
-import { blockedEitherWaySql, followsSql } from "../../policy";
+import { blockedEitherWaySql, blockedInConversationSql, conversationVisibleSql, followsSql } from "../../policy";
 import { userSummaryJson } from "../users/user-summary";
 
 /*
@@ -18,14 +18,6 @@ type User = typeof users.$inferSelect;
 const m = alias(conversationMembers, "m");
 const c = alias(conversations, "c");
 const u = alias(users, "u");
-
-/** True when a block stands between `member` and another member of the conversation `c` (1:1 only). */
-function blockedDirect(member: SQLWrapper) {
-  const o = alias(conversationMembers, "o");
-  return sql`(${c.kind} = 'direct' AND EXISTS (
-    SELECT 1 FROM ${conversationMembers} ${o}
-    WHERE ${o.conversation_id} = ${c.id} AND ${o.user_id} <> ${member} AND ${blockedEitherWaySql(member, o.user_id)}))`;
-}
 
 export type Candidate = Pick<User, "id" | "username"> & {
   /** A block stands between this account and the creator, either way. */
@@ -98,8 +90,8 @@ export async function findMembership(db: Db, conversationId: string, userId: str
     .select({
       kind: c.kind,
       folder: m.folder,
-      /** A block stands between the members of this 1:1. */
-      blocked: blockedDirect(m.user_id).mapWith(Number),
+      /** A block stands between the caller and another member (hides a 1:1: canSeeConversation). */
+      blocked: blockedInConversationSql(c.id, m.user_id).mapWith(Number),
     })
     .from(m)
     .innerJoin(c, eq(c.id, m.conversation_id))
@@ -145,7 +137,7 @@ export async function listConversations(
         WHERE ${m.user_id} = ${args.userId} AND ${m.folder} = ${args.folder}
           -- A row value, so SQLite seeks the inbox index (see idBefore in platform/db).
           AND (${m.activity_id}, ${m.conversation_id}) < (COALESCE(${args.before?.[0] ?? null}, '~'), COALESCE(${args.before?.[1] ?? null}, '~'))
-          AND NOT ${blockedDirect(m.user_id)}
+          AND ${conversationVisibleSql(c, m.user_id)}
         ORDER BY ${m.activity_id} DESC, ${m.conversation_id} DESC LIMIT ${args.limit}`,
   );
 }
