@@ -5,7 +5,7 @@ import { ApiError } from "./errors";
 /**
  * Opaque keyset cursors: `base64url(json) "." base64url(hmac)`. The payload names the list it
  * belongs to (`k`) and the sort key of the last item returned (`v`); the MAC stops clients from
- * forging a position or replaying a cursor on another list (SECURITY A11). Keyset, not offset:
+ * forging a position or replaying a cursor on another list (docs/security.md A11). Keyset, not offset:
  * a page boundary stays put while new items arrive.
  */
 type CursorValue = string | number;

@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env";
 
 /**
- * Stable machine-readable error codes (API.md) and the status each one answers with.
+ * Stable machine-readable error codes (README, "HTTP conventions") and the status each one answers with.
  * Clients switch on `code`; `title` is its human label.
  */
 export const ERROR_CODES = {

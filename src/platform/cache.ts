@@ -1,7 +1,7 @@
 /**
  * KV as an edge cache only: every value has a TTL and can be rebuilt from D1, so a KV failure
  * (or KV's ~60 s eventual consistency) never changes an answer, only its speed. Errors are
- * logged and treated as a miss (SECURITY K1, K4).
+ * logged and treated as a miss (docs/security.md K1, K4).
  */
 export interface EdgeCache {
   getJson<T>(key: string): Promise<T | null>;

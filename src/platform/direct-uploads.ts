@@ -3,7 +3,7 @@ import { AwsClient } from "aws4fetch";
 /**
  * Presigned PUT URLs straight to R2's S3 API (aws4fetch), used when R2 S3 credentials are
  * configured as secrets: the bytes then never pass through the Worker. A presigned URL cannot
- * enforce size or type (PLATFORM.md), so `complete` validates the stored object exactly as it
+ * enforce size or type, so `complete` validates the stored object exactly as it
  * validates a Worker-received upload: real size against the declared one, magic bytes, pixels.
  */
 export interface DirectUploads {

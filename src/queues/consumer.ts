@@ -7,7 +7,7 @@ import { type Platform, platformFor } from "../platform";
 import { newId } from "../platform/ids";
 import { type Job, JobSchema } from "../platform/jobs";
 
-/** Retry delay: 30 s doubling per attempt, capped at 12 hours (SECURITY H4). */
+/** Retry delay: 30 s doubling per attempt, capped at 12 hours (docs/security.md H4). */
 export function backoffSeconds(attempts: number): number {
   return Math.min(30 * 2 ** Math.max(0, attempts - 1), 43_200);
 }

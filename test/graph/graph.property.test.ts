@@ -273,7 +273,7 @@ it("keeps counters, edges and visibility consistent with the rules under random 
         await checkState(model, users);
       }
       // Through HTTP as well: a profile answers 404 exactly when a block stands between the two,
-      // and every post answers as the model says its audience allows (SECURITY A9).
+      // and every post answers as the model says its audience allows (docs/security.md A9).
       const posts = await postsOf(users);
       for (const v of [null, 0, 1, 2, 3]) {
         const token = v === null ? undefined : users[v]?.token;

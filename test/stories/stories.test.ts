@@ -281,7 +281,7 @@ describe("expiry", () => {
     expect(alarm).toBe(Date.parse(first.expires_at));
 
     await expire(first, [ben]);
-    // Expiry holds at read time, before any alarm has run (SECURITY A4).
+    // Expiry holds at read time, before any alarm has run (docs/security.md A4).
     expect(await visibleIds(ben, ana)).toEqual([second.id]);
     expect((await trayOf(ben))[0]?.story_count).toBe(1);
     await expectProblem(await view(ben, first.id), 404, "not_found");

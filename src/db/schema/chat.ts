@@ -51,7 +51,7 @@ export const conversationMembers = sqliteTable(
 /**
  * One-use tickets for opening a WebSocket: browsers cannot set an Authorization header on one,
  * and a bearer token in a URL ends up in logs. Only the SHA-256 of the ticket is stored; the
- * upgrade consumes it with one conditional UPDATE, so it works once (SECURITY B18).
+ * upgrade consumes it with one conditional UPDATE, so it works once (docs/security.md B18).
  */
 export const realtimeTickets = sqliteTable(
   "realtime_tickets",

@@ -5,7 +5,7 @@ import { index, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/s
  * time-sortable `id`, which orders lists and serves as the keyset cursor. Counters on `users`
  * change in the same D1 batch as the edge, conditioned on this request's edge id, so they stay
  * exact under retries and concurrency (see graph.repo.ts). No foreign-key cascades: D1's table
- * rebuilds would fire them (DESIGN.md); children are deleted explicitly.
+ * rebuilds would fire them (docs/architecture.md, decisions); children are deleted explicitly.
  */
 
 export const follows = sqliteTable(

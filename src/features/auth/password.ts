@@ -8,7 +8,7 @@ import { base64UrlDecode, base64UrlEncode, hmacSha256, timingSafeEqual } from ".
  * 100,000 iterations is the most production Workers allow: WebCrypto there throws above it, while
  * local workerd silently accepts more (OWASP would like 600,000; the pepper makes up part of the
  * gap). A stored hash that claims more is refused without deriving, so a crafted row cannot burn
- * CPU or behave differently in production (SECURITY B15).
+ * CPU or behave differently in production (docs/security.md B15).
  */
 export const PBKDF2_ITERATIONS = 100_000;
 export const MAX_PBKDF2_ITERATIONS = 100_000;
@@ -60,6 +60,6 @@ export async function verifyPassword(password: string, stored: string, pepper: s
 
 /**
  * Verifying against this when the login names no account costs the same as a real check, so the
- * response time does not tell whether an account exists (SECURITY B13).
+ * response time does not tell whether an account exists (docs/security.md B13).
  */
 export const DUMMY_PASSWORD_HASH = `${SCHEME}$${PBKDF2_ITERATIONS}$${"A".repeat(22)}$${"A".repeat(43)}`;

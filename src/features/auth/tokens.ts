@@ -29,7 +29,7 @@ export async function signAccessToken(jwt: JwtConfig, userId: string, now: Date)
  * Returns the user id of a valid access token, or null for anything else: a wrong or missing
  * `alg`, `kid`, `typ`, `iss`, `aud`, `exp`, `iat` or `sub`, a bad signature, garbage. jose can throw
  * a plain TypeError for some malformed inputs (another algorithm's key shape), so every failure is
- * caught here and becomes a 401, never a 500 (RFC 8725 §3.1, PLATFORM.md).
+ * caught here and becomes a 401, never a 500 (RFC 8725 §3.1; jose 6 throws a plain TypeError for some wrong-algorithm tokens).
  */
 export async function verifyAccessToken(jwt: JwtConfig, token: string): Promise<string | null> {
   try {

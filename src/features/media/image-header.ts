@@ -2,7 +2,7 @@
  * Reads what an image claims to be from its first bytes, without decoding it: the real format
  * (magic bytes, never the declared type or a file name) and the pixel dimensions from the header.
  * Pixel caps are enforced on these numbers before any decoder sees the file, so a 200-byte PNG
- * declaring 30,000 × 30,000 is refused without allocating anything (SECURITY G4).
+ * declaring 30,000 × 30,000 is refused without allocating anything (docs/security.md G4).
  */
 
 export type ImageType = "image/jpeg" | "image/png" | "image/webp" | "image/heic" | "image/avif";

@@ -4,7 +4,7 @@ export const ACCEPTED_TYPES = ["image/jpeg", "image/png", "image/webp", "image/h
 export const VARIANT_SIZES = ["thumb", "small", "medium", "large"] as const;
 export type VariantSize = (typeof VARIANT_SIZES)[number];
 
-/** Pixel caps, stricter than Cloudflare Images' own (100 MP, 70 MB): SECURITY G5. */
+/** Pixel caps, stricter than Cloudflare Images' own (100 MP, 70 MB): docs/security.md G5. */
 export const MAX_PIXELS = 50_000_000;
 export const MAX_SIDE = 12_000;
 

@@ -246,7 +246,7 @@ export async function deliveryUrls(
   notAfter?: Date,
 ): Promise<NonNullable<Media["urls"]>> {
   // Expiry is aligned to the TTL window so a URL stays the same (and cacheable) within it; a
-  // caller whose content ends sooner (a live story) caps it there (SECURITY A5).
+  // caller whose content ends sooner (a live story) caps it there (docs/security.md A5).
   const ttl = deps.config.media.urlTtlSeconds;
   const windowExp = (Math.floor(seconds(deps.clock.now()) / ttl) + 2) * ttl;
   const exp = notAfter ? Math.min(windowExp, seconds(notAfter)) : windowExp;

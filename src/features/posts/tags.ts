@@ -1,7 +1,7 @@
 /**
  * Hashtags and mentions from a caption, Unicode-aware (`#Café`, `#日本`, `@user.name`). Each
  * pattern is a single character class under one quantifier, so matching is linear in the caption
- * length: no input can make it backtrack (SECURITY D5).
+ * length: no input can make it backtrack (docs/security.md D5).
  *
  * - A hashtag is `#` then letters, marks, digits or `_`, not glued to a preceding word character
  *   (so `a#b` and `&#39;` are not tags). Stored NFKC-normalised and lower-cased: `#Café` and

@@ -144,7 +144,7 @@ export async function createStory(
  * One chunk of a story's fan-out: tells up to STORY_FANOUT_CHUNK followers' trays (close friends
  * only, for a close-friends story), then queues the next chunk. Authors above the fan-out
  * threshold are skipped: trays pull their stories at read time. Idempotent (trays ignore repeats);
- * a deleted or expired story is skipped (SECURITY H8).
+ * a deleted or expired story is skipped (docs/security.md H8).
  */
 export async function storyFanout(
   deps: Pick<StoriesDeps, "db" | "config" | "clock" | "jobs" | "realtime">,

@@ -56,7 +56,7 @@ export const bodyCap: MiddlewareHandler<AppEnv> = (c, next) => {
   return bodyLimit({ maxSize: max, onError: tooLarge })(c, next);
 };
 
-/** Responses from the API are per-user: never stored by shared caches (SECURITY E6). */
+/** Responses from the API are per-user: never stored by shared caches (docs/security.md E6). */
 export const noStore: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "private, no-store");
