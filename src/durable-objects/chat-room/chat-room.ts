@@ -17,10 +17,10 @@ import {
   type ServerFrame,
   UPGRADE_CONVERSATION_HEADER,
   UPGRADE_USER_HEADER,
-} from "../features/chat/chat.protocol";
-import { flushInbox, roomMembers } from "../features/chat/chat.repo";
-import { dbFor } from "../platform/db";
-import { newId } from "../platform/ids";
+} from "../../features/chat/chat.protocol";
+import { flushInbox, roomMembers } from "../../features/chat/chat.repo";
+import { dbFor } from "../../platform/db";
+import { newId } from "../../platform/ids";
 
 /**
  * One conversation: its messages (stored once, numbered 1, 2, 3… by `seq`), its members' read
