@@ -21,8 +21,18 @@ const SCHEMA = [
    )`,
 ];
 
-/** Columns added after a room's table was first created: applied once, an error meaning "done". */
-const ADDED_COLUMNS = ["ALTER TABLE messages ADD COLUMN story_id TEXT"];
+/**
+ * Columns added after rooms already existed; not dead code. `CREATE TABLE IF NOT EXISTS` leaves an
+ * existing table as it is, so a room created before a column was added only gets it from an
+ * ALTER: `story_id` came with story replies (commit 5db3a02), in the same change that added it to
+ * the CREATE TABLE above, and rooms made by the first chat release have no such column. A room's
+ * storage is never rebuilt, so this stays as long as such rooms may exist.
+ *
+ * Idempotent by looking first: the ALTER runs only when the column is missing. (It used to run
+ * every time, any error taken to mean "already there", which would also have hidden a real
+ * failure and left the room to fail on every insert.)
+ */
+const ADDED_COLUMNS = [{ table: "messages", column: "story_id", ddl: "ALTER TABLE messages ADD COLUMN story_id TEXT" }];
 
 type MessageRow = {
   seq: number;
@@ -69,12 +79,11 @@ export interface InboxSnapshot {
 export class RoomStore {
   constructor(private readonly sql: SqlStorage) {
     for (const statement of SCHEMA) sql.exec(statement);
-    for (const statement of ADDED_COLUMNS) {
-      try {
-        sql.exec(statement);
-      } catch {
-        // The column exists already.
-      }
+    for (const { table, column, ddl } of ADDED_COLUMNS) {
+      const has = sql
+        .exec<{ n: number }>("SELECT COUNT(*) AS n FROM pragma_table_info(?) WHERE name = ?", table, column)
+        .one().n;
+      if (has === 0) sql.exec(ddl);
     }
   }
 
