@@ -4,7 +4,8 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "driz
  * Messaging. The messages themselves live in each conversation's ChatRoom Durable Object (its own
  * SQLite); D1 keeps the cross-user index: who is in which conversation, which folder it sits in
  * for each member, and a summary of its last message for the inbox. The room writes that summary
- * back by alarm a moment after a burst of messages, not on every message (see durable-objects/chat-room/).
+ * back by alarm a moment after a burst of messages, not on every message (see
+ * durable-objects/chat-room/inbox-flush.ts).
  */
 
 export const conversations = sqliteTable(
@@ -51,7 +52,7 @@ export const conversationMembers = sqliteTable(
 /**
  * One-use tickets for opening a WebSocket: browsers cannot set an Authorization header on one,
  * and a bearer token in a URL ends up in logs. Only the SHA-256 of the ticket is stored; the
- * upgrade consumes it with one conditional UPDATE, so it works once (SECURITY B18).
+ * upgrade consumes it with one conditional UPDATE, so it works once (docs/security.md B18).
  */
 export const realtimeTickets = sqliteTable(
   "realtime_tickets",

@@ -9,7 +9,7 @@ import { z } from "@hono/zod-openapi";
 export const MESSAGE_MAX_CHARS = 2000;
 /** Largest WebSocket frame a room reads; anything larger closes the socket with 1009. */
 export const MAX_FRAME_BYTES = 8 * 1024;
-/** Sockets one user may hold open in one room (SECURITY D8) and on their own hub. */
+/** Sockets one user may hold open in one room (docs/security.md D8) and on their own hub. */
 export const MAX_SOCKETS_PER_USER = 5;
 /** Messages sent to a socket that reconnects with `?since=`; older ones are read over HTTP. */
 export const RESUME_MAX_MESSAGES = 200;
@@ -55,7 +55,7 @@ export type ChatMessage = z.infer<typeof MessageSchema>;
 
 /**
  * Frames a client sends. Unknown fields are ignored rather than refused, so an older or newer
- * client keeps working across a deploy (SECURITY I11).
+ * client keeps working across a deploy (docs/security.md I11).
  */
 export const ClientFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("message"), body: z.string(), client_id: z.string() }),

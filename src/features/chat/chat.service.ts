@@ -297,7 +297,7 @@ export async function directBlockChanged(
 
 async function requireMember(deps: ChatDeps, userId: string, conversationId: string) {
   const membership = await findMembership(deps.db, conversationId, userId);
-  // Not a member, or a 1:1 across a block: as if it did not exist (API.md).
+  // Not a member, or a 1:1 across a block: as if it did not exist (docs/security.md A6, A7).
   if (!membership || !canSeeConversation(membership.kind, membership.blocked === 1)) throw noConversation();
   return membership;
 }
@@ -321,7 +321,7 @@ function relayUpgrade(res: Response): Response {
 
 /**
  * A Durable Object call. An overloaded object answers 503 with `retry-after` instead of a 500, so
- * clients back off (SECURITY I8); other errors are real faults and propagate.
+ * clients back off (docs/security.md I8); other errors are real faults and propagate.
  */
 async function roomCall<T>(call: () => Promise<T>): Promise<T> {
   try {
