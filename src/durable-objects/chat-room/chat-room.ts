@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import {
+  type ChatMessage,
   CLOSE_REVOKED,
   CLOSE_TOO_BIG,
   ClientIdSchema,
@@ -220,9 +221,7 @@ export class ChatRoom extends DurableObject<Env> {
     // Sending a message means having read everything before it.
     this.store.setRead(senderId, message.seq);
     this.broadcast({ type: "message", message });
-    const conversationId = this.store.conversationId();
-    if (conversationId)
-      this.hubs.add(this.store.memberIds(), { type: "message", conversation_id: conversationId, message });
+    this.notifyHubs(message);
     await this.inbox.changed();
     return { ok: true, message, duplicate: false };
   }
@@ -235,6 +234,13 @@ export class ChatRoom extends DurableObject<Env> {
       await this.inbox.changed();
     }
     return true;
+  }
+
+  /** Every member's hub hears of the message: their other devices, their inbox screen. */
+  private notifyHubs(message: ChatMessage): void {
+    const conversationId = this.store.conversationId();
+    if (!conversationId) return;
+    this.hubs.add(this.store.memberIds(), { type: "message", conversation_id: conversationId, message });
   }
 
   /** Why `userId` may not act in this room now, or null. Loads the room from D1 on first use. */
