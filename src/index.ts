@@ -5,7 +5,7 @@ import { sweepOrphans } from "./features/media/media.service";
 import { platformFor } from "./platform";
 import { handleQueue } from "./queues/consumer";
 
-export { ChatRoom } from "./durable-objects/chat-room";
+export { ChatRoom } from "./durable-objects/chat-room/chat-room";
 export { StoryTray } from "./durable-objects/story-tray";
 export { UserHub } from "./durable-objects/user-hub";
 

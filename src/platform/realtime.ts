@@ -1,4 +1,4 @@
-import type { ChatRoom } from "../durable-objects/chat-room";
+import type { ChatRoom } from "../durable-objects/chat-room/chat-room";
 import type { StoryTray } from "../durable-objects/story-tray";
 import type { UserHub } from "../durable-objects/user-hub";
 

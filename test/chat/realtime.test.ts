@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { type ChatDeps, sendMessage } from "../../src/features/chat/chat.service";
 import { ApiError } from "../../src/http/errors";
 import { platformFor } from "../../src/platform";
+import { setClock } from "../../src/platform/clock";
 import { type Realtime, realtimeFor } from "../../src/platform/realtime";
 import { api, expectProblem, startInOneWindow, WAITS_FOR_A_WINDOW } from "../helpers/api";
 import { describeRequiresAuth } from "../helpers/auth-matrix";
@@ -151,6 +152,39 @@ describe("chat over WebSockets", () => {
     );
     a.close();
     b.close();
+  });
+
+  it("refills a connection's budget as the clock moves: no waiting, the room reads the platform clock", async () => {
+    const [ana, ben] = [await createUser(), await createUser()];
+    const convo = await startConversation(ana, [ben]);
+    const a = await joinRoom(ana, convo.id);
+    const start = Date.now();
+    let now = start;
+    setClock({ now: () => new Date(now) });
+    try {
+      // Time stands still: exactly the burst of 20 goes through, the 21st is refused.
+      for (let i = 0; i < 21; i++) a.send({ type: "message", body: `m${i}`, client_id: `still-${i}` });
+      await a.until((f) => f.filter((x) => x.type === "message" || x.type === "error").length === 21, "21 answers");
+      expect(a.of("message")).toHaveLength(20);
+      expect(a.of("error")).toEqual([
+        { type: "error", code: "rate_limited", detail: "Slow down: at most 10 frames a second" },
+      ]);
+      a.send({ type: "message", body: "still too soon", client_id: "too-soon" });
+      await a.until((f) => f.filter((x) => x.type === "error").length === 2, "refused again");
+
+      // One second later by the clock: 10 frames a second means 10 more, and not 11.
+      now += 1000;
+      for (let i = 0; i < 11; i++) a.send({ type: "message", body: `later ${i}`, client_id: `later-${i}` });
+      await a.until((f) => f.filter((x) => x.type === "message" || x.type === "error").length === 33, "11 more");
+      expect(a.messages().filter((m) => m.body.startsWith("later"))).toHaveLength(10);
+      expect(a.of("error").map((f) => f.code)).toEqual(["rate_limited", "rate_limited", "rate_limited"]);
+      // Stamped with the clock's time, too.
+      const stamps = new Set(a.messages().map((m) => m.created_at));
+      expect(stamps).toEqual(new Set([new Date(start).toISOString(), new Date(start + 1000).toISOString()]));
+    } finally {
+      setClock(null);
+      a.close();
+    }
   });
 
   it("stores a message once when its client_id is sent again, over a socket or HTTP", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type BucketState, takeToken } from "../../src/durable-objects/token-bucket";
+import { type BucketState, takeToken } from "../../src/durable-objects/chat-room/token-bucket";
 
 const rate = { burst: 20, perSecond: 10 };
 

@@ -4,7 +4,8 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "driz
  * Messaging. The messages themselves live in each conversation's ChatRoom Durable Object (its own
  * SQLite); D1 keeps the cross-user index: who is in which conversation, which folder it sits in
  * for each member, and a summary of its last message for the inbox. The room writes that summary
- * back by alarm a moment after a burst of messages, not on every message (see chat-room.ts).
+ * back by alarm a moment after a burst of messages, not on every message (see
+ * durable-objects/chat-room/inbox-flush.ts).
  */
 
 export const conversations = sqliteTable(

@@ -297,7 +297,7 @@ export async function directBlockChanged(
 
 async function requireMember(deps: ChatDeps, userId: string, conversationId: string) {
   const membership = await findMembership(deps.db, conversationId, userId);
-  // Not a member, or a 1:1 across a block: as if it did not exist (README, "HTTP conventions").
+  // Not a member, or a 1:1 across a block: as if it did not exist (docs/security.md A6, A7).
   if (!membership || !canSeeConversation(membership.kind, membership.blocked === 1)) throw noConversation();
   return membership;
 }
