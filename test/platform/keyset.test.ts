@@ -33,16 +33,14 @@ describe("keyset bounds", () => {
   it("bound nothing on the first page and exclude the cursor's own row after it", async () => {
     const ids = ["01J00000000000000000000000", "01J00000000000000000000001", "01J00000000000000000000002"];
     const [a, b, c] = ids;
-    await db
-      .insert(likes)
-      .values(
-        ids.map((id) => ({
-          post_id: "keyset-post",
-          user_id: `user-${id}`,
-          id,
-          created_at: "2026-01-01T00:00:00.000Z",
-        })),
-      );
+    await db.insert(likes).values(
+      ids.map((id) => ({
+        post_id: "keyset-post",
+        user_id: `user-${id}`,
+        id,
+        created_at: "2026-01-01T00:00:00.000Z",
+      })),
+    );
     const read = async (query: SQL) => (await db.all<{ id: string }>(query)).map((r) => r.id);
     expect(await read(likesBefore("keyset-post", null))).toEqual([c, b, a]);
     expect(await read(likesBefore("keyset-post", c ?? ""))).toEqual([b, a]);
