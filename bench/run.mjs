@@ -1,7 +1,9 @@
-// `npm run bench`: serves the bundled Worker straight into workerd through the Miniflare API
-// (not `wrangler dev`, whose proxy costs more CPU than a small route: see PLATFORM.md), seeds it,
-// and measures each route against a trivial one in the same run. Ratios are the figures to read;
-// absolute numbers move with the machine. Prints a table and writes bench/results/latest.json.
+// `npm run bench`: bundles the bench entry (src/bench/entry.ts: the production Worker plus the
+// /bench routes, which the production entry never imports) and serves it straight into workerd
+// through the Miniflare API (not `wrangler dev`, whose proxy costs more CPU than a small route and
+// would swamp what is measured), seeds it, and measures each route against a trivial one in the
+// same run. Ratios are the figures to read; absolute numbers move with the machine. Prints a table
+// and writes bench/results/latest.json.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -19,6 +21,11 @@ const { Miniflare, convertV4MiniflareOptions } = await import(
   join(root, "node_modules/wrangler/node_modules/miniflare/dist/src/index.js")
 );
 
+// The Worker the bench serves: the same wrangler.toml (bindings, Durable Objects, queues) with this
+// entry in place of `main`; wrangler names the bundled script after it.
+const ENTRY = "src/bench/entry.ts";
+const SCRIPT = "entry.js";
+
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = 3;
 const CONNECTIONS = 10;
@@ -33,7 +40,8 @@ async function startWorker() {
   const out = mkdtempSync(join(tmpdir(), "edgegram-bench-"));
   // The bundle stays under the project: workerd resolves module paths from the project root.
   const bundle = join(root, "bench", "out", "bundle");
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", bundle], {
+  rmSync(bundle, { recursive: true, force: true });
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", bundle, ENTRY], {
     cwd: root,
     stdio: "ignore",
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
@@ -60,11 +68,10 @@ async function startWorker() {
           assets: undefined,
           name: "edgegram",
           modules: true,
-          scriptPath: join(bundle, "index.js"),
+          scriptPath: join(bundle, SCRIPT),
           bindings: {
             ...workerOptions.bindings,
             ...devVars,
-            BENCH_ROUTES: "1",
             // The room's capacity, not the per-connection frame limit (see bench/chat.mjs).
             CHAT_FRAME_BURST: "1000000",
             CHAT_FRAMES_PER_SECOND: "1000000",

@@ -5,7 +5,6 @@ import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
 import { authRoutes } from "./features/auth/auth.routes";
 import { conversationRoutes, realtimeRoutes } from "./features/chat/chat.routes";
-import { benchRoutes } from "./features/feed/bench.routes";
 import { feedRoutes } from "./features/feed/feed.routes";
 import { graphMeRoutes, graphUserRoutes } from "./features/graph/graph.routes";
 import { mediaApiRoutes, mediaHostRoutes } from "./features/media/media.routes";
@@ -54,7 +53,6 @@ export function createApp() {
   app.route("/v1/media", mediaApiRoutes);
   app.route("/v1/posts", postRoutes);
   app.route("/v1/feed", feedRoutes);
-  app.route("/bench", benchRoutes);
   app.route("/v1/comments", commentRoutes);
   app.route("/v1/users", postsOfUserRoutes);
   app.route("/v1/me", savedRoutes);

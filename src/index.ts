@@ -1,31 +1,9 @@
 import { createApp } from "./app";
-import { sweepTickets } from "./features/chat/chat.service";
-import { trimAll } from "./features/feed/feed.service";
-import { sweepOrphans } from "./features/media/media.service";
-import { platformFor } from "./platform";
-import { handleQueue } from "./queues/consumer";
+import { workerFor } from "./worker";
 
-export { ChatRoom } from "./durable-objects/chat-room/chat-room";
-export { StoryTray } from "./durable-objects/story-tray";
-export { UserHub } from "./durable-objects/user-hub";
+// By name, not `export *`: `wrangler types` reads this file's own exports without bundling, and
+// types the Durable Object bindings (worker-configuration.d.ts) only for classes it sees here.
+export { ChatRoom, StoryTray, UserHub } from "./durable-objects";
 
-const app = createApp();
-
-/** The outbox sender's schedule (wrangler.toml): every minute. Any other cron is the hourly clean-up. */
-export const OUTBOX_CRON = "* * * * *";
-
-export default {
-  fetch: app.fetch,
-  queue: handleQueue,
-  async scheduled(controller, env, ctx) {
-    const platform = platformFor(env);
-    if (controller.cron === OUTBOX_CRON) {
-      ctx.waitUntil(platform.outbox.flush());
-      return;
-    }
-    ctx.waitUntil(platform.outbox.prune());
-    ctx.waitUntil(sweepOrphans(platform));
-    ctx.waitUntil(sweepTickets(platform));
-    ctx.waitUntil(trimAll(platform));
-  },
-} satisfies ExportedHandler<Env>;
+/** The production Worker. The bench serves another entry, src/bench/entry.ts, never imported here. */
+export default workerFor(createApp());

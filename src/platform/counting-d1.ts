@@ -1,3 +1,6 @@
+import { dbFor } from "./db";
+import type { Platform } from "./index";
+
 /** What `countingD1` counts. */
 export interface D1Counts {
   d1_round_trips: number;
@@ -8,7 +11,9 @@ export interface D1Counts {
 /**
  * A D1 binding that counts what passes through it: round trips (a batch is one), statements and
  * `meta.rows_read`. `first()` is answered from `all()` so its meta is seen too. For the bench's
- * `/bench/feed-ops` only; it lives here because it wraps the binding's `prepare`.
+ * `/bench/feed-ops` only (through `countingPlatform`); it lives here because it wraps the
+ * binding's `prepare`, and only src/platform/ touches a binding. The production entry never
+ * imports this module.
  */
 export function countingD1(d1: D1Database, counts: D1Counts): D1Database {
   const note = (result: D1Result<unknown>) => {
@@ -65,4 +70,34 @@ export function countingD1(d1: D1Database, counts: D1Counts): D1Database {
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+}
+
+/** What `countingPlatform` counts: D1 as `countingD1` does, and KV gets and puts. */
+export interface OpCounts extends D1Counts {
+  kv_gets: number;
+  kv_puts: number;
+}
+
+/**
+ * `platform` with its D1 and KV traffic counted into `counts`: the same drizzle Db over a
+ * counting D1 binding, and the same cache with each get and put counted. Everything else is
+ * `platform`'s own, so a service given this does exactly what it does for a request.
+ */
+export function countingPlatform(env: Env, platform: Platform, counts: OpCounts): Platform {
+  const { cache } = platform;
+  return {
+    ...platform,
+    db: dbFor(countingD1(env.DB, counts)),
+    cache: {
+      getJson: (key) => {
+        counts.kv_gets++;
+        return cache.getJson(key);
+      },
+      putJson: (key, value, ttl) => {
+        counts.kv_puts++;
+        return cache.putJson(key, value, ttl);
+      },
+      delete: (keys) => cache.delete(keys),
+    },
+  };
 }

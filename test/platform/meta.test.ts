@@ -66,19 +66,6 @@ describe("errors and headers everywhere", () => {
   });
 });
 
-describe("benchmark-only routes", () => {
-  it("answer 404 unless the bench enables them", async () => {
-    await expectProblem(await api("GET", "/bench/naive-feed?user=x"), 404, "not_found");
-    const enabled = await createApp().fetch(
-      new Request("http://localhost/bench/naive-feed?user=nobody"),
-      { ...env, BENCH_ROUTES: "1" },
-      createExecutionContext(),
-    );
-    expect(enabled.status).toBe(200);
-    expect(await enabled.json()).toEqual({ items: [], next_cursor: null });
-  });
-});
-
 describe("configuration fails closed", () => {
   it.each([
     ["a JWT key shorter than 32 characters", { JWT_KEYS: "k1:short-secret" }],
@@ -115,10 +102,7 @@ describe("API documentation", () => {
       Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)),
     );
     const served = createApp()
-      // /bench/* exists only for `npm run bench` (404 otherwise; tested below) and is not API.
-      .routes.filter(
-        (r) => r.method !== "ALL" && r.path !== "/openapi.json" && r.path !== "/docs" && !r.path.startsWith("/bench"),
-      )
+      .routes.filter((r) => r.method !== "ALL" && r.path !== "/openapi.json" && r.path !== "/docs")
       .map((r) => `${r.method} ${r.path.replace(/:([A-Za-z_]+)/g, "{$1}")}`);
     expect(served.length).toBeGreaterThan(5);
     for (const route of served) expect(documented, `${route} is undocumented`).toContain(route);

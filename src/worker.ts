@@ -1,0 +1,31 @@
+import { sweepTickets } from "./features/chat/chat.service";
+import { trimAll } from "./features/feed/feed.service";
+import { sweepOrphans } from "./features/media/media.service";
+import { platformFor } from "./platform";
+import { handleQueue } from "./queues/consumer";
+
+/** The outbox sender's schedule (wrangler.toml): every minute. Any other cron is the hourly clean-up. */
+export const OUTBOX_CRON = "* * * * *";
+
+/**
+ * The Worker's handlers around an app: its fetch, the queue consumer and the crons. Shared by the
+ * production entry (src/index.ts) and the bench entry (src/bench/entry.ts), so the bench serves
+ * the same Worker with its own routes added.
+ */
+export function workerFor(app: { fetch: ExportedHandlerFetchHandler<Env> }) {
+  return {
+    fetch: app.fetch,
+    queue: handleQueue,
+    async scheduled(controller, env, ctx) {
+      const platform = platformFor(env);
+      if (controller.cron === OUTBOX_CRON) {
+        ctx.waitUntil(platform.outbox.flush());
+        return;
+      }
+      ctx.waitUntil(platform.outbox.prune());
+      ctx.waitUntil(sweepOrphans(platform));
+      ctx.waitUntil(sweepTickets(platform));
+      ctx.waitUntil(trimAll(platform));
+    },
+  } satisfies ExportedHandler<Env>;
+}
