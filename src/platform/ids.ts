@@ -3,9 +3,11 @@
  * 26 characters). Strings, because JavaScript numbers lose 64-bit ids past 2^53; sortable, so
  * keyset cursors over ids follow creation order.
  */
+import { appClock } from "./clock";
+
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-export function newId(now: number = Date.now()): string {
+export function newId(now: number = appClock.now().getTime()): string {
   let time = "";
   let t = now;
   for (let i = 0; i < 10; i++) {
