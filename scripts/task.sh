@@ -44,7 +44,11 @@ case "${1:-}" in
   dev)
     CI=true npx wrangler d1 migrations apply DB --local
     node scripts/seed.mjs
-    exec npx wrangler dev --ip 127.0.0.1 --port 8787
+    PORT=${PORT:-8787}
+    # Crons do not fire under `wrangler dev`: tick them locally while it runs (the outbox sender
+    # every minute, the clean-up every hour). The ticker stops when wrangler (this PID) is gone.
+    node scripts/cron-ticker.mjs "$$" "$PORT" &
+    exec npx wrangler dev --ip 127.0.0.1 --port "$PORT"
     ;;
   test)
     npx wrangler types --strict-vars=false --check

@@ -177,11 +177,12 @@ describe("the conversation list", () => {
     // The sender has read their own messages.
     expect((await inbox(ben))[0]?.unread_count).toBe(0);
 
+    // Ben's socket hears Ana's read receipt once the room has stored her position.
+    const bens = await joinRoom(ben, withBen.id);
     const socket = await joinRoom(ana, withBen.id);
     const last = (await history(ana, withBen.id))[0];
     socket.send({ type: "read", message_id: last?.id });
-    await socket.until(() => true, "nothing");
-    await new Promise((r) => setTimeout(r, 50));
+    await bens.until((frames) => frames.some((f) => f.type === "read"), "Ana's read receipt", 15_000);
     await flushInbox(withBen.id);
     expect((await inbox(ana)).find((c) => c.id === withBen.id)?.unread_count).toBe(0);
 
