@@ -87,10 +87,16 @@ export async function splitPage<R>(
 /** `{items, next_cursor}` from a `limit + 1` keyset query, mapping each row. */
 export async function toPage<R, T>(
   rows: R[],
-  args: { limit: number; secret: string; list: string; key: (row: R) => CursorValue[]; map: (row: R) => T },
+  args: {
+    limit: number;
+    secret: string;
+    list: string;
+    key: (row: R) => CursorValue[];
+    map: (row: R) => T | Promise<T>;
+  },
 ): Promise<{ items: T[]; next_cursor: string | null }> {
   const page = await splitPage(rows, args);
-  return { items: page.rows.map(args.map), next_cursor: page.next_cursor };
+  return { items: await Promise.all(page.rows.map((row) => args.map(row))), next_cursor: page.next_cursor };
 }
 
 /** The keyset position a cursor carries for `list` (its first value), or null without a cursor. */

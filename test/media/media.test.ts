@@ -8,6 +8,7 @@ import { api, expectProblem } from "../helpers/api";
 import { describeRequiresAuth } from "../helpers/auth-matrix";
 import { createUser } from "../helpers/factories";
 import { contains, fixture, type MediaBody, put, startUpload, uploadAndComplete, waitReady } from "../helpers/media";
+import { publish } from "../helpers/posts";
 
 const SECRET_MAKE = "EDGEGRAM-SECRET-CAMERA";
 const ACCEPTS = {
@@ -405,6 +406,55 @@ describe("avatars", () => {
       .bind(media.id)
       .first<{ attached_at: string | null }>();
     expect(row?.attached_at).not.toBeNull();
+  });
+
+  it("shows other people a signed avatar URL set on profiles, lists, post cards and comments", async () => {
+    const [alice, bob] = [await createUser(), await createUser()];
+    const { complete } = await uploadAndComplete(alice, fixture("png"), "image/png");
+    const media = await waitReady(alice, ((await complete.json()) as MediaBody).id);
+    expect(
+      (await api("PATCH", "/v1/me", { token: alice.accessToken, body: { avatar_media_id: media.id } })).status,
+    ).toBe(200);
+    expect((await api("POST", `/v1/users/${alice.username}/follow`, { token: bob.accessToken })).status).toBe(200);
+    const post = await publish(alice);
+    const comment = await api("POST", `/v1/posts/${post.id}/comments`, {
+      token: alice.accessToken,
+      body: { body: "hi" },
+    });
+    expect(comment.status).toBe(201);
+
+    type Avatar = { thumb: string; small: string } | null;
+    const profile = (await (await api("GET", `/v1/users/${alice.username}`, { token: bob.accessToken })).json()) as {
+      avatar: Avatar;
+    };
+    const followers = (await (
+      await api("GET", `/v1/users/${bob.username}/following`, { token: bob.accessToken })
+    ).json()) as { items: { username: string; avatar: Avatar }[] };
+    const card = (await (await api("GET", `/v1/posts/${post.id}`, { token: bob.accessToken })).json()) as {
+      author: { avatar: Avatar };
+    };
+    const comments = (await (await api("GET", `/v1/posts/${post.id}/comments`, { token: bob.accessToken })).json()) as {
+      items: { author: { avatar: Avatar } }[];
+    };
+    const sets = [
+      profile.avatar,
+      followers.items.find((u) => u.username === alice.username)?.avatar,
+      card.author.avatar,
+      comments.items[0]?.author.avatar,
+    ];
+    for (const set of sets) {
+      expect(set?.thumb).toMatch(new RegExp(`/media/${alice.id}/${media.id}/thumb\\?exp=\\d+&sig=`));
+      expect(set?.small).toMatch(new RegExp(`/media/${alice.id}/${media.id}/small\\?exp=\\d+&sig=`));
+    }
+    // Bob (or anyone holding the URL) can load it: the signature is the capability.
+    const image = await exports.default.fetch(new Request(sets[0]?.thumb ?? "", { headers: { accept: "image/webp" } }));
+    expect(image.status).toBe(200);
+    expect(image.headers.get("content-type")).toBe("image/webp");
+    // An account without an avatar has none.
+    const bobs = (await (await api("GET", `/v1/users/${bob.username}`, { token: alice.accessToken })).json()) as {
+      avatar: Avatar;
+    };
+    expect(bobs.avatar).toBeNull();
   });
 
   it("refuses an image that is not ready yet", async () => {

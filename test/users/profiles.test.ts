@@ -23,6 +23,7 @@ describe("GET /v1/me", () => {
       });
       expect(Object.keys(body).sort()).toEqual(
         [
+          "avatar",
           "avatar_media_id",
           "bio",
           "created_at",

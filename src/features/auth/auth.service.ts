@@ -21,7 +21,7 @@ import type { LoginSchema, SessionSchema, SignupSchema } from "./auth.schema";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "./password";
 import { signAccessToken } from "./tokens";
 
-export type AuthDeps = Pick<Platform, "db" | "config" | "clock" | "limits">;
+export type AuthDeps = Pick<Platform, "db" | "config" | "clock" | "limits" | "origin">;
 
 type Session = z.infer<typeof SessionSchema>;
 
@@ -87,7 +87,7 @@ export async function signup(deps: AuthDeps, input: z.infer<typeof SignupSchema>
   }
   return session(
     deps,
-    toMe({
+    await toMe(deps, {
       ...user,
       bio: "",
       avatar_media_id: null,
@@ -117,7 +117,7 @@ export async function login(deps: AuthDeps, input: z.infer<typeof LoginSchema>, 
   const now = deps.clock.now();
   const { token, row } = await startFamily(deps, user.id, now);
   await insertRefreshToken(deps.db, row);
-  return session(deps, toMe(user), token, now);
+  return session(deps, await toMe(deps, user), token, now);
 }
 
 export async function refresh(deps: AuthDeps, presented: string): Promise<Session> {
@@ -141,7 +141,7 @@ export async function refresh(deps: AuthDeps, presented: string): Promise<Sessio
   }
   const row = await findUserById(deps.db, rotated.user_id);
   if (!row) throw invalidRefresh();
-  return session(deps, toMe(row), next.token, now);
+  return session(deps, await toMe(deps, row), next.token, now);
 }
 
 export async function logout(deps: AuthDeps, presented: string): Promise<void> {

@@ -6,7 +6,7 @@ import type { Platform } from "../../platform";
 import { randomToken, sha256Hex } from "../../platform/crypto";
 import { newId } from "../../platform/ids";
 import { canMessage, canSeeConversation } from "../../policy";
-import { toUserSummary, type UserSummaryRow } from "../users/user-summary";
+import { type SummaryDeps, toUserSummary, type UserSummaryRow } from "../users/user-summary";
 import type { ChatMessage, RoomRefusal } from "./chat.protocol";
 import {
   type ConversationRow,
@@ -26,7 +26,7 @@ import {
 import type { ConversationPageSchema, ConversationSchema, MessagePageSchema } from "./chat.schema";
 
 /** HTTP sends are limited per account (`limits.message`, 100 per 10 s). */
-export type ChatDeps = Pick<Platform, "db" | "clock" | "config" | "realtime" | "limits">;
+export type ChatDeps = Pick<Platform, "db" | "clock" | "config" | "realtime" | "limits" | "origin">;
 
 type Conversation = z.infer<typeof ConversationSchema>;
 type ConversationPage = z.infer<typeof ConversationPageSchema>;
@@ -35,8 +35,10 @@ type MessagePage = z.infer<typeof MessagePageSchema>;
 export const TICKET_TTL_SECONDS = 60;
 const noConversation = () => notFound("conversation");
 
-function toConversation(row: ConversationRow): Conversation {
-  const members = (JSON.parse(row.members) as UserSummaryRow[]).map(toUserSummary); // userSummaryJson rows
+async function toConversation(deps: SummaryDeps, row: ConversationRow): Promise<Conversation> {
+  const members = await Promise.all(
+    (JSON.parse(row.members) as UserSummaryRow[]).map((member) => toUserSummary(deps, member)), // userSummaryJson rows
+  );
   return {
     id: row.id,
     kind: row.kind,
@@ -112,7 +114,7 @@ export async function getConversation(deps: ChatDeps, userId: string, conversati
   await requireMember(deps, userId, conversationId);
   const row = await findConversation(deps.db, conversationId, userId);
   if (!row) throw noConversation();
-  return toConversation(row);
+  return toConversation(deps, row);
 }
 
 export async function listConversations(
@@ -133,7 +135,7 @@ export async function listConversations(
     secret: deps.config.signingSecret,
     list,
     key: (r) => [r.activity_id, r.id],
-    map: toConversation,
+    map: (r) => toConversation(deps, r),
   });
 }
 

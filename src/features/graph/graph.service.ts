@@ -33,7 +33,10 @@ import { loadRelation } from "./relations.repo";
  * pair's 1:1 conversation, open sockets included; `config` has the fan-out threshold for a new
  * follow's timeline backfill.
  */
-export type GraphDeps = Pick<Platform, "db" | "clock" | "config" | "limits" | "outbox" | "cache" | "realtime">;
+export type GraphDeps = Pick<
+  Platform,
+  "db" | "clock" | "config" | "limits" | "outbox" | "cache" | "realtime" | "origin"
+>;
 
 /**
  * `reader` stops following `author`: the edge goes, and the job that takes the author's posts out
@@ -198,7 +201,7 @@ async function pageOfUsers(
     secret: deps.config.signingSecret,
     list,
     key: (r) => [r.edge_id],
-    map: (r) => parseUserSummary(r.user),
+    map: (r) => parseUserSummary(deps, r.user),
   });
 }
 

@@ -240,6 +240,16 @@ export async function completeUpload(deps: MediaDeps, ownerId: string, id: strin
 }
 
 /** Signed, expiring URLs of an image's four variants. */
+/** Signed URLs of an account's avatar at the two sizes lists and profiles show (150 and 320 px). */
+export async function avatarUrls(
+  deps: Pick<MediaDeps, "config" | "clock" | "origin">,
+  ownerId: string,
+  mediaId: string,
+): Promise<{ thumb: string; small: string }> {
+  const { thumb, small } = await deliveryUrls(deps, { id: mediaId, owner_id: ownerId });
+  return { thumb, small };
+}
+
 export async function deliveryUrls(
   deps: Pick<MediaDeps, "config" | "clock" | "origin">,
   row: Pick<MediaRow, "id" | "owner_id">,

@@ -4,7 +4,7 @@ import { ApiError, notFound } from "../../http/errors";
 import { newId } from "../../platform/ids";
 import { canSeeContent } from "../../policy";
 import { loadRelations } from "../graph/relations.repo";
-import { parseUserSummary } from "../users/user-summary";
+import { parseUserSummary, type SummaryDeps } from "../users/user-summary";
 import {
   addComment,
   type CommentRow,
@@ -53,7 +53,7 @@ export async function listLikers(deps: HydrateDeps, viewerId: string | null, pos
     secret,
     list,
     key: (r) => [r.edge_id],
-    map: (r) => parseUserSummary(r.user),
+    map: (r) => parseUserSummary(deps, r.user),
   });
 }
 
@@ -94,10 +94,10 @@ export async function listSaved(deps: HydrateDeps, userId: string, page: PageArg
   return { items: await hydratePosts(deps, ordered, userId), next_cursor: split.next_cursor };
 }
 
-const toComment = (r: CommentRow): Comment => ({
+const toComment = async (deps: SummaryDeps, r: CommentRow): Promise<Comment> => ({
   id: r.id,
   post_id: r.post_id,
-  author: parseUserSummary(r.author),
+  author: await parseUserSummary(deps, r.author),
   body: r.body,
   reply_to: r.parent_id,
   reply_count: r.reply_count,
@@ -128,7 +128,7 @@ export async function createComment(
   const row = await findCommentView(deps.db, id);
   // The insert finds no live post when it was deleted in the meantime.
   if (!row) throw notFound("post");
-  return toComment(row);
+  return toComment(deps, row);
 }
 
 export async function listComments(
@@ -143,7 +143,7 @@ export async function listComments(
   const list = `comments:${postId}:${parentId ?? ""}`;
   const after = await cursorPosition(secret, list, args.cursor);
   const rows = await commentsPage(deps.db, { postId, parentId, viewerId, after, limit: args.limit + 1 });
-  return toPage(rows, { limit: args.limit, secret, list, key: (r) => [r.id], map: toComment });
+  return toPage(rows, { limit: args.limit, secret, list, key: (r) => [r.id], map: (r) => toComment(deps, r) });
 }
 
 /** By the comment's author or the post's author; anyone else gets 404. */

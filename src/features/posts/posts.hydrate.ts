@@ -77,7 +77,7 @@ export async function cardsToPosts(
       const media = (JSON.parse(row.media_json) as MediaTuple[]).sort((a, b) => a[0] - b[0]);
       return {
         id: row.id,
-        author: parseUserSummary(row.author),
+        author: await parseUserSummary(deps, row.author),
         caption: row.caption,
         location: row.location,
         audience: row.audience,

@@ -77,7 +77,7 @@ function visible(row: StoryRow, viewerId: string | null, now: string): boolean {
   return canOpenStory(relationFromFacts(viewerId, row.author_id, row), row.audience, row.expires_at <= now);
 }
 
-const authorOf = (row: StoryRow) => parseUserSummary(row.author);
+const authorOf = (deps: StoriesDeps, row: StoryRow) => parseUserSummary(deps, row.author);
 
 /**
  * A story for the API. `live`: shown as a live story (not from a highlight or the archive), so
@@ -87,7 +87,7 @@ async function toStory(deps: StoriesDeps, row: StoryRow, viewerId: string | null
   const notAfter = live && viewerId !== row.author_id ? new Date(row.expires_at) : undefined;
   return {
     id: row.id,
-    author: authorOf(row),
+    author: await authorOf(deps, row),
     media: {
       id: row.media_id,
       width: row.width,
@@ -209,12 +209,14 @@ export async function tray(deps: StoriesDeps, viewerId: string): Promise<Tray> {
     return a.latest < b.latest ? 1 : a.latest > b.latest ? -1 : 0;
   });
   return {
-    items: entries.map((e) => ({
-      user: authorOf(e.row),
-      has_unseen: e.unseen,
-      latest_at: e.latest,
-      story_count: e.count,
-    })),
+    items: await Promise.all(
+      entries.map(async (e) => ({
+        user: await authorOf(deps, e.row),
+        has_unseen: e.unseen,
+        latest_at: e.latest,
+        story_count: e.count,
+      })),
+    ),
   };
 }
 
@@ -263,7 +265,9 @@ export async function storyViewers(
     (r) => r.view_id,
   );
   return {
-    items: rows.map((r) => ({ ...parseUserSummary(r.user), viewed_at: r.viewed_at })),
+    items: await Promise.all(
+      rows.map(async (r) => ({ ...(await parseUserSummary(deps, r.user)), viewed_at: r.viewed_at })),
+    ),
     next_cursor,
     view_count: row.view_count,
   };
@@ -380,7 +384,9 @@ export async function replyToStory(
   const row = await visibleStory(deps, viewerId, storyId);
   if (row.author_id === viewerId) throw new ApiError("conflict", "You cannot reply to your own story.");
   if (row.expires_at <= deps.clock.now().toISOString()) throw noStory();
-  const { conversation } = await createConversation(deps, viewerId, { usernames: [authorOf(row).username] });
+  const { conversation } = await createConversation(deps, viewerId, {
+    usernames: [(await authorOf(deps, row)).username],
+  });
   const { message, duplicate } = await sendMessage(
     deps,
     viewerId,

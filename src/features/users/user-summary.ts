@@ -1,17 +1,24 @@
 import { z } from "@hono/zod-openapi";
 import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { users } from "../../db/schema";
+import type { Platform } from "../../platform";
+import { avatarUrls } from "../media/media.service";
 
 /**
  * An account as other people see it in lists, cards, comments, stories and conversations: one
  * schema, one SQL expression, one row type and one mapper, used by every feature.
  */
+export const AvatarSchema = z.object({ thumb: z.string(), small: z.string() }).openapi("Avatar", {
+  description: "Signed, expiring URLs of the avatar at 150 and 320 px (format chosen by Accept)",
+});
+
 export const UserSummarySchema = z
   .object({
     id: z.string(),
     username: z.string(),
     display_name: z.string(),
     avatar_media_id: z.string().nullable(),
+    avatar: AvatarSchema.nullable().openapi({ description: "Null when the account has no avatar" }),
     is_private: z.boolean(),
   })
   .openapi("UserSummary");
@@ -34,15 +41,25 @@ export function userSummaryJson(u: UserColumns): SQL<string> {
     'avatar_media_id', ${u.avatar_media_id}, 'is_private', ${u.is_private})`;
 }
 
-export function toUserSummary(row: UserSummaryRow): UserSummary {
+/** What signing the avatar URLs needs. */
+export type SummaryDeps = Pick<Platform, "config" | "clock" | "origin">;
+
+/** The avatar's URL set for the account `userId`, or null without one (its owner is the account). */
+export async function avatarOf(deps: SummaryDeps, userId: string, avatarMediaId: string | null) {
+  return avatarMediaId === null ? null : avatarUrls(deps, userId, avatarMediaId);
+}
+
+export async function toUserSummary(deps: SummaryDeps, row: UserSummaryRow): Promise<UserSummary> {
   return {
     id: row.id,
     username: row.username,
     display_name: row.display_name,
     avatar_media_id: row.avatar_media_id,
+    avatar: await avatarOf(deps, row.id, row.avatar_media_id),
     is_private: row.is_private === true || row.is_private === 1,
   };
 }
 
 /** A summary selected with `userSummaryJson`. */
-export const parseUserSummary = (json: string): UserSummary => toUserSummary(JSON.parse(json) as UserSummaryRow);
+export const parseUserSummary = (deps: SummaryDeps, json: string): Promise<UserSummary> =>
+  toUserSummary(deps, JSON.parse(json) as UserSummaryRow);

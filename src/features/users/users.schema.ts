@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { AvatarSchema } from "./user-summary";
 
 /** 1-30 of [a-z0-9._]; accepted in any case and stored lower case (unique case-insensitively). */
 export const USERNAME_PATTERN = /^[a-z0-9._]{1,30}$/;
@@ -29,6 +30,7 @@ export const ProfileSchema = z
     display_name: z.string(),
     bio: z.string(),
     avatar_media_id: z.string().nullable(),
+    avatar: AvatarSchema.nullable().openapi({ description: "Null when the account has no avatar" }),
     is_private: z.boolean(),
     followers_count: z.number().int(),
     following_count: z.number().int(),

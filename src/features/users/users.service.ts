@@ -6,6 +6,7 @@ import { canSeeAccount } from "../../policy";
 import { approveRequests, type RelationshipFlags, relationshipFlags } from "../graph/graph.repo";
 import { loadRelation } from "../graph/relations.repo";
 import { attachMedia } from "../media/media.repo";
+import { avatarOf, type SummaryDeps } from "./user-summary";
 import { findUserById, findUserByUsername, updateUser } from "./users.repo";
 import type { MeSchema, ProfileSchema, UpdateMeSchema } from "./users.schema";
 
@@ -13,13 +14,14 @@ export type Me = z.infer<typeof MeSchema>;
 export type Profile = z.infer<typeof ProfileSchema>;
 
 /** The caller's own view of their account: the only place the email is shown. */
-export function toMe(row: UserRow): Me {
+export async function toMe(deps: SummaryDeps, row: UserRow): Promise<Me> {
   return {
     id: row.id,
     username: row.username,
     display_name: row.display_name,
     bio: row.bio,
     avatar_media_id: row.avatar_media_id,
+    avatar: await avatarOf(deps, row.id, row.avatar_media_id),
     is_private: row.is_private,
     followers_count: row.followers_count,
     following_count: row.following_count,
@@ -30,18 +32,18 @@ export function toMe(row: UserRow): Me {
 }
 
 /** Another account as a caller sees it: public fields and counters, never email or hash. */
-function toProfile(row: UserRow, relationship: RelationshipFlags | null): Profile {
-  const { email: _email, ...publicFields } = toMe(row);
+async function toProfile(deps: SummaryDeps, row: UserRow, relationship: RelationshipFlags | null): Promise<Profile> {
+  const { email: _email, ...publicFields } = await toMe(deps, row);
   return { ...publicFields, relationship };
 }
 
-export type UsersDeps = Pick<Platform, "db" | "clock">;
+export type UsersDeps = Pick<Platform, "db" | "clock" | "config" | "origin">;
 
 export async function getMe(deps: UsersDeps, userId: string): Promise<Me> {
   const row = await findUserById(deps.db, userId);
   // A valid token for an account that no longer exists is no longer a valid session.
   if (!row) throw new ApiError("unauthorized", "The account for this token no longer exists.");
-  return toMe(row);
+  return toMe(deps, row);
 }
 
 export async function updateMe(deps: UsersDeps, userId: string, input: z.infer<typeof UpdateMeSchema>): Promise<Me> {
@@ -64,9 +66,9 @@ export async function updateMe(deps: UsersDeps, userId: string, input: z.infer<t
   // Going public lets everyone who asked in: their requests become follows.
   if (input.is_private === false && (await approveRequests(deps.db, { targetId: userId, now: row.updated_at })) > 0) {
     const fresh = await findUserById(deps.db, userId);
-    if (fresh) return toMe(fresh);
+    if (fresh) return toMe(deps, fresh);
   }
-  return toMe(row);
+  return toMe(deps, row);
 }
 
 /**
@@ -76,5 +78,5 @@ export async function updateMe(deps: UsersDeps, userId: string, input: z.infer<t
 export async function getProfile(deps: UsersDeps, username: string, viewerId: string | null): Promise<Profile> {
   const row = await findUserByUsername(deps.db, username);
   if (!row || !canSeeAccount(await loadRelation(deps.db, viewerId, row))) throw notFound("user");
-  return toProfile(row, viewerId === null ? null : await relationshipFlags(deps.db, viewerId, row.id));
+  return toProfile(deps, row, viewerId === null ? null : await relationshipFlags(deps.db, viewerId, row.id));
 }
