@@ -5,6 +5,10 @@ import { AwsClient } from "aws4fetch";
  * configured as secrets: the bytes then never pass through the Worker. A presigned URL cannot
  * enforce size or type, so `complete` validates the stored object exactly as it
  * validates a Worker-received upload: real size against the declared one, magic bytes, pixels.
+ * Nor can it be revoked: it stays valid for its whole TTL whatever the media's status. A PUT after
+ * `complete` therefore still lands in R2, but `complete` recorded the etag of the version it
+ * validated and the media job reads only that version, so the late bytes are never processed: the
+ * media fails instead (docs/security.md G9).
  */
 export interface DirectUploads {
   presignPut(key: string, contentType: string, expiresSeconds: number): Promise<string>;

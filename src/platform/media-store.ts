@@ -9,9 +9,16 @@ export interface MediaStore {
     body: ArrayBuffer | Uint8Array | ReadableStream,
     contentType: string,
   ): Promise<{ etag: string }>;
-  size(key: string): Promise<number | null>;
-  range(key: string, offset: number, length: number): Promise<Uint8Array | null>;
+  /** Size and etag of what the key holds now; null when it holds nothing. */
+  head(key: string): Promise<{ size: number; etag: string } | null>;
+  /**
+   * Bytes of the version `etag` of the object; null when the key holds nothing or another version
+   * (R2 checks the etag with the read, so the bytes cannot come from a different upload).
+   */
+  range(key: string, etag: string, offset: number, length: number): Promise<Uint8Array | null>;
   get(key: string): Promise<R2ObjectBody | null>;
+  /** The object if it is still the version `etag`; "replaced" when the key holds another one. */
+  getVersion(key: string, etag: string): Promise<R2ObjectBody | "replaced" | null>;
   delete(keys: string[]): Promise<void>;
   deletePrefix(prefix: string): Promise<void>;
 }
@@ -25,14 +32,21 @@ export function mediaStoreFor(bucket: R2Bucket): MediaStore {
       const object = await bucket.put(key, body, { httpMetadata: { contentType } });
       return { etag: object?.httpEtag ?? "" };
     },
-    async size(key) {
-      return (await bucket.head(key))?.size ?? null;
+    async head(key) {
+      const object = await bucket.head(key);
+      return object ? { size: object.size, etag: object.etag } : null;
     },
-    async range(key, offset, length) {
-      const object = await bucket.get(key, { range: { offset, length } });
-      return object ? new Uint8Array(await object.arrayBuffer()) : null;
+    async range(key, etag, offset, length) {
+      const object = await bucket.get(key, { range: { offset, length }, onlyIf: { etagMatches: etag } });
+      // A failed condition answers the object's metadata without a body.
+      return object && "arrayBuffer" in object ? new Uint8Array(await object.arrayBuffer()) : null;
     },
     get: (key) => bucket.get(key),
+    async getVersion(key, etag) {
+      const object = await bucket.get(key, { onlyIf: { etagMatches: etag } });
+      if (!object) return null;
+      return "body" in object ? object : "replaced";
+    },
     async delete(keys) {
       for (let i = 0; i < keys.length; i += 1000) await bucket.delete(keys.slice(i, i + 1000));
     },

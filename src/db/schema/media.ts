@@ -23,6 +23,12 @@ export const media = sqliteTable(
     thumbhash: text("thumbhash"),
     original_key: text("original_key").notNull(),
     master_key: text("master_key"),
+    /**
+     * The R2 etag of the original `complete` validated. The media job reads only that version, so
+     * bytes written to the upload key afterwards (a late PUT, a still-valid presigned URL) are
+     * never processed (docs/security.md G8, G9).
+     */
+    validated_etag: text("validated_etag"),
     error: text("error"),
     attached_at: text("attached_at"),
     created_at: text("created_at").notNull(),

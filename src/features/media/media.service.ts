@@ -157,10 +157,13 @@ export async function receiveUpload(
       errors: [{ path: "byte_size", message: String(err instanceof Error ? err.message : err).slice(0, 200) }],
     });
   }
-  await transition(deps.db, id, ["pending", "uploaded"], {
+  const moved = await transition(deps.db, id, ["pending", "uploaded"], {
     status: "uploaded",
     updated_at: deps.clock.now().toISOString(),
   });
+  // `complete` ran while these bytes were streaming in: it pinned the version it validated, so
+  // these bytes will never be processed (docs/security.md G8). Say so rather than 204.
+  if (!moved) throw new ApiError("conflict", "This media was completed while the upload was in progress.");
 }
 
 /** The owner's media, or 404 for anyone else. */
@@ -175,12 +178,20 @@ export async function getMedia(deps: MediaDeps, ownerId: string, id: string): Pr
 }
 
 /** Does the file end where its format says it ends? ISOBMFF: the top-level boxes must add up. */
-async function isComplete(deps: MediaDeps, row: MediaRow, type: ImageType, head: Uint8Array, size: number) {
+async function isComplete(
+  deps: MediaDeps,
+  row: MediaRow,
+  etag: string,
+  type: ImageType,
+  head: Uint8Array,
+  size: number,
+): Promise<boolean | "replaced"> {
   if (type === "image/heic" || type === "image/avif") {
     let at = 0;
     for (let boxes = 0; boxes < 64 && at < size; boxes++) {
-      const h = await deps.store.range(row.original_key, at, 16);
-      if (!h || h.length < 8) return false;
+      const h = await deps.store.range(row.original_key, etag, at, 16);
+      if (!h) return "replaced";
+      if (h.length < 8) return false;
       const view = new DataView(h.buffer, h.byteOffset, h.byteLength);
       let boxSize = view.getUint32(0);
       if (boxSize === 1 && h.length >= 16) boxSize = Number(view.getBigUint64(8));
@@ -190,21 +201,28 @@ async function isComplete(deps: MediaDeps, row: MediaRow, type: ImageType, head:
     }
     return at === size;
   }
-  const tail =
-    (await deps.store.range(row.original_key, Math.max(0, size - 16), Math.min(16, size))) ?? new Uint8Array();
-  return looksComplete(type, head, tail, size);
+  const tail = await deps.store.range(row.original_key, etag, Math.max(0, size - 16), Math.min(16, size));
+  return tail ? looksComplete(type, head, tail, size) : "replaced";
 }
 
 /**
  * Validates an uploaded file from its bytes (never the declared type) and queues its processing.
  * Idempotent: completing media that is already processing or ready answers its current state.
+ *
+ * Every read is pinned to the etag of the object as first seen, and that etag is stored with the
+ * media: the job then reads only that version. An upload URL stays usable after `complete` (a
+ * presigned R2 URL cannot be revoked before its 10 minutes are up, and a Worker PUT that started
+ * before `complete` still ends in a put), but what it writes is never what gets processed
+ * (docs/security.md G8, G9).
  */
 export async function completeUpload(deps: MediaDeps, ownerId: string, id: string): Promise<Media> {
   const row = await ownMedia(deps, ownerId, id);
   if (row.status === "processing" || row.status === "ready" || row.status === "failed") return toMedia(deps, row);
   // `pending` with an object in R2 is a direct (presigned) upload the Worker never saw.
-  const size = await deps.store.size(row.original_key);
-  if (size === null) throw new ApiError("conflict", "Upload the bytes to upload_url before completing.");
+  const stored = await deps.store.head(row.original_key);
+  if (stored === null) throw new ApiError("conflict", "Upload the bytes to upload_url before completing.");
+  const { size, etag } = stored;
+  const replaced = () => new ApiError("conflict", "The upload changed while it was being validated; complete again.");
   if (size > row.declared_size || size > deps.config.media.maxBytes) {
     await deps.store.delete([row.original_key]);
     throw new ApiError("payload_too_large", `The upload is larger than the declared ${row.declared_size} bytes.`);
@@ -216,10 +234,13 @@ export async function completeUpload(deps: MediaDeps, ownerId: string, id: strin
   }
   const unsupported = (why: string) =>
     new ApiError("unsupported_media_type", `${why} Accepted: JPEG, PNG, WebP, HEIC and AVIF images.`);
-  const head = (await deps.store.range(row.original_key, 0, Math.min(HEAD_BYTES, size))) ?? new Uint8Array();
+  const head = await deps.store.range(row.original_key, etag, 0, Math.min(HEAD_BYTES, size));
+  if (!head) throw replaced();
   const header = readImageHeader(head);
   if (!header) throw unsupported("The file is not an image we accept, or its header is unreadable.");
-  if (!(await isComplete(deps, row, header.type, head, size))) throw unsupported("The image file is truncated.");
+  const complete = await isComplete(deps, row, etag, header.type, head, size);
+  if (complete === "replaced") throw replaced();
+  if (!complete) throw unsupported("The image file is truncated.");
   if (header.width > MAX_SIDE || header.height > MAX_SIDE || header.width * header.height > MAX_PIXELS) {
     throw new ApiError(
       "payload_too_large",
@@ -232,6 +253,7 @@ export async function completeUpload(deps: MediaDeps, ownerId: string, id: strin
     byte_size: size,
     width: header.width,
     height: header.height,
+    validated_etag: etag,
     updated_at: now,
   });
   // Only the call that moved it stored the job; a concurrent repeat just reports the state.
@@ -351,16 +373,26 @@ export async function deliver(
  * at most 2048 px a side), computes the thumbhash from a tiny PNG of it, then deletes the original.
  * Redelivery is harmless: only media still `processing` is worked on, and every write is a put
  * to the same key.
+ *
+ * Only the version of the original that `complete` validated is read (its etag is in the row):
+ * bytes put to the upload key after `complete` are refused and the media fails, so a late PUT
+ * cannot slip an SVG or a pixel bomb past validation (docs/security.md G8, G9). A row in
+ * `processing` without an etag was completed before etags were recorded and is refused too.
  */
 export async function processMedia(deps: MediaDeps, id: string): Promise<void> {
   const row = await findMedia(deps.db, id);
   if (row?.status !== "processing") return;
-  const original = await deps.store.get(row.original_key);
-  if (!original) {
-    // An earlier delivery of this job may have stored the master and died before its last write.
+  const original = row.validated_etag ? await deps.store.getVersion(row.original_key, row.validated_etag) : null;
+  if (!original || original === "replaced") {
+    // An earlier delivery of this job may have stored the master (from the validated bytes) and
+    // died before its last write.
     const earlier = await deps.store.get(masterKey(row));
     if (earlier) await finishFromMaster(deps, row, await earlier.arrayBuffer());
-    else await failMedia(deps, id, "original missing");
+    else if (!row.validated_etag) await failMedia(deps, id, "no validated version recorded");
+    else if (original === "replaced") {
+      await failMedia(deps, id, "original replaced after validation");
+      await deps.store.delete([row.original_key]);
+    } else await failMedia(deps, id, "original missing");
     return;
   }
   const master = await new Response(

@@ -1,0 +1,1 @@
+ALTER TABLE `media` ADD `validated_etag` text;
