@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { userText } from "../../http/text";
 
 /**
  * Instagram's rules: 1-30 of [a-z0-9._], accepted in any case and stored lower case (unique
@@ -53,8 +54,8 @@ export const MeSchema = ProfileSchema.omit({ relationship: true }).extend({ emai
 
 export const UpdateMeSchema = z
   .strictObject({
-    display_name: z.string().trim().max(DISPLAY_NAME_MAX).optional(),
-    bio: z.string().max(BIO_MAX).optional(),
+    display_name: userText().trim().max(DISPLAY_NAME_MAX).optional(),
+    bio: userText().max(BIO_MAX).optional(),
     is_private: z.boolean().optional(),
     avatar_media_id: z.string().max(64).nullable().optional(),
   })
