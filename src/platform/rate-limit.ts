@@ -27,6 +27,12 @@ export interface RateLimiters {
   follow: RateLimiter;
   /** Messages sent over HTTP per account (sockets have their own per-connection budget). */
   message: RateLimiter;
+  /** Comments per account. */
+  comment: RateLimiter;
+  /** Conversations started per account (only new ones: opening an existing 1:1 is not counted). */
+  conversation: RateLimiter;
+  /** Realtime tickets per account: each opens one socket. */
+  ticket: RateLimiter;
 }
 
 export function rateLimitersFor(env: Env): RateLimiters {
@@ -36,5 +42,8 @@ export function rateLimitersFor(env: Env): RateLimiters {
     signupByAddress: rateLimiterFor(env.SIGNUP_IP_LIMITER, 60),
     follow: rateLimiterFor(env.FOLLOW_LIMITER, 60),
     message: rateLimiterFor(env.MESSAGE_LIMITER, 10),
+    comment: rateLimiterFor(env.COMMENT_LIMITER, 60),
+    conversation: rateLimiterFor(env.CONVERSATION_LIMITER, 60),
+    ticket: rateLimiterFor(env.TICKET_LIMITER, 60),
   };
 }

@@ -205,6 +205,35 @@ describe("POST /v1/auth/signup", () => {
       },
     );
 
+    it(
+      "answers 429 after 5 sign-up attempts a minute for one email under many usernames from many addresses",
+      WAITS_FOR_A_WINDOW,
+      async () => {
+        // Sign-up's 409 shows that an email has an account (README "Accounts"): this limit is what
+        // slows probing one address with fresh usernames, whatever case the email is written in.
+        await startInOneWindow(60, 10_000);
+        const email = `${uniqueUsername("probe")}@example.com`;
+        const statuses: number[] = [];
+        let last: Response | undefined;
+        for (let i = 0; i < 6; i++) {
+          last = await api("POST", "/v1/auth/signup", {
+            body: {
+              username: uniqueUsername("probe"),
+              email: i % 2 ? email.toUpperCase() : email,
+              password: "correct horse",
+            },
+          });
+          statuses.push(last.status);
+        }
+        expect(statuses).toEqual([201, 409, 409, 409, 409, 429]);
+        expect(last?.headers.get("retry-after")).toBe("60");
+        const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM users WHERE email = ?")
+          .bind(email)
+          .first<{ n: number }>();
+        expect(count?.n).toBe(1);
+      },
+    );
+
     it("answers 429 with retry-after after 5 sign-ups a minute from one address", WAITS_FOR_A_WINDOW, async () => {
       await startInOneWindow(60, 10_000);
       const ip = freshIp();

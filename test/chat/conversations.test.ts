@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, expectProblem } from "../helpers/api";
+import { api, expectProblem, startInOneWindow, WAITS_FOR_A_WINDOW } from "../helpers/api";
 import {
   type ConversationBody,
   flushInbox,
@@ -108,6 +108,27 @@ describe("starting conversations", () => {
     expect(await conversationCount(ana.id)).toBe(0);
     expect(await conversationCount(dee.id)).toBe(0);
   });
+
+  it(
+    "answers 429 with retry-after on the 21st new conversation in a minute; opening an existing 1:1 is not counted",
+    WAITS_FOR_A_WINDOW,
+    async () => {
+      await startInOneWindow(60, 15_000);
+      const [ana, ben, cy] = [await createUser(), await createUser(), await createUser()];
+      expect((await create(ana, [ben.username])).status).toBe(201);
+      const statuses: number[] = [];
+      for (let i = 0; i < 19; i++) statuses.push((await create(ana, [ben.username, cy.username])).status);
+      expect(statuses.every((s) => s === 201)).toBe(true);
+      const limited = await create(ana, [ben.username, cy.username]);
+      await expectProblem(limited, 429, "rate_limited");
+      expect(limited.headers.get("retry-after")).toBe("60");
+      // The existing 1:1 still opens, and nothing more was created.
+      expect((await create(ana, [ben.username])).status).toBe(200);
+      expect(await conversationCount(ana.id)).toBe(20);
+      // Others start their own.
+      expect((await create(ben, [cy.username])).status).toBe(201);
+    },
+  );
 });
 
 describe("message requests", () => {

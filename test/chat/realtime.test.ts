@@ -503,6 +503,24 @@ describe("HTTP send limit", () => {
   );
 });
 
+describe("ticket limit", () => {
+  it("answers 429 with retry-after on the 61st ticket in a minute", WAITS_FOR_A_WINDOW, async () => {
+    await startInOneWindow(60, 15_000);
+    const [ana, ben] = [await createUser(), await createUser()];
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const res = await api("POST", "/v1/realtime/tickets", { token: ana.accessToken, body: { scope: "user" } });
+      statuses.push(res.status);
+    }
+    expect(statuses.every((s) => s === 201)).toBe(true);
+    const limited = await api("POST", "/v1/realtime/tickets", { token: ana.accessToken, body: { scope: "user" } });
+    await expectProblem(limited, 429, "rate_limited");
+    expect(limited.headers.get("retry-after")).toBe("60");
+    // Ben has his own budget.
+    expect(await ticketFor(ben, "user")).toMatch(/\S/);
+  });
+});
+
 describe("an overloaded room", () => {
   it("answers 503 with retry-after instead of a 500, and passes other faults on", async () => {
     const [ana, ben] = [await createUser(), await createUser()];

@@ -1,5 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import * as graphRepo from "../../src/features/graph/graph.repo";
+import { dbFor } from "../../src/platform/db";
+import { newId } from "../../src/platform/ids";
 import { api, expectProblem } from "../helpers/api";
 import { describeRequiresAuth } from "../helpers/auth-matrix";
 import { createUser } from "../helpers/factories";
@@ -127,6 +130,46 @@ describe("POST /v1/users/{username}/block", () => {
       const alice = await createUser();
       await expectProblem(await block(alice, alice), 422, "validation_failed");
       await expectProblem(await block(alice, { username: "ghost_account" }), 404, "not_found");
+    });
+  });
+
+  describe("races (repo level)", () => {
+    it("leaves no follow edge, either way, once a block that raced follows exists; counters stay exact", async () => {
+      // D1 runs each batch as one transaction, one at a time: a follow that lands first is removed
+      // by the block's batch, and one that lands after finds the block in its own INSERT … SELECT.
+      const db = dbFor(env.DB);
+      const [alice, bob] = [await createUser(), await createUser()];
+      const edges = async () =>
+        (
+          await env.DB.prepare(
+            "SELECT COUNT(*) AS n FROM follows WHERE (follower_id = ?1 AND followee_id = ?2) OR (follower_id = ?2 AND followee_id = ?1)",
+          )
+            .bind(alice.id, bob.id)
+            .first<{ n: number }>()
+        )?.n;
+      for (let round = 0; round < 40; round++) {
+        const now = new Date().toISOString();
+        const follows = [
+          graphRepo.follow(db, { followerId: bob.id, followeeId: alice.id, edgeId: newId(), now }),
+          graphRepo.follow(db, { followerId: alice.id, followeeId: bob.id, edgeId: newId(), now }),
+        ];
+        const blocking = graphRepo.block(db, { blockerId: alice.id, blockedId: bob.id, id: newId(), now });
+        // The block goes first, in the middle or last among the calls made at once.
+        const calls =
+          round % 3 === 0
+            ? [blocking, ...follows]
+            : round % 3 === 1
+              ? [follows[0], blocking, follows[1]]
+              : [...follows, blocking];
+        await Promise.all(calls);
+        expect(await edges(), `round ${round}`).toBe(0);
+        expect(await counters(alice), `round ${round}`).toEqual({ followers_count: 0, following_count: 0 });
+        expect(await counters(bob), `round ${round}`).toEqual({ followers_count: 0, following_count: 0 });
+        // A follow after the block is refused by the same statement that would insert it.
+        await graphRepo.follow(db, { followerId: bob.id, followeeId: alice.id, edgeId: newId(), now });
+        expect(await edges()).toBe(0);
+        await graphRepo.unblock(db, alice.id, bob.id);
+      }
     });
   });
 

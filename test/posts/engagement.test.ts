@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, expectProblem } from "../helpers/api";
+import { api, expectProblem, startInOneWindow, WAITS_FOR_A_WINDOW } from "../helpers/api";
 import { describeRequiresAuth } from "../helpers/auth-matrix";
 import { createUser } from "../helpers/factories";
 import { makePrivate, usernames } from "../helpers/graph";
@@ -140,6 +140,38 @@ describe("comments", () => {
     }
     expect((await postCounters(post.id))?.comment_count).toBe(0);
   });
+
+  it(
+    "answers 429 with retry-after on the 31st comment in a minute, storing none of it",
+    WAITS_FOR_A_WINDOW,
+    async () => {
+      await startInOneWindow(60, 15_000);
+      const [alice, bob] = [await createUser(), await createUser()];
+      const post = await publish(alice);
+      const statuses: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const res = await api("POST", `/v1/posts/${post.id}/comments`, {
+          token: bob.accessToken,
+          body: { body: `c${i}` },
+        });
+        statuses.push(res.status);
+      }
+      expect(statuses.every((s) => s === 201)).toBe(true);
+      const limited = await api("POST", `/v1/posts/${post.id}/comments`, {
+        token: bob.accessToken,
+        body: { body: "one more" },
+      });
+      await expectProblem(limited, 429, "rate_limited");
+      expect(limited.headers.get("retry-after")).toBe("60");
+      expect((await postCounters(post.id))?.comment_count).toBe(30);
+      // Other accounts have their own budget.
+      const other = await api("POST", `/v1/posts/${post.id}/comments`, {
+        token: alice.accessToken,
+        body: { body: "mine" },
+      });
+      expect(other.status).toBe(201);
+    },
+  );
 
   describeRequiresAuth("POST", "/v1/posts/01JNOSUCHPOST0000000000000/comments", { body: "x" });
   describeRequiresAuth("DELETE", "/v1/comments/01JNOSUCHCOMMENT0000000000");

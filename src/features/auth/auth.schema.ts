@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
+import { userText } from "../../http/text";
 import { DISPLAY_NAME_MAX, MeSchema, UsernameSchema } from "../users/users.schema";
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 256;
 const EMAIL_MAX = 254;
 
-const PasswordSchema = z
-  .string()
+const PasswordSchema = userText()
   .min(PASSWORD_MIN, `at least ${PASSWORD_MIN} characters`)
   .max(PASSWORD_MAX, `at most ${PASSWORD_MAX} characters`)
   .openapi({ format: "password", example: "correct horse battery" });
@@ -24,7 +24,7 @@ export const SignupSchema = z
     username: UsernameSchema,
     email: EmailSchema,
     password: PasswordSchema,
-    display_name: z.string().trim().max(DISPLAY_NAME_MAX).optional(),
+    display_name: userText().trim().max(DISPLAY_NAME_MAX).optional(),
   })
   .openapi("Signup");
 

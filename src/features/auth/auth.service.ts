@@ -81,7 +81,10 @@ export async function signup(deps: AuthDeps, input: z.infer<typeof SignupSchema>
     await createUserWithToken(deps.db, user, row);
   } catch (err) {
     // The unique indexes decide races: of concurrent sign-ups for one name, one insert wins.
-    // The message does not say which of the two is taken, so sign-up is no email oracle.
+    // The message does not say which of the two is taken, but a 409 for a fresh username still
+    // tells the caller the email has an account: without email verification, sign-up cannot
+    // answer a taken email the same as a new one. The trade-off, and the per-address and per-email
+    // limits above that slow such probing, are in README "Accounts" (docs/security.md B13).
     if (isUniqueViolation(err)) throw new ApiError("conflict", "That username or email is already in use.");
     throw err;
   }

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { userText } from "../../http/text";
 
 /**
  * What travels between clients, the Worker and the chat Durable Objects: the message shape, the
@@ -25,8 +26,7 @@ export const charCount = (text: string): number => {
   return n;
 };
 
-export const MessageBodySchema = z
-  .string()
+export const MessageBodySchema = userText()
   .refine((s) => s.trim().length > 0, "A message needs some text")
   .refine((s) => charCount(s) <= MESSAGE_MAX_CHARS, `At most ${MESSAGE_MAX_CHARS} characters`)
   .openapi({ description: `1-${MESSAGE_MAX_CHARS} characters`, example: "See you at 8?" });

@@ -33,12 +33,14 @@ export const conversationRoutes = createRouter()
       path: "/",
       tags,
       summary: "Start a 1:1 (or get the existing one) or a group of up to 32",
+      description:
+        "Limited to 20 new conversations a minute per account (429 with retry-after); getting an existing 1:1 is not counted.",
       ...signedIn,
       request: { body: jsonBody(CreateConversationSchema) },
       responses: {
         200: jsonContent(ConversationSchema, "The existing 1:1 with that person"),
         201: jsonContent(ConversationSchema, "The new conversation"),
-        ...problems("unauthorized", "not_found", "validation_failed"),
+        ...problems("unauthorized", "not_found", "validation_failed", "rate_limited"),
       },
     }),
     async (c) => {
@@ -194,11 +196,12 @@ export const realtimeRoutes = createRouter()
       path: "/tickets",
       tags,
       summary: "A one-use ticket, valid 60 seconds, to open one WebSocket on `user` or `conversation:{id}`",
+      description: "Limited to 60 tickets a minute per account (429 with retry-after).",
       ...signedIn,
       request: { body: jsonBody(TicketRequestSchema) },
       responses: {
         201: jsonContent(TicketSchema, "The ticket"),
-        ...problems("unauthorized", "not_found", "validation_failed"),
+        ...problems("unauthorized", "not_found", "validation_failed", "rate_limited"),
       },
     }),
     async (c) => c.json(await chat.issueTicket(c.var.platform, callerOf(c).userId, c.req.valid("json").scope), 201),

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { PageQuerySchema, pageOf } from "../../http/cursor";
+import { userText } from "../../http/text";
 import { UserSummarySchema } from "../users/user-summary";
 import { ClientIdSchema, MessageBodySchema, MessageSchema } from "./chat.protocol";
 
@@ -14,7 +15,7 @@ export const CreateConversationSchema = z
       .min(1)
       .max(MAX_GROUP_MEMBERS - 1)
       .openapi({ description: "One other person for a 1:1; 2-31 for a group. You are added yourself." }),
-    title: z.string().trim().min(1).max(TITLE_MAX).optional().openapi({ description: "Groups only" }),
+    title: userText().trim().min(1).max(TITLE_MAX).optional().openapi({ description: "Groups only" }),
   })
   .openapi("CreateConversation");
 

@@ -25,7 +25,11 @@ import {
 } from "./chat.repo";
 import type { ConversationPageSchema, ConversationSchema, MessagePageSchema } from "./chat.schema";
 
-/** HTTP sends are limited per account (`limits.message`, 100 per 10 s). */
+/**
+ * Limited per account (docs/security.md D6): HTTP sends (`limits.message`, 100 per 10 s), new
+ * conversations (`limits.conversation`, 20 a minute) and realtime tickets (`limits.ticket`, 60 a
+ * minute).
+ */
 export type ChatDeps = Pick<Platform, "db" | "clock" | "config" | "realtime" | "limits" | "origin">;
 
 type Conversation = z.infer<typeof ConversationSchema>;
@@ -92,9 +96,14 @@ export async function createConversation(
       errors: [{ path: "title", message: "Only groups have a title" }],
     });
   }
+  const [other] = others;
+  // Only a conversation that would be new counts, so a client may open an existing 1:1 this way
+  // as often as it likes; message requests to strangers are what the limit slows.
+  if (!other || kind === "group" || (await findDirectConversationId(deps.db, creatorId, other.id)) === null) {
+    await enforceLimit(deps.limits.conversation, creatorId);
+  }
   const now = deps.clock.now();
   const id = newId(now.getTime());
-  const [other] = others;
   const existingId = await insertConversation(deps.db, {
     id,
     kind,
@@ -222,6 +231,7 @@ export async function issueTicket(
   userId: string,
   scope: string,
 ): Promise<{ ticket: string; expires_at: string }> {
+  await enforceLimit(deps.limits.ticket, userId);
   const conversationId = conversationOfScope(scope);
   if (conversationId !== null) await requireMember(deps, userId, conversationId);
   const ticket = randomToken(32);

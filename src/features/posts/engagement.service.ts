@@ -1,6 +1,8 @@
 import type { z } from "@hono/zod-openapi";
 import { cursorPosition, splitPage, toPage } from "../../http/cursor";
 import { ApiError, notFound } from "../../http/errors";
+import { enforceLimit } from "../../http/rate-limit";
+import type { Platform } from "../../platform";
 import { newId } from "../../platform/ids";
 import { canSeeContent } from "../../policy";
 import { loadRelations } from "../graph/relations.repo";
@@ -104,12 +106,14 @@ const toComment = async (deps: SummaryDeps, r: CommentRow): Promise<Comment> => 
   created_at: r.created_at,
 });
 
+/** Comments are limited per account (`limits.comment`, 30 a minute; docs/security.md D6). */
 export async function createComment(
-  deps: HydrateDeps,
+  deps: HydrateDeps & Pick<Platform, "limits">,
   authorId: string,
   postId: string,
   input: z.infer<typeof CreateCommentSchema>,
 ): Promise<Comment> {
+  await enforceLimit(deps.limits.comment, authorId);
   await visiblePost(deps, authorId, postId);
   let parentId: string | null = null;
   if (input.reply_to !== undefined) {

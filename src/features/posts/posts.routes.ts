@@ -159,11 +159,12 @@ export const postRoutes = createRouter()
       path: "/{id}/comments",
       tags,
       summary: "Comment, or reply to a comment (one level deep)",
+      description: "Limited to 30 comments a minute per account (429 with retry-after).",
       ...signedIn,
       request: { params: PostIdParamSchema, body: jsonBody(CreateCommentSchema) },
       responses: {
         201: jsonContent(CommentSchema, "The comment"),
-        ...problems("unauthorized", "not_found", "validation_failed"),
+        ...problems("unauthorized", "not_found", "validation_failed", "rate_limited"),
       },
     }),
     async (c) =>

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { userText } from "../../http/text";
 import { UserSummarySchema } from "../users/user-summary";
 
 export const CAPTION_MAX = 2200;
@@ -8,7 +9,7 @@ export const MAX_MENTIONS = 20;
 export const MAX_MEDIA = 10;
 export const COMMENT_MAX = 2200;
 
-const chars = (max: number) => z.string().refine((s) => [...s].length <= max, { message: `at most ${max} characters` });
+const chars = (max: number) => userText().refine((s) => [...s].length <= max, { message: `at most ${max} characters` });
 
 export const AudienceSchema = z.enum(["public", "followers", "close_friends"]);
 
@@ -17,7 +18,7 @@ export const CreatePostSchema = z
     media_ids: z.array(z.string().max(64)).min(1).max(MAX_MEDIA),
     caption: chars(CAPTION_MAX).optional(),
     alt_texts: z.array(chars(ALT_TEXT_MAX)).max(MAX_MEDIA).optional(),
-    location: z.string().trim().min(1).max(100).optional(),
+    location: userText().trim().min(1).max(100).optional(),
     audience: AudienceSchema.optional().openapi({
       description: "Default: followers for a private account, else public",
     }),

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { pageOf } from "../../http/cursor";
+import { userText } from "../../http/text";
 import { ClientIdSchema, MessageBodySchema } from "../chat/chat.protocol";
 import { PostMediaSchema } from "../posts/posts.schema";
 import { UserSummarySchema } from "../users/user-summary";
@@ -17,7 +18,7 @@ export const CreateStorySchema = z
   .strictObject({
     media_id: z.string().min(1).max(64),
     audience: StoryAudienceSchema.default("followers"),
-    caption: z.string().max(STORY_CAPTION_MAX).optional(),
+    caption: userText().max(STORY_CAPTION_MAX).optional(),
   })
   .openapi("CreateStory");
 
@@ -65,7 +66,7 @@ export const StoryIdParamSchema = z.strictObject({
 
 export const CreateHighlightSchema = z
   .strictObject({
-    title: z.string().trim().min(1).max(HIGHLIGHT_TITLE_MAX),
+    title: userText().trim().min(1).max(HIGHLIGHT_TITLE_MAX),
     story_ids: z.array(z.string().min(1).max(64)).min(1).max(HIGHLIGHT_MAX_STORIES),
   })
   .openapi("CreateHighlight");

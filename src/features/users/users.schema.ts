@@ -1,16 +1,26 @@
 import { z } from "@hono/zod-openapi";
+import { userText } from "../../http/text";
 import { AvatarSchema } from "./user-summary";
 
-/** 1-30 of [a-z0-9._]; accepted in any case and stored lower case (unique case-insensitively). */
-export const USERNAME_PATTERN = /^[a-z0-9._]{1,30}$/;
+/**
+ * Instagram's rules: 1-30 of [a-z0-9._], accepted in any case and stored lower case (unique
+ * case-insensitively), with no '.' first or last and never two in a row. So no name is made of dots
+ * alone, and none is a URL dot segment ('.' or '..') that path normalisation would drop from
+ * `/v1/users/{username}/…` (docs/security.md C6). Names stored before this rule were renamed by
+ * migrations/0012_rename_dot_usernames.sql. Dot-separated runs of [a-z0-9_]: one character class
+ * per run, so matching is linear.
+ */
+export const USERNAME_MAX = 30;
+export const USERNAME_PATTERN = /^[a-z0-9_]+(?:\.[a-z0-9_]+)*$/;
+const USERNAME_RULE = `1-${USERNAME_MAX} characters of a-z, 0-9, '.' and '_'; no '.' first, last or twice in a row`;
 export const BIO_MAX = 150;
 export const DISPLAY_NAME_MAX = 64;
 
 export const UsernameSchema = z
   .string()
   .transform((s) => s.toLowerCase())
-  .pipe(z.string().regex(USERNAME_PATTERN, "1-30 characters of a-z, 0-9, '.' and '_'"))
-  .openapi({ example: "alice", description: "1-30 characters of a-z, 0-9, '.' and '_' (case-insensitive)" });
+  .pipe(z.string().max(USERNAME_MAX, USERNAME_RULE).regex(USERNAME_PATTERN, USERNAME_RULE))
+  .openapi({ example: "alice.b", description: `${USERNAME_RULE} (case-insensitive)` });
 
 export const RelationshipSchema = z
   .object({
@@ -46,8 +56,8 @@ export const MeSchema = ProfileSchema.omit({ relationship: true }).extend({ emai
 
 export const UpdateMeSchema = z
   .strictObject({
-    display_name: z.string().trim().max(DISPLAY_NAME_MAX).optional(),
-    bio: z.string().max(BIO_MAX).optional(),
+    display_name: userText().trim().max(DISPLAY_NAME_MAX).optional(),
+    bio: userText().max(BIO_MAX).optional(),
     is_private: z.boolean().optional(),
     avatar_media_id: z.string().max(64).nullable().optional(),
   })
