@@ -14,7 +14,7 @@ import {
   UPGRADE_USER_HEADER,
 } from "../../features/chat/chat.protocol";
 import { roomMembers } from "../../features/chat/chat.repo";
-import { type Clock, type Db, platformFor } from "../../platform";
+import { type Clock, type Db, platformFor, type Realtime } from "../../platform";
 import { newId } from "../../platform/ids";
 import { FrameGuard } from "../frame-guard";
 import { HubBatcher } from "./hub-batcher";
@@ -32,7 +32,9 @@ import { type Attachment, attachmentOf, broadcast, frameError, parseFrame, sendT
  *   are answered by the runtime without waking the object (`setWebSocketAutoResponse`).
  * - Membership is loaded from D1 (the source of truth) the first time the room is used, and after
  *   that changed by the Worker through `removeMember` / `setClosed`, which also close the sockets
- *   concerned (docs/security.md I9). Every send is checked against the stored membership.
+ *   concerned (docs/security.md I9). Every RPC, upgrade and frame is checked against the stored
+ *   membership, not left to the Worker's checks, and a call naming another conversation than the
+ *   one the object is named after is refused (docs/security.md A6).
  * - The inbox index in D1 (last message, members' read positions, sort order) is written by the
  *   alarm a moment after the first unflushed change, with backoff after a failure (`InboxFlush`).
  * - Everything outside the room (D1, the hubs, the settings, the time) comes from `platformFor`:
@@ -42,6 +44,7 @@ export class ChatRoom extends DurableObject<Env> {
   private readonly store: RoomStore;
   private readonly db: Db;
   private readonly clock: Clock;
+  private readonly realtime: Realtime;
   private readonly hubs: HubBatcher;
   private readonly inbox: InboxFlush;
   /** The size cap and per-connection frame budgets, shared with the hubs (docs/security.md D8). */
@@ -54,6 +57,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.clock = platform.clock;
     const { inboxFlushMs, frameBurst, framesPerSecond } = platform.config.chat;
     this.frames = new FrameGuard({ burst: frameBurst, perSecond: framesPerSecond }, this.clock);
+    this.realtime = platform.realtime;
     this.hubs = new HubBatcher(platform.realtime, (promise) => ctx.waitUntil(promise));
     this.store = new RoomStore(ctx.storage.sql);
     this.inbox = new InboxFlush(this.store, ctx.storage, { db: this.db, clock: this.clock, flushMs: inboxFlushMs });
@@ -251,6 +255,9 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   private async ensureLoaded(conversationId: string): Promise<"ok" | "not_found"> {
+    // A call naming another conversation than the one this object is named after is refused before
+    // anything loads: otherwise an unused room would take on that conversation's members.
+    if (!this.realtime.room(conversationId).id.equals(this.ctx.id)) return "not_found";
     const known = this.store.conversationId();
     if (known) return known === conversationId ? "ok" : "not_found";
     return this.ctx.blockConcurrencyWhile(async () => {
