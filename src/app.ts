@@ -17,7 +17,8 @@ import {
 } from "./features/stories/stories.routes";
 import { meRoutes, userRoutes } from "./features/users/users.routes";
 import { DOCS_CSP, docsPage } from "./http/docs";
-import { ApiError, handleError } from "./http/errors";
+import { handleError } from "./http/errors";
+import { unroutedAnswer } from "./http/methods";
 import { bodyCap, noStore, requestContext } from "./http/middleware/request";
 import { createRouter, jsonContent } from "./http/openapi";
 
@@ -104,13 +105,16 @@ export function createApp() {
       title: "Edgegram API",
       version: "1.0.0",
       description:
-        "Photo sharing at the edge. Errors are RFC 9457 problem details; lists are keyset-paged with opaque cursors.",
+        "Photo sharing at the edge. Errors are RFC 9457 problem details; lists are keyset-paged with opaque cursors. " +
+        "Besides each route's documented answers, any path answers 405 `method_not_allowed` (with `allow`) to a method it does not serve, and 501 `not_implemented` to a method no path serves.",
     },
   });
   app.get("/docs", docsPage);
 
-  app.notFound(() => {
-    throw new ApiError("not_found", "No route matches this path.");
+  // No route took the request: 404, or 405 / 501 when it is the method that is not served.
+  const unrouted = unroutedAnswer(app.routes);
+  app.notFound((c) => {
+    throw unrouted(c.req.method, c.req.path);
   });
   app.onError(handleError);
   return app;

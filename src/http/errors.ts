@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   unauthorized: { status: 401, title: "Unauthorized" },
   forbidden: { status: 403, title: "Forbidden" },
   not_found: { status: 404, title: "Not found" },
+  method_not_allowed: { status: 405, title: "Method not allowed" },
   conflict: { status: 409, title: "Conflict" },
   payload_too_large: { status: 413, title: "Payload too large" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
@@ -19,6 +20,7 @@ export const ERROR_CODES = {
   upgrade_required: { status: 426, title: "Upgrade required" },
   rate_limited: { status: 429, title: "Too many requests" },
   internal_error: { status: 500, title: "Internal server error" },
+  not_implemented: { status: 501, title: "Not implemented" },
   unavailable: { status: 503, title: "Service unavailable" },
 } as const;
 
@@ -91,10 +93,13 @@ function fromHttpException(err: HTTPException): ApiError {
     400: "bad_request",
     401: "unauthorized",
     404: "not_found",
+    405: "method_not_allowed",
     413: "payload_too_large",
     415: "unsupported_media_type",
   };
-  const code = byStatus[err.status] ?? (err.status >= 500 ? "internal_error" : "bad_request");
+  const code =
+    byStatus[err.status] ??
+    (err.status === 501 ? "not_implemented" : err.status >= 500 ? "internal_error" : "bad_request");
   return new ApiError(code, err.message || undefined);
 }
 

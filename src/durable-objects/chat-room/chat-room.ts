@@ -2,10 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import {
   type ChatMessage,
   CLOSE_REVOKED,
-  CLOSE_TOO_BIG,
   ClientIdSchema,
   type HistoryResult,
-  MAX_FRAME_BYTES,
   MAX_SOCKETS_PER_USER,
   MessageBodySchema,
   RESUME_MAX_MESSAGES,
@@ -16,13 +14,13 @@ import {
   UPGRADE_USER_HEADER,
 } from "../../features/chat/chat.protocol";
 import { roomMembers } from "../../features/chat/chat.repo";
-import { type Clock, type Db, platformFor } from "../../platform";
+import { type Clock, type Db, platformFor, type Realtime } from "../../platform";
 import { newId } from "../../platform/ids";
+import { FrameGuard } from "../frame-guard";
 import { HubBatcher } from "./hub-batcher";
 import { InboxFlush } from "./inbox-flush";
 import { RoomStore } from "./room-store";
 import { type Attachment, attachmentOf, broadcast, frameError, parseFrame, sendTo } from "./sockets";
-import { type BucketState, type Rate, takeToken } from "./token-bucket";
 
 /**
  * One conversation: its messages (stored once, numbered 1, 2, 3… by `seq`), its members' read
@@ -34,7 +32,9 @@ import { type BucketState, type Rate, takeToken } from "./token-bucket";
  *   are answered by the runtime without waking the object (`setWebSocketAutoResponse`).
  * - Membership is loaded from D1 (the source of truth) the first time the room is used, and after
  *   that changed by the Worker through `removeMember` / `setClosed`, which also close the sockets
- *   concerned (docs/security.md I9). Every send is checked against the stored membership.
+ *   concerned (docs/security.md I9). Every RPC, upgrade and frame is checked against the stored
+ *   membership, not left to the Worker's checks, and a call naming another conversation than the
+ *   one the object is named after is refused (docs/security.md A6).
  * - The inbox index in D1 (last message, members' read positions, sort order) is written by the
  *   alarm a moment after the first unflushed change, with backoff after a failure (`InboxFlush`).
  * - Everything outside the room (D1, the hubs, the settings, the time) comes from `platformFor`:
@@ -44,11 +44,11 @@ export class ChatRoom extends DurableObject<Env> {
   private readonly store: RoomStore;
   private readonly db: Db;
   private readonly clock: Clock;
-  private readonly rate: Rate;
+  private readonly realtime: Realtime;
   private readonly hubs: HubBatcher;
   private readonly inbox: InboxFlush;
-  /** Per-connection frame budgets; lost on hibernation, which only happens after idling anyway. */
-  private readonly buckets = new Map<string, BucketState>();
+  /** The size cap and per-connection frame budgets, shared with the hubs (docs/security.md D8). */
+  private readonly frames: FrameGuard;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -56,7 +56,8 @@ export class ChatRoom extends DurableObject<Env> {
     this.db = platform.db;
     this.clock = platform.clock;
     const { inboxFlushMs, frameBurst, framesPerSecond } = platform.config.chat;
-    this.rate = { burst: frameBurst, perSecond: framesPerSecond };
+    this.frames = new FrameGuard({ burst: frameBurst, perSecond: framesPerSecond }, this.clock);
+    this.realtime = platform.realtime;
     this.hubs = new HubBatcher(platform.realtime, (promise) => ctx.waitUntil(promise));
     this.store = new RoomStore(ctx.storage.sql);
     this.inbox = new InboxFlush(this.store, ctx.storage, { db: this.db, clock: this.clock, flushMs: inboxFlushMs });
@@ -135,15 +136,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     const { userId, connId } = attachmentOf(ws);
-    const size = typeof data === "string" ? data.length : data.byteLength;
-    if (size > MAX_FRAME_BYTES) {
-      ws.close(CLOSE_TOO_BIG, "Frame too large");
-      return;
-    }
-    if (!this.allowFrame(connId)) {
-      frameError(ws, "rate_limited", `Slow down: at most ${this.rate.perSecond} frames a second`);
-      return;
-    }
+    if (!this.frames.admit(ws, connId, data)) return;
     const frame = typeof data === "string" ? parseFrame(data) : null;
     if (!frame) {
       frameError(ws, "invalid_frame", "Frames are JSON objects of type message, typing or read");
@@ -174,7 +167,7 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.buckets.delete(attachmentOf(ws).connId);
+    this.frames.forget(attachmentOf(ws).connId);
     try {
       ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
     } catch {
@@ -183,7 +176,7 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    this.buckets.delete(attachmentOf(ws).connId);
+    this.frames.forget(attachmentOf(ws).connId);
   }
 
   // ---- Inbox flush ----
@@ -262,6 +255,9 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   private async ensureLoaded(conversationId: string): Promise<"ok" | "not_found"> {
+    // A call naming another conversation than the one this object is named after is refused before
+    // anything loads: otherwise an unused room would take on that conversation's members.
+    if (!this.realtime.room(conversationId).id.equals(this.ctx.id)) return "not_found";
     const known = this.store.conversationId();
     if (known) return known === conversationId ? "ok" : "not_found";
     return this.ctx.blockConcurrencyWhile(async () => {
@@ -276,12 +272,5 @@ export class ChatRoom extends DurableObject<Env> {
 
   private broadcast(frame: ServerFrame, exceptUserId?: string): void {
     broadcast(this.ctx.getWebSockets(), frame, exceptUserId);
-  }
-
-  /** The connection's token bucket: `frameBurst` frames at once, `framesPerSecond` after. */
-  private allowFrame(connId: string): boolean {
-    const { allowed, state } = takeToken(this.buckets.get(connId), this.rate, this.clock.now().getTime());
-    this.buckets.set(connId, state);
-    return allowed;
   }
 }

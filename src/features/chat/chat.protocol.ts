@@ -8,7 +8,7 @@ import { userText } from "../../http/text";
  */
 
 export const MESSAGE_MAX_CHARS = 2000;
-/** Largest WebSocket frame a room reads; anything larger closes the socket with 1009. */
+/** Largest WebSocket frame (in bytes) a room or hub reads; anything larger closes the socket with 1009. */
 export const MAX_FRAME_BYTES = 8 * 1024;
 /** Sockets one user may hold open in one room (docs/security.md D8) and on their own hub. */
 export const MAX_SOCKETS_PER_USER = 5;
@@ -79,10 +79,15 @@ export type ServerFrame =
   | { type: "read"; user: string; message_id: string; seq: number }
   | { type: "error"; code: FrameErrorCode; detail: string; client_id?: string };
 
-/** Events on a user's hub socket (`GET /v1/realtime`). Later features add their own types. */
+/**
+ * Events on a user's hub socket (`GET /v1/realtime`). Later features add their own types. The
+ * client only pings it: any other frame gets an `error` (`invalid_frame`, or `rate_limited` past
+ * the frame budget).
+ */
 export type HubEvent =
   | { type: "ready"; user_id: string }
-  | { type: "message"; conversation_id: string; message: ChatMessage };
+  | { type: "message"; conversation_id: string; message: ChatMessage }
+  | { type: "error"; code: Extract<FrameErrorCode, "invalid_frame" | "rate_limited">; detail: string };
 
 /** Why a room refused a call; the Worker maps these to problems. */
 export type RoomRefusal = "not_found" | "not_member" | "closed";
