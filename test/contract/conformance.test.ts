@@ -1,0 +1,277 @@
+import { env } from "cloudflare:workers";
+import { Ajv2020, type ValidateFunction } from "ajv/dist/2020";
+import { beforeAll, describe, expect, it } from "vitest";
+import { api } from "../helpers/api";
+import { createUser, type TestUser } from "../helpers/factories";
+
+/**
+ * Contract conformance, generated from the served OpenAPI document: for every operation it sends
+ * requests built from the document alone (plausible and broken parameters and bodies, no token, a
+ * bad token, a good one) and checks each answer against the same document. A new route is covered
+ * without anyone writing a test for it (docs/security.md, "contract").
+ */
+
+type Json = Record<string, unknown>;
+interface Parameter {
+  in: string;
+  name: string;
+  required?: boolean;
+  schema?: Json;
+}
+interface Operation {
+  operationId?: string;
+  parameters?: Parameter[];
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: Json }> };
+  security?: Record<string, unknown>[];
+  responses: Record<string, { content?: Record<string, { schema?: Json }> }>;
+}
+interface Document {
+  components: { schemas: Record<string, Json> };
+  paths: Record<string, Record<string, Operation>>;
+}
+
+const METHODS = ["get", "put", "post", "delete", "patch"];
+const DOC_ID = "https://edgegram.test/openapi.json";
+
+const doc = (await (await api("GET", "/openapi.json")).json()) as Document;
+const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+  METHODS.flatMap((method) => {
+    const op = item[method];
+    return op ? [{ method, path, op, name: `${method.toUpperCase()} ${path}` }] : [];
+  }),
+);
+
+// OpenAPI 3.1 schemas are JSON Schema 2020-12; `example` is an annotation Ajv need not know.
+const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+ajv.addSchema(doc, DOC_ID);
+const pointer = (...parts: string[]) => parts.map((p) => p.replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
+const validators = new Map<string, ValidateFunction>();
+function validatorAt(ref: string): ValidateFunction {
+  let validate = validators.get(ref);
+  if (!validate) {
+    validate = ajv.getSchema(`${DOC_ID}#/${ref}`);
+    if (!validate) throw new Error(`no schema at ${ref}`);
+    validators.set(ref, validate);
+  }
+  return validate;
+}
+
+const resolve = (schema: Json | undefined): Json => {
+  const ref = schema?.$ref;
+  if (typeof ref === "string") return resolve(doc.components.schemas[ref.split("/").pop() ?? ""]);
+  return schema ?? {};
+};
+
+/** A value the schema probably accepts: an example, a default, an enum's first member, else a small one. */
+function sample(schemaIn: Json | undefined, depth = 0): unknown {
+  const schema = resolve(schemaIn);
+  if (schema.example !== undefined) return schema.example;
+  if (schema.default !== undefined) return schema.default;
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  if (schema.const !== undefined) return schema.const;
+  for (const key of ["allOf", "anyOf", "oneOf"]) {
+    const list = schema[key];
+    if (Array.isArray(list) && list.length > 0) return sample(list[0] as Json, depth + 1);
+  }
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  if (type === "object" || schema.properties) {
+    if (depth > 4) return {};
+    const required = new Set((schema.required as string[] | undefined) ?? []);
+    const props = (schema.properties ?? {}) as Record<string, Json>;
+    return Object.fromEntries(
+      Object.entries(props)
+        .filter(([key]) => required.has(key))
+        .map(([key, value]) => [key, sample(value, depth + 1)]),
+    );
+  }
+  if (type === "array") return [];
+  if (type === "integer" || type === "number") return typeof schema.minimum === "number" ? schema.minimum : 1;
+  if (type === "boolean") return true;
+  if (type === "null") return null;
+  const min = typeof schema.minLength === "number" ? schema.minLength : 1;
+  return "a".repeat(Math.max(min, 1));
+}
+
+interface Attempt {
+  label: string;
+  path: string;
+  query?: string;
+  headers?: Record<string, string>;
+  body?: BodyInit;
+  token?: "good" | "bad" | "none";
+}
+
+let reader: TestUser;
+let owner: TestUser;
+const MISSING_ID = "01JAAAAAAAAAAAAAAAAAAAAAAA";
+
+function pathWith(path: string, value: (name: string) => string): string {
+  return path.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(value(name)));
+}
+
+function plausiblePath(path: string): string {
+  return pathWith(path, (name) => (name === "username" ? owner.username : name === "size" ? "small" : MISSING_ID));
+}
+
+function queryOf(op: Operation, value: (p: Parameter) => string | undefined): string {
+  const params = new URLSearchParams();
+  for (const p of op.parameters ?? []) {
+    if (p.in !== "query") continue;
+    const v = value(p);
+    if (v !== undefined) params.set(p.name, v);
+  }
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+function attemptsFor(path: string, op: Operation): Attempt[] {
+  const valid = plausiblePath(path);
+  const plausibleQuery = queryOf(op, (p) => (p.required ? String(sample(p.schema)) : undefined));
+  const headers: Record<string, string> = {};
+  for (const p of op.parameters ?? []) if (p.in === "header") headers[p.name] = `k-${crypto.randomUUID()}`;
+  const jsonSchema = op.requestBody?.content?.["application/json"]?.schema;
+  const octets = op.requestBody?.content?.["application/octet-stream"] !== undefined;
+  const json = (value: unknown) => JSON.stringify(value);
+  const goodBody = jsonSchema ? json(sample(jsonSchema)) : octets ? "bytes" : undefined;
+  const base = { path: valid, query: plausibleQuery, headers, body: goodBody };
+  const attempts: Attempt[] = [
+    { label: "plausible, good token", ...base, token: "good" },
+    { label: "plausible, no token", ...base, token: "none" },
+    { label: "plausible, bad token", ...base, token: "bad" },
+  ];
+  if (/\{/.test(path)) {
+    attempts.push({
+      label: "over-long path parameters",
+      ...base,
+      path: pathWith(path, () => "x".repeat(300)),
+      token: "good",
+    });
+    attempts.push({ label: "odd path parameters", ...base, path: pathWith(path, () => "%00'\"<>"), token: "good" });
+  }
+  if ((op.parameters ?? []).some((p) => p.in === "query")) {
+    const wrong = queryOf(op, (p) => (p.schema?.type === "integer" ? "NaN" : "z".repeat(2000)));
+    attempts.push({ label: "wrong-typed query", ...base, query: wrong, token: "good" });
+    attempts.push({ label: "no query", ...base, query: "", token: "good" });
+  }
+  attempts.push({
+    label: "unknown query parameter",
+    ...base,
+    query: `${plausibleQuery || "?"}&zz_unknown=1`,
+    token: "good",
+  });
+  if (jsonSchema) {
+    const good = sample(jsonSchema);
+    const object = typeof good === "object" && good !== null ? (good as Json) : {};
+    attempts.push(
+      { label: "malformed JSON", ...base, body: "{", token: "good" },
+      {
+        label: "non-JSON content type",
+        ...base,
+        body: "a=1",
+        headers: { ...headers, "content-type": "text/plain" },
+        token: "good",
+      },
+      { label: "unknown field", ...base, body: json({ ...object, zz_unknown: 1 }), token: "good" },
+      {
+        label: "wrong types",
+        ...base,
+        body: json(Object.fromEntries(Object.keys(object).map((k) => [k, { x: [1] }]))),
+        token: "good",
+      },
+      { label: "an array", ...base, body: "[]", token: "good" },
+      {
+        label: "over the body cap",
+        ...base,
+        body: json({ pad: "x".repeat(Number(env.MAX_JSON_BODY_BYTES)) }),
+        token: "good",
+      },
+    );
+  }
+  return attempts;
+}
+
+/** Cheap fingerprint of the stored state a refused request must not change. */
+async function snapshot(): Promise<unknown> {
+  const tables = [
+    "users",
+    "refresh_tokens",
+    "follows",
+    "follow_requests",
+    "close_friends",
+    "blocks",
+    "mutes",
+    "media",
+    "posts",
+    "likes",
+    "comments",
+    "saves",
+    "conversations",
+    "conversation_members",
+    "stories",
+    "story_views",
+    "highlights",
+    "realtime_tickets",
+  ];
+  const counts = tables.map((t) => `(SELECT count(*) FROM ${t}) AS ${t}`).join(", ");
+  return env.DB.prepare(
+    `SELECT ${counts}, (SELECT group_concat(display_name || bio || is_private) FROM users) AS profiles`,
+  ).first();
+}
+
+async function send(method: string, op: Operation, attempt: Attempt): Promise<Response> {
+  const headers: Record<string, string> = { ...attempt.headers };
+  if (attempt.body !== undefined && !headers["content-type"]) {
+    headers["content-type"] = op.requestBody?.content?.["application/octet-stream"]
+      ? "application/octet-stream"
+      : "application/json";
+  }
+  if (attempt.token === "good") headers.authorization = `Bearer ${reader.accessToken}`;
+  if (attempt.token === "bad") headers.authorization = "Bearer a.b.c";
+  return api(method.toUpperCase(), `${attempt.path}${attempt.query ?? ""}`, { headers, rawBody: attempt.body });
+}
+
+beforeAll(async () => {
+  [reader, owner] = await Promise.all([createUser(), createUser()]);
+});
+
+describe("every answer matches the OpenAPI document", () => {
+  it("covers every operation", () => {
+    expect(operations.length).toBeGreaterThan(60);
+  });
+
+  it.each(operations)("$name", async ({ method, path, op }) => {
+    const failures: string[] = [];
+    for (const attempt of attemptsFor(path, op)) {
+      const write = method !== "get";
+      const before = write ? await snapshot() : undefined;
+      const res = await send(method, op, attempt);
+      const status = String(res.status);
+      const where = `${attempt.label} → ${status}`;
+      const text = await res.text();
+      if (res.status >= 500) failures.push(`${where}: server error ${text}`);
+      const documented = op.responses[status];
+      if (!documented) {
+        failures.push(`${where}: status not documented (${text.slice(0, 200)})`);
+        continue;
+      }
+      if (!res.headers.get("x-request-id")) failures.push(`${where}: no x-request-id`);
+      const type = (res.headers.get("content-type") ?? "").split(";")[0]?.trim() ?? "";
+      if (res.status >= 400 && type !== "application/problem+json") failures.push(`${where}: error is ${type}`);
+      if (res.status === 401 && !res.headers.get("www-authenticate")) failures.push(`${where}: no www-authenticate`);
+      const media = documented.content?.[type];
+      if (documented.content && Object.keys(documented.content).length > 0 && !media) {
+        failures.push(`${where}: content type ${type} not documented`);
+      } else if (media?.schema && text.length > 0) {
+        const validate = validatorAt(pointer("paths", path, method, "responses", status, "content", type, "schema"));
+        if (!validate(JSON.parse(text))) failures.push(`${where}: body ${ajv.errorsText(validate.errors)}`);
+      }
+      if (write && res.status >= 400) {
+        const after = await snapshot();
+        if (JSON.stringify(after) !== JSON.stringify(before)) {
+          failures.push(`${where}: a refused request changed stored state`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
