@@ -5,7 +5,6 @@ import { readImageHeader } from "../../src/features/media/image-header";
 import { negotiateFormat } from "../../src/features/media/media.service";
 import worker from "../../src/index";
 import { api, expectProblem } from "../helpers/api";
-import { describeRequiresAuth } from "../helpers/auth-matrix";
 import { createUser } from "../helpers/factories";
 import { contains, fixture, type MediaBody, put, startUpload, uploadAndComplete, waitReady } from "../helpers/media";
 
@@ -169,8 +168,6 @@ describe("POST /v1/media errors", () => {
     await expectProblem(res, 429, "rate_limited");
     expect(res.headers.get("retry-after")).toBe("1800");
   });
-
-  describeRequiresAuth("POST", "/v1/media", { content_type: "image/jpeg", byte_size: 10 });
 });
 
 describe("PUT upload URL", () => {
@@ -252,9 +249,6 @@ describe("POST /v1/media/{id}/complete errors", () => {
       "not_found",
     );
   });
-
-  describeRequiresAuth("POST", "/v1/media/01JNOPE0000000000000000000/complete");
-  describeRequiresAuth("GET", "/v1/media/01JNOPE0000000000000000000");
 });
 
 describe("delivery URLs", () => {
