@@ -456,5 +456,3 @@ describe("replies", () => {
     );
   });
 });
-
-describe("auth", () => {});
