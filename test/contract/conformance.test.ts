@@ -2,8 +2,10 @@ import { env } from "cloudflare:workers";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api } from "../helpers/api";
+import { startConversation } from "../helpers/chat";
 import { createUser, type TestUser } from "../helpers/factories";
 import { DOC_ID, doc, type Json, type Operation, operations, type Parameter, sample } from "../helpers/openapi";
+import { publish, readyMedia } from "../helpers/posts";
 
 /**
  * Contract conformance, generated from the served OpenAPI document: for every operation it sends
@@ -39,13 +41,19 @@ interface Attempt {
 let reader: TestUser;
 let owner: TestUser;
 const MISSING_ID = "01JAAAAAAAAAAAAAAAAAAAAAAA";
+/** Real ids by the path's first segment after /v1, so reads can succeed and bodies get checked. */
+const seeded = new Map<string, string>();
+let validatedSuccesses = 0;
 
 function pathWith(path: string, value: (name: string) => string): string {
   return path.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(value(name)));
 }
 
 function plausiblePath(path: string): string {
-  return pathWith(path, (name) => (name === "username" ? owner.username : name === "size" ? "small" : MISSING_ID));
+  const resource = path.split("/")[2] ?? "";
+  return pathWith(path, (name) =>
+    name === "username" ? owner.username : name === "size" ? "small" : (seeded.get(resource) ?? MISSING_ID),
+  );
 }
 
 function queryOf(op: Operation, value: (p: Parameter) => string | undefined): string {
@@ -167,11 +175,31 @@ async function send(method: string, op: Operation, attempt: Attempt): Promise<Re
 
 beforeAll(async () => {
   [reader, owner] = await Promise.all([createUser(), createUser()]);
+  // A small world: the reader's own media and story, the owner's post, and a chat between them.
+  seeded.set("media", await readyMedia(reader));
+  seeded.set("posts", (await publish(owner, { caption: "contract #seed" })).id);
+  seeded.set("conversations", (await startConversation(reader, [owner])).id);
+  const story = await api("POST", "/v1/stories", {
+    token: reader.accessToken,
+    body: { media_id: await readyMedia(reader) },
+  });
+  expect(story.status, await story.clone().text()).toBe(201);
+  seeded.set("stories", ((await story.json()) as { id: string }).id);
 });
 
 describe("every answer matches the OpenAPI document", () => {
-  it("covers every operation", () => {
+  it("covers every operation, with validators that refuse a wrong body", () => {
     expect(operations.length).toBeGreaterThan(60);
+    const me = validatorAt(
+      pointer("paths", "/v1/me", "get", "responses", "200", "content", "application/json", "schema"),
+    );
+    expect(me({})).toBe(false);
+    const problem = validatorAt(
+      pointer("paths", "/v1/me", "get", "responses", "401", "content", "application/problem+json", "schema"),
+    );
+    expect(problem({ type: "t", title: "t", status: 401, detail: "d", code: "no_such_code", request_id: "r" })).toBe(
+      false,
+    );
   });
 
   it.each(operations)("$name", async ({ method, path, op }) => {
@@ -199,6 +227,7 @@ describe("every answer matches the OpenAPI document", () => {
       } else if (media?.schema && text.length > 0) {
         const validate = validatorAt(pointer("paths", path, method, "responses", status, "content", type, "schema"));
         if (!validate(JSON.parse(text))) failures.push(`${where}: body ${ajv.errorsText(validate.errors)}`);
+        else if (res.status < 300) validatedSuccesses++;
       }
       if (write && res.status >= 400) {
         const after = await snapshot();
@@ -208,5 +237,9 @@ describe("every answer matches the OpenAPI document", () => {
       }
     }
     expect(failures).toEqual([]);
+  });
+
+  it("checked success bodies too, not only refusals", () => {
+    expect(validatedSuccesses).toBeGreaterThan(60);
   });
 });
