@@ -105,6 +105,15 @@ export const HubEventSchema = z
   .openapi("HubEvent");
 export type HubEvent = z.infer<typeof HubEventSchema>;
 
+/**
+ * Keep-alive on either socket: the runtime itself answers this exact text with `{"type":"pong"}`
+ * (`setWebSocketAutoResponse`), without waking the object; documented, never parsed here.
+ */
+export const PingFrameSchema = z
+  .object({ type: z.literal("ping") })
+  .openapi("SocketPing", { description: 'Sent exactly as `{"type":"ping"}`; the answer is `{"type":"pong"}`' });
+export const PongFrameSchema = z.object({ type: z.literal("pong") }).openapi("SocketPong");
+
 /** Why a room refused a call; the Worker maps these to problems. */
 export type RoomRefusal = "not_found" | "not_member" | "closed";
 

@@ -2,7 +2,14 @@ import { createRoute } from "@hono/zod-openapi";
 import { PageQuerySchema } from "../../http/cursor";
 import { callerOf, requireAuth } from "../../http/middleware/auth";
 import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems } from "../../http/openapi";
-import { ClientFrameSchema, HubEventSchema, MessageSchema, ServerFrameSchema } from "./chat.protocol";
+import {
+  ClientFrameSchema,
+  HubEventSchema,
+  MessageSchema,
+  PingFrameSchema,
+  PongFrameSchema,
+  ServerFrameSchema,
+} from "./chat.protocol";
 import {
   ConversationIdParamSchema,
   ConversationListQuerySchema,
@@ -25,6 +32,9 @@ const upgrade = {
   101: { description: "Switching Protocols: the WebSocket is open; its JSON frames are in `x-websocket`" },
   ...problems("unauthorized", "forbidden", "not_found", "validation_failed", "upgrade_required", "rate_limited"),
 };
+
+/** A WebSocket frame schema, registered at the end of this file. */
+const frame = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 export const conversationRoutes = createRouter()
   .openapi(
@@ -184,8 +194,8 @@ export const conversationRoutes = createRouter()
       request: { params: ConversationIdParamSchema, query: RoomSocketQuerySchema },
       responses: upgrade,
       "x-websocket": {
-        client_frames: { $ref: "#/components/schemas/ChatClientFrame" },
-        server_frames: { $ref: "#/components/schemas/ChatServerFrame" },
+        client_frames: { oneOf: [frame("ChatClientFrame"), frame("SocketPing")] },
+        server_frames: { oneOf: [frame("ChatServerFrame"), frame("SocketPong")] },
       },
     }),
     async (c) => chat.openRoomSocket(c.var.platform, c.req.raw, c.req.valid("param").id, c.req.valid("query")),
@@ -215,7 +225,10 @@ export const realtimeRoutes = createRouter()
       summary: "Open your own event socket with a `user` ticket: new messages in any of your conversations",
       request: { query: TicketQuerySchema },
       responses: upgrade,
-      "x-websocket": { server_frames: { $ref: "#/components/schemas/HubEvent" } },
+      "x-websocket": {
+        client_frames: frame("SocketPing"),
+        server_frames: { oneOf: [frame("HubEvent"), frame("SocketPong")] },
+      },
     }),
     async (c) => chat.openHubSocket(c.var.platform, c.req.raw, c.req.valid("query")),
   );
@@ -225,3 +238,5 @@ export const realtimeRoutes = createRouter()
 realtimeRoutes.openAPIRegistry.register("ChatClientFrame", ClientFrameSchema);
 realtimeRoutes.openAPIRegistry.register("ChatServerFrame", ServerFrameSchema);
 realtimeRoutes.openAPIRegistry.register("HubEvent", HubEventSchema);
+realtimeRoutes.openAPIRegistry.register("SocketPing", PingFrameSchema);
+realtimeRoutes.openAPIRegistry.register("SocketPong", PongFrameSchema);
