@@ -79,3 +79,130 @@ export const noBody = {
   required: false,
   content: { "application/json": { schema: z.strictObject({}).openapi("Empty") } },
 };
+
+/** Response headers, declared once and referenced from every response that carries them. */
+const HEADER_COMPONENTS = {
+  XRequestId: {
+    description:
+      "This request's id: the caller's `x-request-id` when it is sane, else a new ULID; also in problem bodies",
+    schema: { type: "string" },
+  },
+  RetryAfter: { description: "Seconds to wait before trying again", schema: { type: "string" } },
+  WwwAuthenticate: { description: 'Always `Bearer realm="edgegram"`', schema: { type: "string" } },
+  IdempotentReplayed: {
+    description: "`true` when this answer replays an earlier request with the same key; absent otherwise",
+    schema: { type: "string", enum: ["true"] },
+  },
+  ETag: {
+    description: "Strong validator of this rendition; send it back in `If-None-Match`",
+    schema: { type: "string" },
+  },
+  CacheControl: {
+    description: "`private, max-age=31536000, immutable`: the bytes under one URL never change",
+    schema: { type: "string" },
+  },
+  Vary: { description: "`Accept`: the format follows the Accept header", schema: { type: "string" } },
+} as const;
+
+const headerRef = (name: keyof typeof HEADER_COMPONENTS) => ({ $ref: `#/components/headers/${name}` });
+
+/** The headers a route declares on its own responses (image delivery, idempotent creates). */
+export const responseHeaders = {
+  idempotentReplayed: { "idempotent-replayed": headerRef("IdempotentReplayed") },
+  image: { etag: headerRef("ETag"), "cache-control": headerRef("CacheControl"), vary: headerRef("Vary") },
+};
+
+type Json = Record<string, unknown>;
+interface Parameter {
+  in: string;
+  name: string;
+  required?: boolean;
+  schema?: Json;
+}
+
+interface Operation extends Json {
+  operationId?: string;
+  parameters?: Parameter[];
+  requestBody?: { content?: Record<string, unknown> };
+  security?: Record<string, unknown>[];
+  responses: Record<string, Json>;
+}
+
+const PROBLEM_JSON = { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } };
+
+const METHODS = ["get", "put", "post", "delete", "patch", "options", "head"] as const;
+
+const CONSTRAINTS = ["maxLength", "minLength", "pattern", "enum", "const", "format", "minimum", "maximum"];
+
+/** Whether the validation hook can refuse this parameter (422): it is required or constrained. */
+function canFail(param: Parameter): boolean {
+  if (param.required && param.in !== "path") return true;
+  const schema = param.schema ?? {};
+  return (schema.type !== undefined && schema.type !== "string") || CONSTRAINTS.some((k) => k in schema);
+}
+
+/**
+ * Answers every operation of a given shape can give, whatever its route declares: they come from
+ * the global middleware and the validation hook, not from the handler, so they are added here in
+ * one place and a new route cannot forget them (README, "HTTP conventions").
+ */
+function sharedCodes(path: string, op: Operation): ErrorCode[] {
+  const codes: ErrorCode[] = [];
+  const json = op.requestBody?.content?.["application/json"] !== undefined;
+  // The body cap (src/http/middleware/request.ts) covers every /v1 request that has a body.
+  if (op.requestBody && path.startsWith("/v1/")) codes.push("payload_too_large");
+  // Malformed JSON (400), another content type (415), a field the schema refuses (422).
+  if (json) codes.push("bad_request", "unsupported_media_type", "validation_failed");
+  if ((op.parameters ?? []).some(canFail)) codes.push("validation_failed");
+  // A token that fails verification answers 401 on a route where it is optional, too.
+  if ((op.security ?? []).some((s) => "bearerAuth" in s)) codes.push("unauthorized");
+  codes.push("internal_error");
+  return codes;
+}
+
+/** `POST /v1/users/{username}/follow` → `postUsersByUsernameFollow`: stable, unique per method and path. */
+export function operationIdFor(method: string, path: string): string {
+  const words = path
+    .split("/")
+    .filter((s) => s !== "" && s !== "v1")
+    .flatMap((s) => (s.startsWith("{") ? ["by", s.slice(1, -1)] : s.split(/[-_]/)));
+  return method + words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("");
+}
+
+/**
+ * Completes the generated document: the shared problem answers above on every operation (merged
+ * into a route's own answer with the same status), `x-request-id` on every response,
+ * `retry-after` and `www-authenticate` where they are sent, an `operationId` on every operation,
+ * and a server entry. The input is not changed.
+ */
+export function completeDocument<D extends object>(generated: D): D {
+  const doc = structuredClone(generated) as D & {
+    servers?: unknown[];
+    paths?: Record<string, Partial<Record<(typeof METHODS)[number], Operation>>>;
+    components?: Json & { headers?: Json; responses?: Json };
+  };
+  doc.servers = [{ url: "/", description: "The origin that served this document" }];
+  doc.components = { ...doc.components, headers: { ...doc.components?.headers, ...HEADER_COMPONENTS } };
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!op) continue;
+      op.operationId ??= operationIdFor(method, path);
+      for (const code of sharedCodes(path, op)) {
+        const { status, title } = ERROR_CODES[code];
+        const own = op.responses[status];
+        if (!own) op.responses[status] = { description: title, content: PROBLEM_JSON };
+        else if (typeof own.description === "string" && !own.description.includes(title)) {
+          own.description = `${own.description}; ${title}`;
+        }
+      }
+      for (const [status, response] of Object.entries(op.responses)) {
+        const headers: Json = { ...(response.headers as Json | undefined), "x-request-id": headerRef("XRequestId") };
+        if (status === "429" || status === "503") headers["retry-after"] = headerRef("RetryAfter");
+        if (status === "401") headers["www-authenticate"] = headerRef("WwwAuthenticate");
+        response.headers = headers;
+      }
+    }
+  }
+  return doc;
+}

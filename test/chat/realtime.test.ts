@@ -7,7 +7,6 @@ import { platformFor } from "../../src/platform";
 import { setClock } from "../../src/platform/clock";
 import { type Realtime, realtimeFor } from "../../src/platform/realtime";
 import { api, expectProblem, startInOneWindow, WAITS_FOR_A_WINDOW } from "../helpers/api";
-import { describeRequiresAuth } from "../helpers/auth-matrix";
 import {
   flushInbox,
   history,
@@ -418,16 +417,6 @@ describe("faults", () => {
 });
 
 describe("auth", () => {
-  describeRequiresAuth("POST", "/v1/realtime/tickets", { scope: "user" });
-  describeRequiresAuth("POST", "/v1/conversations", { usernames: ["someone"] });
-  describeRequiresAuth("GET", "/v1/conversations");
-  describeRequiresAuth("GET", "/v1/conversations/01ANY");
-  describeRequiresAuth("POST", "/v1/conversations/01ANY/accept");
-  describeRequiresAuth("POST", "/v1/conversations/01ANY/leave");
-  describeRequiresAuth("GET", "/v1/conversations/01ANY/messages");
-  describeRequiresAuth("POST", "/v1/conversations/01ANY/read", { message_id: "x" });
-  describeRequiresAuth("POST", "/v1/conversations/01ANY/messages", { body: "x", client_id: "x" });
-
   it("does not accept an access token in place of a ticket", async () => {
     const [ana, ben] = [await createUser(), await createUser()];
     const convo = await startConversation(ana, [ben]);

@@ -9,7 +9,6 @@ import { dbFor } from "../../src/platform/db";
 import { newId } from "../../src/platform/ids";
 import type { Job } from "../../src/platform/jobs";
 import { api, expectProblem } from "../helpers/api";
-import { describeRequiresAuth } from "../helpers/auth-matrix";
 import { createUser, type TestUser } from "../helpers/factories";
 import { follow, makePrivate } from "../helpers/graph";
 import { type PostBody, publish } from "../helpers/posts";
@@ -356,8 +355,6 @@ describe("GET /v1/feed", () => {
       "invalid_cursor",
     );
   });
-
-  describeRequiresAuth("GET", "/v1/feed");
 });
 
 describe("GET /v1/feed?mode=ranked", () => {

@@ -4,7 +4,6 @@ import * as graphRepo from "../../src/features/graph/graph.repo";
 import { dbFor } from "../../src/platform/db";
 import { newId } from "../../src/platform/ids";
 import { api, expectProblem } from "../helpers/api";
-import { describeRequiresAuth } from "../helpers/auth-matrix";
 import { createUser } from "../helpers/factories";
 import { counters, follow, makePrivate, relationship, usernames } from "../helpers/graph";
 
@@ -172,10 +171,6 @@ describe("POST /v1/users/{username}/block", () => {
       }
     });
   });
-
-  describeRequiresAuth("POST", "/v1/users/anyone/block");
-  describeRequiresAuth("DELETE", "/v1/users/anyone/block");
-  describeRequiresAuth("GET", "/v1/me/blocks");
 });
 
 describe("mutes", () => {
@@ -201,9 +196,6 @@ describe("mutes", () => {
       "validation_failed",
     );
   });
-
-  describeRequiresAuth("POST", "/v1/users/anyone/mute");
-  describeRequiresAuth("DELETE", "/v1/users/anyone/mute");
 });
 
 describe("close friends", () => {
@@ -250,8 +242,4 @@ describe("close friends", () => {
       "not_found",
     );
   });
-
-  describeRequiresAuth("GET", "/v1/me/close-friends");
-  describeRequiresAuth("PUT", "/v1/me/close-friends/anyone");
-  describeRequiresAuth("DELETE", "/v1/me/close-friends/anyone");
 });

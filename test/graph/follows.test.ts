@@ -1,7 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, expectProblem, startInOneWindow, WAITS_FOR_A_WINDOW } from "../helpers/api";
-import { describeRequiresAuth } from "../helpers/auth-matrix";
 import { createUser } from "../helpers/factories";
 import { counters, follow, makePrivate, relationship, usernames } from "../helpers/graph";
 
@@ -94,8 +93,6 @@ describe("POST /v1/users/{username}/follow", () => {
       expect(await follow(await createUser(), target)).toBe("following");
     });
   });
-
-  describeRequiresAuth("POST", "/v1/users/anyone/follow");
 });
 
 describe("DELETE /v1/users/{username}/follow", () => {
@@ -114,8 +111,6 @@ describe("DELETE /v1/users/{username}/follow", () => {
     await api("DELETE", `/v1/users/${carol.username}/follow`, { token: bob.accessToken });
     expect(await usernames(await api("GET", "/v1/me/follow-requests", { token: carol.accessToken }))).toEqual([]);
   });
-
-  describeRequiresAuth("DELETE", "/v1/users/anyone/follow");
 });
 
 describe("follow requests", () => {
@@ -221,10 +216,6 @@ describe("follow requests", () => {
       );
     }
   });
-
-  describeRequiresAuth("GET", "/v1/me/follow-requests");
-  describeRequiresAuth("POST", "/v1/me/follow-requests/anyone/approve");
-  describeRequiresAuth("POST", "/v1/me/follow-requests/anyone/deny");
 });
 
 describe("DELETE /v1/me/followers/{username}", () => {
@@ -236,8 +227,6 @@ describe("DELETE /v1/me/followers/{username}", () => {
     expect(await counters(alice)).toEqual({ followers_count: 0, following_count: 0 });
     expect(await counters(bob)).toEqual({ followers_count: 0, following_count: 0 });
   });
-
-  describeRequiresAuth("DELETE", "/v1/me/followers/anyone");
 });
 
 describe("GET /v1/users/{username}/followers and /following", () => {

@@ -1,7 +1,5 @@
 import { env } from "cloudflare:workers";
 import { SignJWT, UnsecuredJWT } from "jose";
-import { describe, expect, it } from "vitest";
-import { api, expectProblem } from "./api";
 import { createUser } from "./factories";
 
 const encoder = new TextEncoder();
@@ -49,96 +47,81 @@ export async function forgeToken(options: TokenOptions = {}): Promise<string> {
 }
 
 /**
- * The shared auth tests every protected route gets: each of these answers 401 problem+json with
- * `WWW-Authenticate: Bearer`, never a 500 and never the resource.
+ * The credentials every protected route must refuse with 401 problem+json and
+ * `WWW-Authenticate: Bearer`, never a 500 and never the resource. Each gives the Authorization
+ * header to send (undefined: none). test/contract/auth-matrix.test.ts runs them against every
+ * operation the OpenAPI document marks with `bearerAuth`.
  */
-export function describeRequiresAuth(method: string, path: string | (() => Promise<string>), body?: unknown) {
-  describe(`${method} auth`, () => {
-    const resolvePath = async () => (typeof path === "string" ? path : path());
-
-    const cases: [string, () => Promise<string | undefined>][] = [
-      ["no Authorization header", async () => undefined],
-      ["a bare Bearer", async () => "Bearer"],
-      ["a malformed token", async () => "Bearer a.b"],
-      ["a Basic credential", async () => "Basic YWxpY2U6cGFzc3dvcmQ="],
-      ["a 20 KB header", async () => `Bearer ${"a".repeat(20_000)}.b.c`],
-      ["an expired token", async () => `Bearer ${await forgeToken({ exp: -60, iat: -960 })}`],
-      ["a token without exp", async () => `Bearer ${await forgeToken({ exp: null })}`],
-      ["a token without iat", async () => `Bearer ${await forgeToken({ iat: null })}`],
-      ["a token not valid yet", async () => `Bearer ${await forgeToken({ nbf: 300 })}`],
-      ["a wrong audience", async () => `Bearer ${await forgeToken({ aud: "someone-else" })}`],
-      ["a wrong issuer", async () => `Bearer ${await forgeToken({ iss: "https://evil.example" })}`],
-      ["a wrong typ", async () => `Bearer ${await forgeToken({ typ: "JWT" })}`],
-      ["no kid", async () => `Bearer ${await forgeToken({ kid: null })}`],
-      ["an unknown kid", async () => `Bearer ${await forgeToken({ kid: "retired-key" })}`],
-      [
-        "a key the server does not hold",
-        async () =>
-          `Bearer ${await forgeToken({ secret: encoder.encode("attacker-secret-0123456789abcdefghijklmnop") })}`,
-      ],
-      [
-        "alg none",
-        async () =>
-          `Bearer ${new UnsecuredJWT({ sub: "admin" })
-            .setIssuer(env.JWT_ISSUER)
-            .setAudience(env.JWT_AUDIENCE)
-            .setIssuedAt()
-            .setExpirationTime("15m")
-            .encode()}`,
-      ],
-      [
-        "another algorithm (HS512)",
-        async () => {
-          const [key] = trustedKeys();
-          const token = await new SignJWT({})
-            .setProtectedHeader({ alg: "HS512", typ: "at+jwt", kid: key?.kid })
-            .setIssuer(env.JWT_ISSUER)
-            .setAudience(env.JWT_AUDIENCE)
-            .setSubject("x")
-            .setIssuedAt()
-            .setExpirationTime("15m")
-            .sign(new Uint8Array(64).fill(7));
-          return `Bearer ${token}`;
-        },
-      ],
-      [
-        "an RS256 header on an HMAC token (algorithm confusion)",
-        async () => {
-          const real = await forgeToken();
-          const [, payload, signature] = real.split(".");
-          const header = btoa(JSON.stringify({ alg: "RS256", typ: "at+jwt", kid: trustedKeys()[0]?.kid }))
-            .replace(/=+$/, "")
-            .replace(/\+/g, "-")
-            .replace(/\//g, "_");
-          return `Bearer ${header}.${payload}.${signature}`;
-        },
-      ],
-      [
-        "a tampered payload",
-        async () => {
-          const user = await createUser();
-          const [header, , signature] = user.accessToken.split(".");
-          const payload = btoa(JSON.stringify({ sub: "someone-else", exp: 9999999999, iat: 1 })).replace(/=+$/, "");
-          return `Bearer ${header}.${payload}.${signature}`;
-        },
-      ],
-      [
-        "a refresh token used as an access token",
-        async () => {
-          const user = await createUser();
-          return `Bearer ${user.refreshToken}`;
-        },
-      ],
-    ];
-
-    it.each(cases)("answers 401 for %s", async (_label, header) => {
-      const authorization = await header();
-      const res = await api(method, await resolvePath(), {
-        body,
-        headers: authorization === undefined ? {} : { authorization },
-      });
-      await expectProblem(res, 401, "unauthorized");
-      expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
-    });
-  });
-}
+export const TOKEN_CASES: [string, () => Promise<string | undefined>][] = [
+  ["no Authorization header", async () => undefined],
+  ["a bare Bearer", async () => "Bearer"],
+  ["a malformed token", async () => "Bearer a.b"],
+  ["a Basic credential", async () => "Basic YWxpY2U6cGFzc3dvcmQ="],
+  ["a 20 KB header", async () => `Bearer ${"a".repeat(20_000)}.b.c`],
+  ["an expired token", async () => `Bearer ${await forgeToken({ exp: -60, iat: -960 })}`],
+  ["a token without exp", async () => `Bearer ${await forgeToken({ exp: null })}`],
+  ["a token without iat", async () => `Bearer ${await forgeToken({ iat: null })}`],
+  ["a token not valid yet", async () => `Bearer ${await forgeToken({ nbf: 300 })}`],
+  ["a wrong audience", async () => `Bearer ${await forgeToken({ aud: "someone-else" })}`],
+  ["a wrong issuer", async () => `Bearer ${await forgeToken({ iss: "https://evil.example" })}`],
+  ["a wrong typ", async () => `Bearer ${await forgeToken({ typ: "JWT" })}`],
+  ["no kid", async () => `Bearer ${await forgeToken({ kid: null })}`],
+  ["an unknown kid", async () => `Bearer ${await forgeToken({ kid: "retired-key" })}`],
+  [
+    "a key the server does not hold",
+    async () => `Bearer ${await forgeToken({ secret: encoder.encode("attacker-secret-0123456789abcdefghijklmnop") })}`,
+  ],
+  [
+    "alg none",
+    async () =>
+      `Bearer ${new UnsecuredJWT({ sub: "admin" })
+        .setIssuer(env.JWT_ISSUER)
+        .setAudience(env.JWT_AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime("15m")
+        .encode()}`,
+  ],
+  [
+    "another algorithm (HS512)",
+    async () => {
+      const [key] = trustedKeys();
+      const token = await new SignJWT({})
+        .setProtectedHeader({ alg: "HS512", typ: "at+jwt", kid: key?.kid })
+        .setIssuer(env.JWT_ISSUER)
+        .setAudience(env.JWT_AUDIENCE)
+        .setSubject("x")
+        .setIssuedAt()
+        .setExpirationTime("15m")
+        .sign(new Uint8Array(64).fill(7));
+      return `Bearer ${token}`;
+    },
+  ],
+  [
+    "an RS256 header on an HMAC token (algorithm confusion)",
+    async () => {
+      const real = await forgeToken();
+      const [, payload, signature] = real.split(".");
+      const header = btoa(JSON.stringify({ alg: "RS256", typ: "at+jwt", kid: trustedKeys()[0]?.kid }))
+        .replace(/=+$/, "")
+        .replace(/\+/g, "-")
+        .replace(/\//g, "_");
+      return `Bearer ${header}.${payload}.${signature}`;
+    },
+  ],
+  [
+    "a tampered payload",
+    async () => {
+      const user = await createUser();
+      const [header, , signature] = user.accessToken.split(".");
+      const payload = btoa(JSON.stringify({ sub: "someone-else", exp: 9999999999, iat: 1 })).replace(/=+$/, "");
+      return `Bearer ${header}.${payload}.${signature}`;
+    },
+  ],
+  [
+    "a refresh token used as an access token",
+    async () => {
+      const user = await createUser();
+      return `Bearer ${user.refreshToken}`;
+    },
+  ],
+];

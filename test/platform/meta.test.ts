@@ -117,6 +117,54 @@ describe("API documentation", () => {
     expect(doc.paths["/v1/me"]?.patch?.security).toEqual([{ bearerAuth: [] }]);
   });
 
+  it("names every operation, lists a server, and documents shared answers and headers on every operation", async () => {
+    type Response = { headers?: Record<string, unknown>; content?: Record<string, { schema?: unknown }> };
+    type Op = { operationId?: string; requestBody?: unknown; security?: object[]; responses: Record<string, Response> };
+    const doc = (await (await api("GET", "/openapi.json")).json()) as {
+      servers?: { url: string }[];
+      paths: Record<string, Record<string, Op>>;
+      components: { schemas: Record<string, unknown>; headers: Record<string, unknown> };
+    };
+    expect(doc.servers?.[0]?.url).toBe("/");
+    const ids = new Set<string>();
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        const name = `${method.toUpperCase()} ${path}`;
+        expect(op.operationId, name).toMatch(/^[a-z][A-Za-z0-9]*$/);
+        ids.add(op.operationId ?? "");
+        expect(Object.keys(op.responses), name).toContain("500");
+        if (op.requestBody && path.startsWith("/v1/")) expect(Object.keys(op.responses), name).toContain("413");
+        if (op.security?.some((s) => "bearerAuth" in s)) expect(Object.keys(op.responses), name).toContain("401");
+        for (const [status, response] of Object.entries(op.responses)) {
+          expect(response.headers?.["x-request-id"], `${name} ${status}`).toBeDefined();
+          if (Number(status) >= 400) {
+            expect(response.content?.["application/problem+json"]?.schema, `${name} ${status}`).toEqual({
+              $ref: "#/components/schemas/Problem",
+            });
+          }
+        }
+      }
+    }
+    expect(ids.size).toBe(Object.values(doc.paths).flatMap((item) => Object.keys(item)).length);
+    expect(doc.paths["/v1/posts/{id}/likes"]?.get?.operationId).toBe("getPostsByIdLikes");
+    // Only follow has a limiter among the graph's actions (docs/security.md).
+    expect(doc.paths["/v1/users/{username}/follow"]?.post?.responses["429"]).toBeDefined();
+    expect(doc.paths["/v1/users/{username}/block"]?.post?.responses["429"]).toBeUndefined();
+    expect(doc.paths["/v1/posts"]?.post?.responses["201"]?.headers?.["idempotent-replayed"]).toBeDefined();
+    const image = doc.paths["/media/{owner}/{id}/{size}"]?.get?.responses["200"]?.headers ?? {};
+    expect(Object.keys(image)).toEqual(expect.arrayContaining(["etag", "cache-control", "vary"]));
+    expect(doc.paths["/media/{owner}/{id}/{size}"]?.get?.responses["422"]).toBeUndefined();
+    expect(doc.paths["/v1/conversations/{id}/ws"]?.get).toMatchObject({
+      "x-websocket": {
+        client_frames: { oneOf: [{ $ref: "#/components/schemas/ChatClientFrame" }, expect.anything()] },
+        server_frames: { oneOf: [{ $ref: "#/components/schemas/ChatServerFrame" }, expect.anything()] },
+      },
+    });
+    for (const name of ["ChatClientFrame", "ChatServerFrame", "HubEvent", "SocketPing", "SocketPong"]) {
+      expect(doc.components.schemas[name], name).toBeDefined();
+    }
+  });
+
   it("serves /docs with the UI script from the project's own assets", async () => {
     const res = await api("GET", "/docs");
     expect(res.status).toBe(200);

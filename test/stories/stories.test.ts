@@ -8,7 +8,6 @@ import { dbFor } from "../../src/platform/db";
 import type { Job } from "../../src/platform/jobs";
 import { realtimeFor } from "../../src/platform/realtime";
 import { api, expectProblem } from "../helpers/api";
-import { describeRequiresAuth } from "../helpers/auth-matrix";
 import { history } from "../helpers/chat";
 import { createUser, type TestUser } from "../helpers/factories";
 import { follow, makePrivate } from "../helpers/graph";
@@ -456,17 +455,4 @@ describe("replies", () => {
       "validation_failed",
     );
   });
-});
-
-describe("auth", () => {
-  describeRequiresAuth("POST", "/v1/stories", { media_id: "x" });
-  describeRequiresAuth("GET", "/v1/stories/tray");
-  describeRequiresAuth("GET", "/v1/stories/01ANY");
-  describeRequiresAuth("DELETE", "/v1/stories/01ANY");
-  describeRequiresAuth("POST", "/v1/stories/01ANY/view");
-  describeRequiresAuth("GET", "/v1/stories/01ANY/viewers");
-  describeRequiresAuth("POST", "/v1/stories/01ANY/reply", { body: "x" });
-  describeRequiresAuth("GET", "/v1/me/stories/archive");
-  describeRequiresAuth("POST", "/v1/highlights", { title: "x", story_ids: ["x"] });
-  describeRequiresAuth("DELETE", "/v1/highlights/01ANY");
 });

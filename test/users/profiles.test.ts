@@ -1,7 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, expectProblem } from "../helpers/api";
-import { describeRequiresAuth } from "../helpers/auth-matrix";
 import { createUser } from "../helpers/factories";
 
 describe("GET /v1/me", () => {
@@ -56,8 +55,6 @@ describe("GET /v1/me", () => {
       await expectProblem(await api("GET", "/v1/me", { token: user.accessToken }), 401, "unauthorized");
     });
   });
-
-  describeRequiresAuth("GET", "/v1/me");
 });
 
 describe("PATCH /v1/me", () => {
@@ -121,8 +118,6 @@ describe("PATCH /v1/me", () => {
       }
     });
   });
-
-  describeRequiresAuth("PATCH", "/v1/me", { bio: "x" });
 });
 
 describe("GET /v1/users/{username}", () => {

@@ -55,39 +55,66 @@ export type ChatMessage = z.infer<typeof MessageSchema>;
 
 /**
  * Frames a client sends. Unknown fields are ignored rather than refused, so an older or newer
- * client keeps working across a deploy (docs/security.md I11).
+ * client keeps working across a deploy (docs/security.md I11). Named in the OpenAPI document
+ * (`ChatClientFrame`) and referenced from the socket routes' `x-websocket`.
  */
-export const ClientFrameSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("message"), body: z.string(), client_id: z.string() }),
-  z.object({ type: z.literal("typing") }),
-  z.object({ type: z.literal("read"), message_id: z.string().max(64) }),
+export const ClientFrameSchema = z
+  .discriminatedUnion("type", [
+    z.object({ type: z.literal("message"), body: z.string(), client_id: z.string() }),
+    z.object({ type: z.literal("typing") }),
+    z.object({ type: z.literal("read"), message_id: z.string().max(64) }),
+  ])
+  .openapi("ChatClientFrame");
+
+export const FrameErrorCodeSchema = z.enum([
+  "invalid_frame",
+  "invalid_message",
+  "rate_limited",
+  "not_member",
+  "closed",
+  "not_found",
 ]);
+export type FrameErrorCode = z.infer<typeof FrameErrorCodeSchema>;
 
-export type FrameErrorCode =
-  | "invalid_frame"
-  | "invalid_message"
-  | "rate_limited"
-  | "not_member"
-  | "closed"
-  | "not_found";
-
-/** Frames the server sends. */
-export type ServerFrame =
-  | { type: "ready"; conversation_id: string; last_seq: number }
-  | { type: "message"; message: ChatMessage }
-  | { type: "typing"; user: string }
-  | { type: "read"; user: string; message_id: string; seq: number }
-  | { type: "error"; code: FrameErrorCode; detail: string; client_id?: string };
+/** Frames the server sends on a conversation socket (`ChatServerFrame` in the document). */
+export const ServerFrameSchema = z
+  .discriminatedUnion("type", [
+    z.object({ type: z.literal("ready"), conversation_id: z.string(), last_seq: z.number().int() }),
+    z.object({ type: z.literal("message"), message: MessageSchema }),
+    z.object({ type: z.literal("typing"), user: z.string() }),
+    z.object({ type: z.literal("read"), user: z.string(), message_id: z.string(), seq: z.number().int() }),
+    z.object({
+      type: z.literal("error"),
+      code: FrameErrorCodeSchema,
+      detail: z.string(),
+      client_id: z.string().optional(),
+    }),
+  ])
+  .openapi("ChatServerFrame");
+export type ServerFrame = z.infer<typeof ServerFrameSchema>;
 
 /**
- * Events on a user's hub socket (`GET /v1/realtime`). Later features add their own types. The
- * client only pings it: any other frame gets an `error` (`invalid_frame`, or `rate_limited` past
- * the frame budget).
+ * Events on a user's hub socket (`GET /v1/realtime`; `HubEvent` in the document). Later features
+ * add their own types. The client only pings it: any other frame gets an `error`
+ * (`invalid_frame`, or `rate_limited` past the frame budget).
  */
-export type HubEvent =
-  | { type: "ready"; user_id: string }
-  | { type: "message"; conversation_id: string; message: ChatMessage }
-  | { type: "error"; code: Extract<FrameErrorCode, "invalid_frame" | "rate_limited">; detail: string };
+export const HubEventSchema = z
+  .discriminatedUnion("type", [
+    z.object({ type: z.literal("ready"), user_id: z.string() }),
+    z.object({ type: z.literal("message"), conversation_id: z.string(), message: MessageSchema }),
+    z.object({ type: z.literal("error"), code: z.enum(["invalid_frame", "rate_limited"]), detail: z.string() }),
+  ])
+  .openapi("HubEvent");
+export type HubEvent = z.infer<typeof HubEventSchema>;
+
+/**
+ * Keep-alive on either socket: the runtime itself answers this exact text with `{"type":"pong"}`
+ * (`setWebSocketAutoResponse`), without waking the object; documented, never parsed here.
+ */
+export const PingFrameSchema = z
+  .object({ type: z.literal("ping") })
+  .openapi("SocketPing", { description: 'Sent exactly as `{"type":"ping"}`; the answer is `{"type":"pong"}`' });
+export const PongFrameSchema = z.object({ type: z.literal("pong") }).openapi("SocketPong");
 
 /** Why a room refused a call; the Worker maps these to problems. */
 export type RoomRefusal = "not_found" | "not_member" | "closed";

@@ -2,7 +2,14 @@ import { createRoute } from "@hono/zod-openapi";
 import { PageQuerySchema } from "../../http/cursor";
 import { callerOf, requireAuth } from "../../http/middleware/auth";
 import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems } from "../../http/openapi";
-import { MessageSchema } from "./chat.protocol";
+import {
+  ClientFrameSchema,
+  HubEventSchema,
+  MessageSchema,
+  PingFrameSchema,
+  PongFrameSchema,
+  ServerFrameSchema,
+} from "./chat.protocol";
 import {
   ConversationIdParamSchema,
   ConversationListQuerySchema,
@@ -22,9 +29,12 @@ import * as chat from "./chat.service";
 const tags = ["chat"];
 const signedIn = { security: bearerAuth, middleware: [requireAuth] };
 const upgrade = {
-  101: { description: "Switching Protocols: the WebSocket is open" },
+  101: { description: "Switching Protocols: the WebSocket is open; its JSON frames are in `x-websocket`" },
   ...problems("unauthorized", "forbidden", "not_found", "validation_failed", "upgrade_required", "rate_limited"),
 };
+
+/** A WebSocket frame schema, registered at the end of this file. */
+const frame = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 export const conversationRoutes = createRouter()
   .openapi(
@@ -185,6 +195,10 @@ export const conversationRoutes = createRouter()
         "`ready`, `message`, `typing`, `read` and `error` frames. `?since=` replays missed messages.",
       request: { params: ConversationIdParamSchema, query: RoomSocketQuerySchema },
       responses: upgrade,
+      "x-websocket": {
+        client_frames: { oneOf: [frame("ChatClientFrame"), frame("SocketPing")] },
+        server_frames: { oneOf: [frame("ChatServerFrame"), frame("SocketPong")] },
+      },
     }),
     async (c) => chat.openRoomSocket(c.var.platform, c.req.raw, c.req.valid("param").id, c.req.valid("query")),
   );
@@ -214,6 +228,18 @@ export const realtimeRoutes = createRouter()
       summary: "Open your own event socket with a `user` ticket: new messages in any of your conversations",
       request: { query: TicketQuerySchema },
       responses: upgrade,
+      "x-websocket": {
+        client_frames: frame("SocketPing"),
+        server_frames: { oneOf: [frame("HubEvent"), frame("SocketPong")] },
+      },
     }),
     async (c) => chat.openHubSocket(c.var.platform, c.req.raw, c.req.valid("query")),
   );
+
+// The WebSocket frame protocols are not request or response bodies, so no route names them:
+// registered here, they become the components the socket routes' `x-websocket` points at.
+realtimeRoutes.openAPIRegistry.register("ChatClientFrame", ClientFrameSchema);
+realtimeRoutes.openAPIRegistry.register("ChatServerFrame", ServerFrameSchema);
+realtimeRoutes.openAPIRegistry.register("HubEvent", HubEventSchema);
+realtimeRoutes.openAPIRegistry.register("SocketPing", PingFrameSchema);
+realtimeRoutes.openAPIRegistry.register("SocketPong", PongFrameSchema);

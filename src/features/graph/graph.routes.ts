@@ -16,8 +16,17 @@ import * as graph from "./graph.service";
 
 const tags = ["graph"];
 
-/** A signed-in action on `{username}` that answers a small JSON state. */
-function action<S extends z.ZodType>(method: "post" | "put" | "delete", path: string, summary: string, schema: S) {
+/**
+ * A signed-in action on `{username}` that answers a small JSON state. Only a rate-limited action
+ * (follow) lists 429: the others have no limiter and can never answer it.
+ */
+function action<S extends z.ZodType>(
+  method: "post" | "put" | "delete",
+  path: string,
+  summary: string,
+  schema: S,
+  limited = false,
+) {
   return createRoute({
     method,
     path,
@@ -28,7 +37,8 @@ function action<S extends z.ZodType>(method: "post" | "put" | "delete", path: st
     request: { params: UsernameParamSchema, body: noBody },
     responses: {
       200: jsonContent(schema, "The new state"),
-      ...problems("unauthorized", "not_found", "validation_failed", "unsupported_media_type", "rate_limited"),
+      ...problems("unauthorized", "not_found", "validation_failed", "unsupported_media_type"),
+      ...(limited ? problems("rate_limited") : {}),
     },
   });
 }
@@ -87,7 +97,13 @@ const viewer = (c: Context<AppEnv>) => c.get("caller")?.userId ?? null;
 export const graphUserRoutes = createRouter()
   .openapi(
     {
-      ...action("post", "/{username}/follow", "Follow an account (a request, for a private one)", FollowStateSchema),
+      ...action(
+        "post",
+        "/{username}/follow",
+        "Follow an account (a request, for a private one)",
+        FollowStateSchema,
+        true,
+      ),
       description: "Limited to 100 follow attempts a minute per account (429 with retry-after).",
     },
     async (c) => c.json(await graph.followUser(c.var.platform, callerOf(c).userId, c.req.valid("param").username), 200),

@@ -1,8 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { callerOf, requireAuth } from "../../http/middleware/auth";
-import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems } from "../../http/openapi";
+import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems, responseHeaders } from "../../http/openapi";
 import {
   CreateMediaSchema,
+  DeliveryQuerySchema,
   MediaIdParamSchema,
   MediaSchema,
   SignedQuerySchema,
@@ -93,10 +94,14 @@ export const mediaHostRoutes = createRouter()
       path: "/media/{owner}/{id}/{size}",
       tags,
       summary: "An image variant: AVIF, WebP or JPEG by Accept (signed, expiring URL)",
-      request: { params: VariantParamSchema, query: SignedQuerySchema },
+      request: { params: VariantParamSchema, query: DeliveryQuerySchema },
       responses: {
-        200: { description: "The image", content: { "image/avif": {}, "image/webp": {}, "image/jpeg": {} } },
-        304: { description: "Not modified (If-None-Match)" },
+        200: {
+          description: "The image",
+          headers: responseHeaders.image,
+          content: { "image/avif": {}, "image/webp": {}, "image/jpeg": {} },
+        },
+        304: { description: "Not modified (If-None-Match)", headers: responseHeaders.image },
         ...problems("not_found"),
       },
     }),

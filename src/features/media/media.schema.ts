@@ -54,18 +54,19 @@ export const SignedQuerySchema = z.strictObject({
   sig: z.string().max(64),
 });
 
-export const VariantParamSchema = z.strictObject({
-  owner: z
-    .string()
-    .max(64)
-    .openapi({ param: { name: "owner", in: "path" } }),
-  id: z
-    .string()
-    .max(64)
-    .openapi({ param: { name: "id", in: "path" } }),
+/**
+ * Delivery URLs are capabilities: a missing, malformed or over-long piece answers 404 like a bad
+ * signature (README, "Delivery"), never 422, so a broken link says nothing about what exists.
+ * Nothing here is refused by validation; `deliver` checks every piece.
+ */
+export const VariantParamSchema = z.object({
+  owner: z.string().openapi({ param: { name: "owner", in: "path" } }),
+  id: z.string().openapi({ param: { name: "id", in: "path" } }),
   // Any other name (`original`, a raw R2 key…) answers 404 from the service, like a missing image.
-  size: z
-    .string()
-    .max(32)
-    .openapi({ param: { name: "size", in: "path" }, description: VARIANT_SIZES.join(" | ") }),
+  size: z.string().openapi({ param: { name: "size", in: "path" }, description: VARIANT_SIZES.join(" | ") }),
+});
+
+export const DeliveryQuerySchema = z.object({
+  exp: z.string().optional().openapi({ description: "Expiry, Unix seconds" }),
+  sig: z.string().optional().openapi({ description: "The URL's signature" }),
 });

@@ -338,12 +338,14 @@ export interface Delivery {
  */
 export async function deliver(
   deps: MediaDeps,
-  args: { owner: string; id: string; size: string; exp: number; sig: string; accept?: string; ifNoneMatch?: string },
+  args: { owner: string; id: string; size: string; exp?: string; sig?: string; accept?: string; ifNoneMatch?: string },
 ): Promise<Delivery> {
   const size = VARIANT_SIZES.find((s) => s === args.size);
-  if (!size) throw notFound("media");
-  const parts = [args.owner, args.id, size, args.exp];
-  if (!(await verify(deps.config.signingSecret, "media", parts, args.sig, args.exp, seconds(deps.clock.now())))) {
+  const exp = Number(args.exp);
+  // A piece missing or malformed is the same 404 as a bad signature (README, "Delivery").
+  if (!size || !args.sig || !args.exp || !Number.isSafeInteger(exp)) throw notFound("media");
+  const parts = [args.owner, args.id, size, exp];
+  if (!(await verify(deps.config.signingSecret, "media", parts, args.sig, exp, seconds(deps.clock.now())))) {
     throw notFound("media");
   }
   const format = negotiateFormat(args.accept);

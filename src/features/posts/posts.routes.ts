@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../env";
 import { PageQuerySchema, pageOf } from "../../http/cursor";
 import { callerOf, optionalAuth, requireAuth } from "../../http/middleware/auth";
-import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems } from "../../http/openapi";
+import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems, responseHeaders } from "../../http/openapi";
 import { UserPageSchema } from "../graph/graph.schema";
 import { UsernameParamSchema } from "../users/users.schema";
 import * as engagement from "./engagement.service";
@@ -60,7 +60,10 @@ export const postRoutes = createRouter()
       ...signedIn,
       request: { body: jsonBody(CreatePostSchema), headers: IdempotencyHeaderSchema },
       responses: {
-        201: jsonContent(PostSchema, "The post (also for a replayed Idempotency-Key)"),
+        201: {
+          ...jsonContent(PostSchema, "The post (also for a replayed Idempotency-Key)"),
+          headers: responseHeaders.idempotentReplayed,
+        },
         ...problems("unauthorized", "validation_failed", "conflict"),
       },
     }),

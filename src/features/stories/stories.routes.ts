@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { PageQuerySchema } from "../../http/cursor";
 import { callerOf, optionalAuth, requireAuth } from "../../http/middleware/auth";
-import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems } from "../../http/openapi";
+import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems, responseHeaders } from "../../http/openapi";
 import { MessageSchema } from "../chat/chat.protocol";
 import { UsernameParamSchema } from "../users/users.schema";
 import {
@@ -120,7 +120,10 @@ export const storyRoutes = createRouter()
       ...signedIn,
       request: { params: StoryIdParamSchema, body: jsonBody(StoryReplySchema) },
       responses: {
-        201: jsonContent(z.object({ conversation_id: z.string(), message: MessageSchema }), "The message sent"),
+        201: {
+          ...jsonContent(z.object({ conversation_id: z.string(), message: MessageSchema }), "The message sent"),
+          headers: responseHeaders.idempotentReplayed,
+        },
         ...problems("unauthorized", "not_found", "conflict", "validation_failed", "rate_limited"),
       },
     }),
