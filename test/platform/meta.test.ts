@@ -92,6 +92,24 @@ describe("configuration fails closed", () => {
 });
 
 describe("API documentation", () => {
+  it("keeps null in nullable fields that reference a named schema", async () => {
+    // The generator drops null from `Named.nullable()`; such fields are written as unions.
+    type Prop = { anyOf?: unknown[] };
+    const doc = (await (await api("GET", "/openapi.json")).json()) as {
+      components: { schemas: Record<string, { properties: Record<string, Prop> }> };
+    };
+    const field = (schema: string, prop: string) => doc.components.schemas[schema]?.properties[prop]?.anyOf;
+    for (const [schema, prop] of [
+      ["Profile", "relationship"],
+      ["Profile", "avatar"],
+      ["Me", "avatar"],
+      ["UserSummary", "avatar"],
+      ["Conversation", "last_message"],
+    ] as const) {
+      expect(field(schema, prop), `${schema}.${prop}`).toContainEqual({ type: "null" });
+    }
+  });
+
   it("serves an OpenAPI 3.1 document listing every route", async () => {
     const res = await api("GET", "/openapi.json");
     expect(res.status).toBe(200);

@@ -32,7 +32,7 @@ export const ConversationSchema = z
     folder: z.enum(["inbox", "requests"]).openapi({
       description: "`requests` for a conversation started by someone you do not follow, until you accept it",
     }),
-    last_message: LastMessageSchema.nullable(),
+    last_message: z.union([LastMessageSchema, z.null()]),
     unread_count: z.number().int(),
     last_activity_at: z.string(),
     created_at: z.string(),

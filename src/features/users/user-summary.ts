@@ -18,7 +18,8 @@ export const UserSummarySchema = z
     username: z.string(),
     display_name: z.string(),
     avatar_media_id: z.string().nullable(),
-    avatar: AvatarSchema.nullable().openapi({ description: "Null when the account has no avatar" }),
+    // A union, not .nullable(): the generator drops null from a nullable registered schema.
+    avatar: z.union([AvatarSchema, z.null()]).openapi({ description: "Null when the account has no avatar" }),
     is_private: z.boolean(),
   })
   .openapi("UserSummary");

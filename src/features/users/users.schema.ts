@@ -40,13 +40,13 @@ export const ProfileSchema = z
     display_name: z.string(),
     bio: z.string(),
     avatar_media_id: z.string().nullable(),
-    avatar: AvatarSchema.nullable().openapi({ description: "Null when the account has no avatar" }),
+    avatar: z.union([AvatarSchema, z.null()]).openapi({ description: "Null when the account has no avatar" }),
     is_private: z.boolean(),
     followers_count: z.number().int(),
     following_count: z.number().int(),
     posts_count: z.number().int(),
     created_at: z.string(),
-    relationship: RelationshipSchema.nullable().openapi({
+    relationship: z.union([RelationshipSchema, z.null()]).openapi({
       description: "The caller's relationship; null when anonymous",
     }),
   })
