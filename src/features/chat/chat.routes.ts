@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { PageQuerySchema } from "../../http/cursor";
 import { callerOf, requireAuth } from "../../http/middleware/auth";
-import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems } from "../../http/openapi";
+import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems, responseHeaders } from "../../http/openapi";
 import {
   ClientFrameSchema,
   HubEventSchema,
@@ -151,7 +151,10 @@ export const conversationRoutes = createRouter()
       ...signedIn,
       request: { params: ConversationIdParamSchema, body: jsonBody(SendMessageSchema) },
       responses: {
-        201: jsonContent(MessageSchema, "The message (also when this client_id was already sent)"),
+        201: {
+          ...jsonContent(MessageSchema, "The message (also when this client_id was already sent)"),
+          headers: responseHeaders.idempotentReplayed,
+        },
         ...problems("unauthorized", "not_found", "conflict", "validation_failed", "rate_limited", "unavailable"),
       },
     }),
