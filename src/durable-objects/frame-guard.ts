@@ -62,4 +62,17 @@ export class FrameGuard {
   forget(connId: string): void {
     this.buckets.delete(connId);
   }
+
+  /**
+   * The client closed: forget its bucket and complete the close handshake (a code the client may
+   * not send back, 1005 "none" or 1006 "abnormal", is answered with 1000).
+   */
+  closed(ws: WebSocket, connId: string, code: number, reason: string): void {
+    this.forget(connId);
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // Already closed.
+    }
+  }
 }

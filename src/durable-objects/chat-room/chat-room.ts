@@ -167,12 +167,7 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.frames.forget(attachmentOf(ws).connId);
-    try {
-      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
-    } catch {
-      // Already closed.
-    }
+    this.frames.closed(ws, attachmentOf(ws).connId, code, reason);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
