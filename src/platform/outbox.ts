@@ -108,8 +108,10 @@ export function outboxFor(db: Db, jobs: JobQueue, clock: Clock): Outbox {
       let sent = 0;
       for (let round = 0; round < MAX_CLAIMS_PER_RUN; round++) {
         const rows = await claim(null);
-        sent += await send(rows);
-        if (rows.length < CLAIM_SIZE) break;
+        const delivered = await send(rows);
+        sent += delivered;
+        // All claimed, or the queue refused (retrying it at once would only fail again).
+        if (rows.length < CLAIM_SIZE || delivered === 0) break;
       }
       return sent;
     },

@@ -268,27 +268,36 @@ export async function avatarUrls(
   ownerId: string,
   mediaId: string,
 ): Promise<{ thumb: string; small: string }> {
-  const { thumb, small } = await deliveryUrls(deps, { id: mediaId, owner_id: ownerId });
-  return { thumb, small };
+  return signedUrls(deps, { id: mediaId, owner_id: ownerId }, ["thumb", "small"]);
 }
 
-export async function deliveryUrls(
+export function deliveryUrls(
   deps: Pick<MediaDeps, "config" | "clock" | "origin">,
   row: Pick<MediaRow, "id" | "owner_id">,
   notAfter?: Date,
 ): Promise<NonNullable<Media["urls"]>> {
+  return signedUrls(deps, row, VARIANT_SIZES, notAfter);
+}
+
+/** Signed, expiring URLs of the given variants only (each is one HMAC). */
+async function signedUrls<S extends VariantSize>(
+  deps: Pick<MediaDeps, "config" | "clock" | "origin">,
+  row: Pick<MediaRow, "id" | "owner_id">,
+  sizes: readonly S[],
+  notAfter?: Date,
+): Promise<Record<S, string>> {
   // Expiry is aligned to the TTL window so a URL stays the same (and cacheable) within it; a
   // caller whose content ends sooner (a live story) caps it there (docs/security.md A5).
   const ttl = deps.config.media.urlTtlSeconds;
   const windowExp = (Math.floor(seconds(deps.clock.now()) / ttl) + 2) * ttl;
   const exp = notAfter ? Math.min(windowExp, seconds(notAfter)) : windowExp;
   const entries = await Promise.all(
-    VARIANT_SIZES.map(async (size) => {
+    sizes.map(async (size) => {
       const sig = await sign(deps.config.signingSecret, "media", [row.owner_id, row.id, size, exp]);
       return [size, `${deps.origin}/media/${row.owner_id}/${row.id}/${size}?exp=${exp}&sig=${sig}`] as const;
     }),
   );
-  return Object.fromEntries(entries) as NonNullable<Media["urls"]>;
+  return Object.fromEntries(entries) as Record<S, string>;
 }
 
 export async function toMedia(deps: MediaDeps, row: MediaRow): Promise<Media> {
