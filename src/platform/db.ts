@@ -1,6 +1,6 @@
 import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
+import { type AnySQLiteColumn, SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import * as schema from "../db/schema";
 
 /** What drizzle's D1 batch reads from each item: its SQL and parameters, and how its result maps back. */
@@ -80,3 +80,41 @@ export const columnNames = (...columns: AnySQLiteColumn[]): SQL =>
     columns.map((c) => sql.identifier(c.name)),
     sql`, `,
   );
+
+const dialect = new SQLiteAsyncDialect();
+
+/**
+ * A hot read whose SQL text never changes, only its values: rendered once per isolate, then bound
+ * per call. Building and rendering a large drizzle `sql` object costs CPU on every request (the
+ * feed's page-1 statement: about 230 µs, a tenth of the request). `build` is called once with a
+ * stand-in for each named argument; every bound value that is a stand-in is replaced by the
+ * caller's value, and the rest are bound as built. The arguments must only ever be bound values
+ * (never change the SQL's shape, never be spread into lists).
+ */
+export function cachedAll<Row, Args extends Record<string, unknown>>(
+  build: (args: Args) => SQL,
+  names: readonly (keyof Args & string)[],
+): (db: Db, args: Args) => Promise<Row[]> {
+  let rendered: { sql: string; params: ({ arg: keyof Args } | { value: unknown })[] } | undefined;
+  return async (db, args) => {
+    if (!rendered) {
+      const standIns = new Map<string, keyof Args & string>(
+        names.map((name) => [`\u0000arg:${name}\u0000`, name] as const),
+      );
+      const query = dialect.sqlToQuery(build(Object.fromEntries([...standIns].map(([s, n]) => [n, s])) as Args));
+      rendered = {
+        sql: query.sql,
+        params: query.params.map((value) => {
+          const arg = typeof value === "string" ? standIns.get(value) : undefined;
+          return arg === undefined ? { value } : { arg };
+        }),
+      };
+    }
+    const values = rendered.params.map((p) => ("arg" in p ? args[p.arg] : p.value));
+    const { results } = await db.$client
+      .prepare(rendered.sql)
+      .bind(...values)
+      .all<Row>();
+    return results;
+  };
+}

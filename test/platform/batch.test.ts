@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { highlights } from "../../src/db/schema";
-import { columnNames, dbFor } from "../../src/platform/db";
+import { cachedAll, columnNames, dbFor } from "../../src/platform/db";
 
 const h = highlights;
 
@@ -38,5 +38,37 @@ describe("db.batch", () => {
       db.batch([db.insert(h).values(row), db.run(sql`INSERT INTO ${h} (${columnNames(h.id)}) VALUES (${row.id})`)]),
     ).rejects.toThrow();
     expect(await db.select().from(h).where(eq(h.id, row.id))).toEqual([]);
+  });
+});
+
+describe("cachedAll", () => {
+  it("renders a statement once and binds each call's own values", async () => {
+    const db = dbFor(env.DB);
+    const rows = ["cache-a", "cache-b", "cache-c"].map((id) => ({
+      id,
+      owner_id: "cache-owner",
+      title: id,
+      created_at: "2026-01-01T00:00:00.000Z",
+    }));
+    await db.insert(h).values(rows);
+    let builds = 0;
+    const titles = cachedAll<{ title: string }, { owner: string; after: string; limit: number }>(
+      ({ owner, after, limit }) => {
+        builds++;
+        return sql`SELECT ${h.title} AS title FROM ${h} WHERE ${h.owner_id} = ${owner} AND ${h.id} > ${after}
+                   ORDER BY ${h.id} LIMIT ${limit}`;
+      },
+      ["owner", "after", "limit"],
+    );
+    expect(await titles(db, { owner: "cache-owner", after: "", limit: 2 })).toEqual([
+      { title: "cache-a" },
+      { title: "cache-b" },
+    ]);
+    expect(await titles(db, { owner: "cache-owner", after: "cache-a", limit: 5 })).toEqual([
+      { title: "cache-b" },
+      { title: "cache-c" },
+    ]);
+    expect(await titles(db, { owner: "nobody", after: "", limit: 5 })).toEqual([]);
+    expect(builds).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 import { and, eq, lt, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { comments, feedSnapshots, follows, likes, posts, timeline, users } from "../../db/schema";
-import { columnNames, type Db, idAfter, idBefore, inList } from "../../platform/db";
+import { cachedAll, columnNames, type Db, idAfter, idBefore, inList } from "../../platform/db";
 import { closeFriendSql, feedVisibleSql, followsSql } from "../../policy";
 import { type CardRow, cardColumnsSql } from "../posts/posts.hydrate";
 import { type PostWithFacts, postWithFactsColumnsSql } from "../posts/posts.repo";
@@ -165,16 +165,15 @@ export async function feedCandidates(
  * survive, the caller cannot tell a sparse window from the end of the sources, and reads the page
  * the long way (`feedCandidates` rounds, then the direct fallback).
  */
-export async function feedCards(
-  db: Db,
-  args: { viewerId: string; before: string | null; limit: number; window: number; maxFollowers: number },
-): Promise<CardRow[]> {
-  const p = alias(posts, "p");
-  const u = alias(users, "u");
-  const { viewerId, before, limit, window, maxFollowers } = args;
-  const candidates = candidateIdsSql({ viewerId, before, limit: window, maxFollowers });
-  return db.all<CardRow>(
-    sql`WITH candidates AS (${candidates}),
+const feedCardsQuery = cachedAll<
+  CardRow,
+  { viewerId: string; before: string | null; limit: number; window: number; maxFollowers: number }
+>(
+  ({ viewerId, before, limit, window, maxFollowers }) => {
+    const p = alias(posts, "p");
+    const u = alias(users, "u");
+    const candidates = candidateIdsSql({ viewerId, before, limit: window, maxFollowers });
+    return sql`WITH candidates AS (${candidates}),
         page AS (
           -- Policy first, on ids only; the card columns below are computed for the page alone.
           SELECT ${p.id} AS id FROM candidates c CROSS JOIN ${posts} ${p} ON ${p.id} = c.id
@@ -182,8 +181,17 @@ export async function feedCards(
           ORDER BY ${p.id} DESC LIMIT ${limit})
         SELECT ${cardColumnsSql(viewerId, p, u)}
         FROM page pg CROSS JOIN ${posts} ${p} ON ${p.id} = pg.id JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
-        ORDER BY ${p.id} DESC`,
-  );
+        ORDER BY ${p.id} DESC`;
+  },
+  ["viewerId", "before", "limit", "window", "maxFollowers"],
+);
+
+export async function feedCards(
+  db: Db,
+  args: { viewerId: string; before: string | null; limit: number; window: number; maxFollowers: number },
+): Promise<CardRow[]> {
+  // Rendered once per isolate (cachedAll): the statement's text never changes, only its values.
+  return feedCardsQuery(db, args);
 }
 
 /** Cards of these posts that the feed policy still lets the viewer see (a cached page's re-check). */
