@@ -12,14 +12,21 @@ export const AvatarSchema = z.object({ thumb: z.string(), small: z.string() }).o
   description: "Signed, expiring URLs of the avatar at 150 and 320 px (format chosen by Accept)",
 });
 
+/**
+ * The `avatar` field of summaries and profiles. A union, not `.nullable()`: the OpenAPI generator
+ * drops null from a nullable registered schema.
+ */
+export const AvatarFieldSchema = z
+  .union([AvatarSchema, z.null()])
+  .openapi({ description: "Null when the account has no avatar" });
+
 export const UserSummarySchema = z
   .object({
     id: z.string(),
     username: z.string(),
     display_name: z.string(),
     avatar_media_id: z.string().nullable(),
-    // A union, not .nullable(): the generator drops null from a nullable registered schema.
-    avatar: z.union([AvatarSchema, z.null()]).openapi({ description: "Null when the account has no avatar" }),
+    avatar: AvatarFieldSchema,
     is_private: z.boolean(),
   })
   .openapi("UserSummary");

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { userText } from "../../http/text";
-import { AvatarSchema } from "./user-summary";
+import { AvatarFieldSchema } from "./user-summary";
 
 /**
  * Instagram's rules: 1-30 of [a-z0-9._], accepted in any case and stored lower case (unique
@@ -40,7 +40,7 @@ export const ProfileSchema = z
     display_name: z.string(),
     bio: z.string(),
     avatar_media_id: z.string().nullable(),
-    avatar: z.union([AvatarSchema, z.null()]).openapi({ description: "Null when the account has no avatar" }),
+    avatar: AvatarFieldSchema,
     is_private: z.boolean(),
     followers_count: z.number().int(),
     following_count: z.number().int(),
