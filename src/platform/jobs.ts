@@ -1,5 +1,40 @@
 import { z } from "@hono/zod-openapi";
 
+const Id = z.string().min(1).max(64);
+/** When the fact happened (the write's clock), ISO 8601. */
+const At = z.string().min(20).max(40);
+
+/**
+ * What happened, for the `notify` consumer, recorded in the same batch as the fact (outbox). It
+ * names the fact, not the recipients: the consumer reads who is told from D1 when it runs
+ * (a comment tells the post's author, the replied-to author and whoever it mentions).
+ */
+export const NotifyEventSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("like"), actor_id: Id, post_id: Id, at: At }),
+  z.strictObject({ kind: z.literal("comment"), actor_id: Id, comment_id: Id, at: At }),
+  // A caption written or edited: whoever it mentions.
+  z.strictObject({ kind: z.literal("post"), actor_id: Id, post_id: Id, at: At }),
+  z.strictObject({
+    kind: z.enum(["follow", "follow_request", "follow_accepted"]),
+    actor_id: Id,
+    recipient_id: Id,
+    at: At,
+  }),
+  // For features that address one person directly (live, moderation, system messages).
+  z.strictObject({
+    kind: z.literal("direct"),
+    type: z.enum(["live_started", "moderation", "system"]),
+    recipient_id: Id,
+    actor_id: Id.nullable(),
+    post_id: Id.nullable(),
+    /** Unique per notification at its source: a redelivery writes nothing twice. */
+    source_id: Id,
+    text: z.string().max(280).nullable(),
+    at: At,
+  }),
+]);
+export type NotifyEvent = z.infer<typeof NotifyEventSchema>;
+
 /**
  * Queue messages: ids only (never secrets, user URLs or blobs), validated on both ends.
  * One zod union keyed by `type`; consumers dispatch on it.
@@ -27,6 +62,9 @@ export const JobSchema = z.discriminatedUnion("type", [
     user_id: z.string().min(1).max(64),
     author_id: z.string().min(1).max(64),
   }),
+  z.strictObject({ type: z.literal("notify"), event: NotifyEventSchema }),
+  // One notification to one browser (one message each, so one failing endpoint retries alone).
+  z.strictObject({ type: z.literal("push.send"), subscription_id: Id, notification_id: Id }),
 ]);
 
 export type Job = z.infer<typeof JobSchema>;
@@ -36,7 +74,7 @@ export interface JobQueue {
   sendAll(jobs: Job[]): Promise<void>;
 }
 
-type JobQueues = Pick<Env, "MEDIA_QUEUE" | "POSTS_QUEUE" | "FEED_QUEUE">;
+type JobQueues = Pick<Env, "MEDIA_QUEUE" | "POSTS_QUEUE" | "FEED_QUEUE" | "NOTIFY_QUEUE" | "PUSH_QUEUE">;
 
 /** Which queue carries each kind of job (each queue has its own consumer settings and DLQ). */
 function queueOf(queues: JobQueues, job: Job): Queue {
@@ -49,6 +87,10 @@ function queueOf(queues: JobQueues, job: Job): Queue {
     case "feed.unlink":
     case "story.fanout":
       return queues.FEED_QUEUE;
+    case "notify":
+      return queues.NOTIFY_QUEUE;
+    case "push.send":
+      return queues.PUSH_QUEUE;
   }
 }
 

@@ -26,6 +26,10 @@ async function run(job: Job, platform: Platform): Promise<void> {
       return unlink(platform, job.user_id, job.author_id);
     case "story.fanout":
       return storyFanout(platform, job.story_id, job.after);
+    case "notify":
+    case "push.send":
+      // Nothing sends these yet: the notify and push consumers land with the notifications feature.
+      throw new Error(`${job.type} has no consumer yet`);
   }
 }
 
@@ -38,6 +42,8 @@ async function giveUp(job: Job, platform: Platform, reason: string): Promise<voi
     case "feed.fanout":
     case "feed.unlink":
     case "story.fanout":
+    case "notify":
+    case "push.send":
       // Nothing to mark: a hidden post stays hidden, and reads re-check visibility. The
       // failed_jobs row keeps the message for a replay.
       return;

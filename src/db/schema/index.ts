@@ -3,6 +3,7 @@ export * from "./chat";
 export * from "./feed";
 export * from "./graph";
 export * from "./media";
+export * from "./notifications";
 export * from "./outbox";
 export * from "./posts";
 export * from "./stories";
