@@ -19,7 +19,7 @@ CREATE INDEX `notification_groups_open_idx` ON `notification_groups` (`recipient
 CREATE INDEX `notification_groups_post_idx` ON `notification_groups` (`post_id`) WHERE post_id IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `notification_groups_comment_idx` ON `notification_groups` (`comment_id`) WHERE comment_id IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `notification_groups_latest_idx` ON `notification_groups` (`latest_id`);--> statement-breakpoint
-CREATE INDEX `notification_groups_empty_idx` ON `notification_groups` (`recipient_id`) WHERE count <= 0;--> statement-breakpoint
+CREATE INDEX `notification_groups_empty_idx` ON `notification_groups` (`count`) WHERE count <= 0;--> statement-breakpoint
 CREATE TABLE `notification_markers` (
 	`user_id` text PRIMARY KEY NOT NULL,
 	`last_read_id` text NOT NULL,

@@ -1,6 +1,7 @@
 import { sweepTickets } from "./features/chat/chat.service";
 import { trimAll } from "./features/feed/feed.service";
 import { sweepOrphans } from "./features/media/media.service";
+import { trimNotifications } from "./features/notifications/notifications.service";
 import { platformFor } from "./platform";
 import { handleQueue } from "./queues/consumer";
 
@@ -26,6 +27,7 @@ export function workerFor(app: { fetch: ExportedHandlerFetchHandler<Env> }) {
       ctx.waitUntil(sweepOrphans(platform));
       ctx.waitUntil(sweepTickets(platform));
       ctx.waitUntil(trimAll(platform));
+      ctx.waitUntil(trimNotifications(platform));
     },
   } satisfies ExportedHandler<Env>;
 }

@@ -19,3 +19,8 @@ export function newId(now: number = appClock.now().getTime()): string {
   for (let i = 0; i < 16; i++) rand += ALPHABET.charAt((bytes[i] ?? 0) % 32);
   return time + rand;
 }
+
+/** The smallest id of the millisecond `ms`: every id made at or after it sorts at or after it. */
+export function idFloor(ms: number): string {
+  return newId(ms).slice(0, 10) + "0".repeat(16);
+}

@@ -107,3 +107,12 @@ export function canSeeConversation(kind: "direct" | "group", blockedBetweenMembe
 export function canFollow(r: Relation): boolean {
   return !r.self && r.signedIn && !r.blocked;
 }
+
+/**
+ * May something the actor did reach the recipient as a notification? Never one's own actions,
+ * never across a block either way, never from an account the recipient has muted. (What it is
+ * about is checked separately: the recipient must be able to see the post, `canSeeContent`.)
+ */
+export function canNotify(r: Pick<Relation, "self" | "blocked">, muted: boolean): boolean {
+  return !r.self && !r.blocked && !muted;
+}

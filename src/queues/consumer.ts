@@ -1,6 +1,7 @@
 import { failedJobs } from "../db/schema";
 import { fanout, unlink } from "../features/feed/feed.service";
 import { failMedia, processMedia } from "../features/media/media.service";
+import { notify } from "../features/notifications/notifications.service";
 import { purgePost } from "../features/posts/posts.service";
 import { storyFanout } from "../features/stories/stories.service";
 import { type Platform, platformFor } from "../platform";
@@ -27,8 +28,9 @@ async function run(job: Job, platform: Platform): Promise<void> {
     case "story.fanout":
       return storyFanout(platform, job.story_id, job.after);
     case "notify":
+      return notify(platform, job.event);
     case "push.send":
-      // Nothing sends these yet: the notify and push consumers land with the notifications feature.
+      // The Web Push sender lands with its own module.
       throw new Error(`${job.type} has no consumer yet`);
   }
 }

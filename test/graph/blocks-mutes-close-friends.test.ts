@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import * as graphRepo from "../../src/features/graph/graph.repo";
-import { dbFor } from "../../src/platform/db";
+import { platformFor } from "../../src/platform";
 import { newId } from "../../src/platform/ids";
 import { api, expectProblem } from "../helpers/api";
 import { createUser } from "../helpers/factories";
@@ -136,7 +136,7 @@ describe("POST /v1/users/{username}/block", () => {
     it("leaves no follow edge, either way, once a block that raced follows exists; counters stay exact", async () => {
       // D1 runs each batch as one transaction, one at a time: a follow that lands first is removed
       // by the block's batch, and one that lands after finds the block in its own INSERT … SELECT.
-      const db = dbFor(env.DB);
+      const { db, outbox } = platformFor(env);
       const [alice, bob] = [await createUser(), await createUser()];
       const edges = async () =>
         (
@@ -149,8 +149,8 @@ describe("POST /v1/users/{username}/block", () => {
       for (let round = 0; round < 40; round++) {
         const now = new Date().toISOString();
         const follows = [
-          graphRepo.follow(db, { followerId: bob.id, followeeId: alice.id, edgeId: newId(), now }),
-          graphRepo.follow(db, { followerId: alice.id, followeeId: bob.id, edgeId: newId(), now }),
+          graphRepo.follow(db, { followerId: bob.id, followeeId: alice.id, edgeId: newId(), now }, outbox, []),
+          graphRepo.follow(db, { followerId: alice.id, followeeId: bob.id, edgeId: newId(), now }, outbox, []),
         ];
         const blocking = graphRepo.block(db, { blockerId: alice.id, blockedId: bob.id, id: newId(), now });
         // The block goes first, in the middle or last among the calls made at once.
@@ -165,7 +165,7 @@ describe("POST /v1/users/{username}/block", () => {
         expect(await counters(alice), `round ${round}`).toEqual({ followers_count: 0, following_count: 0 });
         expect(await counters(bob), `round ${round}`).toEqual({ followers_count: 0, following_count: 0 });
         // A follow after the block is refused by the same statement that would insert it.
-        await graphRepo.follow(db, { followerId: bob.id, followeeId: alice.id, edgeId: newId(), now });
+        await graphRepo.follow(db, { followerId: bob.id, followeeId: alice.id, edgeId: newId(), now }, outbox, []);
         expect(await edges()).toBe(0);
         await graphRepo.unblock(db, alice.id, bob.id);
       }

@@ -84,7 +84,7 @@ export const notificationGroups = sqliteTable(
     // Retention trims by age across all recipients.
     index("notification_groups_latest_idx").on(t.latest_id),
     // Groups emptied by a removal are deleted right after it.
-    index("notification_groups_empty_idx").on(t.recipient_id).where(sql`count <= 0`),
+    index("notification_groups_empty_idx").on(t.count).where(sql`count <= 0`),
   ],
 );
 

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { userText } from "../../http/text";
+import { NotificationGroupSchema } from "../notifications/notifications.schema";
 
 /**
  * What travels between clients, the Worker and the chat Durable Objects: the message shape, the
@@ -103,6 +104,8 @@ export const HubEventSchema = z
     z.object({ type: z.literal("ready"), user_id: z.string() }),
     z.object({ type: z.literal("message"), conversation_id: z.string(), message: MessageSchema }),
     z.object({ type: z.literal("error"), code: z.enum(["invalid_frame", "rate_limited"]), detail: z.string() }),
+    // A new notification (or a group it joined), with the unread count after it.
+    z.object({ type: z.literal("notification"), group: NotificationGroupSchema, unread_count: z.number().int() }),
   ])
   .openapi("HubEvent");
 export type HubEvent = z.infer<typeof HubEventSchema>;

@@ -3,8 +3,10 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { alias } from "drizzle-orm/sqlite-core";
 import { blocks, closeFriends, followRequests, follows, mutes, users } from "../../db/schema";
 import { columnNames, type Db, idBefore } from "../../platform/db";
-import type { Staged } from "../../platform/outbox";
+import type { Job } from "../../platform/jobs";
+import type { Outbox, Staged } from "../../platform/outbox";
 import { blockedEitherWaySql, closeFriendSql, followsSql, mutesSql } from "../../policy";
+import { betweenPair, removalStatements } from "../notifications/notifications.repo";
 import { userSummaryJson } from "../users/user-summary";
 
 /*
@@ -67,20 +69,43 @@ const deleteRequest = (db: Db, requester: string, target: string) =>
     .delete(followRequests)
     .where(and(eq(followRequests.requester_id, requester), eq(followRequests.target_id, target)));
 
-export async function follow(db: Db, args: { followerId: string; followeeId: string; edgeId: string; now: string }) {
+/** Follows; `jobs` (the notify event) are stored only if this call created the edge. Answers their ids. */
+export async function follow(
+  db: Db,
+  args: { followerId: string; followeeId: string; edgeId: string; now: string },
+  outbox: Pick<Outbox, "stage">,
+  jobs: Job[],
+): Promise<string[]> {
+  const staged = outbox.stage(jobs, followEdgeWithId(args.followerId, args.followeeId, args.edgeId));
   await db.batch([
     ...insertFollow(db, args.followerId, args.followeeId, args.edgeId, args.now),
     deleteRequest(db, args.followerId, args.followeeId),
+    staged.statement,
   ]);
+  return staged.ids;
 }
 
-export async function requestFollow(db: Db, args: { requesterId: string; targetId: string; id: string; now: string }) {
+/** Asks to follow; `jobs` are stored only if this call created the request. Answers their ids. */
+export async function requestFollow(
+  db: Db,
+  args: { requesterId: string; targetId: string; id: string; now: string },
+  outbox: Pick<Outbox, "stage">,
+  jobs: Job[],
+): Promise<string[]> {
   const { requesterId: a, targetId: b } = args;
-  await db.run(
-    sql`INSERT OR IGNORE INTO ${followRequests} (${columnNames(followRequests.requester_id, followRequests.target_id, followRequests.id, followRequests.created_at)})
-        SELECT ${a}, ${b}, ${args.id}, ${args.now} WHERE ${notBlocked(a, b)}
-          AND NOT ${followsSql(a, b)}`,
+  const staged = outbox.stage(
+    jobs,
+    sql`EXISTS (SELECT 1 FROM ${followRequests} WHERE ${followRequests.id} = ${args.id})`,
   );
+  await db.batch([
+    db.run(
+      sql`INSERT OR IGNORE INTO ${followRequests} (${columnNames(followRequests.requester_id, followRequests.target_id, followRequests.id, followRequests.created_at)})
+          SELECT ${a}, ${b}, ${args.id}, ${args.now} WHERE ${notBlocked(a, b)}
+            AND NOT ${followsSql(a, b)}`,
+    ),
+    staged.statement,
+  ]);
+  return staged.ids;
 }
 
 /** Unfollow, also withdrawing a pending request. */
@@ -98,12 +123,18 @@ export async function unfollow(db: Db, followerId: string, followeeId: string, j
  * account goes public). The follow edge keeps the request's id, which is how the counter updates
  * recognise the edges this batch created.
  */
-export async function approveRequests(db: Db, args: { targetId: string; requesterId?: string; now: string }) {
+export async function approveRequests(
+  db: Db,
+  args: { targetId: string; requesterId?: string; now: string },
+  accepted?: { outbox: Pick<Outbox, "stage">; jobs: Job[] },
+): Promise<{ approved: number; jobIds: string[] }> {
   const requester = args.requesterId ?? null;
   const r = alias(followRequests, "r");
   const f = alias(follows, "f");
   const mine = sql`${r.target_id} = ${args.targetId} AND (${requester} IS NULL OR ${r.requester_id} = ${requester})`;
   const created = sql`SELECT ${r.requester_id} FROM ${followRequests} ${r} JOIN ${follows} ${f} ON ${f.id} = ${r.id} WHERE ${mine}`;
+  // The "accepted" event, stored only if this batch turned the request into a follow.
+  const staged = accepted?.outbox.stage(accepted.jobs, sql`EXISTS (${created})`);
   const results = await db.batch([
     db.run(
       sql`INSERT OR IGNORE INTO ${follows} (${columnNames(follows.follower_id, follows.followee_id, follows.id, follows.created_at)})
@@ -119,6 +150,7 @@ export async function approveRequests(db: Db, args: { targetId: string; requeste
       .update(users)
       .set({ followers_count: sql`${users.followers_count} + (SELECT COUNT(*) FROM (${created}))` })
       .where(eq(users.id, args.targetId)),
+    ...(staged ? [staged.statement] : []),
     db
       .delete(followRequests)
       .where(
@@ -128,7 +160,7 @@ export async function approveRequests(db: Db, args: { targetId: string; requeste
         ),
       ),
   ]);
-  return results[3].meta.changes;
+  return { approved: results[results.length - 1]?.meta.changes ?? 0, jobIds: staged?.ids ?? [] };
 }
 
 export async function denyRequest(db: Db, targetId: string, requesterId: string): Promise<boolean> {
@@ -136,7 +168,7 @@ export async function denyRequest(db: Db, targetId: string, requesterId: string)
   return result.meta.changes > 0;
 }
 
-/** Blocks: severs follows and requests both ways, and close-friend entries both ways. */
+/** Blocks: severs follows and requests both ways, close-friend entries both ways, and notifications between them. */
 export async function block(db: Db, args: { blockerId: string; blockedId: string; id: string; now: string }) {
   const { blockerId: a, blockedId: b } = args;
   const bothWays = (x: SQLWrapper, y: SQLWrapper) =>
@@ -147,6 +179,8 @@ export async function block(db: Db, args: { blockerId: string; blockedId: string
     ...deleteFollow(db, b, a),
     db.delete(followRequests).where(bothWays(followRequests.requester_id, followRequests.target_id)),
     db.delete(closeFriends).where(bothWays(closeFriends.user_id, closeFriends.friend_id)),
+    // What either caused the other to be notified of goes too (Mastodon does the same).
+    ...removalStatements(db, betweenPair(a, b)),
   ]);
 }
 

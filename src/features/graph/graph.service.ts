@@ -5,6 +5,7 @@ import { ApiError, notFound } from "../../http/errors";
 import { enforceLimit } from "../../http/rate-limit";
 import type { Platform } from "../../platform";
 import { newId } from "../../platform/ids";
+import type { Job } from "../../platform/jobs";
 import { canFollow, canSeeAccount, canSeeAccountContent } from "../../policy";
 import { directBlockChanged } from "../chat/chat.service";
 import { backfill, invalidateFeeds } from "../feed/feed.service";
@@ -90,10 +91,26 @@ export async function followUser(deps: GraphDeps, viewerId: string, username: st
   if (!relation.following) {
     const now = deps.clock.now();
     const args = { now: now.toISOString() };
+    const kind = target.is_private ? "follow_request" : "follow";
+    const event: Job[] = [
+      { type: "notify", event: { kind, actor_id: viewerId, recipient_id: target.id, at: args.now } },
+    ];
     if (target.is_private) {
-      await requestFollow(deps.db, { requesterId: viewerId, targetId: target.id, id: newId(now.getTime()), ...args });
+      const ids = await requestFollow(
+        deps.db,
+        { requesterId: viewerId, targetId: target.id, id: newId(now.getTime()), ...args },
+        deps.outbox,
+        event,
+      );
+      await deps.outbox.deliver(ids);
     } else {
-      await follow(deps.db, { followerId: viewerId, followeeId: target.id, edgeId: newId(now.getTime()), ...args });
+      const ids = await follow(
+        deps.db,
+        { followerId: viewerId, followeeId: target.id, edgeId: newId(now.getTime()), ...args },
+        deps.outbox,
+        event,
+      );
+      await deps.outbox.deliver(ids);
       await backfill(deps, viewerId, target.id);
     }
   }
@@ -114,12 +131,18 @@ export async function removeFollower(deps: GraphDeps, ownerId: string, username:
 
 export async function approveFollowRequest(deps: GraphDeps, ownerId: string, username: string): Promise<void> {
   const requester = await existingUser(deps, username);
-  const approved = await approveRequests(deps.db, {
-    targetId: ownerId,
-    requesterId: requester.id,
-    now: deps.clock.now().toISOString(),
-  });
+  const now = deps.clock.now().toISOString();
+  const accepted: Job = {
+    type: "notify",
+    event: { kind: "follow_accepted", actor_id: ownerId, recipient_id: requester.id, at: now },
+  };
+  const { approved, jobIds } = await approveRequests(
+    deps.db,
+    { targetId: ownerId, requesterId: requester.id, now },
+    { outbox: deps.outbox, jobs: [accepted] },
+  );
   if (approved === 0) throw notFound("follow request");
+  await deps.outbox.deliver(jobIds);
   await backfill(deps, requester.id, ownerId);
 }
 

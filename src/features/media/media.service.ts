@@ -279,6 +279,14 @@ export function deliveryUrls(
   return signedUrls(deps, row, VARIANT_SIZES, notAfter);
 }
 
+/** The signed URL of the 150 px variant alone (a notification's post card). */
+export async function thumbnailUrl(
+  deps: Pick<MediaDeps, "config" | "clock" | "origin">,
+  row: Pick<MediaRow, "id" | "owner_id">,
+): Promise<string> {
+  return (await signedUrls(deps, row, ["thumb"])).thumb;
+}
+
 /** Signed, expiring URLs of the given variants only (each is one HMAC). */
 async function signedUrls<S extends VariantSize>(
   deps: Pick<MediaDeps, "config" | "clock" | "origin">,

@@ -2,15 +2,29 @@ import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { comments, likes, posts, saves, users } from "../../db/schema";
 import { columnNames, type Db, idAfter, idBefore } from "../../platform/db";
+import type { Job } from "../../platform/jobs";
+import type { Outbox } from "../../platform/outbox";
 import { noBlockWith, type UserListRow } from "../graph/graph.repo";
+import { aboutCommentThread, removalStatements } from "../notifications/notifications.repo";
 import { userSummaryJson } from "../users/user-summary";
 
 /** The post exists and is not deleted. */
 const livePost = (postId: string): SQL =>
   sql`EXISTS (SELECT 1 FROM ${posts} WHERE ${posts.id} = ${postId} AND ${posts.deleted_at} IS NULL)`;
 
-/** Likes and saves: insert/delete guarded so counters stay exact (see posts.repo.ts). */
-export async function like(db: Db, args: { postId: string; userId: string; id: string; now: string }) {
+/**
+ * Likes and saves: insert/delete guarded so counters stay exact (see posts.repo.ts). A like stores
+ * `jobs` (its notify event) only when this call's insert won, so liking twice tells nobody twice.
+ * Answers the ids of the jobs stored.
+ */
+export async function like(
+  db: Db,
+  args: { postId: string; userId: string; id: string; now: string },
+  outbox: Pick<Outbox, "stage">,
+  jobs: Job[],
+): Promise<string[]> {
+  const won = sql`EXISTS (SELECT 1 FROM ${likes} WHERE ${likes.post_id} = ${args.postId} AND ${likes.user_id} = ${args.userId} AND ${likes.id} = ${args.id})`;
+  const staged = outbox.stage(jobs, won);
   await db.batch([
     db.run(
       sql`INSERT OR IGNORE INTO ${likes} (${columnNames(likes.post_id, likes.user_id, likes.id, likes.created_at)})
@@ -19,13 +33,10 @@ export async function like(db: Db, args: { postId: string; userId: string; id: s
     db
       .update(posts)
       .set({ like_count: sql`${posts.like_count} + 1` })
-      .where(
-        and(
-          eq(posts.id, args.postId),
-          sql`EXISTS (SELECT 1 FROM ${likes} WHERE ${likes.post_id} = ${args.postId} AND ${likes.user_id} = ${args.userId} AND ${likes.id} = ${args.id})`,
-        ),
-      ),
+      .where(and(eq(posts.id, args.postId), won)),
+    staged.statement,
   ]);
+  return staged.ids;
 }
 
 export async function unlike(db: Db, postId: string, userId: string) {
@@ -147,12 +158,18 @@ const commentExists = (id: string): SQL => {
   return sql`EXISTS (SELECT 1 FROM ${comments} ${e} WHERE ${e.id} = ${id})`;
 };
 
-/** A comment and its count in one batch; a reply also counts on its parent. */
+/**
+ * A comment and its count in one batch; a reply also counts on its parent. `jobs` (its notify
+ * event) are stored only if the comment was (the post may have been deleted meanwhile).
+ */
 export async function addComment(
   db: Db,
   c: { id: string; postId: string; authorId: string; parentId: string | null; body: string; now: string },
-) {
+  outbox: Pick<Outbox, "stage">,
+  jobs: Job[],
+): Promise<string[]> {
   const added = commentExists(c.id);
+  const staged = outbox.stage(jobs, added);
   await db.batch([
     db.run(
       sql`INSERT INTO ${comments} (${columnNames(comments.id, comments.post_id, comments.author_id, comments.parent_id, comments.body, comments.created_at)})
@@ -166,10 +183,15 @@ export async function addComment(
       .update(comments)
       .set({ reply_count: sql`${comments.reply_count} + 1` })
       .where(and(sql`${comments.id} = ${c.parentId}`, added)),
+    staged.statement,
   ]);
+  return staged.ids;
 }
 
-/** Deletes a comment with its replies; counts come down by what is really deleted. */
+/**
+ * Deletes a comment with its replies; counts come down by what is really deleted, and their
+ * notifications leave every list (before the rows they are found by go).
+ */
 export async function deleteComment(db: Db, c: { id: string; postId: string; parentId: string | null }) {
   const doomed = sql`SELECT ${comments.id} FROM ${comments} WHERE ${comments.id} = ${c.id} OR ${comments.parent_id} = ${c.id}`;
   await db.batch([
@@ -181,6 +203,7 @@ export async function deleteComment(db: Db, c: { id: string; postId: string; par
       .update(comments)
       .set({ reply_count: sql`${comments.reply_count} - 1` })
       .where(and(sql`${comments.id} = ${c.parentId}`, commentExists(c.id))),
+    ...removalStatements(db, aboutCommentThread(c.id)),
     db.delete(comments).where(sql`${comments.id} = ${c.id} OR ${comments.parent_id} = ${c.id}`),
   ]);
 }

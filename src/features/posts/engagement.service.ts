@@ -4,6 +4,7 @@ import { ApiError, notFound } from "../../http/errors";
 import { enforceLimit } from "../../http/rate-limit";
 import type { Platform } from "../../platform";
 import { newId } from "../../platform/ids";
+import type { Job } from "../../platform/jobs";
 import { canSeeContent } from "../../policy";
 import { loadRelations } from "../graph/relations.repo";
 import { parseUserSummary, type SummaryDeps } from "../users/user-summary";
@@ -28,14 +29,32 @@ import type { CommentSchema, CreateCommentSchema } from "./posts.schema";
 import { visiblePost } from "./posts.service";
 
 type PageArgs = { cursor?: string; limit: number };
+/** Likes and comments also record their notify events (the outbox). */
+type EngagementDeps = HydrateDeps & Pick<Platform, "outbox">;
 type Comment = z.infer<typeof CommentSchema>;
 
-/** Like or unlike: only a post the caller may see (a block either way hides it: 404). */
-export async function setLiked(deps: HydrateDeps, userId: string, postId: string, liked: boolean) {
-  await visiblePost(deps, userId, postId);
+/**
+ * Like or unlike: only a post the caller may see (a block either way hides it: 404). A new like
+ * records its notify event in the same batch (the author's own like tells nobody).
+ */
+export async function setLiked(deps: EngagementDeps, userId: string, postId: string, liked: boolean) {
+  const { post } = await visiblePost(deps, userId, postId);
   const now = deps.clock.now();
-  if (liked) await like(deps.db, { postId, userId, id: newId(now.getTime()), now: now.toISOString() });
-  else await unlike(deps.db, postId, userId);
+  if (liked) {
+    const event: Job[] =
+      post.author_id === userId
+        ? []
+        : [{ type: "notify", event: { kind: "like", actor_id: userId, post_id: postId, at: now.toISOString() } }];
+    const ids = await like(
+      deps.db,
+      { postId, userId, id: newId(now.getTime()), now: now.toISOString() },
+      deps.outbox,
+      event,
+    );
+    await deps.outbox.deliver(ids);
+  } else {
+    await unlike(deps.db, postId, userId);
+  }
   return likeState(deps.db, postId, userId);
 }
 
@@ -106,9 +125,13 @@ const toComment = async (deps: SummaryDeps, r: CommentRow): Promise<Comment> => 
   created_at: r.created_at,
 });
 
-/** Comments are limited per account (`limits.comment`, 30 a minute; docs/security.md D6). */
+/**
+ * Comments are limited per account (`limits.comment`, 30 a minute; docs/security.md D6). The
+ * notify event (the post's author, the replied-to author, whoever the comment mentions) is stored
+ * with the comment.
+ */
 export async function createComment(
-  deps: HydrateDeps & Pick<Platform, "limits">,
+  deps: EngagementDeps & Pick<Platform, "limits">,
   authorId: string,
   postId: string,
   input: z.infer<typeof CreateCommentSchema>,
@@ -128,7 +151,17 @@ export async function createComment(
   }
   const now = deps.clock.now();
   const id = newId(now.getTime());
-  await addComment(deps.db, { id, postId, authorId, parentId, body: input.body, now: now.toISOString() });
+  const event: Job = {
+    type: "notify",
+    event: { kind: "comment", actor_id: authorId, comment_id: id, at: now.toISOString() },
+  };
+  const jobIds = await addComment(
+    deps.db,
+    { id, postId, authorId, parentId, body: input.body, now: now.toISOString() },
+    deps.outbox,
+    [event],
+  );
+  await deps.outbox.deliver(jobIds);
   const row = await findCommentView(deps.db, id);
   // The insert finds no live post when it was deleted in the meantime.
   if (!row) throw notFound("post");

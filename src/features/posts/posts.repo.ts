@@ -18,6 +18,7 @@ import {
 import { type Db, idBefore, inList } from "../../platform/db";
 import type { Outbox, Staged } from "../../platform/outbox";
 import { mutesSql, type RelationFacts, relationFactsSql } from "../../policy";
+import { aboutPost, removalStatements } from "../notifications/notifications.repo";
 
 /*
  * Post writes are single D1 batches. Counters move only when the batch really changed what they
@@ -240,20 +241,23 @@ export async function findPost(db: Db, id: string): Promise<PostRow | null> {
   return row ?? null;
 }
 
+/** The new caption, tags and mentions; `jobs` (the mentions' notify event) in the same batch. */
 export async function updateCaption(
   db: Db,
   args: { id: string; caption: string; tags: string[]; mentions: string[]; now: string },
+  jobs: Staged,
 ) {
   await db.batch([
     ...untagStatements(db, args.id),
     ...tagStatements(db, args.id, args.tags, args.mentions),
     db.update(posts).set({ caption: args.caption, updated_at: args.now }).where(eq(posts.id, args.id)),
+    jobs.statement,
   ]);
 }
 
 /**
- * Hides a post at once: counts come down (only for the call that really deletes it) and
- * `deleted_at` is set; the queued clean-up removes the children.
+ * Hides a post at once: counts come down (only for the call that really deletes it), `deleted_at`
+ * is set and its notifications leave every list; the queued clean-up removes the children.
  */
 export async function softDeletePost(
   db: Db,
@@ -280,6 +284,7 @@ export async function softDeletePost(
       .set({ deleted_at: post.now })
       .where(and(eq(posts.id, post.id), isNull(posts.deleted_at))),
     purge.statement,
+    ...removalStatements(db, aboutPost(post.id)),
   ]);
   return results[2].meta.changes > 0 ? { deleted: true, jobIds: purge.ids } : { deleted: false, jobIds: [] };
 }

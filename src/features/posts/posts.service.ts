@@ -5,6 +5,7 @@ import type { Platform } from "../../platform";
 import { sha256Hex } from "../../platform/crypto";
 import { isUniqueViolation } from "../../platform/db";
 import { newId } from "../../platform/ids";
+import type { Job } from "../../platform/jobs";
 import { type Audience, canSeeAccountContent, canSeeContent, type Relation, relationFromFacts } from "../../policy";
 import { invalidateFeeds } from "../feed/feed.service";
 import { loadRelation } from "../graph/relations.repo";
@@ -38,6 +39,12 @@ function parseCaption(caption: string) {
   if (mentions.length > MAX_MENTIONS) errors.push({ path: "caption", message: `at most ${MAX_MENTIONS} mentions` });
   if (errors.length > 0) throw new ApiError("validation_failed", "The caption has too many tags.", { errors });
   return { tags, mentions };
+}
+
+/** The notify event for a caption's mentions, when it has any. */
+function mentionEvent(authorId: string, postId: string, mentions: string[], now: Date): Job[] {
+  if (mentions.length === 0) return [];
+  return [{ type: "notify", event: { kind: "post", actor_id: authorId, post_id: postId, at: now.toISOString() } }];
 }
 
 /**
@@ -86,7 +93,11 @@ export async function createPost(
 
   const now = deps.clock.now();
   const id = newId(now.getTime());
-  const fanoutJob = deps.outbox.stage([{ type: "feed.fanout", post_id: id, after: null }]);
+  // The fan-out, and the event that tells whoever the caption mentions (same batch as the post).
+  const fanoutJob = deps.outbox.stage([
+    { type: "feed.fanout", post_id: id, after: null },
+    ...mentionEvent(authorId, id, mentions, now),
+  ]);
   try {
     await insertPost(
       deps.db,
@@ -149,10 +160,14 @@ async function ownPost(deps: PostsDeps, authorId: string, postId: string): Promi
   return post;
 }
 
+/** An edit tells only newly mentioned accounts: the notify consumer writes one mention per person and post. */
 export async function editCaption(deps: PostsDeps, authorId: string, postId: string, caption: string): Promise<Post> {
   await ownPost(deps, authorId, postId);
   const { tags, mentions } = parseCaption(caption);
-  await updateCaption(deps.db, { id: postId, caption, tags, mentions, now: deps.clock.now().toISOString() });
+  const now = deps.clock.now();
+  const notify = deps.outbox.stage(mentionEvent(authorId, postId, mentions, now));
+  await updateCaption(deps.db, { id: postId, caption, tags, mentions, now: now.toISOString() }, notify);
+  await deps.outbox.deliver(notify.ids);
   return getPost(deps, authorId, postId);
 }
 

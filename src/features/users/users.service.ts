@@ -64,7 +64,10 @@ export async function updateMe(deps: UsersDeps, userId: string, input: z.infer<t
   });
   if (!row) throw new ApiError("unauthorized", "The account for this token no longer exists.");
   // Going public lets everyone who asked in: their requests become follows.
-  if (input.is_private === false && (await approveRequests(deps.db, { targetId: userId, now: row.updated_at })) > 0) {
+  if (
+    input.is_private === false &&
+    (await approveRequests(deps.db, { targetId: userId, now: row.updated_at })).approved > 0
+  ) {
     const fresh = await findUserById(deps.db, userId);
     if (fresh) return toMe(deps, fresh);
   }
