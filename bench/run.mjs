@@ -14,6 +14,7 @@ import sharp from "sharp";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { capacity, closeAll, deliveryLatency, setUpRoom } from "./chat.mjs";
 import { fanoutTime, reader, seedGraph } from "./feed.mjs";
+import { consumerThroughput, liveLatency, seedRecipient } from "./notifications.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // The Miniflare copy inside wrangler, so the workerd version matches what `wrangler dev` runs.
@@ -242,6 +243,40 @@ async function benchChat(url) {
   };
 }
 
+/** A plain photo for posts that need an image. */
+function benchPhoto() {
+  return sharp({ create: { width: 1600, height: 1200, channels: 3, background: { r: 90, g: 140, b: 200 } } })
+    .jpeg({ quality: 85 })
+    .toBuffer();
+}
+
+async function benchNotifications(mf, url) {
+  const db = await mf.getD1Database("DB");
+  const seeded = await seedRecipient(db, json, url, readyImage, await benchPhoto());
+  const consumer = await consumerThroughput(url, seeded);
+  const auth = { authorization: `Bearer ${seeded.recipient.token}` };
+  const routes = {
+    "trivial /livez": ["/livez", {}],
+    "notifications list, 20 groups": ["/v1/notifications?limit=20", auth],
+    "unread count": ["/v1/notifications/unread_count", auth],
+  };
+  const rounds = Object.fromEntries(Object.keys(routes).map((k) => [k, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, [path, headers]] of Object.entries(routes)) rounds[name].push(await load(url, path, headers));
+  }
+  const capacity = Object.fromEntries(Object.entries(rounds).map(([k, v]) => [k, summarise(v)]));
+  const ratio = (a, b) => Number((capacity[a].rps / capacity[b].rps).toFixed(3));
+  return {
+    consumer,
+    capacity,
+    ratios: {
+      list_vs_trivial: ratio("notifications list, 20 groups", "trivial /livez"),
+      unread_count_vs_trivial: ratio("unread count", "trivial /livez"),
+    },
+    live_delivery: await liveLatency(json, url, seeded),
+  };
+}
+
 const only = process.env.BENCH_ONLY;
 const { mf, url, cleanup } = await startWorker();
 const results = { when: new Date().toISOString() };
@@ -267,6 +302,14 @@ try {
     console.table(results.feed.operations_per_page1);
     console.log("fan-out:");
     console.table(results.feed.fanout);
+  }
+  if (!only || only === "notifications") {
+    results.notifications = await benchNotifications(mf, url);
+    console.log("\nnotifications");
+    console.log("consumer:", results.notifications.consumer);
+    console.table(results.notifications.capacity);
+    console.log("ratios:", results.notifications.ratios);
+    console.log("like → frame on the author's socket:", results.notifications.live_delivery);
   }
   if (!only || only === "media") {
     const name = `bench_${Date.now().toString(36)}`;

@@ -1,12 +1,15 @@
+import { z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { Hono } from "hono";
-import { follows, posts } from "../db/schema";
+import { follows, notifications, posts } from "../db/schema";
 import type { AppEnv } from "../env";
 import { readFeed } from "../features/feed/feed.service";
+import { notify } from "../features/notifications/notifications.service";
 import { hydratePosts } from "../features/posts/posts.hydrate";
 import { type PostRow, postColumnsSql } from "../features/posts/posts.repo";
 import { countingPlatform, type OpCounts } from "../platform/counting-d1";
+import { NotifyEventSchema } from "../platform/jobs";
 
 /**
  * Routes for `npm run bench` only, mounted by the bench entry (./entry.ts), never by the production
@@ -40,4 +43,16 @@ benchRoutes.get("/feed-ops", async (c) => {
     fresh: c.req.query("fresh") === "1",
   });
   return c.json({ ...counts, items: page.items.length });
+});
+
+/**
+ * Runs notify events through the consumer's function, in order, as one queue batch would: the
+ * bench times the request from outside and divides by the notifications written.
+ */
+benchRoutes.post("/notify", async (c) => {
+  const { events } = z.object({ events: z.array(NotifyEventSchema) }).parse(await c.req.json());
+  const before = await c.var.platform.db.get<{ n: number }>(sql`SELECT COUNT(*) AS n FROM ${notifications}`);
+  for (const event of events) await notify(c.var.platform, event);
+  const after = await c.var.platform.db.get<{ n: number }>(sql`SELECT COUNT(*) AS n FROM ${notifications}`);
+  return c.json({ events: events.length, written: (after?.n ?? 0) - (before?.n ?? 0) });
 });
