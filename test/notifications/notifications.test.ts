@@ -238,6 +238,16 @@ describe("deleting the target removes its notifications from every list", () => 
     expect(left?.n).toBe(0);
   });
 
+  it("an event consumed after its post was deleted writes nothing", async () => {
+    const [alice, bob] = [await createUser(), await createUser()];
+    const post = await publish(alice);
+    await like(bob, post.id);
+    await comment(bob, post.id, "quick");
+    expect((await api("DELETE", `/v1/posts/${post.id}`, { token: alice.accessToken })).status).toBe(204);
+    await settle(bob);
+    expect(await storedFor(alice)).toEqual([]);
+  });
+
   it("a deleted comment takes its own and its replies' notifications", async () => {
     const [alice, bob, carol] = [await createUser(), await createUser(), await createUser()];
     const post = await publish(alice);
