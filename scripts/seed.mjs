@@ -90,6 +90,70 @@ statements.push(
   ),
 );
 
+// Bob follows Alice, so Alice has a follow in her notifications; and each demo account has a
+// welcome message. Rows as the notify consumer writes them (docs/notifications.md): ids of now
+// (retention trims by id), a dedupe key per notification so seeding again adds nothing, and the
+// group written only with its notification.
+const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+function newId() {
+  let time = "";
+  for (let t = Date.parse(now), i = 0; i < 10; i++, t = Math.floor(t / 32)) time = ALPHABET[t % 32] + time;
+  return time + Array.from(randomBytes(16), (b) => ALPHABET[b % 32]).join("");
+}
+const hour = Math.floor(Date.parse(now) / 3_600_000);
+statements.push(
+  `INSERT OR IGNORE INTO follows (follower_id, followee_id, id, created_at) VALUES (${[bob.id, alice.id, "01JD00000000000000000F0110", now].map(sqlText).join(", ")});`,
+  ...[alice, bob].map(
+    (u) =>
+      `UPDATE users SET followers_count = (SELECT COUNT(*) FROM follows WHERE followee_id = users.id), following_count = (SELECT COUNT(*) FROM follows WHERE follower_id = users.id) WHERE id = ${sqlText(u.id)};`,
+  ),
+);
+function notification({ recipient, type, actor, text, dedupe, grouped }) {
+  const id = newId();
+  const [groupKey, prefix] = grouped ? [`${type}-${hour}`, type] : [`ungrouped-${id}`, "ungrouped"];
+  const value = (v) => (v === null ? "NULL" : sqlText(v));
+  return [
+    `INSERT OR IGNORE INTO notifications (id, recipient_id, type, actor_id, text, group_key, folder, dedupe_key, created_at, delivered_at) VALUES (${[
+      id,
+      recipient,
+      type,
+      actor,
+      text,
+      groupKey,
+      "main",
+      dedupe,
+      now,
+      now,
+    ]
+      .map(value)
+      .join(", ")});`,
+    `INSERT INTO notification_groups (recipient_id, group_key, folder, type, prefix, bucket, count, latest_id, latest_at)
+       SELECT ${[recipient, groupKey, "main", type, prefix].map(sqlText).join(", ")}, ${hour}, 1, ${sqlText(id)}, ${sqlText(now)}
+       WHERE EXISTS (SELECT 1 FROM notifications WHERE id = ${sqlText(id)})
+       ON CONFLICT (recipient_id, group_key) DO UPDATE SET count = count + 1, latest_id = excluded.latest_id, latest_at = excluded.latest_at;`,
+  ];
+}
+statements.push(
+  ...notification({
+    recipient: alice.id,
+    type: "follow",
+    actor: bob.id,
+    text: null,
+    dedupe: "seed:follow",
+    grouped: true,
+  }),
+  ...DEMO_USERS.flatMap((u) =>
+    notification({
+      recipient: u.id,
+      type: "system",
+      actor: null,
+      text: "Welcome to Edgegram! This is a demo account.",
+      dedupe: "seed:welcome",
+      grouped: false,
+    }),
+  ),
+);
+
 const file = join(root, ".wrangler", "seed.sql");
 mkdirSync(dirname(file), { recursive: true });
 writeFileSync(file, `${statements.join("\n")}\n`);
@@ -99,5 +163,5 @@ execFileSync("npx", ["wrangler", "d1", "execute", "DB", "--local", `--file=${fil
   env: { ...process.env, CI: "true" },
 });
 console.warn(
-  `seed: demo accounts ${DEMO_USERS.map((u) => u.username).join(", ")} (password "${DEMO_PASSWORD}"), an alice-bob conversation`,
+  `seed: demo accounts ${DEMO_USERS.map((u) => u.username).join(", ")} (password "${DEMO_PASSWORD}"), an alice-bob conversation, bob following alice, welcome notifications`,
 );
