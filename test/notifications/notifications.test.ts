@@ -106,6 +106,18 @@ describe("each event type, end to end over HTTP", () => {
     expect(accepted?.actors[0]?.username).toBe(carol.username);
   });
 
+  it("a follow, request or acceptance that no longer holds when its event is consumed tells nobody", async () => {
+    const [alice, bob, carol] = [await createUser(), await createUser(), await createUser()];
+    const platform = platformFor(env);
+    const at = new Date().toISOString();
+    // As if Bob had followed Alice, asked Carol and been accepted, and undone it all before the
+    // events were consumed: none of the three relationships exists now.
+    await notify(platform, { kind: "follow", actor_id: bob.id, recipient_id: alice.id, at });
+    await notify(platform, { kind: "follow_request", actor_id: bob.id, recipient_id: carol.id, at });
+    await notify(platform, { kind: "follow_accepted", actor_id: carol.id, recipient_id: bob.id, at });
+    for (const u of [alice, bob, carol]) expect(await storedFor(u)).toEqual([]);
+  });
+
   it("a system notification addressed by another feature, with its text", async () => {
     const alice = await createUser();
     await notify(platformFor(env), {

@@ -11,6 +11,7 @@ import {
   notifications,
   postMedia,
   postMentions,
+  posts,
   pushSubscriptions,
   users,
 } from "../../db/schema";
@@ -58,6 +59,22 @@ export async function newestBucket(db: Db, recipientId: string, prefix: string):
   return row?.bucket ?? null;
 }
 
+/**
+ * What the consumer checked, re-checked by the insert itself: a block, a post deletion or a
+ * comment deletion that lands between the consumer's checks and its write (D1 runs one batch at a
+ * time) leaves no notification behind, as the removal in that write's batch found none to remove.
+ */
+function stillHolds(n: Pick<NewNotification, "recipientId" | "actorId" | "postId" | "commentId">): SQL {
+  const actor = n.actorId === null ? sql`1` : sql`NOT ${blockedEitherWaySql(n.recipientId, n.actorId)}`;
+  const post =
+    n.postId === null
+      ? sql`1`
+      : sql`EXISTS (SELECT 1 FROM ${posts} WHERE ${posts.id} = ${n.postId} AND ${posts.deleted_at} IS NULL)`;
+  const comment =
+    n.commentId === null ? sql`1` : sql`EXISTS (SELECT 1 FROM ${comments} WHERE ${comments.id} = ${n.commentId})`;
+  return sql`${actor} AND ${post} AND ${comment}`;
+}
+
 /** Inserts the notification unless its dedupe key exists, and counts it in its group if it did. */
 export async function insertNotification(db: Db, n: NewNotification): Promise<void> {
   const g = notificationGroups;
@@ -75,8 +92,9 @@ export async function insertNotification(db: Db, n: NewNotification): Promise<vo
         notifications.folder,
         notifications.dedupe_key,
         notifications.created_at,
-      )}) VALUES (${n.id}, ${n.recipientId}, ${n.type}, ${n.actorId}, ${n.postId}, ${n.commentId}, ${n.text},
-          ${n.groupKey}, ${n.folder}, ${n.dedupeKey}, ${n.createdAt})`,
+      )}) SELECT ${n.id}, ${n.recipientId}, ${n.type}, ${n.actorId}, ${n.postId}, ${n.commentId}, ${n.text},
+          ${n.groupKey}, ${n.folder}, ${n.dedupeKey}, ${n.createdAt}
+        WHERE ${stillHolds(n)}`,
     ),
     db.run(
       sql`INSERT INTO ${g} (${columnNames(g.recipient_id, g.group_key, g.folder, g.type, g.prefix, g.bucket, g.post_id, g.comment_id, g.count, g.latest_id, g.latest_at)})

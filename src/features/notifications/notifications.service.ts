@@ -5,6 +5,7 @@ import type { Platform } from "../../platform";
 import { idFloor, newId } from "../../platform/ids";
 import type { NotifyEvent } from "../../platform/jobs";
 import { canNotify, canSeeContent, relationFromFacts } from "../../policy";
+import { relationshipFlags } from "../graph/graph.repo";
 import { thumbnailUrl } from "../media/media.service";
 import { findComment, findCommentView } from "../posts/engagement.repo";
 import { findPost, postsWithFacts } from "../posts/posts.repo";
@@ -130,7 +131,12 @@ async function candidatesFor(deps: NotifyDeps, event: NotifyEvent): Promise<Cand
     }
     case "follow":
     case "follow_request":
-    case "follow_accepted":
+    case "follow_accepted": {
+      // Only while it still holds: a withdrawn request or an undone follow tells nobody.
+      const accepted = event.kind === "follow_accepted";
+      const [from, to] = accepted ? [event.recipient_id, event.actor_id] : [event.actor_id, event.recipient_id];
+      const flags = await relationshipFlags(deps.db, from, to);
+      if (!(event.kind === "follow_request" ? flags.requested : flags.following)) return [];
       return [
         {
           ...base,
@@ -139,6 +145,7 @@ async function candidatesFor(deps: NotifyDeps, event: NotifyEvent): Promise<Cand
           source: `${event.kind}:${event.actor_id}:${bucket}`,
         },
       ];
+    }
     case "direct":
       return [
         {
