@@ -9,6 +9,7 @@ import { feedRoutes } from "./features/feed/feed.routes";
 import { graphMeRoutes, graphUserRoutes } from "./features/graph/graph.routes";
 import { mediaApiRoutes, mediaHostRoutes } from "./features/media/media.routes";
 import { commentRoutes, postRoutes, postsOfUserRoutes, savedRoutes } from "./features/posts/posts.routes";
+import { pushRoutes } from "./features/push/push.routes";
 import {
   highlightRoutes,
   storiesOfUserRoutes,
@@ -63,6 +64,7 @@ export function createApp() {
   app.route("/v1/users", storiesOfUserRoutes);
   app.route("/v1/me", storyArchiveRoutes);
   app.route("/v1/highlights", highlightRoutes);
+  app.route("/v1/push", pushRoutes);
   app.route("/", mediaHostRoutes);
 
   app.route(
