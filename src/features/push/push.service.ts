@@ -45,13 +45,14 @@ export async function subscribe(
       errors: [{ path: "keys.p256dh", message: "Must be a point on the P-256 curve." }],
     });
   }
+  const now = deps.clock.now();
   const { row, previousOwner } = await upsertSubscription(deps.db, {
-    id: newId(),
+    id: newId(now.getTime()),
     userId,
     endpoint: input.endpoint,
     p256dh,
     auth: unpadded(input.keys.auth),
-    now: deps.clock.now().toISOString(),
+    now: now.toISOString(),
     max: MAX_SUBSCRIPTIONS_PER_USER,
   });
   return {
