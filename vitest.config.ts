@@ -1,12 +1,16 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { fakePushService } from "./test/setup/fake-push-service.ts";
 
 /** Secrets for tests only: fixed, long enough, and never the development defaults. */
 export const TEST_SECRETS = {
   JWT_KEYS: "test-k2:test-jwt-secret-k2-0123456789abcdefghijkl,test-k1:test-jwt-secret-k1-0123456789abcdefghijkl",
   PASSWORD_PEPPER: "test-password-pepper-0123456789abcdefghij",
   SIGNING_SECRET: "test-signing-secret-0123456789abcdefghijkl",
+  // A real P-256 pair (scripts/vapid-keys.mjs --print), used only by the tests.
+  VAPID_PUBLIC_KEY: "BDU-Sy6SYWIli9YxfAqlEporN36UZa0P2SA-HDqE96Ger5G8bGJpO8PuGW1WPFfsZDPvnYkMbQlL5Z2LwCU4LHk",
+  VAPID_PRIVATE_KEY: "5OwIPRiruItiv9Ijry5MLiH4F0vP3iR6esesu08yAz8",
 };
 
 export default defineConfig(async () => {
@@ -19,7 +23,11 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
-              miniflare: { bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: migrations } },
+              miniflare: {
+                bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: migrations },
+                // Outbound fetches: a fake Web Push service at push.example.test, the network otherwise.
+                outboundService: fakePushService,
+              },
             }),
           ],
           test: {

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import sharp from "sharp";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { generateVapidKeys } from "../scripts/vapid-keys.mjs";
 import { capacity, closeAll, deliveryLatency, setUpRoom } from "./chat.mjs";
 import { fanoutTime, reader, seedGraph } from "./feed.mjs";
 import { consumerThroughput, liveLatency, seedRecipient } from "./notifications.mjs";
@@ -47,6 +48,7 @@ async function startWorker() {
     stdio: "ignore",
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
   });
+  const vapid = generateVapidKeys();
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
   const devVars = Object.fromEntries(
     readFileSync(join(root, ".dev.vars.example"), "utf8")
@@ -73,6 +75,9 @@ async function startWorker() {
           bindings: {
             ...workerOptions.bindings,
             ...devVars,
+            // .dev.vars.example holds no VAPID pair (each machine makes its own): a throwaway one.
+            VAPID_PUBLIC_KEY: vapid.publicKey,
+            VAPID_PRIVATE_KEY: vapid.privateKey,
             // The room's capacity, not the per-connection frame limit (see bench/chat.mjs).
             CHAT_FRAME_BURST: "1000000",
             CHAT_FRAMES_PER_SECOND: "1000000",

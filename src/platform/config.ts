@@ -1,3 +1,5 @@
+import { base64UrlDecode } from "./crypto";
+
 /**
  * Typed, validated configuration read from the Worker's vars and secrets, once per isolate.
  * A missing or weak secret makes every request fail closed with a 500: the app never signs a
@@ -42,6 +44,17 @@ export interface AppConfig {
     frameBurst: number;
     framesPerSecond: number;
   };
+  /** Web Push (RFC 8292): the server's key pair, base64url, and who push services may contact. */
+  vapid: VapidConfig;
+}
+
+export interface VapidConfig {
+  /** The uncompressed P-256 point (65 bytes), as browsers take it for `applicationServerKey`. */
+  publicKey: string;
+  /** The private scalar (32 bytes). */
+  privateKey: string;
+  /** `mailto:` or `https:`: the JWT's `sub`, for a push service to reach the operator. */
+  subject: string;
 }
 
 export class ConfigError extends Error {
@@ -94,6 +107,40 @@ export function parseJwtKeys(raw: string): JwtKey[] {
   return keys;
 }
 
+/** Bytes of base64url text, unpadded or with `=` padding (browsers and key tools write both); null if it is not. */
+export function base64UrlBytes(value: string): Uint8Array | null {
+  return base64UrlDecode(value.replace(/={1,2}$/, ""));
+}
+
+/**
+ * The VAPID secrets and subject. The public key is the uncompressed point (0x04, x, y) and the
+ * private key the 32-byte scalar, both base64url (RFC 8292 §3.2), as scripts/vapid-keys.mjs makes
+ * them; anything else fails closed rather than sending pushes no service would accept.
+ */
+export function parseVapid(env: Env): VapidConfig {
+  const publicKey = requireString(env, "VAPID_PUBLIC_KEY");
+  const pub = base64UrlBytes(publicKey);
+  if (pub?.length !== 65 || pub[0] !== 0x04) {
+    throw new ConfigError("VAPID_PUBLIC_KEY must be the base64url of a 65-byte uncompressed P-256 point");
+  }
+  const privateKey = requireString(env, "VAPID_PRIVATE_KEY");
+  if (base64UrlBytes(privateKey)?.length !== 32) {
+    throw new ConfigError("VAPID_PRIVATE_KEY must be the base64url of a 32-byte P-256 private key");
+  }
+  const subject = requireString(env, "VAPID_SUBJECT");
+  if (!isVapidSubject(subject)) throw new ConfigError("VAPID_SUBJECT must be a mailto: or https: URL");
+  return { publicKey: publicKey.replace(/=+$/, ""), privateKey: privateKey.replace(/=+$/, ""), subject };
+}
+
+/** RFC 8292 §2.1: a `mailto:` address or an `https:` URL the push service can use to reach us. */
+function isVapidSubject(value: string): boolean {
+  if (value.length > 256 || /\s/.test(value)) return false;
+  if (/^mailto:[^@]+@[^@]+\.[^@]+$/.test(value)) return true;
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return url.protocol === "https:" && url.hostname.length > 0 && url.username === "" && url.password === "";
+}
+
 export function parseConfig(env: Env): AppConfig {
   return {
     jwt: {
@@ -126,6 +173,7 @@ export function parseConfig(env: Env): AppConfig {
       frameBurst: positiveInt(env, "CHAT_FRAME_BURST"),
       framesPerSecond: positiveInt(env, "CHAT_FRAMES_PER_SECOND"),
     },
+    vapid: parseVapid(env),
   };
 }
 

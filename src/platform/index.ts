@@ -9,6 +9,7 @@ import { type MediaStore, mediaStoreFor } from "./media-store";
 import { type Outbox, outboxFor } from "./outbox";
 import { type RateLimiters, rateLimitersFor } from "./rate-limit";
 import { type Realtime, realtimeFor } from "./realtime";
+import { type WebPush, webPushFor } from "./web-push";
 
 /**
  * The composition root: everything a feature may use, built from the Worker's bindings and the
@@ -31,6 +32,8 @@ export interface Platform {
   limits: RateLimiters;
   /** Present when R2 S3 credentials are configured: uploads then go straight to R2. */
   direct: DirectUploads | null;
+  /** Web Push to browsers' push services, signed with the VAPID keys (see web-push.ts). */
+  push: WebPush;
   /** Where URLs handed to clients point: this Worker's origin ("" off a request: jobs write no URLs). */
   origin: string;
 }
@@ -44,9 +47,10 @@ export function platformFor(env: Env, origin = ""): Platform {
   if (!base) {
     const db = dbFor(env.DB);
     const jobs = jobQueueFor(env);
+    const config = configFor(env);
     base = {
       db,
-      config: configFor(env),
+      config,
       clock: appClock,
       cache: edgeCacheFor(env.CACHE),
       store: mediaStoreFor(env.MEDIA),
@@ -56,6 +60,7 @@ export function platformFor(env: Env, origin = ""): Platform {
       realtime: realtimeFor(env),
       limits: rateLimitersFor(env),
       direct: directUploadsFor(env),
+      push: webPushFor(config.vapid),
     };
     built.set(env, base);
   }
@@ -74,4 +79,5 @@ export type {
   Outbox,
   RateLimiters,
   Realtime,
+  WebPush,
 };

@@ -1,7 +1,7 @@
 import { failedJobs } from "../db/schema";
 import { fanout, unlink } from "../features/feed/feed.service";
 import { failMedia, processMedia } from "../features/media/media.service";
-import { notify } from "../features/notifications/notifications.service";
+import { notify, sendPush } from "../features/notifications/notifications.service";
 import { purgePost } from "../features/posts/posts.service";
 import { storyFanout } from "../features/stories/stories.service";
 import { type Platform, platformFor } from "../platform";
@@ -30,8 +30,7 @@ async function run(job: Job, platform: Platform): Promise<void> {
     case "notify":
       return notify(platform, job.event);
     case "push.send":
-      // The Web Push sender lands with its own module.
-      throw new Error(`${job.type} has no consumer yet`);
+      return sendPush(platform, job.subscription_id, job.notification_id);
   }
 }
 

@@ -154,6 +154,7 @@ async function snapshot(): Promise<unknown> {
     "story_views",
     "highlights",
     "realtime_tickets",
+    "push_subscriptions",
   ];
   const counts = tables.map((t) => `(SELECT count(*) FROM ${t}) AS ${t}`).join(", ");
   return env.DB.prepare(

@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { notify, trimNotifications } from "../../src/features/notifications/notifications.service";
 import worker from "../../src/index";
 import { platformFor } from "../../src/platform";
@@ -11,8 +11,9 @@ import { api } from "../helpers/api";
 import { joinHub } from "../helpers/chat";
 import { createUser } from "../helpers/factories";
 import { follow } from "../helpers/graph";
-import { groupsOf, storedFor } from "../helpers/notifications";
+import { groupsOf, settle, storedFor } from "../helpers/notifications";
 import { publish } from "../helpers/posts";
+import { browserSubscription, received, subscribe as subscribeBrowser } from "../helpers/push";
 
 afterEach(() => setClock(null));
 
@@ -183,5 +184,46 @@ describe("retention", () => {
       expect(detail).toMatch(/SEARCH .* USING (INTEGER PRIMARY KEY|(COVERING )?INDEX)/);
       expect(detail).not.toMatch(/\bSCAN\b/);
     }
+  });
+});
+
+describe("Web Push, end to end", () => {
+  it("a like reaches the author's browser encrypted, saying who and what, never the caption; a filtered one is not pushed", async () => {
+    const [alice, bob, stranger] = [await createUser(), await createUser(), await createUser()];
+    const browser = await browserSubscription();
+    await subscribeBrowser(alice, browser);
+    const post = await publish(alice, { caption: "a secret caption" });
+    await follow(alice, bob);
+    expect((await api("POST", `/v1/posts/${post.id}/like`, { token: bob.accessToken })).status).toBe(200);
+    // Through the real queues: notify, then push.send.
+    await vi.waitFor(
+      async () => {
+        expect(await received(browser)).toHaveLength(1);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    const [push] = await received(browser);
+    expect(push?.problems).toEqual([]);
+    const message = JSON.parse(push?.payload ?? "{}") as Record<string, string>;
+    const [group] = (await groupsOf(alice)).items;
+    expect(message).toEqual({
+      title: "Edgegram",
+      body: `@${bob.username} liked your post`,
+      group_key: group?.group_key,
+      notification_id: group?.most_recent_notification_id,
+      url: "/notifications",
+    });
+    expect(push?.payload).not.toContain("secret caption");
+
+    // Strangers filtered: stored in the filtered folder, not pushed.
+    const settings = await api("PATCH", "/v1/me/notification-settings", {
+      token: alice.accessToken,
+      body: { strangers: "filter" },
+    });
+    expect(settings.status).toBe(200);
+    await api("POST", `/v1/posts/${post.id}/like`, { token: stranger.accessToken });
+    await settle(stranger);
+    expect((await groupsOf(alice, "?folder=filtered")).items).toHaveLength(1);
+    expect(await received(browser)).toHaveLength(1);
   });
 });

@@ -28,3 +28,66 @@ describe("the chat settings", () => {
     },
   );
 });
+
+describe("the Web Push (VAPID) settings", () => {
+  const b64url = (bytes: Uint8Array) =>
+    btoa(String.fromCharCode(...bytes))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_");
+  const point = (first: number, length: number) => {
+    const bytes = new Uint8Array(length).fill(9);
+    bytes[0] = first;
+    return b64url(bytes).replace(/=+$/, "");
+  };
+
+  it("are read from the secrets and the subject var", () => {
+    expect(parseConfig(env).vapid).toEqual({
+      publicKey: env.VAPID_PUBLIC_KEY,
+      privateKey: env.VAPID_PRIVATE_KEY,
+      subject: "mailto:push@edgegram.invalid",
+    });
+  });
+
+  it("accept padded base64url and keep the unpadded spelling", () => {
+    const vapid = parseConfig({
+      ...env,
+      VAPID_PUBLIC_KEY: `${env.VAPID_PUBLIC_KEY}=`,
+      VAPID_PRIVATE_KEY: `${env.VAPID_PRIVATE_KEY}=`,
+    }).vapid;
+    expect(vapid.publicKey).toBe(env.VAPID_PUBLIC_KEY);
+    expect(vapid.privateKey).toBe(env.VAPID_PRIVATE_KEY);
+  });
+
+  it.each(["https://edgegram.example/contact", "mailto:ops@edgegram.example"])("accept the subject %s", (subject) => {
+    expect(parseConfig({ ...env, VAPID_SUBJECT: subject }).vapid.subject).toBe(subject);
+  });
+
+  it.each([
+    ["VAPID_PUBLIC_KEY", ""],
+    ["VAPID_PUBLIC_KEY", point(4, 64)],
+    ["VAPID_PUBLIC_KEY", point(4, 66)],
+    ["VAPID_PUBLIC_KEY", point(2, 33)],
+    ["VAPID_PUBLIC_KEY", point(5, 65)],
+    ["VAPID_PUBLIC_KEY", "not base64url!"],
+    ["VAPID_PRIVATE_KEY", ""],
+    ["VAPID_PRIVATE_KEY", point(1, 31)],
+    ["VAPID_PRIVATE_KEY", point(1, 33)],
+    ["VAPID_PRIVATE_KEY", "++++++++++++++++++++++++++++++++++++++++++++"],
+    ["VAPID_SUBJECT", ""],
+    ["VAPID_SUBJECT", "http://edgegram.example/contact"],
+    ["VAPID_SUBJECT", "ops@edgegram.example"],
+    ["VAPID_SUBJECT", "mailto:nobody"],
+    ["VAPID_SUBJECT", "https://user:pw@edgegram.example/"],
+    ["VAPID_SUBJECT", "javascript:alert(1)"],
+  ])("fail closed when %s is %j", (name, value) => {
+    expect(() => parseConfig({ ...env, [name]: value })).toThrow(ConfigError);
+  });
+
+  it("fail closed when a VAPID secret is missing", () => {
+    for (const name of ["VAPID_PUBLIC_KEY", "VAPID_PRIVATE_KEY"] as const) {
+      const copy: Partial<Env> = { ...env };
+      delete copy[name];
+      expect(() => parseConfig(copy as Env)).toThrow(new ConfigError(`${name} is not set`));
+    }
+  });
+});

@@ -73,6 +73,8 @@ describe("configuration fails closed", () => {
     ["a malformed JWT key list", { JWT_KEYS: "no-colon-here-0123456789abcdefghijklmnop" }],
     ["a weak pepper", { PASSWORD_PEPPER: "pepper" }],
     ["a missing signing secret", { SIGNING_SECRET: "" }],
+    ["no VAPID private key", { VAPID_PRIVATE_KEY: "" }],
+    ["a VAPID public key that is not a P-256 point", { VAPID_PUBLIC_KEY: "dev-only-not-a-key" }],
   ])("answers 500 on every request and never signs with %s", async (_label, override) => {
     const app = createApp();
     const badEnv = { ...env, ...override };

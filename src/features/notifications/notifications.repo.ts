@@ -12,7 +12,6 @@ import {
   postMedia,
   postMentions,
   posts,
-  pushSubscriptions,
   users,
 } from "../../db/schema";
 import { columnNames, type Db, idBefore, inList } from "../../platform/db";
@@ -343,14 +342,5 @@ export async function userIdsByUsername(db: Db, usernames: string[]): Promise<st
 /** Ids of the accounts a post's caption mentions. */
 export async function mentionedInPost(db: Db, postId: string): Promise<string[]> {
   const rows = await db.select({ id: postMentions.user_id }).from(postMentions).where(eq(postMentions.post_id, postId));
-  return rows.map((r) => r.id);
-}
-
-/** The browsers subscribed to Web Push for this account. */
-export async function pushSubscriptionIds(db: Db, userId: string): Promise<string[]> {
-  const rows = await db
-    .select({ id: pushSubscriptions.id })
-    .from(pushSubscriptions)
-    .where(eq(pushSubscriptions.user_id, userId));
   return rows.map((r) => r.id);
 }

@@ -11,6 +11,7 @@ import { findComment, findCommentView } from "../posts/engagement.repo";
 import { findPost, postsWithFacts } from "../posts/posts.repo";
 import { MAX_MENTIONS } from "../posts/posts.schema";
 import { extractMentions } from "../posts/tags";
+import { deliverPush, type PushMessage, subscriptionIdsOf } from "../push/push.service";
 import { toUserSummary, type UserSummaryRow } from "../users/user-summary";
 import { findUserById } from "../users/users.repo";
 import {
@@ -29,7 +30,6 @@ import {
   markDelivered,
   mentionedInPost,
   newestBucket,
-  pushSubscriptionIds,
   saveSettingsJson,
   trimBefore,
   unreadGroups,
@@ -256,7 +256,7 @@ async function deliver(deps: NotifyDeps, recipientId: string, notificationId: st
   } catch (err) {
     console.error(JSON.stringify({ level: "warn", component: "notify", msg: "hub publish failed", err: String(err) }));
   }
-  const subscriptions = await pushSubscriptionIds(deps.db, recipientId);
+  const subscriptions = await subscriptionIdsOf(deps, recipientId);
   await deps.jobs.sendAll(
     subscriptions.map((subscription_id) => ({ type: "push.send", subscription_id, notification_id: notificationId })),
   );
@@ -360,15 +360,6 @@ export async function updateSettings(
   return next;
 }
 
-/** What a Web Push says about a notification: who and what kind, never the post's content. */
-export interface PushMessage {
-  title: string;
-  body: string;
-  group_key: string;
-  notification_id: string;
-  url: string;
-}
-
 const PUSH_VERBS: Record<NotificationType, string> = {
   like: "liked your post",
   comment: "commented on your post",
@@ -382,7 +373,10 @@ const PUSH_VERBS: Record<NotificationType, string> = {
   system: "",
 };
 
-/** The push for a stored notification, or null when it is gone or was filtered. */
+/**
+ * What a Web Push says about a stored notification: who and what kind, never the post's caption,
+ * a comment or an image. Null when it is gone (its post deleted, a block) or was filtered.
+ */
 export async function pushMessageFor(deps: Pick<Platform, "db">, notificationId: string): Promise<PushMessage | null> {
   const n = await findNotification(deps.db, notificationId);
   if (n?.folder !== "main") return null;
@@ -414,4 +408,14 @@ export async function trimNotifications(deps: Pick<Platform, "db" | "clock">): P
     if (n === 0) break;
   }
   return trimmed;
+}
+
+/** Consumer of `push.send`: one notification to one browser (a throw means "retry later"). */
+export async function sendPush(
+  deps: Pick<Platform, "db" | "push" | "clock">,
+  subscriptionId: string,
+  notificationId: string,
+): Promise<void> {
+  const message = await pushMessageFor(deps, notificationId);
+  if (message) await deliverPush(deps, subscriptionId, message);
 }
