@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-/** Every kind of notification; the first seven come from the social features. */
-export const NOTIFICATION_TYPES = [
+/** The kinds a person can tune in their settings; the first seven come from the social features. */
+export const TUNABLE_NOTIFICATION_TYPES = [
   "like",
   "comment",
   "reply",
@@ -11,9 +11,9 @@ export const NOTIFICATION_TYPES = [
   "follow_request",
   "follow_accepted",
   "live_started",
-  "moderation",
-  "system",
 ] as const;
+/** Every kind of notification: `moderation` and `system` always arrive. */
+export const NOTIFICATION_TYPES = [...TUNABLE_NOTIFICATION_TYPES, "moderation", "system"] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 /**

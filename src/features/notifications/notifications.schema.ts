@@ -1,19 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { NOTIFICATION_TYPES, type NotificationType } from "../../db/schema";
+import { NOTIFICATION_TYPES, type NotificationType, TUNABLE_NOTIFICATION_TYPES } from "../../db/schema";
 import { PageQuerySchema } from "../../http/cursor";
 import { UserSummarySchema } from "../users/user-summary";
 
 /** The types a person can tune; `moderation` and `system` always arrive (docs/notifications.md). */
-export const TUNABLE_TYPES = [
-  "like",
-  "comment",
-  "reply",
-  "mention",
-  "follow",
-  "follow_request",
-  "follow_accepted",
-  "live_started",
-] as const satisfies readonly NotificationType[];
+export const TUNABLE_TYPES = TUNABLE_NOTIFICATION_TYPES;
 
 const Choice = z.enum(["all", "following", "off"]).openapi({
   description: "`all`: from anyone; `following`: only from accounts you follow; `off`: never",

@@ -29,6 +29,7 @@ import {
   isRecipientOf,
   markDelivered,
   mentionedInPost,
+  type NewNotification,
   newestBucket,
   saveSettingsJson,
   trimBefore,
@@ -67,15 +68,9 @@ const GROUPED_TYPES: ReadonlySet<NotificationType> = new Set(["like", "follow"])
 const TUNABLE: ReadonlySet<NotificationType> = new Set(TUNABLE_TYPES);
 
 /** One person to tell about one fact. `source` makes an ungrouped notification unique at its source. */
-interface Candidate {
-  recipientId: string;
-  type: NotificationType;
-  actorId: string | null;
-  postId: string | null;
-  commentId: string | null;
-  text: string | null;
+type Candidate = Pick<NewNotification, "recipientId" | "type" | "actorId" | "postId" | "commentId" | "text"> & {
   source: string;
-}
+};
 
 const hourBucket = (at: Date) => Math.floor(at.getTime() / HOUR_MS);
 
