@@ -450,6 +450,27 @@ describe("read markers and the unread count", () => {
   });
 });
 
+describe("the unread count's cap", () => {
+  it("is exact up to 1,000 groups and stops there", async () => {
+    const alice = await createUser();
+    const rows = (n: number, from: number) =>
+      JSON.stringify(Array.from({ length: n }, (_, i) => `ungrouped-cap-${from + i}`));
+    const insert = (n: number, from: number) =>
+      env.DB.prepare(
+        `INSERT INTO notification_groups (recipient_id, group_key, folder, type, prefix, bucket, count, latest_id, latest_at)
+         SELECT ?1, value, 'main', 'system', 'ungrouped', 0, 1, 'Z' || value, ?2 FROM json_each(?3)`,
+      )
+        .bind(alice.id, new Date().toISOString(), rows(n, from))
+        .run();
+    await insert(999, 0);
+    expect(await unreadOf(alice)).toBe(999);
+    await insert(1, 999);
+    expect(await unreadOf(alice)).toBe(1000);
+    await insert(6, 1000);
+    expect(await unreadOf(alice)).toBe(1000);
+  });
+});
+
 describe("the list: paging, filters, bad input", () => {
   it("keyset pages stay stable while new notifications arrive", async () => {
     const alice = await createUser();
