@@ -131,7 +131,7 @@ describe("each event type, end to end over HTTP", () => {
       at: new Date().toISOString(),
     });
     const [group] = (await groupsOf(alice)).items;
-    expect(group).toMatchObject({ type: "system", text: "Welcome to Edgegram", actors: [], actor_count: 1 });
+    expect(group).toMatchObject({ type: "system", text: "Welcome to Edgegram", actors: [], actor_count: 0 });
   });
 
   it("never for one's own actions", async () => {

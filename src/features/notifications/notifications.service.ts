@@ -282,11 +282,13 @@ async function toGroups(deps: ReadDeps, recipientId: string, rows: GroupRow[]): 
   for (const r of rows) {
     if (r.post_id !== null && !visible.has(r.post_id)) continue;
     const image = r.post_id === null ? undefined : imageOf.get(r.post_id);
+    const actors = await Promise.all((JSON.parse(r.actors) as UserSummaryRow[]).map((a) => toUserSummary(deps, a)));
     out.push({
       group_key: r.group_key,
       type: r.type,
-      actors: await Promise.all((JSON.parse(r.actors) as UserSummaryRow[]).map((a) => toUserSummary(deps, a))),
-      actor_count: r.count,
+      actors,
+      // A system or moderation notification has no actor: its group counts none.
+      actor_count: actors.length === 0 ? 0 : r.count,
       post:
         r.post_id === null
           ? null
