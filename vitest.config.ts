@@ -1,6 +1,8 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import type { Request, Response } from "miniflare";
 import { defineConfig } from "vitest/config";
+import { FAKE_AI_HOST, fakeOpenAI } from "./test/setup/fake-openai.ts";
 import { fakePushService } from "./test/setup/fake-push-service.ts";
 
 /** Secrets for tests only: fixed, long enough, and never the development defaults. */
@@ -11,7 +13,22 @@ export const TEST_SECRETS = {
   // A real P-256 pair (scripts/vapid-keys.mjs --print), used only by the tests.
   VAPID_PUBLIC_KEY: "BDU-Sy6SYWIli9YxfAqlEporN36UZa0P2SA-HDqE96Ger5G8bGJpO8PuGW1WPFfsZDPvnYkMbQlL5Z2LwCU4LHk",
   VAPID_PRIVATE_KEY: "5OwIPRiruItiv9Ijry5MLiH4F0vP3iR6esesu08yAz8",
+  // The fake OpenAI-compatible provider (test/setup/fake-openai.ts); short timeout and retries.
+  OPENAI_BASE_URL: "https://ai.example.test/v1",
+  OPENAI_API_KEY: "sk-test-fake-provider-key",
+  OPENAI_TIMEOUT_MS: "1500",
+  CAPTIONS_RETRY_SECONDS: "1",
 };
+
+/**
+ * Miniflare's `outboundService` for the workers tests: every `fetch` the Worker (and the tests,
+ * which share its isolate) makes leaves through here, to the fake provider it is addressed to
+ * (the OpenAI-compatible API, the Web Push service) or, for anything else, to the network.
+ */
+function outbound(request: Request): Promise<Response> {
+  if (new URL(request.url).hostname === FAKE_AI_HOST) return fakeOpenAI(request);
+  return fakePushService(request);
+}
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
@@ -25,8 +42,8 @@ export default defineConfig(async () => {
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
                 bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: migrations },
-                // Outbound fetches: a fake Web Push service at push.example.test, the network otherwise.
-                outboundService: fakePushService,
+                // Outbound fetches: the fake OpenAI-compatible provider and Web Push service, else the network.
+                outboundService: outbound,
               },
             }),
           ],

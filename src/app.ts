@@ -4,6 +4,7 @@ import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
 import { authRoutes } from "./features/auth/auth.routes";
+import { captionRoutes } from "./features/captions/captions.routes";
 import { conversationRoutes, realtimeRoutes } from "./features/chat/chat.routes";
 import { feedRoutes } from "./features/feed/feed.routes";
 import { graphMeRoutes, graphUserRoutes } from "./features/graph/graph.routes";
@@ -54,6 +55,7 @@ export function createApp() {
   app.route("/v1/users", userRoutes);
   app.route("/v1/users", graphUserRoutes);
   app.route("/v1/media", mediaApiRoutes);
+  app.route("/v1/media", captionRoutes);
   app.route("/v1/posts", postRoutes);
   app.route("/v1/feed", feedRoutes);
   app.route("/v1/comments", commentRoutes);

@@ -46,6 +46,52 @@ export interface AppConfig {
   };
   /** Web Push (RFC 8292): the server's key pair, base64url, and who push services may contact. */
   vapid: VapidConfig;
+  captions: {
+    /** Null when neither OPENAI_API_KEY nor OPENAI_BASE_URL is set: suggestions are unavailable. */
+    ai: AiConfig | null;
+    /** Suggestion jobs an account may start per 24 hours. */
+    perDay: number;
+    /** The first retry delay after a provider error without `retry-after`; doubles per attempt. */
+    retrySeconds: number;
+  };
+}
+
+/** An OpenAI-compatible provider (docs/captions.md). */
+export interface AiConfig {
+  baseURL: string;
+  /** Null for local providers that take no key. */
+  apiKey: string | null;
+  model: string;
+  timeoutMs: number;
+}
+
+/** Optional settings: secrets a deployment may leave unset, so absent from the generated Env. */
+interface OptionalAiSettings {
+  OPENAI_API_KEY?: string;
+  OPENAI_BASE_URL?: string;
+}
+
+const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
+
+/**
+ * The provider settings: unset (both empty) means no suggestions, not a broken deployment; a key
+ * alone talks to OpenAI; a base URL alone talks to a local provider that needs no key.
+ */
+export function parseAi(env: Env): AiConfig | null {
+  const s = env as unknown as OptionalAiSettings;
+  const apiKey = s.OPENAI_API_KEY?.trim() || null;
+  const base = s.OPENAI_BASE_URL?.trim() || null;
+  if (apiKey === null && base === null) return null;
+  const baseURL = base ?? OPENAI_DEFAULT_BASE_URL;
+  if (!URL.canParse(baseURL) || !/^https?:$/.test(new URL(baseURL).protocol)) {
+    throw new ConfigError("OPENAI_BASE_URL must be an http(s) URL, such as https://api.openai.com/v1");
+  }
+  return {
+    baseURL: baseURL.replace(/\/+$/, ""),
+    apiKey,
+    model: requireString(env, "OPENAI_MODEL"),
+    timeoutMs: positiveInt(env, "OPENAI_TIMEOUT_MS"),
+  };
 }
 
 export interface VapidConfig {
@@ -174,6 +220,11 @@ export function parseConfig(env: Env): AppConfig {
       framesPerSecond: positiveInt(env, "CHAT_FRAMES_PER_SECOND"),
     },
     vapid: parseVapid(env),
+    captions: {
+      ai: parseAi(env),
+      perDay: positiveInt(env, "CAPTIONS_PER_DAY"),
+      retrySeconds: positiveInt(env, "CAPTIONS_RETRY_SECONDS"),
+    },
   };
 }
 

@@ -8,6 +8,14 @@ export function base64UrlEncode(bytes: Uint8Array): string {
   return base64url.encode(bytes);
 }
 
+/** Standard base64 (with padding), as `data:` URLs take it. */
+export function base64Encode(bytes: Uint8Array): string {
+  let binary = "";
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  return btoa(binary);
+}
+
 /**
  * Null for anything that is not unpadded base64url. The alphabet is checked here because the
  * decoder underneath is lenient: it also takes padding and skips whitespace, and a token, cursor

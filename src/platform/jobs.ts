@@ -65,7 +65,23 @@ export const JobSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("notify"), event: NotifyEventSchema }),
   // One notification to one browser (one message each, so one failing endpoint retries alone).
   z.strictObject({ type: z.literal("push.send"), subscription_id: Id, notification_id: Id }),
+  // AI caption and alt-text suggestions for one image and one set of options.
+  z.strictObject({ type: z.literal("caption.generate"), job_id: Id }),
 ]);
+
+/**
+ * Thrown by a job that must run again after a given delay rather than the consumer's backoff: a
+ * provider's `retry-after`, or another delivery holding the work.
+ */
+export class RetryLater extends Error {
+  constructor(
+    message: string,
+    readonly delaySeconds: number,
+  ) {
+    super(message);
+    this.name = "RetryLater";
+  }
+}
 
 export type Job = z.infer<typeof JobSchema>;
 
@@ -74,7 +90,10 @@ export interface JobQueue {
   sendAll(jobs: Job[]): Promise<void>;
 }
 
-type JobQueues = Pick<Env, "MEDIA_QUEUE" | "POSTS_QUEUE" | "FEED_QUEUE" | "NOTIFY_QUEUE" | "PUSH_QUEUE">;
+type JobQueues = Pick<
+  Env,
+  "MEDIA_QUEUE" | "POSTS_QUEUE" | "FEED_QUEUE" | "NOTIFY_QUEUE" | "PUSH_QUEUE" | "CAPTIONS_QUEUE"
+>;
 
 /** Which queue carries each kind of job (each queue has its own consumer settings and DLQ). */
 function queueOf(queues: JobQueues, job: Job): Queue {
@@ -91,6 +110,8 @@ function queueOf(queues: JobQueues, job: Job): Queue {
       return queues.NOTIFY_QUEUE;
     case "push.send":
       return queues.PUSH_QUEUE;
+    case "caption.generate":
+      return queues.CAPTIONS_QUEUE;
   }
 }
 

@@ -1,4 +1,5 @@
 import { failedJobs } from "../db/schema";
+import { failCaptionJob, generateCaptions } from "../features/captions/captions.service";
 import { fanout, unlink } from "../features/feed/feed.service";
 import { failMedia, processMedia } from "../features/media/media.service";
 import { notify, sendPush } from "../features/notifications/notifications.service";
@@ -6,7 +7,7 @@ import { purgePost } from "../features/posts/posts.service";
 import { storyFanout } from "../features/stories/stories.service";
 import { type Platform, platformFor } from "../platform";
 import { newId } from "../platform/ids";
-import { type Job, JobSchema } from "../platform/jobs";
+import { type Job, JobSchema, RetryLater } from "../platform/jobs";
 
 /** Retry delay: 30 s doubling per attempt, capped at 12 hours (docs/security.md H4). */
 export function backoffSeconds(attempts: number): number {
@@ -31,6 +32,8 @@ async function run(job: Job, platform: Platform): Promise<void> {
       return notify(platform, job.event);
     case "push.send":
       return sendPush(platform, job.subscription_id, job.notification_id);
+    case "caption.generate":
+      return generateCaptions(platform, job.job_id);
   }
 }
 
@@ -39,6 +42,8 @@ async function giveUp(job: Job, platform: Platform, reason: string): Promise<voi
   switch (job.type) {
     case "media.process":
       return failMedia(platform, job.media_id, reason);
+    case "caption.generate":
+      return failCaptionJob(platform, job.job_id, "The provider did not answer after several attempts.");
     case "post.purge":
     case "feed.fanout":
     case "feed.unlink":
@@ -98,7 +103,9 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
           error: String(err),
         }),
       );
-      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+      // A job may name its own delay (a provider's retry-after); otherwise the backoff.
+      const delaySeconds = err instanceof RetryLater ? err.delaySeconds : backoffSeconds(message.attempts);
+      message.retry({ delaySeconds: Math.min(Math.max(delaySeconds, 0), 43_200) });
     }
   }
 }

@@ -91,3 +91,38 @@ describe("the Web Push (VAPID) settings", () => {
     }
   });
 });
+
+describe("the caption provider settings", () => {
+  const withAi = (settings: Record<string, string>) => parseConfig({ ...env, ...settings } as Env).captions.ai;
+
+  it("are off, not broken, when neither OPENAI_API_KEY nor OPENAI_BASE_URL is set", () => {
+    expect(withAi({ OPENAI_API_KEY: "", OPENAI_BASE_URL: "" })).toBeNull();
+    expect(withAi({ OPENAI_API_KEY: "  ", OPENAI_BASE_URL: "" })).toBeNull();
+  });
+
+  it("talk to OpenAI with a key alone, and to a local provider with a base URL alone (no key)", () => {
+    expect(withAi({ OPENAI_API_KEY: "sk-1", OPENAI_BASE_URL: "" })).toEqual({
+      baseURL: "https://api.openai.com/v1",
+      apiKey: "sk-1",
+      model: "gpt-4o-mini",
+      timeoutMs: 1500,
+    });
+    expect(withAi({ OPENAI_API_KEY: "", OPENAI_BASE_URL: "http://localhost:11434/v1/" })).toMatchObject({
+      baseURL: "http://localhost:11434/v1",
+      apiKey: null,
+    });
+  });
+
+  it.each(["ftp://example.com/v1", "not a url", "javascript:alert(1)"])("fail closed for OPENAI_BASE_URL %j", (url) => {
+    expect(() => withAi({ OPENAI_BASE_URL: url })).toThrow(ConfigError);
+  });
+
+  it.each([
+    ["OPENAI_TIMEOUT_MS", "0"],
+    ["OPENAI_MODEL", ""],
+    ["CAPTIONS_PER_DAY", "-1"],
+    ["CAPTIONS_RETRY_SECONDS", "soon"],
+  ])("fail closed when %s is %j", (name, value) => {
+    expect(() => parseConfig({ ...env, [name]: value })).toThrow(ConfigError);
+  });
+});

@@ -1,4 +1,5 @@
 export * from "./auth";
+export * from "./captions";
 export * from "./chat";
 export * from "./feed";
 export * from "./graph";

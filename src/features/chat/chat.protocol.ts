@@ -106,6 +106,8 @@ export const HubEventSchema = z
     z.object({ type: z.literal("error"), code: z.enum(["invalid_frame", "rate_limited"]), detail: z.string() }),
     // A new notification (or a group it joined), with the unread count after it.
     z.object({ type: z.literal("notification"), group: NotificationGroupSchema, unread_count: z.number().int() }),
+    // Caption suggestions for one of your images are ready (read them with GET …/caption-suggestions).
+    z.object({ type: z.literal("caption_suggestions"), media_id: z.string() }),
   ])
   .openapi("HubEvent");
 export type HubEvent = z.infer<typeof HubEventSchema>;

@@ -377,14 +377,44 @@ export async function deliver(
 
   const row = await findMedia(deps.db, args.id);
   if (row?.status !== "ready" || !row.master_key || row.owner_id !== args.owner) throw notFound("media");
+  const bytes = await makeVariant(deps, { ...row, master_key: row.master_key }, size, format);
+  if (!bytes) throw notFound("media");
+  return { body: new Response(bytes).body, content_type: format, etag, notModified: false };
+}
+
+/** Makes a variant from the metadata-free master and keeps it in R2; null when the master is gone. */
+async function makeVariant(
+  deps: MediaDeps,
+  row: Pick<MediaRow, "id" | "owner_id"> & { master_key: string },
+  size: VariantSize,
+  format: OutputFormat,
+): Promise<ArrayBuffer | null> {
   const master = await deps.store.get(row.master_key);
-  if (!master) throw notFound("media");
+  if (!master) return null;
   const { width, height, fit } = VARIANTS[size];
   const bytes = await new Response(
     await deps.images.transform(master.body, { width, height, fit }, format),
   ).arrayBuffer();
-  await deps.store.putBytes(key, bytes, format);
-  return { body: new Response(bytes).body, content_type: format, etag, notModified: false };
+  await deps.store.putBytes(variantKey(row.owner_id, row.id, size, format), bytes, format);
+  return bytes;
+}
+
+/**
+ * The bytes of a ready image's variant, for the Worker's own use (the caption job sends the 640 px
+ * JPEG to the model): from R2 if it was made before, else made now. Null when the media is not
+ * ready or its master is gone.
+ */
+export async function variantBytes(
+  deps: MediaDeps,
+  mediaId: string,
+  size: VariantSize,
+  format: OutputFormat,
+): Promise<ArrayBuffer | null> {
+  const row = await findMedia(deps.db, mediaId);
+  if (row?.status !== "ready" || !row.master_key) return null;
+  const cached = await deps.store.get(variantKey(row.owner_id, row.id, size, format));
+  if (cached) return new Response(cached.body).arrayBuffer();
+  return makeVariant(deps, { ...row, master_key: row.master_key }, size, format);
 }
 
 /**
