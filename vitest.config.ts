@@ -4,6 +4,7 @@ import type { Request, Response } from "miniflare";
 import { defineConfig } from "vitest/config";
 import { FAKE_AI_HOST, fakeOpenAI } from "./test/setup/fake-openai.ts";
 import { fakePushService } from "./test/setup/fake-push-service.ts";
+import { FAKE_STREAM_HOST, FAKE_STREAM_TOKEN, fakeStream } from "./test/setup/fake-stream.ts";
 
 /** Secrets for tests only: fixed, long enough, and never the development defaults. */
 export const TEST_SECRETS = {
@@ -18,6 +19,12 @@ export const TEST_SECRETS = {
   OPENAI_API_KEY: "sk-test-fake-provider-key",
   OPENAI_TIMEOUT_MS: "1500",
   CAPTIONS_RETRY_SECONDS: "1",
+  // The fake Stream API (test/setup/fake-stream.ts) and the webhook destination's secret.
+  STREAM_ACCOUNT_ID: "acct-test",
+  STREAM_API_TOKEN: FAKE_STREAM_TOKEN,
+  STREAM_API_BASE: `https://${FAKE_STREAM_HOST}/client/v4`,
+  STREAM_CUSTOMER_HOST: "customer-test.cloudflarestream.com",
+  STREAM_WEBHOOK_SECRET: "test-stream-webhook-secret-0123",
 };
 
 /**
@@ -26,7 +33,9 @@ export const TEST_SECRETS = {
  * (the OpenAI-compatible API, the Web Push service) or, for anything else, to the network.
  */
 function outbound(request: Request): Promise<Response> {
-  if (new URL(request.url).hostname === FAKE_AI_HOST) return fakeOpenAI(request);
+  const host = new URL(request.url).hostname;
+  if (host === FAKE_AI_HOST) return fakeOpenAI(request);
+  if (host === FAKE_STREAM_HOST) return fakeStream(request);
   return fakePushService(request);
 }
 

@@ -1,5 +1,6 @@
 import { sweepTickets } from "./features/chat/chat.service";
 import { trimAll } from "./features/feed/feed.service";
+import { endAbandoned } from "./features/live/live.service";
 import { sweepOrphans } from "./features/media/media.service";
 import { trimNotifications } from "./features/notifications/notifications.service";
 import { platformFor } from "./platform";
@@ -21,6 +22,7 @@ export function workerFor(app: { fetch: ExportedHandlerFetchHandler<Env> }) {
       const platform = platformFor(env);
       if (controller.cron === OUTBOX_CRON) {
         ctx.waitUntil(platform.outbox.flush());
+        ctx.waitUntil(endAbandoned(platform));
         return;
       }
       ctx.waitUntil(platform.outbox.prune());

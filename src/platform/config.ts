@@ -1,4 +1,5 @@
 import { base64UrlDecode } from "./crypto";
+import type { StreamConfig } from "./stream";
 
 /**
  * Typed, validated configuration read from the Worker's vars and secrets, once per isolate.
@@ -53,6 +54,51 @@ export interface AppConfig {
     perDay: number;
     /** The first retry delay after a provider error without `retry-after`; doubles per attempt. */
     retrySeconds: number;
+  };
+  live: {
+    /** Null without STREAM_ACCOUNT_ID and STREAM_API_TOKEN: sessions are comments-only. */
+    stream: StreamConfig | null;
+    /** The `cf-webhook-auth` value Stream's live webhooks carry; null: webhooks are refused. */
+    webhookSecret: string | null;
+    /** How long a broadcast may stay disconnected before its session ends. */
+    disconnectGraceSeconds: number;
+  };
+}
+
+/** Optional Stream settings (secrets a deployment may leave unset). */
+interface OptionalStreamSettings {
+  STREAM_ACCOUNT_ID?: string;
+  STREAM_API_TOKEN?: string;
+  STREAM_API_BASE?: string;
+  STREAM_CUSTOMER_HOST?: string;
+  STREAM_WEBHOOK_SECRET?: string;
+}
+
+const STREAM_DEFAULT_API_BASE = "https://api.cloudflare.com/client/v4";
+
+/** Stream Live when both the account and a token are set; either alone is a mistake, refused. */
+export function parseStream(env: Env): AppConfig["live"] {
+  const s = env as unknown as OptionalStreamSettings;
+  const accountId = s.STREAM_ACCOUNT_ID?.trim() || null;
+  const apiToken = s.STREAM_API_TOKEN?.trim() || null;
+  if ((accountId === null) !== (apiToken === null)) {
+    throw new ConfigError("STREAM_ACCOUNT_ID and STREAM_API_TOKEN must be set together (or neither)");
+  }
+  const apiBase = (s.STREAM_API_BASE?.trim() || STREAM_DEFAULT_API_BASE).replace(/\/+$/, "");
+  if (!URL.canParse(apiBase) || !/^https?:$/.test(new URL(apiBase).protocol)) {
+    throw new ConfigError("STREAM_API_BASE must be an http(s) URL");
+  }
+  const webhookSecret = s.STREAM_WEBHOOK_SECRET?.trim() || null;
+  if (webhookSecret !== null && webhookSecret.length < 16) {
+    throw new ConfigError("STREAM_WEBHOOK_SECRET must be at least 16 characters");
+  }
+  return {
+    stream:
+      accountId && apiToken
+        ? { accountId, apiToken, apiBase, customerHost: s.STREAM_CUSTOMER_HOST?.trim() || null }
+        : null,
+    webhookSecret,
+    disconnectGraceSeconds: positiveInt(env, "LIVE_DISCONNECT_GRACE_SECONDS"),
   };
 }
 
@@ -225,6 +271,7 @@ export function parseConfig(env: Env): AppConfig {
       perDay: positiveInt(env, "CAPTIONS_PER_DAY"),
       retrySeconds: positiveInt(env, "CAPTIONS_RETRY_SECONDS"),
     },
+    live: parseStream(env),
   };
 }
 

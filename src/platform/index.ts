@@ -9,6 +9,7 @@ import { type MediaStore, mediaStoreFor } from "./media-store";
 import { type Outbox, outboxFor } from "./outbox";
 import { type RateLimiters, rateLimitersFor } from "./rate-limit";
 import { type Realtime, realtimeFor } from "./realtime";
+import { type StreamLive, streamFor } from "./stream";
 import { type WebPush, webPushFor } from "./web-push";
 
 /**
@@ -30,6 +31,8 @@ export interface Platform {
   outbox: Outbox;
   realtime: Realtime;
   limits: RateLimiters;
+  /** Cloudflare Stream Live, when configured; null: live sessions are comments-only. */
+  stream: StreamLive | null;
   /** Present when R2 S3 credentials are configured: uploads then go straight to R2. */
   direct: DirectUploads | null;
   /** Web Push to browsers' push services, signed with the VAPID keys (see web-push.ts). */
@@ -60,6 +63,7 @@ export function platformFor(env: Env, origin = ""): Platform {
       realtime: realtimeFor(env),
       limits: rateLimitersFor(env),
       direct: directUploadsFor(env),
+      stream: config.live.stream ? streamFor(config.live.stream) : null,
       push: webPushFor(config.vapid),
     };
     built.set(env, base);

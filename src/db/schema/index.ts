@@ -3,6 +3,7 @@ export * from "./captions";
 export * from "./chat";
 export * from "./feed";
 export * from "./graph";
+export * from "./live";
 export * from "./media";
 export * from "./notifications";
 export * from "./outbox";
