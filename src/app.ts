@@ -8,7 +8,7 @@ import { captionRoutes } from "./features/captions/captions.routes";
 import { conversationRoutes, realtimeRoutes } from "./features/chat/chat.routes";
 import { feedRoutes } from "./features/feed/feed.routes";
 import { graphMeRoutes, graphUserRoutes } from "./features/graph/graph.routes";
-import { liveRoutes, streamWebhookRoutes } from "./features/live/live.routes";
+import { liveRoutes, postLiveRoutes, streamWebhookRoutes } from "./features/live/live.routes";
 import { mediaApiRoutes, mediaHostRoutes } from "./features/media/media.routes";
 import { notificationRoutes, notificationSettingsRoutes } from "./features/notifications/notifications.routes";
 import { commentRoutes, postRoutes, postsOfUserRoutes, savedRoutes } from "./features/posts/posts.routes";
@@ -69,6 +69,7 @@ export function createApp() {
   app.route("/v1/me", storyArchiveRoutes);
   app.route("/v1/highlights", highlightRoutes);
   app.route("/v1/live", liveRoutes);
+  app.route("/v1/posts", postLiveRoutes);
   app.route("/webhooks/stream", streamWebhookRoutes);
   app.route("/v1/notifications", notificationRoutes);
   app.route("/v1/me", notificationSettingsRoutes);

@@ -4,5 +4,6 @@
  * re-exports all of this module, so it always serves the same classes.
  */
 export { ChatRoom } from "./chat-room/chat-room";
+export { LiveRoom } from "./live-room";
 export { StoryTray } from "./story-tray";
 export { UserHub } from "./user-hub";

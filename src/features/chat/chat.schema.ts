@@ -63,7 +63,10 @@ export const TicketRequestSchema = z
   .strictObject({
     scope: z
       .string()
-      .regex(/^(user|conversation:[0-9A-Za-z]{1,64})$/, "`user` or `conversation:{id}`")
+      .regex(
+        /^(user|(conversation|live|post):[0-9A-Za-z]{1,64})$/,
+        "`user`, `conversation:{id}`, `live:{id}` or `post:{id}`",
+      )
       .openapi({ example: "conversation:01JD0000000000000000000000" }),
   })
   .openapi("TicketRequest");

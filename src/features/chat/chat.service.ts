@@ -6,11 +6,11 @@ import type { Platform } from "../../platform";
 import { randomToken, sha256Hex } from "../../platform/crypto";
 import { newId } from "../../platform/ids";
 import { canMessage, canSeeConversation } from "../../policy";
+import { requireLiveViewer, requirePostViewer } from "../live/live.service";
 import { type SummaryDeps, toUserSummary, type UserSummaryRow } from "../users/user-summary";
 import type { ChatMessage, RoomRefusal } from "./chat.protocol";
 import {
   type ConversationRow,
-  consumeTicket,
   deleteMember,
   deleteOldTickets,
   directKey,
@@ -24,6 +24,7 @@ import {
   moveToInbox,
 } from "./chat.repo";
 import type { ConversationPageSchema, ConversationSchema, MessagePageSchema } from "./chat.schema";
+import { admitSocket, objectCall, relayUpgrade } from "./socket-admission";
 
 /**
  * Limited per account (docs/security.md D6): HTTP sends (`limits.message`, 100 per 10 s), new
@@ -160,7 +161,7 @@ export async function leaveConversation(deps: ChatDeps, userId: string, conversa
   const membership = await requireMember(deps, userId, conversationId);
   if (membership.kind === "direct") throw new ApiError("conflict", "A 1:1 conversation cannot be left; block instead.");
   await deleteMember(deps.db, conversationId, userId);
-  await roomCall(() => deps.realtime.room(conversationId).removeMember(conversationId, userId));
+  await objectCall(() => deps.realtime.room(conversationId).removeMember(conversationId, userId));
 }
 
 export async function listMessages(
@@ -177,7 +178,7 @@ export async function listMessages(
     if (typeof seq !== "number") throw invalidCursor();
     beforeSeq = seq;
   }
-  const result = await roomCall(async () =>
+  const result = await objectCall(async () =>
     deps.realtime.room(conversationId).history(conversationId, userId, { beforeSeq, limit: page.limit + 1 }),
   );
   if (!result.ok) throw refusalError(result.code);
@@ -200,7 +201,7 @@ export async function sendMessage(
 ): Promise<{ message: ChatMessage; duplicate: boolean }> {
   await requireMember(deps, userId, conversationId);
   await enforceLimit(deps.limits.message, userId);
-  const result = await roomCall(async () =>
+  const result = await objectCall(async () =>
     deps.realtime
       .room(conversationId)
       .post(conversationId, userId, { body: input.body, clientId: input.client_id, storyId }),
@@ -219,7 +220,7 @@ export async function sendMessage(
 /** Marks the conversation read up to a message (for clients without a socket): a receipt to the others. */
 export async function markRead(deps: ChatDeps, userId: string, conversationId: string, messageId: string) {
   await requireMember(deps, userId, conversationId);
-  const result = await roomCall(() => deps.realtime.room(conversationId).markRead(conversationId, userId, messageId));
+  const result = await objectCall(() => deps.realtime.room(conversationId).markRead(conversationId, userId, messageId));
   if (!result.ok) throw notFound("message");
 }
 
@@ -234,31 +235,13 @@ export async function issueTicket(
   await enforceLimit(deps.limits.ticket, userId);
   const conversationId = conversationOfScope(scope);
   if (conversationId !== null) await requireMember(deps, userId, conversationId);
+  // A live room or a post's live comments: only for whoever may see the session or the post.
+  else if (scope.startsWith("live:")) await requireLiveViewer(deps, userId, scope.slice("live:".length));
+  else if (scope.startsWith("post:")) await requirePostViewer(deps, userId, scope.slice("post:".length));
   const ticket = randomToken(32);
   const expiresAt = new Date(deps.clock.now().getTime() + TICKET_TTL_SECONDS * 1000).toISOString();
   await insertTicket(deps.db, { tokenHash: await sha256Hex(ticket), userId, scope, expiresAt });
   return { ticket, expires_at: expiresAt };
-}
-
-/**
- * Everything a socket upgrade checks before any Durable Object is called: that it is an upgrade,
- * that a browser's Origin is one of ours (cross-site WebSocket hijacking), and that the ticket is
- * fresh and unused (it is used up here, whatever happens next). Answers the ticket's user.
- */
-async function admit(deps: ChatDeps, request: Request, ticket: string, scope: string): Promise<string> {
-  if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-    throw new ApiError("upgrade_required", "This endpoint only accepts a WebSocket upgrade.", {
-      headers: { upgrade: "websocket" },
-    });
-  }
-  const origin = request.headers.get("origin");
-  if (origin !== null && !deps.config.corsOrigins.includes(origin)) {
-    throw new ApiError("forbidden", "WebSocket connections are not accepted from this origin.");
-  }
-  const used = await consumeTicket(deps.db, await sha256Hex(ticket), deps.clock.now().toISOString());
-  if (!used) throw new ApiError("unauthorized", "The ticket is unknown, expired or already used.");
-  if (used.scope !== scope) throw noConversation();
-  return used.user_id;
 }
 
 export async function openRoomSocket(
@@ -267,26 +250,26 @@ export async function openRoomSocket(
   conversationId: string,
   query: { ticket: string; since?: number },
 ): Promise<Response> {
-  const userId = await admit(deps, request, query.ticket, `conversation:${conversationId}`);
+  const userId = await admitSocket(deps, request, query.ticket, `conversation:${conversationId}`, noConversation);
   await requireMember(deps, userId, conversationId);
   const url = new URL("https://chat-room/ws");
   if (query.since !== undefined) url.searchParams.set("since", String(query.since));
-  const res = await roomCall(() =>
+  const res = await objectCall(() =>
     deps.realtime.room(conversationId).fetch(url, {
       headers: { upgrade: "websocket", "x-edgegram-user": userId, "x-edgegram-conversation": conversationId },
     }),
   );
-  return relayUpgrade(res);
+  return relayUpgrade(res, noConversation);
 }
 
 export async function openHubSocket(deps: ChatDeps, request: Request, query: { ticket: string }): Promise<Response> {
-  const userId = await admit(deps, request, query.ticket, "user");
-  const res = await roomCall(() =>
+  const userId = await admitSocket(deps, request, query.ticket, "user", noConversation);
+  const res = await objectCall(() =>
     deps.realtime.hub(userId).fetch("https://user-hub/ws", {
       headers: { upgrade: "websocket", "x-edgegram-user": userId },
     }),
   );
-  return relayUpgrade(res);
+  return relayUpgrade(res, noConversation);
 }
 
 /** Hourly: tickets live a minute, so rows an hour past their expiry serve nobody. */
@@ -320,30 +303,4 @@ function conversationOfScope(scope: string): string | null {
 
 function refusalError(code: RoomRefusal): ApiError {
   return code === "closed" ? new ApiError("conflict", "This conversation is closed.") : noConversation();
-}
-
-/** The room answered the upgrade itself: pass its socket on in a response whose headers we own. */
-function relayUpgrade(res: Response): Response {
-  if (res.status === 101 && res.webSocket) return new Response(null, { status: 101, webSocket: res.webSocket });
-  if (res.status === 429) {
-    throw new ApiError("rate_limited", "Too many open sockets; close one first.", { headers: { "retry-after": "5" } });
-  }
-  throw noConversation();
-}
-
-/**
- * A Durable Object call. An overloaded object answers 503 with `retry-after` instead of a 500, so
- * clients back off (docs/security.md I8); other errors are real faults and propagate.
- */
-async function roomCall<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof Error && ("overloaded" in err || "retryable" in err)) {
-      throw new ApiError("unavailable", "The conversation is busy; try again shortly.", {
-        headers: { "retry-after": "1" },
-      });
-    }
-    throw err;
-  }
 }

@@ -9,6 +9,7 @@ import type { Job } from "../../platform/jobs";
 import { canFollow, canSeeAccount, canSeeAccountContent } from "../../policy";
 import { directBlockChanged } from "../chat/chat.service";
 import { backfill, invalidateFeeds } from "../feed/feed.service";
+import { liveBlockChanged } from "../live/live.service";
 import { parseUserSummary } from "../users/user-summary";
 import { findUserByUsername } from "../users/users.repo";
 import {
@@ -168,6 +169,8 @@ export async function setBlocked(deps: GraphDeps, viewerId: string, username: st
   // After the D1 write, which is what every later request checks. If this call fails the request
   // fails too, and repeating the (idempotent) block finishes the job.
   await directBlockChanged(deps, viewerId, target.id, blocked);
+  // Either one's open live session closes the other's sockets at once.
+  if (blocked) await liveBlockChanged(deps, viewerId, target.id);
   return { blocking: (await relationshipFlags(deps.db, viewerId, target.id)).blocking };
 }
 

@@ -1,6 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { PageQuerySchema, pageOf } from "../../http/cursor";
 import { callerOf, optionalAuth, requireAuth } from "../../http/middleware/auth";
 import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems } from "../../http/openapi";
+import { TicketQuerySchema } from "../chat/chat.schema";
+import { LiveClientFrameSchema, LiveCommentSchema, LiveServerFrameSchema } from "./live.protocol";
 import {
   CreateLiveSchema,
   LiveIdParamSchema,
@@ -15,10 +18,21 @@ import {
   endSession,
   getSession,
   listLive,
+  listLiveComments,
+  openLiveSocket,
+  openPostSocket,
   startSession,
 } from "./live.service";
 
+const LiveCommentPageSchema = pageOf(LiveCommentSchema).openapi("LiveCommentPage");
+
 const tags = ["live"];
+const upgrade = {
+  101: { description: "Switching Protocols: the WebSocket is open; its JSON frames are in `x-websocket`" },
+  ...problems("unauthorized", "forbidden", "not_found", "validation_failed", "upgrade_required", "rate_limited"),
+};
+/** A WebSocket frame schema, registered at the end of this file. */
+const frame = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 /** A host's command on one of their sessions. */
 function hostCommand(path: string, summary: string) {
@@ -86,7 +100,71 @@ export const liveRoutes = createRouter()
   )
   .openapi(hostCommand("/{id}/end", "End the session (and cut the Stream broadcaster off)"), async (c) =>
     c.json(await endSession(c.var.platform, callerOf(c).userId, c.req.valid("param").id), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}/comments",
+      tags,
+      summary: "The session's comments in order, with their offset from the start (a recording's timeline)",
+      security: [{}, ...bearerAuth],
+      middleware: [optionalAuth] as const,
+      request: { params: LiveIdParamSchema, query: PageQuerySchema },
+      responses: {
+        200: jsonContent(LiveCommentPageSchema, "One page, oldest first"),
+        ...problems("unauthorized", "not_found", "validation_failed", "invalid_cursor"),
+      },
+    }),
+    async (c) =>
+      c.json(
+        await listLiveComments(
+          c.var.platform,
+          c.get("caller")?.userId ?? null,
+          c.req.valid("param").id,
+          c.req.valid("query"),
+        ),
+        200,
+      ),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}/ws",
+      tags,
+      summary:
+        "Join the session's room with a ticket for `live:{id}`: send `comment` and `reaction` (the host also `pin`, " +
+        "`remove`, `comments_off`, `mute`); receive `ready`, batched `comment` and `reactions`, `viewer_count`, " +
+        "`pinned`, `comment_removed`, `comments_off`, `ended`, `error`",
+      request: { params: LiveIdParamSchema, query: TicketQuerySchema },
+      responses: { ...upgrade, ...problems("conflict") },
+      "x-websocket": {
+        client_frames: { oneOf: [frame("LiveClientFrame"), frame("SocketPing")] },
+        server_frames: { oneOf: [frame("LiveServerFrame"), frame("SocketPong")] },
+      },
+    }),
+    async (c) => openLiveSocket(c.var.platform, c.req.raw, c.req.valid("param").id, c.req.valid("query").ticket),
   );
+
+/** Live comments of a post (mounted under /v1/posts). */
+export const postLiveRoutes = createRouter().openapi(
+  createRoute({
+    method: "get",
+    path: "/{id}/comments/live",
+    tags,
+    summary:
+      "A post's new and removed comments as they happen, with a ticket for `post:{id}` (read only: comment over HTTP)",
+    request: { params: LiveIdParamSchema, query: TicketQuerySchema },
+    responses: upgrade,
+    "x-websocket": {
+      client_frames: frame("SocketPing"),
+      server_frames: { oneOf: [frame("LiveServerFrame"), frame("SocketPong")] },
+    },
+  }),
+  async (c) => openPostSocket(c.var.platform, c.req.raw, c.req.valid("param").id, c.req.valid("query").ticket),
+);
+
+postLiveRoutes.openAPIRegistry.register("LiveClientFrame", LiveClientFrameSchema);
+postLiveRoutes.openAPIRegistry.register("LiveServerFrame", LiveServerFrameSchema);
 
 export const streamWebhookRoutes = createRouter().openapi(
   createRoute({

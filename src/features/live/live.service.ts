@@ -1,3 +1,4 @@
+import { decodeCursor, invalidCursor, toPage } from "../../http/cursor";
 import { ApiError, notFound } from "../../http/errors";
 import type { Platform } from "../../platform";
 import { timingSafeEqual } from "../../platform/crypto";
@@ -5,9 +6,13 @@ import { isUniqueViolation } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import type { LiveIngest, LivePlayback } from "../../platform/stream";
 import { canSeeContent, relationFromFacts } from "../../policy";
+import { UPGRADE_USER_HEADER } from "../chat/chat.protocol";
+import { admitSocket, objectCall, relayUpgrade } from "../chat/socket-admission";
 import { loadRelations } from "../graph/relations.repo";
+import { visiblePost } from "../posts/posts.service";
 import { parseUserSummary } from "../users/user-summary";
 import { findUserById } from "../users/users.repo";
+import { type LiveComment, UPGRADE_ROLE_HEADER, UPGRADE_ROOM_HEADER, UPGRADE_USERNAME_HEADER } from "./live.protocol";
 import {
   disconnectedSince,
   findOpenSession,
@@ -28,7 +33,10 @@ import type { LiveSession, StreamWebhook } from "./live.schema";
  * otherwise. Who may see a session is the posts' rule for its audience (`canSeeContent`).
  */
 
-export type LiveDeps = Pick<Platform, "db" | "clock" | "config" | "stream" | "origin">;
+export type LiveDeps = Pick<Platform, "db" | "clock" | "config" | "stream" | "realtime" | "origin">;
+
+const noSession = () => notFound("live session");
+const roomKey = (sessionId: string) => `live:${sessionId}`;
 
 type Audience = "public" | "followers" | "close_friends";
 
@@ -50,7 +58,7 @@ async function toSession(deps: LiveDeps, row: LiveWithHost, viewerId: string | n
 }
 
 /** May `viewerId` see this session? The host always; others as a post with its audience, once it started. */
-async function visible(deps: LiveDeps, viewerId: string | null, row: LiveWithHost): Promise<boolean> {
+async function visible(deps: Pick<LiveDeps, "db">, viewerId: string | null, row: LiveWithHost): Promise<boolean> {
   if (viewerId === row.host_id) return true;
   if (row.status === "created") return false;
   const relation =
@@ -65,9 +73,9 @@ async function visible(deps: LiveDeps, viewerId: string | null, row: LiveWithHos
   return relation !== undefined && canSeeContent(relation, row.audience);
 }
 
-async function visibleSession(deps: LiveDeps, viewerId: string | null, id: string): Promise<LiveWithHost> {
+async function visibleSession(deps: Pick<LiveDeps, "db">, viewerId: string | null, id: string): Promise<LiveWithHost> {
   const row = await findSession(deps.db, id);
-  if (!row || !(await visible(deps, viewerId, row))) throw notFound("live session");
+  if (!row || !(await visible(deps, viewerId, row))) throw noSession();
   return row;
 }
 
@@ -164,9 +172,15 @@ export async function endSession(deps: LiveDeps, hostId: string, id: string): Pr
   return getSession(deps, hostId, id);
 }
 
-async function finish(deps: Pick<LiveDeps, "db" | "clock" | "stream">, id: string, inputUid: string | null) {
+/** Ends the session in D1 (the truth), then cuts the broadcaster off and closes the room. */
+async function finish(
+  deps: Pick<LiveDeps, "db" | "clock" | "stream" | "realtime">,
+  id: string,
+  inputUid: string | null,
+) {
   await markEnded(deps.db, id, deps.clock.now().toISOString());
   if (inputUid !== null && deps.stream) await deps.stream.disableLiveInput(inputUid);
+  await objectCall(() => deps.realtime.liveRoom(roomKey(id)).end(roomKey(id)));
 }
 
 const encoder = new TextEncoder();
@@ -192,10 +206,150 @@ export async function applyStreamEvent(deps: LiveDeps, event: StreamWebhook): Pr
 }
 
 /** Minute cron: sessions whose broadcast stayed disconnected past the grace period end. */
-export async function endAbandoned(deps: Pick<LiveDeps, "db" | "clock" | "config" | "stream">): Promise<number> {
+export async function endAbandoned(
+  deps: Pick<LiveDeps, "db" | "clock" | "config" | "stream" | "realtime">,
+): Promise<number> {
   const now = deps.clock.now();
   const before = new Date(now.getTime() - deps.config.live.disconnectGraceSeconds * 1000).toISOString();
   const rows = await disconnectedSince(deps.db, before);
   for (const row of rows) await finish(deps, row.id, row.stream_input_uid);
   return rows.length;
+}
+
+// ---- the room: tickets, sockets, replay, moderation by block ----
+
+/** Who may get a ticket for a session's room: whoever may see it, until it ends (a block either way: 404). */
+export async function requireLiveViewer(deps: Pick<LiveDeps, "db">, userId: string, sessionId: string): Promise<void> {
+  const row = await visibleSession(deps, userId, sessionId);
+  if (row.status === "ended") throw new ApiError("conflict", "This live session has ended.");
+}
+
+/** `GET /v1/live/{id}/ws?ticket=`: the ticket, the policy again, then the room takes the socket. */
+export async function openLiveSocket(deps: LiveDeps, request: Request, sessionId: string, ticket: string) {
+  const userId = await admitSocket(deps, request, ticket, roomKey(sessionId), noSession);
+  const row = await visibleSession(deps, userId, sessionId);
+  if (row.status === "ended") throw new ApiError("conflict", "This live session has ended.");
+  const user = await findUserById(deps.db, userId);
+  if (!user) throw new ApiError("unauthorized", "The account for this ticket no longer exists.");
+  const key = roomKey(sessionId);
+  const room = deps.realtime.liveRoom(key);
+  await objectCall(() =>
+    room.open({ key, kind: "live", hostId: row.host_id, startedAt: row.started_at ?? row.created_at, ended: false }),
+  );
+  const res = await objectCall(() =>
+    room.fetch("https://live-room/ws", {
+      headers: {
+        upgrade: "websocket",
+        [UPGRADE_USER_HEADER]: userId,
+        [UPGRADE_USERNAME_HEADER]: user.username,
+        [UPGRADE_ROOM_HEADER]: key,
+        [UPGRADE_ROLE_HEADER]: userId === row.host_id ? "host" : "viewer",
+      },
+    }),
+  );
+  return relayUpgrade(res, noSession);
+}
+
+/** `GET /v1/live/{id}/comments`: the stored comments in order, with their offsets (a recording's timeline). */
+export async function listLiveComments(
+  deps: LiveDeps,
+  viewerId: string | null,
+  sessionId: string,
+  page: { cursor?: string; limit: number },
+): Promise<{ items: LiveComment[]; next_cursor: string | null }> {
+  await visibleSession(deps, viewerId, sessionId);
+  const secret = deps.config.signingSecret;
+  const list = `live-comments:${sessionId}`;
+  let after = 0;
+  if (page.cursor !== undefined) {
+    const [seq] = await decodeCursor(secret, list, page.cursor);
+    if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 0) throw invalidCursor();
+    after = seq;
+  }
+  const key = roomKey(sessionId);
+  const rows = await objectCall(() => deps.realtime.liveRoom(key).comments(key, after, page.limit + 1));
+  return toPage(rows, { limit: page.limit, secret, list, key: (c) => [c.seq], map: async (c) => c });
+}
+
+/** A block between a host and someone closes that person's sockets on the host's open session at once. */
+export async function liveBlockChanged(deps: Pick<LiveDeps, "db" | "realtime">, a: string, b: string): Promise<void> {
+  for (const [host, other] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    const open = await findOpenSession(deps.db, host);
+    if (open) await objectCall(() => deps.realtime.liveRoom(roomKey(open.id)).kick(roomKey(open.id), other));
+  }
+}
+
+// ---- live comments on posts ----
+
+const postKey = (postId: string) => `post:${postId}`;
+
+/** Who may get a ticket for a post's live comments: whoever may see the post. */
+export async function requirePostViewer(deps: Pick<LiveDeps, "db">, userId: string, postId: string): Promise<void> {
+  await visiblePost(deps, userId, postId);
+}
+
+/** `GET /v1/posts/{id}/comments/live?ticket=`: a read-only socket of the post's new and removed comments. */
+export async function openPostSocket(deps: LiveDeps, request: Request, postId: string, ticket: string) {
+  const noPost = () => notFound("post");
+  const userId = await admitSocket(deps, request, ticket, postKey(postId), noPost);
+  const { post } = await visiblePost(deps, userId, postId);
+  const user = await findUserById(deps.db, userId);
+  if (!user) throw new ApiError("unauthorized", "The account for this ticket no longer exists.");
+  const key = postKey(postId);
+  const room = deps.realtime.liveRoom(key);
+  await objectCall(() =>
+    room.open({ key, kind: "post", hostId: post.author_id, startedAt: post.created_at, ended: false }),
+  );
+  const res = await objectCall(() =>
+    room.fetch("https://live-room/ws", {
+      headers: {
+        upgrade: "websocket",
+        [UPGRADE_USER_HEADER]: userId,
+        [UPGRADE_USERNAME_HEADER]: user.username,
+        [UPGRADE_ROOM_HEADER]: key,
+        [UPGRADE_ROLE_HEADER]: "viewer",
+      },
+    }),
+  );
+  return relayUpgrade(res, noPost);
+}
+
+/**
+ * After a comment's D1 batch committed: its post's live viewers see it. Best effort (the HTTP
+ * list is the record); the room ignores a post nobody has opened a socket on.
+ */
+export async function publishPostComment(
+  deps: Pick<LiveDeps, "realtime">,
+  comment: { id: string; post_id: string; author: { id: string; username: string }; body: string; created_at: string },
+): Promise<void> {
+  const key = postKey(comment.post_id);
+  try {
+    await deps.realtime.liveRoom(key).publishComment(key, {
+      id: comment.id,
+      user: { id: comment.author.id, username: comment.author.username },
+      body: comment.body,
+      client_id: comment.id,
+      created_at: comment.created_at,
+    });
+  } catch (err) {
+    console.error(
+      JSON.stringify({ level: "warn", component: "live", msg: "post comment not published", err: String(err) }),
+    );
+  }
+}
+
+export async function publishPostCommentsRemoved(
+  deps: Pick<LiveDeps, "realtime">,
+  postId: string,
+  commentIds: string[],
+): Promise<void> {
+  const key = postKey(postId);
+  try {
+    await deps.realtime.liveRoom(key).publishRemoved(key, commentIds);
+  } catch (err) {
+    console.error(JSON.stringify({ level: "warn", component: "live", msg: "removal not published", err: String(err) }));
+  }
 }

@@ -188,6 +188,15 @@ export async function addComment(
   return staged.ids;
 }
 
+/** A comment's id and its replies' ids: what deleting it removes. */
+export async function threadIds(db: Db, commentId: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: comments.id })
+    .from(comments)
+    .where(sql`${comments.id} = ${commentId} OR ${comments.parent_id} = ${commentId}`);
+  return rows.map((r) => r.id);
+}
+
 /**
  * Deletes a comment with its replies; counts come down by what is really deleted, and their
  * notifications leave every list (before the rows they are found by go).

@@ -7,6 +7,7 @@ import { newId } from "../../platform/ids";
 import type { Job } from "../../platform/jobs";
 import { canSeeContent } from "../../policy";
 import { loadRelations } from "../graph/relations.repo";
+import { publishPostComment, publishPostCommentsRemoved } from "../live/live.service";
 import { parseUserSummary, type SummaryDeps } from "../users/user-summary";
 import {
   addComment,
@@ -20,6 +21,7 @@ import {
   likeState,
   savedPage,
   setSaved,
+  threadIds,
   unlike,
 } from "./engagement.repo";
 import type { HydrateDeps } from "./posts.hydrate";
@@ -30,7 +32,7 @@ import { visiblePost } from "./posts.service";
 
 type PageArgs = { cursor?: string; limit: number };
 /** Likes and comments also record their notify events (the outbox). */
-type EngagementDeps = HydrateDeps & Pick<Platform, "outbox">;
+type EngagementDeps = HydrateDeps & Pick<Platform, "outbox" | "realtime">;
 type Comment = z.infer<typeof CommentSchema>;
 
 /**
@@ -165,7 +167,10 @@ export async function createComment(
   const row = await findCommentView(deps.db, id);
   // The insert finds no live post when it was deleted in the meantime.
   if (!row) throw notFound("post");
-  return toComment(deps, row);
+  const comment = await toComment(deps, row);
+  // Viewers of the post's live comments see it now that the batch has committed.
+  await publishPostComment(deps, comment);
+  return comment;
 }
 
 export async function listComments(
@@ -184,12 +189,14 @@ export async function listComments(
 }
 
 /** By the comment's author or the post's author; anyone else gets 404. */
-export async function removeComment(deps: HydrateDeps, userId: string, commentId: string): Promise<void> {
+export async function removeComment(deps: EngagementDeps, userId: string, commentId: string): Promise<void> {
   const comment = await findComment(deps.db, commentId);
   if (!comment) throw notFound("comment");
   const { post } = await visiblePost(deps, userId, comment.post_id).catch(() => {
     throw notFound("comment");
   });
   if (comment.author_id !== userId && post.author_id !== userId) throw notFound("comment");
+  const thread = await threadIds(deps.db, comment.id);
   await deleteComment(deps.db, { id: comment.id, postId: comment.post_id, parentId: comment.parent_id });
+  await publishPostCommentsRemoved(deps, comment.post_id, thread);
 }
