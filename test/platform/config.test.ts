@@ -126,3 +126,30 @@ describe("the caption provider settings", () => {
     expect(() => parseConfig({ ...env, [name]: value })).toThrow(ConfigError);
   });
 });
+
+describe("the Stream settings", () => {
+  const live = (settings: Record<string, string>) => parseConfig({ ...env, ...settings } as Env).live;
+
+  it("are off (comments-only) without an account and a token", () => {
+    expect(live({ STREAM_ACCOUNT_ID: "", STREAM_API_TOKEN: "" }).stream).toBeNull();
+  });
+
+  it("take the default API base and the optional customer host", () => {
+    expect(live({ STREAM_API_BASE: "", STREAM_CUSTOMER_HOST: "" }).stream).toEqual({
+      accountId: "acct-test",
+      apiToken: "stream-test-token-0123456789",
+      apiBase: "https://api.cloudflare.com/client/v4",
+      customerHost: null,
+    });
+  });
+
+  it.each<Record<string, string>>([
+    { STREAM_ACCOUNT_ID: "acct", STREAM_API_TOKEN: "" },
+    { STREAM_ACCOUNT_ID: "", STREAM_API_TOKEN: "token" },
+    { STREAM_API_BASE: "ftp://stream.example" },
+    { STREAM_WEBHOOK_SECRET: "short" },
+    { LIVE_DISCONNECT_GRACE_SECONDS: "0" },
+  ])("fail closed for %j", (settings) => {
+    expect(() => live(settings)).toThrow(ConfigError);
+  });
+});
