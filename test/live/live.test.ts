@@ -196,6 +196,28 @@ describe("with Cloudflare Stream (a fake Stream API)", () => {
   });
 });
 
+describe("faults", () => {
+  it("the session ends even when Stream cannot be told; ending again retries", async () => {
+    const host = await createUser();
+    const session = await goLive(host);
+    const end = (account: string) =>
+      worker.fetch(
+        new Request(`http://localhost/v1/live/${session.id}/end`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${host.accessToken}` },
+        }),
+        { ...env, STREAM_ACCOUNT_ID: account } as Env,
+        createExecutionContext(),
+      );
+    const res = await end("acct-down");
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Session).status).toBe("ended");
+    expect(await fakeInput(inputUid(session))).toMatchObject({ enabled: true });
+    expect((await end("acct-test")).status).toBe(200);
+    expect(await fakeInput(inputUid(session))).toMatchObject({ enabled: false });
+  });
+});
+
 describe("comments-only sessions (no Stream configured)", () => {
   it("have no ingest or playback, and go live and end by the host's word", async () => {
     const host = await createUser();

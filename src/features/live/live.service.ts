@@ -179,8 +179,16 @@ async function finish(
   inputUid: string | null,
 ) {
   await markEnded(deps.db, id, deps.clock.now().toISOString());
-  if (inputUid !== null && deps.stream) await deps.stream.disableLiveInput(inputUid);
-  await objectCall(() => deps.realtime.liveRoom(roomKey(id)).end(roomKey(id)));
+  // D1 says ended, which every read and ticket obeys; Stream and the room follow. A failure there
+  // is logged and does not undo the end (calling end again retries both).
+  const steps: Promise<unknown>[] = [deps.realtime.liveRoom(roomKey(id)).end(roomKey(id))];
+  if (inputUid !== null && deps.stream) steps.push(deps.stream.disableLiveInput(inputUid));
+  for (const result of await Promise.allSettled(steps)) {
+    if (result.status === "rejected") {
+      const err = String(result.reason);
+      console.error(JSON.stringify({ level: "error", component: "live", msg: "end not propagated", id, err }));
+    }
+  }
 }
 
 const encoder = new TextEncoder();
