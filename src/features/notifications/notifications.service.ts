@@ -85,10 +85,12 @@ type LiveEvent = Extract<NotifyEvent, { kind: "live" }>;
 type FactEvent = Exclude<NotifyEvent, LiveEvent>;
 
 /**
- * Followers told per `live` message. Each recipient costs a handful of D1 queries (the policy,
- * settings, the insert, delivery), so a chunk stays well inside one invocation's query budget.
+ * Followers told per `live` message. Each new recipient costs about 11 D1 queries (the policy,
+ * settings, the insert, the group for the socket frame, the unread count, push subscriptions), and
+ * D1 allows 1,000 queries per invocation (a whole queue batch): 50 keeps one chunk near 550, with
+ * room for the batch's other messages (docs/notifications.md).
  */
-export const LIVE_NOTIFY_CHUNK = 100;
+export const LIVE_NOTIFY_CHUNK = 50;
 
 /** Who is told about the fact, read from D1 now: a fact undone in the meantime tells nobody. */
 async function candidatesFor(deps: NotifyDeps, event: FactEvent): Promise<Candidate[]> {
