@@ -20,6 +20,15 @@ export const NotifyEventSchema = z.discriminatedUnion("kind", [
     recipient_id: Id,
     at: At,
   }),
+  // A live session went live: its host's followers, one chunk of follow edges after `after` (null:
+  // from the first); the consumer queues the next chunk itself (docs/notifications.md).
+  z.strictObject({
+    kind: z.literal("live"),
+    actor_id: Id,
+    session_id: Id,
+    after: Id.nullable(),
+    at: At,
+  }),
   // For features that address one person directly (live, moderation, system messages).
   z.strictObject({
     kind: z.literal("direct"),

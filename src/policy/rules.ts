@@ -83,6 +83,14 @@ export function canSeeInTray(r: Relation, audience: "followers" | "close_friends
 }
 
 /**
+ * Does the viewer's story tray show the owner as live now? Their own session; else a session of an
+ * account they follow and have not muted whose audience admits them (the posts' rule).
+ */
+export function canSeeLiveInTray(r: Relation, audience: Audience, muted: boolean): boolean {
+  return r.self || (r.following && !muted && canSeeContent(r, audience));
+}
+
+/**
  * Does the viewer's home feed show the owner's post? Their own; else a post of an account they
  * follow and have not muted that they may see. (feedVisibleSql in sql.ts is its twin.)
  */

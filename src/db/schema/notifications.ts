@@ -33,6 +33,8 @@ export const notifications = sqliteTable(
     actor_id: text("actor_id"),
     post_id: text("post_id"),
     comment_id: text("comment_id"),
+    /** The live session a `live_started` notification is about. */
+    live_id: text("live_id"),
     /** What a `system` or `moderation` notification says (staff-written, never user content). */
     text: text("text"),
     group_key: text("group_key").notNull(),
@@ -70,6 +72,7 @@ export const notificationGroups = sqliteTable(
     bucket: integer("bucket").notNull(),
     post_id: text("post_id"),
     comment_id: text("comment_id"),
+    live_id: text("live_id"),
     count: integer("count").notNull(),
     latest_id: text("latest_id").notNull(),
     latest_at: text("latest_at").notNull(),

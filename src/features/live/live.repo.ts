@@ -2,6 +2,8 @@ import { and, eq, isNotNull, lt, ne, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { follows, liveSessions, users } from "../../db/schema";
 import type { Db } from "../../platform/db";
+import type { Job } from "../../platform/jobs";
+import type { Outbox } from "../../platform/outbox";
 import { userSummaryJson } from "../users/user-summary";
 
 export type LiveRow = typeof liveSessions.$inferSelect;
@@ -38,14 +40,34 @@ export async function liveOfFollowed(db: Db, viewerId: string): Promise<LiveWith
   );
 }
 
-/** created → live (or live again after a disconnect); answers whether this call made it live. */
-export async function markLive(db: Db, id: string, now: string): Promise<boolean> {
-  const rows = await db
-    .update(liveSessions)
-    .set({ status: "live", started_at: sql`COALESCE(${liveSessions.started_at}, ${now})`, disconnected_at: null })
-    .where(and(eq(liveSessions.id, id), ne(liveSessions.status, "ended")))
-    .returning({ started_at: liveSessions.started_at });
-  return rows[0]?.started_at === now;
+/**
+ * created → live (or live again after a disconnect); answers whether this call made it live, and
+ * the ids of `jobs` (the go-live notifications), staged in the same batch only when it did: the
+ * stage runs first and holds only while the session has never started, which the update then
+ * changes, so a reconnect or a concurrent call stages nothing (docs/notifications.md).
+ */
+export async function markLive(
+  db: Db,
+  id: string,
+  now: string,
+  outbox: Pick<Outbox, "stage">,
+  jobs: Job[],
+): Promise<{ first: boolean; jobIds: string[] }> {
+  const staged = outbox.stage(
+    jobs,
+    sql`EXISTS (SELECT 1 FROM ${liveSessions} WHERE ${liveSessions.id} = ${id}
+          AND ${liveSessions.status} <> 'ended' AND ${liveSessions.started_at} IS NULL)`,
+  );
+  const [, rows] = await db.batch([
+    staged.statement,
+    db
+      .update(liveSessions)
+      .set({ status: "live", started_at: sql`COALESCE(${liveSessions.started_at}, ${now})`, disconnected_at: null })
+      .where(and(eq(liveSessions.id, id), ne(liveSessions.status, "ended")))
+      .returning({ started_at: liveSessions.started_at }),
+  ]);
+  const first = rows[0]?.started_at === now;
+  return { first, jobIds: first ? staged.ids : [] };
 }
 
 export async function markDisconnected(db: Db, id: string, now: string): Promise<void> {

@@ -33,7 +33,7 @@ import type { LiveSession, StreamWebhook } from "./live.schema";
  * otherwise. Who may see a session is the posts' rule for its audience (`canSeeContent`).
  */
 
-export type LiveDeps = Pick<Platform, "db" | "clock" | "config" | "stream" | "realtime" | "origin">;
+export type LiveDeps = Pick<Platform, "db" | "clock" | "config" | "stream" | "realtime" | "origin" | "outbox">;
 
 const noSession = () => notFound("live session");
 const roomKey = (sessionId: string) => `live:${sessionId}`;
@@ -154,6 +154,18 @@ export async function listLive(deps: LiveDeps, viewerId: string): Promise<{ item
   return { items: await Promise.all(items.map((r) => toSession(deps, r, viewerId))) };
 }
 
+/**
+ * Marks the session live; the first time, its host's followers are told (`live_started`), through
+ * a `notify` job staged in the same batch (docs/notifications.md).
+ */
+async function goLive(deps: Pick<LiveDeps, "db" | "clock" | "outbox">, hostId: string, id: string): Promise<void> {
+  const now = deps.clock.now().toISOString();
+  const { jobIds } = await markLive(deps.db, id, now, deps.outbox, [
+    { type: "notify", event: { kind: "live", actor_id: hostId, session_id: id, after: null, at: now } },
+  ]);
+  await deps.outbox.deliver(jobIds);
+}
+
 /** `POST /v1/live/{id}/start`: a comments-only session goes live by the host's word. */
 export async function startSession(deps: LiveDeps, hostId: string, id: string): Promise<LiveSession> {
   const row = await hostedSession(deps, hostId, id);
@@ -161,7 +173,7 @@ export async function startSession(deps: LiveDeps, hostId: string, id: string): 
     throw new ApiError("conflict", "This session goes live when its video stream connects.");
   }
   if (row.status === "ended") throw new ApiError("conflict", "This session has ended.");
-  await markLive(deps.db, id, deps.clock.now().toISOString());
+  await goLive(deps, row.host_id, id);
   return getSession(deps, hostId, id);
 }
 
@@ -209,7 +221,7 @@ export async function applyStreamEvent(deps: LiveDeps, event: StreamWebhook): Pr
   const row = await sessionByInput(deps.db, event.data.input_id);
   if (!row || row.status === "ended") return;
   const now = deps.clock.now().toISOString();
-  if (event.data.event_type === "live_input.connected") await markLive(deps.db, row.id, now);
+  if (event.data.event_type === "live_input.connected") await goLive(deps, row.host_id, row.id);
   else await markDisconnected(deps.db, row.id, now);
 }
 

@@ -3,6 +3,8 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { alias, type BuildAliasTable } from "drizzle-orm/sqlite-core";
 import {
   comments,
+  follows,
+  liveSessions,
   media,
   type NotificationType,
   notificationGroups,
@@ -14,8 +16,15 @@ import {
   posts,
   users,
 } from "../../db/schema";
-import { columnNames, type Db, idBefore, inList } from "../../platform/db";
-import { blockedEitherWaySql, followsSql, mutesSql } from "../../policy";
+import { columnNames, type Db, idAfter, idBefore, inList } from "../../platform/db";
+import {
+  blockedEitherWaySql,
+  closeFriendSql,
+  followsSql,
+  mutesSql,
+  type RelationFacts,
+  relationFactsSql,
+} from "../../policy";
 import { userSummaryJson } from "../users/user-summary";
 
 /*
@@ -37,6 +46,7 @@ export interface NewNotification {
   actorId: string | null;
   postId: string | null;
   commentId: string | null;
+  liveId: string | null;
   text: string | null;
   groupKey: string;
   prefix: string;
@@ -63,7 +73,7 @@ export async function newestBucket(db: Db, recipientId: string, prefix: string):
  * comment deletion that lands between the consumer's checks and its write (D1 runs one batch at a
  * time) leaves no notification behind, as the removal in that write's batch found none to remove.
  */
-function stillHolds(n: Pick<NewNotification, "recipientId" | "actorId" | "postId" | "commentId">): SQL {
+function stillHolds(n: Pick<NewNotification, "recipientId" | "actorId" | "postId" | "commentId" | "liveId">): SQL {
   const actor = n.actorId === null ? sql`1` : sql`NOT ${blockedEitherWaySql(n.recipientId, n.actorId)}`;
   const post =
     n.postId === null
@@ -71,7 +81,12 @@ function stillHolds(n: Pick<NewNotification, "recipientId" | "actorId" | "postId
       : sql`EXISTS (SELECT 1 FROM ${posts} WHERE ${posts.id} = ${n.postId} AND ${posts.deleted_at} IS NULL)`;
   const comment =
     n.commentId === null ? sql`1` : sql`EXISTS (SELECT 1 FROM ${comments} WHERE ${comments.id} = ${n.commentId})`;
-  return sql`${actor} AND ${post} AND ${comment}`;
+  // A session that ended meanwhile tells nobody more (docs/notifications.md).
+  const live =
+    n.liveId === null
+      ? sql`1`
+      : sql`EXISTS (SELECT 1 FROM ${liveSessions} WHERE ${liveSessions.id} = ${n.liveId} AND ${liveSessions.status} = 'live')`;
+  return sql`${actor} AND ${post} AND ${comment} AND ${live}`;
 }
 
 /** Inserts the notification unless its dedupe key exists, and counts it in its group if it did. */
@@ -86,18 +101,19 @@ export async function insertNotification(db: Db, n: NewNotification): Promise<vo
         notifications.actor_id,
         notifications.post_id,
         notifications.comment_id,
+        notifications.live_id,
         notifications.text,
         notifications.group_key,
         notifications.folder,
         notifications.dedupe_key,
         notifications.created_at,
-      )}) SELECT ${n.id}, ${n.recipientId}, ${n.type}, ${n.actorId}, ${n.postId}, ${n.commentId}, ${n.text},
+      )}) SELECT ${n.id}, ${n.recipientId}, ${n.type}, ${n.actorId}, ${n.postId}, ${n.commentId}, ${n.liveId}, ${n.text},
           ${n.groupKey}, ${n.folder}, ${n.dedupeKey}, ${n.createdAt}
         WHERE ${stillHolds(n)}`,
     ),
     db.run(
-      sql`INSERT INTO ${g} (${columnNames(g.recipient_id, g.group_key, g.folder, g.type, g.prefix, g.bucket, g.post_id, g.comment_id, g.count, g.latest_id, g.latest_at)})
-          SELECT ${n.recipientId}, ${n.groupKey}, ${n.folder}, ${n.type}, ${n.prefix}, ${n.bucket}, ${n.postId}, ${n.commentId}, 1, ${n.id}, ${n.createdAt}
+      sql`INSERT INTO ${g} (${columnNames(g.recipient_id, g.group_key, g.folder, g.type, g.prefix, g.bucket, g.post_id, g.comment_id, g.live_id, g.count, g.latest_id, g.latest_at)})
+          SELECT ${n.recipientId}, ${n.groupKey}, ${n.folder}, ${n.type}, ${n.prefix}, ${n.bucket}, ${n.postId}, ${n.commentId}, ${n.liveId}, 1, ${n.id}, ${n.createdAt}
           WHERE EXISTS (SELECT 1 FROM ${notifications} WHERE ${notifications.id} = ${n.id})
           ON CONFLICT (${columnNames(g.recipient_id, g.group_key)}) DO UPDATE SET
             ${columnNames(g.count)} = ${g.count} + 1,
@@ -180,6 +196,7 @@ export interface GroupRow {
   latest_at: string;
   post_id: string | null;
   comment_id: string | null;
+  live_id: string | null;
   /** JSON array of `userSummaryJson`, newest first, at most 3. */
   actors: string;
   text: string | null;
@@ -210,6 +227,7 @@ export async function groupsPage(
   return db.all<GroupRow>(
     sql`SELECT ${g.group_key} AS group_key, ${g.type} AS type, ${g.count} AS count, ${g.latest_id} AS latest_id,
           ${g.latest_at} AS latest_at, ${g.post_id} AS post_id, ${g.comment_id} AS comment_id,
+          ${g.live_id} AS live_id,
           (SELECT json_group_array(json(summary)) FROM (
              SELECT ${userSummaryJson(u)} AS summary FROM ${notifications} ${n} JOIN ${users} ${u} ON ${u.id} = ${n.actor_id}
              WHERE ${n.recipient_id} = ${g.recipient_id} AND ${n.group_key} = ${g.group_key}
@@ -343,4 +361,40 @@ export async function userIdsByUsername(db: Db, usernames: string[]): Promise<st
 export async function mentionedInPost(db: Db, postId: string): Promise<string[]> {
   const rows = await db.select({ id: postMentions.user_id }).from(postMentions).where(eq(postMentions.post_id, postId));
   return rows.map((r) => r.id);
+}
+
+/** A follower of a live host, with what the posts' rule needs about (follower, host). */
+export type LiveFollowerRow = { follower_id: string; edge_id: string } & RelationFacts;
+
+/** The host's followers after the follow edge `after`, oldest edge first: one chunk of a live fan-out. */
+export async function liveFollowerChunk(
+  db: Db,
+  args: { hostId: string; after: string | null; limit: number },
+): Promise<LiveFollowerRow[]> {
+  const f = alias(follows, "f");
+  const h = alias(users, "h");
+  return db.all<LiveFollowerRow>(
+    sql`SELECT ${f.follower_id} AS follower_id, ${f.id} AS edge_id, ${h.is_private} AS owner_private, 1 AS following,
+          ${closeFriendSql(args.hostId, f.follower_id)} AS close_friend,
+          ${blockedEitherWaySql(f.follower_id, args.hostId)} AS blocked
+        FROM ${follows} ${f} JOIN ${users} ${h} ON ${h.id} = ${f.followee_id}
+        WHERE ${f.followee_id} = ${args.hostId} AND ${idAfter(f.id, args.after)}
+        ORDER BY ${f.id} LIMIT ${args.limit}`,
+  );
+}
+
+/** A live session as a notification shows it, with the facts about (recipient, host). */
+export type LiveTargetRow = Pick<typeof liveSessions.$inferSelect, "id" | "title" | "status" | "audience" | "host_id"> &
+  RelationFacts;
+
+export async function liveTargets(db: Db, recipientId: string, ids: string[]): Promise<LiveTargetRow[]> {
+  if (ids.length === 0) return [];
+  const l = alias(liveSessions, "l");
+  const h = alias(users, "h");
+  return db.all<LiveTargetRow>(
+    sql`SELECT ${l.id} AS id, ${l.title} AS title, ${l.status} AS status, ${l.audience} AS audience, ${l.host_id} AS host_id,
+          ${relationFactsSql(recipientId, l.host_id, h.is_private)}
+        FROM ${liveSessions} ${l} JOIN ${users} ${h} ON ${h.id} = ${l.host_id}
+        WHERE ${l.id} IN ${inList(ids)}`,
+  );
 }

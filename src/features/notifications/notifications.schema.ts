@@ -78,6 +78,14 @@ export const CommentTargetSchema = z
   })
   .openapi("NotificationComment");
 
+export const LiveTargetSchema = z
+  .object({
+    id: z.string().openapi({ description: "For `GET /v1/live/{id}`" }),
+    title: z.string(),
+    status: z.enum(["created", "live", "ended"]).openapi({ description: "Now, not when the notification was made" }),
+  })
+  .openapi("NotificationLive");
+
 export const NotificationGroupSchema = z
   .object({
     group_key: z.string().openapi({
@@ -88,6 +96,9 @@ export const NotificationGroupSchema = z
     actor_count: z.number().int(),
     post: z.union([PostTargetSchema, z.null()]),
     comment: z.union([CommentTargetSchema, z.null()]),
+    live: z
+      .union([LiveTargetSchema, z.null()])
+      .openapi({ description: "The session a `live_started` notification is about; null for other types" }),
     text: z.union([z.string(), z.null()]).openapi({ description: "What a `system` or `moderation` notification says" }),
     latest_at: z.string(),
     most_recent_notification_id: z.string().openapi({ description: "For `POST /v1/notifications/read`" }),

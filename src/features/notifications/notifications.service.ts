@@ -6,6 +6,7 @@ import { idFloor, newId } from "../../platform/ids";
 import type { NotifyEvent } from "../../platform/jobs";
 import { canNotify, canSeeContent, relationFromFacts } from "../../policy";
 import { relationshipFlags } from "../graph/graph.repo";
+import { findSession } from "../live/live.repo";
 import { thumbnailUrl } from "../media/media.service";
 import { findComment, findCommentView } from "../posts/engagement.repo";
 import { findPost, postsWithFacts } from "../posts/posts.repo";
@@ -27,6 +28,8 @@ import {
   groupsPage,
   insertNotification,
   isRecipientOf,
+  liveFollowerChunk,
+  liveTargets,
   markDelivered,
   mentionedInPost,
   type NewNotification,
@@ -68,15 +71,30 @@ const GROUPED_TYPES: ReadonlySet<NotificationType> = new Set(["like", "follow"])
 const TUNABLE: ReadonlySet<NotificationType> = new Set(TUNABLE_TYPES);
 
 /** One person to tell about one fact. `source` makes an ungrouped notification unique at its source. */
-type Candidate = Pick<NewNotification, "recipientId" | "type" | "actorId" | "postId" | "commentId" | "text"> & {
+type Candidate = Pick<
+  NewNotification,
+  "recipientId" | "type" | "actorId" | "postId" | "commentId" | "liveId" | "text"
+> & {
   source: string;
 };
 
 const hourBucket = (at: Date) => Math.floor(at.getTime() / HOUR_MS);
 
+type LiveEvent = Extract<NotifyEvent, { kind: "live" }>;
+/** The events that name one fact and whose recipients are read in one go. */
+type FactEvent = Exclude<NotifyEvent, LiveEvent>;
+
+/**
+ * Followers told per `live` message. Each new recipient costs about 11 D1 queries (the policy,
+ * settings, the insert, the group for the socket frame, the unread count, push subscriptions), and
+ * D1 allows 1,000 queries per invocation (a whole queue batch): 50 keeps one chunk near 550, with
+ * room for the batch's other messages (docs/notifications.md).
+ */
+export const LIVE_NOTIFY_CHUNK = 50;
+
 /** Who is told about the fact, read from D1 now: a fact undone in the meantime tells nobody. */
-async function candidatesFor(deps: NotifyDeps, event: NotifyEvent): Promise<Candidate[]> {
-  const base = { actorId: event.actor_id, postId: null, commentId: null, text: null };
+async function candidatesFor(deps: NotifyDeps, event: FactEvent): Promise<Candidate[]> {
+  const base = { actorId: event.actor_id, postId: null, commentId: null, liveId: null, text: null };
   const bucket = hourBucket(new Date(event.at));
   switch (event.kind) {
     case "like": {
@@ -149,6 +167,7 @@ async function candidatesFor(deps: NotifyDeps, event: NotifyEvent): Promise<Cand
           actorId: event.actor_id,
           postId: event.post_id,
           commentId: null,
+          liveId: null,
           text: event.text,
           source: `${event.type}:${event.source_id}`,
         },
@@ -210,8 +229,45 @@ async function placeIn(deps: NotifyDeps, c: Candidate, folder: Folder, id: strin
 
 /** Consumer of `notify`: idempotent, so a redelivered message writes nothing twice. */
 export async function notify(deps: NotifyDeps, event: NotifyEvent): Promise<void> {
-  const at = new Date(event.at);
-  for (const c of await candidatesFor(deps, event)) {
+  if (event.kind === "live") return liveChunk(deps, event);
+  await tell(deps, await candidatesFor(deps, event), new Date(event.at));
+}
+
+/**
+ * One chunk of a `live_started` fan-out: the host's followers after the edge `event.after` who may
+ * see the session (the posts' rule for its audience; blocks and mutes in `folderFor`), then the
+ * next chunk through the queue. Only while the session is live: a chunk that runs after it ended
+ * tells nobody and queues nothing. Idempotent: one dedupe key per recipient and session.
+ */
+async function liveChunk(deps: NotifyDeps, event: LiveEvent): Promise<void> {
+  const session = await findSession(deps.db, event.session_id);
+  if (session?.status !== "live" || session.host_id !== event.actor_id) return;
+  const hostId = session.host_id;
+  const chunk = await liveFollowerChunk(deps.db, { hostId, after: event.after, limit: LIVE_NOTIFY_CHUNK });
+  const audience = chunk.filter((f) => canSeeContent(relationFromFacts(f.follower_id, hostId, f), session.audience));
+  await tell(
+    deps,
+    audience.map((f) => ({
+      recipientId: f.follower_id,
+      type: "live_started" as const,
+      actorId: hostId,
+      postId: null,
+      commentId: null,
+      liveId: session.id,
+      text: null,
+      source: `live_started:${session.id}`,
+    })),
+    new Date(event.at),
+  );
+  const last = chunk[chunk.length - 1];
+  if (chunk.length === LIVE_NOTIFY_CHUNK && last) {
+    await deps.jobs.send({ type: "notify", event: { ...event, after: last.edge_id } });
+  }
+}
+
+/** Stores and delivers one notification per candidate the policy and settings allow. */
+async function tell(deps: NotifyDeps, candidates: Candidate[], at: Date): Promise<void> {
+  for (const c of candidates) {
     const folder = await folderFor(deps, c);
     if (folder === null) continue;
     const now = deps.clock.now();
@@ -268,11 +324,19 @@ interface GroupQuery {
 /** Group rows to API groups; a group about a post the recipient can no longer see is left out. */
 async function toGroups(deps: ReadDeps, recipientId: string, rows: GroupRow[]): Promise<NotificationGroup[]> {
   const postIds = [...new Set(rows.flatMap((r) => (r.post_id === null ? [] : [r.post_id])))];
-  const [posts, images, marker] = await Promise.all([
+  const liveIds = [...new Set(rows.flatMap((r) => (r.live_id === null ? [] : [r.live_id])))];
+  const [posts, images, marker, sessions] = await Promise.all([
     postIds.length === 0 ? [] : postsWithFacts(deps.db, recipientId, postIds),
     firstImages(deps.db, postIds),
     getMarker(deps.db, recipientId),
+    liveTargets(deps.db, recipientId, liveIds),
   ]);
+  // A session the recipient may no longer see (its audience, a block) is left out, as a post is.
+  const liveOf = new Map(
+    sessions
+      .filter((l) => canSeeContent(relationFromFacts(recipientId, l.host_id, l), l.audience))
+      .map((l) => [l.id, { id: l.id, title: l.title, status: l.status }]),
+  );
   const visible = new Set(
     posts.filter((p) => canSeeContent(relationFromFacts(recipientId, p.author_id, p), p.audience)).map((p) => p.id),
   );
@@ -281,6 +345,8 @@ async function toGroups(deps: ReadDeps, recipientId: string, rows: GroupRow[]): 
   const out: NotificationGroup[] = [];
   for (const r of rows) {
     if (r.post_id !== null && !visible.has(r.post_id)) continue;
+    const live = r.live_id === null ? null : liveOf.get(r.live_id);
+    if (live === undefined) continue;
     const image = r.post_id === null ? undefined : imageOf.get(r.post_id);
     const actors = await Promise.all((JSON.parse(r.actors) as UserSummaryRow[]).map((a) => toUserSummary(deps, a)));
     out.push({
@@ -298,6 +364,7 @@ async function toGroups(deps: ReadDeps, recipientId: string, rows: GroupRow[]): 
               thumbhash: image?.thumbhash ?? null,
             },
       comment: r.comment_id === null ? null : { id: r.comment_id, excerpt: r.excerpt ?? "" },
+      live,
       text: r.text,
       latest_at: r.latest_at,
       most_recent_notification_id: r.latest_id,

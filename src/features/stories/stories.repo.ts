@@ -1,6 +1,15 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
-import { follows, highlightStories, highlights, media, stories, storyViews, users } from "../../db/schema";
+import {
+  follows,
+  highlightStories,
+  highlights,
+  liveSessions,
+  media,
+  stories,
+  storyViews,
+  users,
+} from "../../db/schema";
 import { columnNames, type Db, idAfter, idBefore, inList } from "../../platform/db";
 import type { Outbox } from "../../platform/outbox";
 import { closeFriendSql, mutesSql, type RelationFacts, relationFactsSql } from "../../policy";
@@ -139,6 +148,32 @@ export async function trayCandidates(
         )
         SELECT ${storyColumns(viewerId)} FROM candidates c JOIN ${stories} ${s} ON ${s.id} = c.candidate_id ${storyJoins}
         WHERE ${s.deleted_at} IS NULL AND ${s.expires_at} > ${now}`,
+  );
+}
+
+/** A session live now, with its host and the policy facts about (viewer, host). */
+export type TrayLiveRow = Pick<typeof liveSessions.$inferSelect, "host_id" | "audience"> & {
+  started_at: string;
+  /** The host (`userSummaryJson`). */
+  host: string;
+  muted: number;
+} & RelationFacts;
+
+/**
+ * The tray's live flags in one query: sessions live now of the accounts the viewer follows and of
+ * the viewer, through the partial index on live sessions; the policy is applied by the caller.
+ */
+export async function trayLiveSessions(db: Db, viewerId: string): Promise<TrayLiveRow[]> {
+  const l = alias(liveSessions, "l");
+  const f = alias(follows, "f");
+  return db.all<TrayLiveRow>(
+    sql`SELECT ${l.host_id} AS host_id, ${l.audience} AS audience, COALESCE(${l.started_at}, ${l.created_at}) AS started_at,
+          ${userSummaryJson(u)} AS host,
+          ${relationFactsSql(viewerId, l.host_id, u.is_private)},
+          ${mutesSql(viewerId, l.host_id)} AS muted
+        FROM ${liveSessions} ${l} JOIN ${users} ${u} ON ${u.id} = ${l.host_id}
+        WHERE ${l.status} = 'live' AND ${l.host_id} IN (
+          SELECT ${f.followee_id} FROM ${follows} ${f} WHERE ${f.follower_id} = ${viewerId} UNION SELECT ${viewerId})`,
   );
 }
 

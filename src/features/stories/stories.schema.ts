@@ -44,13 +44,16 @@ export const TrayEntrySchema = z
     user: UserSummarySchema,
     has_unseen: z.boolean(),
     latest_at: z.string(),
-    story_count: z.number().int(),
+    story_count: z.number().int().openapi({ description: "0 for a followed account that is live with no story up" }),
+    live: z.boolean().openapi({
+      description: "The account has a live session now that you may see (`GET /v1/live` lists them)",
+    }),
   })
   .openapi("StoryTrayEntry");
 
-export const TraySchema = z
-  .object({ items: z.array(TrayEntrySchema) })
-  .openapi("StoryTray", { description: "Your own entry first, then unseen before seen, then most recent" });
+export const TraySchema = z.object({ items: z.array(TrayEntrySchema) }).openapi("StoryTray", {
+  description: "Your own entry first, then live accounts, then unseen before seen, then most recent",
+});
 
 export const StoryViewerSchema = UserSummarySchema.extend({ viewed_at: z.string() }).openapi("StoryViewer");
 export const StoryViewersSchema = pageOf(StoryViewerSchema)

@@ -8,6 +8,7 @@ import {
   canSeeAccountContent,
   canSeeHighlightedStory,
   canSeeInTray,
+  canSeeLiveInTray,
   relationFromFacts,
 } from "../../policy";
 import { type ChatDeps, createConversation, sendMessage } from "../chat/chat.service";
@@ -32,6 +33,7 @@ import {
   type StoryRow,
   softDeleteStory,
   trayCandidates,
+  trayLiveSessions,
   usableMedia,
   viewersPage,
 } from "./stories.repo";
@@ -177,44 +179,73 @@ export async function storyFanout(
 }
 
 /**
- * The tray: the viewer's own entry first, then followed accounts with live stories, unseen first,
- * then most recent. Candidates come from the viewer's StoryTray (pushed) and from followed
- * accounts above the fan-out threshold (pulled); all are re-checked against D1 in the same query
- * (deleted, expired, blocked, muted, unfollowed, no longer a close friend).
+ * The tray: the viewer's own entry first, then live accounts, then followed accounts with live
+ * stories, unseen first, then most recent. Candidates come from the viewer's StoryTray (pushed)
+ * and from followed accounts above the fan-out threshold (pulled); all are re-checked against D1
+ * in the same query (deleted, expired, blocked, muted, unfollowed, no longer a close friend). The
+ * live flags are read from D1 too, in one query: a followed account live now in a session the
+ * viewer may see is flagged, and appears with no story at all (docs/architecture.md, Stories).
  */
 export async function tray(deps: StoriesDeps, viewerId: string): Promise<Tray> {
   const snapshot = await deps.realtime.tray(viewerId).snapshot();
   const now = deps.clock.now().toISOString();
-  const rows = await trayCandidates(deps.db, {
-    viewerId,
-    pushedIds: snapshot.stories.map((s) => s.storyId),
-    now,
-    fanoutMaxFollowers: deps.config.feed.fanoutMaxFollowers,
-  });
+  const [rows, sessions] = await Promise.all([
+    trayCandidates(deps.db, {
+      viewerId,
+      pushedIds: snapshot.stories.map((s) => s.storyId),
+      now,
+      fanoutMaxFollowers: deps.config.feed.fanoutMaxFollowers,
+    }),
+    trayLiveSessions(deps.db, viewerId),
+  ]);
   const seen = new Set(snapshot.seen);
-  const byAuthor = new Map<string, { row: StoryRow; count: number; latest: string; unseen: boolean }>();
+  type Entry = { authorId: string; user: string; count: number; latest: string; unseen: boolean; live: boolean };
+  const byAuthor = new Map<string, Entry>();
   for (const row of rows) {
     if (!canSeeInTray(relationFromFacts(viewerId, row.author_id, row), row.audience, row.muted === 1)) continue;
-    const entry = byAuthor.get(row.author_id) ?? { row, count: 0, latest: "", unseen: false };
+    const entry = byAuthor.get(row.author_id) ?? {
+      authorId: row.author_id,
+      user: row.author,
+      count: 0,
+      latest: "",
+      unseen: false,
+      live: false,
+    };
     entry.count++;
     if (row.created_at > entry.latest) entry.latest = row.created_at;
     if (!seen.has(row.id)) entry.unseen = true;
     byAuthor.set(row.author_id, entry);
   }
+  for (const s of sessions) {
+    if (!canSeeLiveInTray(relationFromFacts(viewerId, s.host_id, s), s.audience, s.muted === 1)) continue;
+    const entry = byAuthor.get(s.host_id);
+    if (entry) entry.live = true;
+    // A followed host without a story up still gets an entry; the viewer's own only with a story.
+    else if (s.host_id !== viewerId) {
+      byAuthor.set(s.host_id, {
+        authorId: s.host_id,
+        user: s.host,
+        count: 0,
+        latest: s.started_at,
+        unseen: false,
+        live: true,
+      });
+    }
+  }
+  const rank = (e: Entry) => (e.authorId === viewerId ? 2 : e.live ? 1 : 0);
   const entries = [...byAuthor.values()].sort((a, b) => {
-    const selfA = a.row.author_id === viewerId ? 1 : 0;
-    const selfB = b.row.author_id === viewerId ? 1 : 0;
-    if (selfA !== selfB) return selfB - selfA;
+    if (rank(a) !== rank(b)) return rank(b) - rank(a);
     if (a.unseen !== b.unseen) return a.unseen ? -1 : 1;
     return a.latest < b.latest ? 1 : a.latest > b.latest ? -1 : 0;
   });
   return {
     items: await Promise.all(
       entries.map(async (e) => ({
-        user: await authorOf(deps, e.row),
+        user: await parseUserSummary(deps, e.user),
         has_unseen: e.unseen,
         latest_at: e.latest,
         story_count: e.count,
+        live: e.live,
       })),
     ),
   };

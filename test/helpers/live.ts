@@ -1,0 +1,65 @@
+import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { expect } from "vitest";
+import worker from "../../src/index";
+import { api } from "./api";
+import type { TestUser } from "./factories";
+
+/** The same helpers as test/live/live.test.ts, shared with the tests of what a session sets off. */
+export interface Session {
+  id: string;
+  title: string;
+  status: string;
+  audience: string;
+  ingest: Record<string, string | null> | null;
+}
+
+export const STREAM_WEBHOOK_SECRET = "test-stream-webhook-secret-0123";
+
+/** Creates a session with the fake Stream API: it goes live when its input connects. */
+export async function goLive(host: TestUser, body: Record<string, unknown> = {}): Promise<Session> {
+  const res = await api("POST", "/v1/live", { token: host.accessToken, body });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return (await res.json()) as Session;
+}
+
+export function inputUid(session: Session): string {
+  return (session.ingest?.stream_key ?? "").replace(/^key-/, "");
+}
+
+/** A signed Stream live-input webhook. */
+export const webhook = (inputId: string, event: string) =>
+  api("POST", "/webhooks/stream/live", {
+    headers: { "cf-webhook-auth": STREAM_WEBHOOK_SECRET },
+    body: {
+      name: "Live Webhook",
+      text: "",
+      data: { notification_name: "Stream Live Input", input_id: inputId, event_type: event },
+    },
+  });
+
+/** The same Worker with Stream left unconfigured: comments-only sessions. */
+export function withoutStream(method: string, path: string, user: TestUser, body?: unknown) {
+  return worker.fetch(
+    new Request(`http://localhost${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${user.accessToken}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
+    { ...env, STREAM_ACCOUNT_ID: "", STREAM_API_TOKEN: "" } as Env,
+    createExecutionContext(),
+  );
+}
+
+/** A comments-only session, created and started by the host over HTTP. */
+export async function startCommentsOnly(host: TestUser, body: Record<string, unknown> = {}): Promise<Session> {
+  const created = await withoutStream("POST", "/v1/live", host, body);
+  expect(created.status, await created.clone().text()).toBe(201);
+  const { id } = (await created.json()) as Session;
+  const started = await withoutStream("POST", `/v1/live/${id}/start`, host);
+  expect(started.status, await started.clone().text()).toBe(200);
+  return (await started.json()) as Session;
+}
