@@ -36,6 +36,12 @@ function percentile(sorted, p) {
 
 const round2 = (x) => (x === null ? null : Number(x.toFixed(2)));
 
+/** p50 and p99 of a list of ms figures. */
+function spread(list) {
+  const sorted = [...list].sort((a, b) => a - b);
+  return { p50: round2(percentile(sorted, 50)), p99: round2(percentile(sorted, 99)) };
+}
+
 /** CPU seconds (user + system) of a thread, or of the process where threads cannot tell. */
 function threadCpu() {
   const u = typeof process.threadCpuUsage === "function" ? process.threadCpuUsage() : process.cpuUsage();
@@ -199,6 +205,9 @@ async function joinAll(url, sessionId, tickets, onFrame) {
 /** Runs in a worker thread: holds its viewers' sockets and records each comment's receipt. */
 async function viewerThread({ url, sessionId, tickets, planned }) {
   const seen = tickets.map(() => new Uint8Array(planned));
+  // Per comment, this thread's first and last receipt (epoch ms): the broadcast's spread.
+  const first = new Float64Array(planned).fill(Number.POSITIVE_INFINITY);
+  const last = new Float64Array(planned);
   let latencies = new Float64Array(1 << 16);
   let deliveries = 0;
   let duplicates = 0;
@@ -230,6 +239,8 @@ async function viewerThread({ url, sessionId, tickets, planned }) {
         continue;
       }
       mine[index] = 1;
+      if (at < first[index]) first[index] = at;
+      if (at > last[index]) last[index] = at;
       if (deliveries === latencies.length) {
         const grown = new Float64Array(latencies.length * 2);
         grown.set(latencies);
@@ -262,12 +273,14 @@ async function viewerThread({ url, sessionId, tickets, planned }) {
           unknown,
           frames,
           perComment,
+          first,
+          last,
           latencies: out,
           cpu_s: threadCpu() - cpu0,
           loop_delay_p99_ms: loop.percentile(99) / 1e6,
           loop_delay_max_ms: loop.max / 1e6,
         },
-        [out.buffer, perComment.buffer],
+        [out.buffer, perComment.buffer, first.buffer, last.buffer],
       );
     } else if (msg.type === "close") {
       for (const ws of sockets) ws.close(1000, "bench done");
@@ -315,6 +328,7 @@ export async function liveRun(url, setup, seconds) {
   // Commenters join on this thread; they see every comment too, which tells what the room stored.
   const stored = new Uint8Array(planned);
   const toRoom = [];
+  const stampedAt = new Float64Array(planned);
   const errors = [];
   let measuring = false;
   const commenters = await joinAll(url, setup.sessionId, setup.commenterTickets, (_i, data) => {
@@ -328,7 +342,8 @@ export async function liveRun(url, setup, seconds) {
         if (index >= 0 && index < planned && !stored[index]) {
           stored[index] = 1;
           // The room stamps created_at when the frame reaches it (ms; the same machine clock).
-          toRoom.push(Date.parse(c.created_at) - Number(c.body.slice(space + 1)));
+          stampedAt[index] = Date.parse(c.created_at);
+          toRoom.push(stampedAt[index] - Number(c.body.slice(space + 1)));
         }
       }
   });
@@ -383,6 +398,8 @@ export async function liveRun(url, setup, seconds) {
   let commentFrames = 0;
   let otherFrames = 0;
   const perComment = new Uint32Array(planned);
+  const first = new Float64Array(planned).fill(Number.POSITIVE_INFINITY);
+  const last = new Float64Array(planned);
   const all = new Float64Array(reports.reduce((n, r) => n + r.deliveries, 0));
   let offset = 0;
   for (const r of reports) {
@@ -390,7 +407,11 @@ export async function liveRun(url, setup, seconds) {
     duplicates += r.duplicates;
     commentFrames += r.frames.comment;
     otherFrames += r.frames.other;
-    for (let i = 0; i < planned; i++) perComment[i] += r.perComment[i];
+    for (let i = 0; i < planned; i++) {
+      perComment[i] += r.perComment[i];
+      first[i] = Math.min(first[i], r.first[i]);
+      last[i] = Math.max(last[i], r.last[i]);
+    }
     all.set(r.latencies, offset);
     offset += r.latencies.length;
   }
@@ -429,11 +450,18 @@ export async function liveRun(url, setup, seconds) {
       max: round2(all.length ? all[all.length - 1] : null),
       over_300: over300,
     },
-    // Send → the room's created_at stamp, once per comment (ms resolution): the inbound part.
-    to_room_ms: (() => {
-      const sorted = toRoom.sort((a, b) => a - b);
-      return { p50: round2(percentile(sorted, 50)), p99: round2(percentile(sorted, 99)) };
-    })(),
+    // Per comment, the path in three legs (ms; the room's created_at stamp has ms resolution and
+    // is taken when the room starts handling the frame): send → the room; the room → the first
+    // viewer's receipt (the batch window, the flush, the way out); first → last viewer's receipt.
+    legs_ms: {
+      send_to_room: spread(toRoom),
+      room_to_first_viewer: spread(
+        Array.from(first, (t, i) => t - stampedAt[i]).filter((x, i) => Number.isFinite(x) && stampedAt[i] > 0),
+      ),
+      first_to_last_viewer: spread(
+        Array.from(last, (t, i) => t - first[i]).filter((x, i) => Number.isFinite(x) && perComment[i] > 0),
+      ),
+    },
     frames_per_viewer_per_s: {
       comment: Number((commentFrames / viewers / sendSeconds).toFixed(2)),
       all: Number(((commentFrames + otherFrames) / viewers / sendSeconds).toFixed(2)),
