@@ -15,6 +15,7 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { generateVapidKeys } from "../scripts/vapid-keys.mjs";
 import { capacity, closeAll, deliveryLatency, setUpRoom } from "./chat.mjs";
 import { fanoutTime, reader, seedGraph } from "./feed.mjs";
+import { liveRun, setUpLive } from "./live.mjs";
 import { consumerThroughput, liveLatency, seedRecipient } from "./notifications.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -29,6 +30,8 @@ const ENTRY = "src/bench/entry.ts";
 const SCRIPT = "entry.js";
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+/** The live room's run: longer than the others, so its p99 rests on more than a few hundred comments. */
+const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
 const ROUNDS = 3;
 const CONNECTIONS = 10;
 const TRANSFORM_SAMPLES = Number(process.env.BENCH_TRANSFORMS ?? 8);
@@ -70,6 +73,13 @@ async function startWorker() {
           // routes serve no assets, so the bench runs without them.
           assets: undefined,
           name: "edgegram",
+          // Node's WebSocket, like a browser, offers permessage-deflate and workerd accepts it, so
+          // every frame is deflated once per socket. BENCH_WS_COMPRESSION=off measures the Worker
+          // with workerd's `no_web_socket_compression` flag (compression refused on every socket).
+          compatibilityFlags:
+            process.env.BENCH_WS_COMPRESSION === "off"
+              ? [...(workerOptions.compatibilityFlags ?? []), "no_web_socket_compression"]
+              : workerOptions.compatibilityFlags,
           modules: true,
           scriptPath: join(bundle, SCRIPT),
           bindings: {
@@ -248,6 +258,27 @@ async function benchChat(url) {
   };
 }
 
+async function benchLive(mf, url) {
+  const db = await mf.getD1Database("DB");
+  const setup = await setUpLive(db, json, url);
+  const before = summarise([await load(url, "/livez")]);
+  const run = await liveRun(url, setup, LIVE_SECONDS);
+  const { close, ...figures } = run;
+  await close();
+  // Ending the session closes whatever is still open in the room.
+  await json(url, `/v1/live/${setup.sessionId}/end`, {}, setup.hostToken);
+  const after = summarise([await load(url, "/livez")]);
+  return {
+    trivial_route_before: before,
+    trivial_route_after: after,
+    ...figures,
+    goal: {
+      p99_ms_max: 300,
+      met: figures.lost === 0 && figures.latency_ms.p99 !== null && figures.latency_ms.p99 <= 300,
+    },
+  };
+}
+
 /** A plain photo for posts that need an image. */
 function benchPhoto() {
   return sharp({ create: { width: 1600, height: 1200, channels: 3, background: { r: 90, g: 140, b: 200 } } })
@@ -295,6 +326,48 @@ try {
       "room frames out": { per_s: results.chat.room_frames_out_per_s },
     });
     console.log("delivery latency at a fixed rate:", results.chat.fixed_rate_delivery);
+  }
+  if (!only || only === "live") {
+    results.live = await benchLive(mf, url);
+    const l = results.live;
+    console.log(
+      `\nlive: one room, ${l.viewers} viewers and ${l.commenters} commenters on WebSockets, ${l.rate_per_s} comments/s for ${l.send_seconds} s`,
+    );
+    console.table({
+      "trivial route /livez before (req/s)": { value: l.trivial_route_before.rps },
+      "trivial route /livez after (req/s)": { value: l.trivial_route_after.rps },
+      "comments sent": { value: l.comments_sent },
+      "comments stored (seen by a commenter)": { value: l.comments_stored },
+      "deliveries expected (sent × viewers)": { value: l.expected_deliveries },
+      deliveries: { value: l.deliveries },
+      "deliveries per s": { value: l.deliveries_per_s },
+      lost: { value: l.lost },
+      "latency p50 (ms)": { value: l.latency_ms.p50 },
+      "latency p99 (ms)": { value: l.latency_ms.p99 },
+      "latency max (ms)": { value: l.latency_ms.max },
+      "deliveries over 300 ms": { value: l.latency_ms.over_300 },
+      "send → room, p50 / p99 (ms)": { value: `${l.legs_ms.send_to_room.p50} / ${l.legs_ms.send_to_room.p99}` },
+      "room → first viewer, p50 / p99 (ms)": {
+        value: `${l.legs_ms.room_to_first_viewer.p50} / ${l.legs_ms.room_to_first_viewer.p99}`,
+      },
+      "first → last viewer, p50 / p99 (ms)": {
+        value: `${l.legs_ms.first_to_last_viewer.p50} / ${l.legs_ms.first_to_last_viewer.p99}`,
+      },
+      "comment frames per viewer per s": { value: l.frames_per_viewer_per_s.comment },
+      "all frames per viewer per s": { value: l.frames_per_viewer_per_s.all },
+    });
+    console.log(
+      "join:",
+      l.join,
+      "extensions:",
+      l.websocket_extensions,
+      "frame errors:",
+      l.frame_errors,
+      l.first_errors,
+    );
+    console.log("CPU (cores):", l.cpu_cores, "client event-loop delay:", l.client_event_loop_delay_ms);
+    console.log("load average (1 min) after the run:", loadavg()[0]);
+    console.log(`goal p99 ≤ 300 ms, none lost: ${l.goal.met ? "met" : "missed"}`);
   }
   if (!only || only === "feed") {
     results.feed = await benchFeed(mf, url);
@@ -395,6 +468,8 @@ try {
     rounds: ROUNDS,
     connections: CONNECTIONS,
     transform_samples: TRANSFORM_SAMPLES,
+    live_seconds: LIVE_SECONDS,
+    websocket_compression: process.env.BENCH_WS_COMPRESSION === "off" ? "off" : "workerd default",
   };
   mkdirSync(join(root, "bench", "results"), { recursive: true });
   // A partial run (BENCH_ONLY) replaces its own section and keeps the others' latest figures.
