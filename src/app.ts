@@ -13,6 +13,7 @@ import { mediaApiRoutes, mediaHostRoutes } from "./features/media/media.routes";
 import { notificationRoutes, notificationSettingsRoutes } from "./features/notifications/notifications.routes";
 import { commentRoutes, postRoutes, postsOfUserRoutes, savedRoutes } from "./features/posts/posts.routes";
 import { pushRoutes } from "./features/push/push.routes";
+import { searchRoutes } from "./features/search/search.routes";
 import {
   highlightRoutes,
   storiesOfUserRoutes,
@@ -68,6 +69,7 @@ export function createApp() {
   app.route("/v1/users", storiesOfUserRoutes);
   app.route("/v1/me", storyArchiveRoutes);
   app.route("/v1/highlights", highlightRoutes);
+  app.route("/v1/search", searchRoutes);
   app.route("/v1/live", liveRoutes);
   app.route("/v1/posts", postLiveRoutes);
   app.route("/webhooks/stream", streamWebhookRoutes);
