@@ -87,10 +87,10 @@ type FactEvent = Exclude<NotifyEvent, LiveEvent>;
 /**
  * Followers told per `live` message. Each new recipient costs about 11 D1 queries (the policy,
  * settings, the insert, the group for the socket frame, the unread count, push subscriptions), and
- * D1 allows 1,000 queries per invocation (a whole queue batch): 50 keeps one chunk near 550, with
- * room for the batch's other messages (docs/notifications.md).
+ * D1 allows 1,000 queries per invocation (a whole queue batch of up to 4 messages, wrangler.toml):
+ * 20 keeps one chunk near 220, as many as a comment with 20 mentions costs (docs/notifications.md).
  */
-export const LIVE_NOTIFY_CHUNK = 50;
+export const LIVE_NOTIFY_CHUNK = 20;
 
 /** Who is told about the fact, read from D1 now: a fact undone in the meantime tells nobody. */
 async function candidatesFor(deps: NotifyDeps, event: FactEvent): Promise<Candidate[]> {
