@@ -1,6 +1,7 @@
 export * from "./auth";
 export * from "./captions";
 export * from "./chat";
+export * from "./discovery";
 export * from "./feed";
 export * from "./graph";
 export * from "./live";
