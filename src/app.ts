@@ -6,6 +6,7 @@ import type { AppEnv } from "./env";
 import { authRoutes } from "./features/auth/auth.routes";
 import { captionRoutes } from "./features/captions/captions.routes";
 import { conversationRoutes, realtimeRoutes } from "./features/chat/chat.routes";
+import { exploreRoutes } from "./features/explore/explore.routes";
 import { feedRoutes } from "./features/feed/feed.routes";
 import { graphMeRoutes, graphUserRoutes } from "./features/graph/graph.routes";
 import { liveRoutes, postLiveRoutes, streamWebhookRoutes } from "./features/live/live.routes";
@@ -70,6 +71,7 @@ export function createApp() {
   app.route("/v1/me", storyArchiveRoutes);
   app.route("/v1/highlights", highlightRoutes);
   app.route("/v1/search", searchRoutes);
+  app.route("/v1/explore", exploreRoutes);
   app.route("/v1/live", liveRoutes);
   app.route("/v1/posts", postLiveRoutes);
   app.route("/webhooks/stream", streamWebhookRoutes);

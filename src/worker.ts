@@ -1,4 +1,5 @@
 import { sweepTickets } from "./features/chat/chat.service";
+import { pruneExploreSnapshots } from "./features/explore/explore.service";
 import { trimAll } from "./features/feed/feed.service";
 import { endAbandoned } from "./features/live/live.service";
 import { sweepOrphans } from "./features/media/media.service";
@@ -30,6 +31,7 @@ export function workerFor(app: { fetch: ExportedHandlerFetchHandler<Env> }) {
       ctx.waitUntil(sweepTickets(platform));
       ctx.waitUntil(trimAll(platform));
       ctx.waitUntil(trimNotifications(platform));
+      ctx.waitUntil(pruneExploreSnapshots(platform));
     },
   } satisfies ExportedHandler<Env>;
 }
