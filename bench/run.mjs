@@ -17,6 +17,7 @@ import { capacity, closeAll, deliveryLatency, setUpRoom } from "./chat.mjs";
 import { fanoutTime, reader, seedGraph } from "./feed.mjs";
 import { liveRun, setUpLive } from "./live.mjs";
 import { consumerThroughput, liveLatency, seedRecipient } from "./notifications.mjs";
+import { searcher, seedSearch } from "./search.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // The Miniflare copy inside wrangler, so the workerd version matches what `wrangler dev` runs.
@@ -313,6 +314,49 @@ async function benchNotifications(mf, url) {
   };
 }
 
+async function benchSearch(mf, url) {
+  const db = await mf.getD1Database("DB");
+  const graph = await seedGraph(db, (line) => console.log(line));
+  const seeded = await seedSearch(db, graph, (line) => console.log(line));
+  const who = await searcher(db, json, url, "bench_searcher");
+  const auth = { authorization: `Bearer ${who.token}` };
+  const routes = {
+    "trivial /livez": ["/livez", {}],
+    "one D1 read /healthz": ["/healthz", {}],
+    "accounts, prefix 'bench_u12'": ["/v1/search?type=accounts&q=bench_u12", auth],
+    "accounts, substring 'u123'": ["/v1/search?type=accounts&q=u123", auth],
+    "tags, prefix 'su'": ["/v1/search?type=tags&q=su", auth],
+    "posts, 'sunset'": ["/v1/search?type=posts&q=sunset", auth],
+    "posts, 'cafe' (diacritics)": ["/v1/search?type=posts&q=cafe", auth],
+    "explore page 1 (scored, not stored)": [`/bench/explore?user=${who.id}`, {}],
+  };
+  for (const [path, headers] of Object.values(routes)) {
+    const res = await fetch(`${url}${path}`, { headers });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+  }
+  const rounds = Object.fromEntries(Object.keys(routes).map((k) => [k, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, [path, headers]] of Object.entries(routes)) rounds[name].push(await load(url, path, headers));
+  }
+  const capacity = Object.fromEntries(Object.entries(rounds).map(([k, v]) => [k, summarise(v)]));
+  const vs = (name) => ({
+    vs_trivial: Number((capacity[name].rps / capacity["trivial /livez"].rps).toFixed(3)),
+    vs_one_d1_read: Number((capacity[name].rps / capacity["one D1 read /healthz"].rps).toFixed(3)),
+  });
+  const explorePage = await (await fetch(`${url}/bench/explore?user=${who.id}`)).json();
+  return {
+    seeded: { ...graph, ...seeded },
+    capacity,
+    ratios: Object.fromEntries(
+      Object.keys(routes)
+        .slice(2)
+        .map((k) => [k, vs(k)]),
+    ),
+    explore_page1_items: explorePage.items,
+  };
+}
+
 const only = process.env.BENCH_ONLY;
 const { mf, url, cleanup } = await startWorker();
 const results = { when: new Date().toISOString() };
@@ -388,6 +432,13 @@ try {
     console.table(results.notifications.capacity);
     console.log("ratios:", results.notifications.ratios);
     console.log("like → frame on the author's socket:", results.notifications.live_delivery);
+  }
+  if (!only || only === "search") {
+    results.search = await benchSearch(mf, url);
+    console.log("\nsearch and explore");
+    console.table(results.search.capacity);
+    console.log("ratios:");
+    console.table(results.search.ratios);
   }
   if (!only || only === "media") {
     const name = `bench_${Date.now().toString(36)}`;

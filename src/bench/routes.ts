@@ -4,6 +4,7 @@ import { alias } from "drizzle-orm/sqlite-core";
 import { Hono } from "hono";
 import { follows, notifications, posts } from "../db/schema";
 import type { AppEnv } from "../env";
+import { firstPage } from "../features/explore/explore.service";
 import { readFeed } from "../features/feed/feed.service";
 import { notify } from "../features/notifications/notifications.service";
 import { hydratePosts } from "../features/posts/posts.hydrate";
@@ -55,4 +56,10 @@ benchRoutes.post("/notify", async (c) => {
   for (const event of events) await notify(c.var.platform, event);
   const after = await c.var.platform.db.get<{ n: number }>(sql`SELECT COUNT(*) AS n FROM ${notifications}`);
   return c.json({ events: events.length, written: (after?.n ?? 0) - (before?.n ?? 0) });
+});
+
+/** Explore's page 1 for `user`, computed without storing a snapshot or a seen set (repeatable). */
+benchRoutes.get("/explore", async (c) => {
+  const ids = await firstPage(c.var.platform, c.req.query("user") ?? "");
+  return c.json({ items: ids.length });
 });

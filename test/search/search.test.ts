@@ -140,3 +140,19 @@ describe("posts", () => {
     }
   });
 });
+
+describe("more scripts", () => {
+  it("Cyrillic, emoji and CJK: accounts by name parts, posts by words", async () => {
+    const viewer = await createUser();
+    const tag = word();
+    const ivan = await createUser({ username: `${tag}_ivan` });
+    await rename(ivan, "Иван Петров 🚀");
+    expect(names(await search(viewer, "accounts", "петр"))).toContain(ivan.username);
+    expect(names(await search(viewer, "accounts", "ИВАН"))).toContain(ivan.username);
+    const author = await createUser();
+    const post = await publish(author, { caption: `Ночной город ${tag} 夜景がきれい 🌃` });
+    const ids = (page: { items: Record<string, unknown>[] }) => page.items.map((p) => p.id);
+    expect(ids(await search(viewer, "posts", `НОЧНОЙ город ${tag}`))).toEqual([post.id]);
+    expect(ids(await search(viewer, "posts", `${tag} 夜景がきれい`))).toEqual([post.id]);
+  });
+});

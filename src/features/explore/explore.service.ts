@@ -64,7 +64,8 @@ function discoverable(viewerId: string, post: PostWithFacts): boolean {
   return !relation.self && !relation.following && post.muted !== 1 && canSeeContent(relation, post.audience);
 }
 
-async function firstPage(deps: ExploreDeps, viewerId: string): Promise<string[]> {
+/** Page 1's order: candidates, score, filters, diversification (the bench measures it alone). */
+export async function firstPage(deps: ExploreDeps, viewerId: string): Promise<string[]> {
   const since = idFloor(deps.clock.now().getTime() - TRENDING_DAYS * 24 * 3_600_000);
   const [co, tags, hot] = await Promise.all([
     coEngagement(deps.db, viewerId),
