@@ -26,20 +26,18 @@ export async function searchAccounts(db: Db, viewerId: string, q: string): Promi
   const f1 = alias(follows, "f1");
   const f2 = alias(follows, "f2");
   const fuzzy = [...q].length >= 3;
-  const phrase = ftsPhrase(q);
+  // The FTS branch carries its bm25 (computed once, with the match): a correlated bm25 per
+  // candidate would run the whole match again for each of them.
   const byText = fuzzy
-    ? sql` UNION SELECT * FROM (SELECT ${usersFts.rowid} FROM ${usersFts} WHERE ${usersFts} MATCH ${phrase} LIMIT ${MAX_CANDIDATES})`
+    ? sql` UNION ALL SELECT * FROM (SELECT ${usersFts.rowid}, bm25(${usersFts}) FROM ${usersFts}
+           WHERE ${usersFts} MATCH ${ftsPhrase(q)} ORDER BY bm25(${usersFts}) LIMIT ${MAX_CANDIDATES})`
     : sql``;
-  const rank = fuzzy
-    ? sql`COALESCE((SELECT bm25(${usersFts}) FROM ${usersFts} WHERE ${usersFts} MATCH ${phrase} AND ${usersFts.rowid} = ${rowidOf(u)}), 0)`
-    : // Not a literal integer: in ORDER BY that would name a column.
-      sql`NULL`;
   return db.all<{ user: string }>(
-    sql`WITH candidates(rid) AS (
-          SELECT * FROM (SELECT ${rowidOf(users)} FROM ${users}
+    sql`WITH matches(rid, rank) AS (
+          SELECT * FROM (SELECT ${rowidOf(users)}, NULL FROM ${users}
             WHERE ${users.username} >= ${q} AND ${users.username} < ${q + TOP} LIMIT ${MAX_CANDIDATES})
           ${byText}
-        )
+        ), candidates AS (SELECT rid, MIN(rank) AS rank FROM matches GROUP BY rid)
         SELECT ${userSummaryJson(u)} AS user FROM candidates JOIN ${users} ${u} ON ${rowidOf(u)} = candidates.rid
         WHERE ${u.id} <> ${viewerId} AND NOT ${blockedEitherWaySql(viewerId, u.id)}
         ORDER BY (${u.username} = ${q}) DESC,
@@ -47,7 +45,7 @@ export async function searchAccounts(db: Db, viewerId: string, q: string): Promi
           (SELECT COUNT(*) FROM ${follows} ${f1} JOIN ${follows} ${f2}
              ON ${f2.follower_id} = ${f1.followee_id} AND ${f2.followee_id} = ${u.id}
            WHERE ${f1.follower_id} = ${viewerId}) DESC,
-          ${rank} ASC, ${u.followers_count} DESC, ${u.id}
+          COALESCE(candidates.rank, 0) ASC, ${u.followers_count} DESC, ${u.id}
         LIMIT ${MAX_CANDIDATES}`,
   );
 }
