@@ -61,17 +61,23 @@ export async function searchTags(db: Db, q: string): Promise<{ tag: string; post
   );
 }
 
+/** Newest matches of a post search ranked: FTS5 walks a doclist in rowid order, so this bounds it. */
+export const POST_MATCH_WINDOW = 1000;
+
 /**
- * Live posts whose caption has the words of `q` as a phrase (diacritics ignored), ranked by bm25
- * decayed with age (a week-old post's relevance counts half), at most MAX_CANDIDATES; the caller
- * applies the visibility policy.
+ * Live posts whose caption has the words of `q` as a phrase (diacritics ignored): the newest
+ * POST_MATCH_WINDOW matches (rowids follow insertion), ranked by bm25 decayed with age (a week-old
+ * post's relevance counts half), at most MAX_CANDIDATES; the caller applies the visibility policy.
  */
 export async function searchPosts(db: Db, q: string): Promise<{ id: string }[]> {
   const p = alias(posts, "p");
   return db.all<{ id: string }>(
-    sql`SELECT ${p.id} AS id FROM ${postsFts} JOIN ${posts} ${p} ON ${rowidOf(p)} = ${postsFts.rowid}
-        WHERE ${postsFts} MATCH ${ftsPhrase(q)} AND ${p.deleted_at} IS NULL
-        ORDER BY bm25(${postsFts}) / (1.0 + (julianday('now') - julianday(${p.created_at})) / 7.0) ASC, ${p.id} DESC
+    sql`SELECT ${p.id} AS id FROM (
+          SELECT ${postsFts.rowid} AS rid, bm25(${postsFts}) AS rank FROM ${postsFts}
+          WHERE ${postsFts} MATCH ${ftsPhrase(q)} ORDER BY ${postsFts.rowid} DESC LIMIT ${POST_MATCH_WINDOW}
+        ) AS m JOIN ${posts} ${p} ON ${rowidOf(p)} = m.rid
+        WHERE ${p.deleted_at} IS NULL
+        ORDER BY m.rank / (1.0 + (julianday('now') - julianday(${p.created_at})) / 7.0) ASC, ${p.id} DESC
         LIMIT ${MAX_CANDIDATES}`,
   );
 }
