@@ -1,8 +1,10 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { type SQL, sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { recentTaggedSql, topCandidatesSql, trendWindowSql } from "../../src/features/tags/tags.repo";
 import { refreshTrends } from "../../src/features/tags/tags.service";
+import worker from "../../src/index";
 import { platformFor } from "../../src/platform";
 import { setClock } from "../../src/platform/clock";
 import { dbFor } from "../../src/platform/db";
@@ -287,6 +289,19 @@ describe("trends", () => {
     setClock({ now: () => new Date(noon + 2 * 86_400_000) });
     expect(await refreshTrends(platformFor(env))).toBe(0);
     expect(((await (await api("GET", "/v1/tags/trending")).json()) as { items: unknown[] }).items).toEqual([]);
+  });
+
+  it("is refreshed by the hourly cron", async () => {
+    const tag = word();
+    await env.DB.prepare("INSERT INTO hashtags (tag, post_count) VALUES (?, 1000)").bind(tag).run();
+    await env.DB.prepare("INSERT INTO tag_daily_uses (tag, day, uses) VALUES (?, ?, 1000)")
+      .bind(tag, new Date().toISOString().slice(0, 10))
+      .run();
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: "17 * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    const body = (await (await api("GET", "/v1/tags/trending")).json()) as { items: { tag: string }[] };
+    expect(body.items.map((i) => i.tag)).toContain(tag);
   });
 });
 

@@ -10,7 +10,11 @@ export const TagParamSchema = z.strictObject({
     .refine((t) => normaliseTag(t) !== null, {
       message: "A tag is letters, marks, digits or _ (1-100, not digits alone), with or without a leading #.",
     })
-    .openapi({ param: { name: "tag", in: "path" }, example: "café" }),
+    .openapi({
+      param: { name: "tag", in: "path" },
+      example: "café",
+      description: "A hashtag, with or without its #; matched as posts store it (NFKC, lower case)",
+    }),
 });
 
 export const TagPostsQuerySchema = PageQuerySchema.extend({
