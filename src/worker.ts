@@ -4,6 +4,7 @@ import { trimAll } from "./features/feed/feed.service";
 import { endAbandoned } from "./features/live/live.service";
 import { sweepOrphans } from "./features/media/media.service";
 import { trimNotifications } from "./features/notifications/notifications.service";
+import { refreshTrends } from "./features/tags/tags.service";
 import { platformFor } from "./platform";
 import { handleQueue } from "./queues/consumer";
 
@@ -32,6 +33,7 @@ export function workerFor(app: { fetch: ExportedHandlerFetchHandler<Env> }) {
       ctx.waitUntil(trimAll(platform));
       ctx.waitUntil(trimNotifications(platform));
       ctx.waitUntil(pruneExploreSnapshots(platform));
+      ctx.waitUntil(refreshTrends(platform));
     },
   } satisfies ExportedHandler<Env>;
 }

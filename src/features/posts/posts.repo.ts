@@ -12,6 +12,7 @@ import {
   postMentions,
   posts,
   saves,
+  tagDailyUses,
   timeline,
   users,
 } from "../../db/schema";
@@ -134,6 +135,33 @@ function tagStatements(db: Db, postId: string, tags: string[], mentions: string[
   ];
 }
 
+/**
+ * Counts a use today (`day`, UTC) of each of `tags` the post does not carry yet: all of them for a
+ * new post, those a caption edit adds. Only a public post of a public account counts: the trends
+ * built on these counts are shown to anyone (docs/search.md "Hashtag pages and trends"). Goes
+ * before the post's tag rows change in the batch, after the post row exists.
+ */
+function dailyUseStatement(db: Db, postId: string, tags: string[], day: string) {
+  const p = alias(posts, "p");
+  const u = alias(users, "u");
+  return db
+    .insert(tagDailyUses)
+    .select((qb) =>
+      qb
+        .select({ tag: sql`value`.as("tag"), day: sql`${day}`.as("day"), uses: sql`1`.as("uses") })
+        .from(sql`json_each(${JSON.stringify(tags)})`)
+        .where(
+          sql`value NOT IN (SELECT ${postHashtags.tag} FROM ${postHashtags} WHERE ${postHashtags.post_id} = ${postId})
+            AND EXISTS (SELECT 1 FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
+              WHERE ${p.id} = ${postId} AND ${p.deleted_at} IS NULL AND ${p.audience} = 'public' AND ${u.is_private} = 0)`,
+        ),
+    )
+    .onConflictDoUpdate({
+      target: [tagDailyUses.tag, tagDailyUses.day],
+      set: { uses: sql`${tagDailyUses.uses} + 1` },
+    });
+}
+
 /** Drops a post's tags and mentions, taking its tags out of the hashtag counts. */
 function untagStatements(db: Db, postId: string): Statements {
   return [
@@ -194,6 +222,7 @@ export async function createPost(db: Db, post: NewPost, jobs: Staged): Promise<v
           db.select({ media_id: postMedia.media_id }).from(postMedia).where(eq(postMedia.post_id, post.id)),
         ),
       ),
+    dailyUseStatement(db, post.id, post.tags, post.now.slice(0, 10)),
     ...tagStatements(db, post.id, post.tags, post.mentions),
     db
       .update(users)
@@ -248,6 +277,7 @@ export async function updateCaption(
   jobs: Staged,
 ) {
   await db.batch([
+    dailyUseStatement(db, args.id, args.tags, args.now.slice(0, 10)),
     ...untagStatements(db, args.id),
     ...tagStatements(db, args.id, args.tags, args.mentions),
     db.update(posts).set({ caption: args.caption, updated_at: args.now }).where(eq(posts.id, args.id)),

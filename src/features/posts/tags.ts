@@ -22,6 +22,18 @@ export function extractHashtags(caption: string): string[] {
   return [...tags];
 }
 
+/** One hashtag as stored: letters, marks, digits or `_`, 1-100 characters, not digits alone. */
+const STORED_TAG = /^[\p{L}\p{M}\p{N}_]{1,100}$/u;
+
+/**
+ * A hashtag named by a client (a URL's `{tag}`) as posts store it: NFKC, lower case, one leading
+ * `#` dropped; null when it is not a tag `extractHashtags` could have stored.
+ */
+export function normaliseTag(raw: string): string | null {
+  const tag = raw.replace(/^#/, "").normalize("NFKC").toLowerCase();
+  return STORED_TAG.test(tag) && !/^[\p{N}_]+$/u.test(tag) ? tag : null;
+}
+
 export function extractMentions(caption: string): string[] {
   const names = new Set<string>();
   for (const match of caption.matchAll(MENTION)) {
