@@ -20,6 +20,7 @@ import {
   storyArchiveRoutes,
   storyRoutes,
 } from "./features/stories/stories.routes";
+import { suggestionRoutes } from "./features/suggestions/suggestions.routes";
 import { meRoutes, userRoutes } from "./features/users/users.routes";
 import { DOCS_CSP, docsPage } from "./http/docs";
 import { handleError } from "./http/errors";
@@ -70,6 +71,7 @@ export function createApp() {
   app.route("/v1/me", storyArchiveRoutes);
   app.route("/v1/highlights", highlightRoutes);
   app.route("/v1/search", searchRoutes);
+  app.route("/v1/me", suggestionRoutes);
   app.route("/v1/live", liveRoutes);
   app.route("/v1/posts", postLiveRoutes);
   app.route("/webhooks/stream", streamWebhookRoutes);
