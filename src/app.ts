@@ -21,6 +21,7 @@ import {
   storyArchiveRoutes,
   storyRoutes,
 } from "./features/stories/stories.routes";
+import { suggestionRoutes } from "./features/suggestions/suggestions.routes";
 import { tagRoutes } from "./features/tags/tags.routes";
 import { meRoutes, userRoutes } from "./features/users/users.routes";
 import { DOCS_CSP, docsPage } from "./http/docs";
@@ -74,6 +75,7 @@ export function createApp() {
   app.route("/v1/search", searchRoutes);
   app.route("/v1/explore", exploreRoutes);
   app.route("/v1/tags", tagRoutes);
+  app.route("/v1/me", suggestionRoutes);
   app.route("/v1/live", liveRoutes);
   app.route("/v1/posts", postLiveRoutes);
   app.route("/webhooks/stream", streamWebhookRoutes);

@@ -19,13 +19,22 @@ import { forgeToken } from "../helpers/auth-matrix";
  * Random sequences of graph operations across four accounts, checked after every step against a
  * plain model of the rules: counters equal the real edge counts, no follow or request survives a
  * block, the stored edges are exactly the model's, and the policy module answers as the model does.
+ * At the end, through HTTP, for every viewer: profiles and posts answer as the model says, search
+ * (accounts and posts) finds exactly what the model lets the viewer see, explore shows nothing
+ * else (and none of the viewer's own, followed or muted accounts' posts), and suggestions are
+ * exactly the model's friends of friends and never an excluded account (docs/security.md A9).
  */
 
 const N = 4;
 const AUDIENCES: Audience[] = ["public", "followers", "close_friends"];
 
 type Op =
-  | { type: "follow" | "unfollow" | "block" | "unblock" | "approve" | "deny" | "removeFollower"; a: number; b: number }
+  | {
+      type: "follow" | "unfollow" | "block" | "unblock" | "approve" | "deny" | "removeFollower" | "dismiss";
+      a: number;
+      b: number;
+    }
+  | { type: "mute"; a: number; b: number; on: boolean }
   | { type: "private"; a: number; value: boolean }
   | { type: "closeFriend"; a: number; b: number; on: boolean };
 
@@ -40,6 +49,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ type: fc.constant("unblock" as const), a: who, b: who }) },
   { weight: 2, arbitrary: fc.record({ type: fc.constant("private" as const), a: who, value: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ type: fc.constant("closeFriend" as const), a: who, b: who, on: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant("mute" as const), a: who, b: who, on: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant("dismiss" as const), a: who, b: who }) },
 );
 
 /** The rules, written out plainly over sets of "a>b" pairs. */
@@ -48,6 +59,8 @@ class Model {
   requests = new Set<string>();
   blocks = new Set<string>();
   closeFriends = new Set<string>();
+  mutes = new Set<string>();
+  dismissed = new Set<string>();
   isPrivate: boolean[] = Array(N).fill(false);
 
   static key = (a: number, b: number) => `${a}>${b}`;
@@ -107,6 +120,15 @@ class Model {
         if (!op.on) this.closeFriends.delete(k(op.a, op.b));
         else if (!this.blocked(op.a, op.b)) this.closeFriends.add(k(op.a, op.b));
         return;
+      // A block leaves mutes and dismissals alone; neither can be set across one.
+      case "mute":
+        if (op.a === op.b) return;
+        if (!op.on) this.mutes.delete(k(op.a, op.b));
+        else if (!this.blocked(op.a, op.b)) this.mutes.add(k(op.a, op.b));
+        return;
+      case "dismiss":
+        if (op.a !== op.b && !this.blocked(op.a, op.b)) this.dismissed.add(k(op.a, op.b));
+        return;
     }
   }
 
@@ -130,6 +152,33 @@ class Model {
   mayInteract(v: number | null, o: number) {
     return v !== null && v !== o && !this.blocked(v, o);
   }
+  /** Search finds every other account not across a block (docs/search.md). */
+  searchAccounts(v: number) {
+    return [...Array(N).keys()].filter((o) => o !== v && !this.blocked(v, o));
+  }
+  /** Never suggested to v: v, and whom v follows, asked to follow, blocks or is blocked by, mutes or dismissed. */
+  excludedFromSuggestions(v: number, c: number) {
+    const k = Model.key(v, c);
+    return (
+      v === c ||
+      this.follows.has(k) ||
+      this.requests.has(k) ||
+      this.blocked(v, c) ||
+      this.mutes.has(k) ||
+      this.dismissed.has(k)
+    );
+  }
+  /** Friends of friends of v that may be suggested, with how many accounts v follows follow each. */
+  suggestions(v: number): Map<number, number> {
+    const out = new Map<number, number>();
+    for (let f = 0; f < N; f++) {
+      if (!this.follows.has(Model.key(v, f))) continue;
+      for (let c = 0; c < N; c++) {
+        if (this.follows.has(Model.key(f, c)) && !this.excludedFromSuggestions(v, c)) out.set(c, (out.get(c) ?? 0) + 1);
+      }
+    }
+    return out;
+  }
 }
 
 interface Account {
@@ -138,31 +187,46 @@ interface Account {
   token: string;
 }
 
-/** One post per audience for each account, written straight to D1 (posting has its own tests). */
-async function postsOf(accounts: Account[]): Promise<Record<Audience, string>[]> {
+/**
+ * One post per audience for each account, and one deleted post, written straight to D1 (posting
+ * has its own tests; the FTS triggers index them). Every caption has this run's word, so a post
+ * search for it finds exactly this run's posts.
+ */
+async function postsOf(accounts: Account[], word: string): Promise<Record<Audience, string>[]> {
   const now = new Date().toISOString();
   const out = accounts.map(() => ({}) as Record<Audience, string>);
-  const statements = accounts.flatMap((a, i) =>
-    AUDIENCES.map((audience) => {
+  const insert = (id: string, author: string, audience: Audience, deletedAt: string | null) =>
+    env.DB.prepare(
+      "INSERT INTO posts (id, author_id, caption, audience, created_at, updated_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ).bind(id, author, `${audience} post ${word}`, audience, now, now, deletedAt);
+  const statements = accounts.flatMap((a, i) => [
+    ...AUDIENCES.map((audience) => {
       const id = newId();
       (out[i] as Record<Audience, string>)[audience] = id;
-      return env.DB.prepare(
-        "INSERT INTO posts (id, author_id, audience, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-      ).bind(id, a.id, audience, now, now);
+      return insert(id, a.id, audience, null);
     }),
-  );
+    insert(newId(), a.id, "public", now),
+  ]);
   await env.DB.batch(statements);
   return out;
 }
 
 let run = 0;
+/**
+ * This run's accounts share the username prefix `prop_<run>_` (an account search finds them). The
+ * previous runs' accounts are deleted first (only their rows: their edges and posts stay, and no
+ * read of this run reaches them), so suggestions' popular fill, which lists at most 30 accounts,
+ * holds every account of this run that the viewer may be suggested.
+ */
+const prefixOf = (r: number) => `prop_${r}_`;
 async function freshAccounts(): Promise<Account[]> {
   run++;
+  await env.DB.prepare("DELETE FROM users WHERE username LIKE 'prop\\_%' ESCAPE '\\'").run();
   const now = new Date().toISOString();
   const accounts: Account[] = [];
   for (let i = 0; i < N; i++) {
     const id = newId();
-    const username = `prop_${run}_${i}`;
+    const username = `${prefixOf(run)}${i}`;
     accounts.push({ id, username, token: await forgeToken({ sub: id }) });
   }
   await env.DB.batch(
@@ -197,6 +261,10 @@ async function perform(op: Op, users: Account[]): Promise<Response> {
       return api("PATCH", "/v1/me", { token: a.token, body: { is_private: op.value } });
     case "closeFriend":
       return api(op.on ? "PUT" : "DELETE", `/v1/me/close-friends/${b.username}`, { token: a.token });
+    case "mute":
+      return api(op.on ? "POST" : "DELETE", `/v1/users/${b.username}/mute`, { token: a.token });
+    case "dismiss":
+      return api("DELETE", `/v1/me/suggestions/${b.username}`, { token: a.token });
   }
 }
 
@@ -218,10 +286,17 @@ async function checkState(model: Model, users: Account[]) {
   );
   const blocks = await pairs(`SELECT blocker_id AS x, blocked_id AS y FROM blocks WHERE ${inIds("blocker_id")}`, ids);
   const close = await pairs(`SELECT user_id AS x, friend_id AS y FROM close_friends WHERE ${inIds("user_id")}`, ids);
+  const mutes = await pairs(`SELECT muter_id AS x, muted_id AS y FROM mutes WHERE ${inIds("muter_id")}`, ids);
+  const dismissed = await pairs(
+    `SELECT user_id AS x, dismissed_id AS y FROM suggestion_dismissals WHERE ${inIds("user_id")}`,
+    ids,
+  );
   expect([...follows].sort()).toEqual([...model.follows].sort());
   expect([...requests].sort()).toEqual([...model.requests].sort());
   expect([...blocks].sort()).toEqual([...model.blocks].sort());
   expect([...close].sort()).toEqual([...model.closeFriends].sort());
+  expect([...mutes].sort()).toEqual([...model.mutes].sort());
+  expect([...dismissed].sort()).toEqual([...model.dismissed].sort());
 
   // Counters equal the real edge counts.
   const { results } = await env.DB.prepare(
@@ -260,6 +335,65 @@ async function checkState(model: Model, users: Account[]) {
   }
 }
 
+interface Listed {
+  id: string;
+  username: string;
+  mutual_count?: number;
+}
+async function listed(path: string, token: string): Promise<Listed[]> {
+  const res = await api("GET", path, { token });
+  expect(res.status, `${path}: ${await res.clone().text()}`).toBe(200);
+  return ((await res.json()) as { items: Listed[] }).items;
+}
+
+/** Search and suggestions, as viewer `v` sees them, against the model. */
+async function checkDiscovery(
+  model: Model,
+  users: Account[],
+  posts: Record<Audience, string>[],
+  v: number,
+  word: string,
+) {
+  const viewer = users[v] as Account;
+  const index = new Map(users.map((u, i) => [u.id, i]));
+  const where = `viewer ${v}`;
+  // Accounts: exactly the other accounts not across a block, whatever their privacy.
+  const found = await listed(`/v1/search?type=accounts&q=${prefixOf(run)}&limit=50`, viewer.token);
+  expect(found.map((u) => index.get(u.id)).sort(), where).toEqual(model.searchAccounts(v));
+  // Posts: exactly the live posts whose audience and author's privacy admit the viewer.
+  const expected = users.flatMap((_, o) =>
+    AUDIENCES.filter((audience) => model.seePost(v, o, audience)).map((audience) => posts[o]?.[audience]),
+  );
+  const matched = await listed(`/v1/search?type=posts&q=${word}&limit=50`, viewer.token);
+  expect(matched.map((p) => p.id).sort(), where).toEqual(expected.sort());
+  // Suggestions: exactly this run's accounts the model does not exclude (friends of friends with
+  // their mutual counts, the rest as the popular fill, which the list has room for: fewer than 30
+  // accounts exist outside this run), never an excluded one.
+  const suggested = await listed("/v1/me/suggestions", viewer.token);
+  expect(suggested.length, where).toBeLessThan(30);
+  const ours = suggested.flatMap((s) => {
+    const c = index.get(s.id);
+    return c === undefined ? [] : [{ c, mutual: s.mutual_count ?? -1 }];
+  });
+  const allowed = [...Array(N).keys()].filter((c) => !model.excludedFromSuggestions(v, c));
+  expect(ours.map((s) => s.c).sort(), where).toEqual(allowed);
+  const friendsOfFriends = ours.filter((s) => s.mutual > 0).map((s) => [s.c, s.mutual]);
+  expect(new Map(friendsOfFriends as [number, number][]), where).toEqual(model.suggestions(v));
+  // Explore: of this run's posts, only ones the post reads allow the viewer, never their own, never
+  // a followed or muted account's (other runs' posts may appear too: they are not this model's).
+  const ofRun = new Map(
+    users.flatMap((_, o) => AUDIENCES.map((audience) => [posts[o]?.[audience], { o, audience }] as const)),
+  );
+  for (const post of await listed("/v1/explore?limit=50", viewer.token)) {
+    const meta = ofRun.get(post.id);
+    if (!meta) continue;
+    const k = Model.key(v, meta.o);
+    const allowed =
+      meta.o !== v && !model.follows.has(k) && !model.mutes.has(k) && model.seePost(v, meta.o, meta.audience);
+    expect(allowed, `${where} explore showed ${meta.o}/${meta.audience}`).toBe(true);
+  }
+}
+
 it("keeps counters, edges and visibility consistent with the rules under random operation sequences", async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 14 }), async (ops) => {
@@ -274,7 +408,8 @@ it("keeps counters, edges and visibility consistent with the rules under random 
       }
       // Through HTTP as well: a profile answers 404 exactly when a block stands between the two,
       // and every post answers as the model says its audience allows (docs/security.md A9).
-      const posts = await postsOf(users);
+      const word = `propword${run}`;
+      const posts = await postsOf(users, word);
       for (const v of [null, 0, 1, 2, 3]) {
         const token = v === null ? undefined : users[v]?.token;
         for (let o = 0; o < N; o++) {
@@ -288,6 +423,7 @@ it("keeps counters, edges and visibility consistent with the rules under random 
           }
         }
       }
+      for (let v = 0; v < N; v++) await checkDiscovery(model, users, posts, v, word);
     }),
     { numRuns: 40 },
   );
