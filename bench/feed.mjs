@@ -6,7 +6,7 @@ const MAX_FOLLOWS = 2_000;
 const FANOUT_MAX = 10_000;
 
 /** mulberry32: a small seeded PRNG, so every run builds the same graph. */
-function rng(seed) {
+export function rng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -17,10 +17,10 @@ function rng(seed) {
   };
 }
 
-const uid = (i) => `01JB${String(i).padStart(22, "0")}`;
-const pid = (i) => `01JC${String(i).padStart(22, "0")}`;
+export const uid = (i) => `01JB${String(i).padStart(22, "0")}`;
+export const pid = (i) => `01JC${String(i).padStart(22, "0")}`;
 
-async function insertRows(db, sql, rows, size = 2_000) {
+export async function insertRows(db, sql, rows, size = 2_000) {
   for (let i = 0; i < rows.length; i += size)
     await db
       .prepare(sql)

@@ -2,6 +2,8 @@
 // (bench/feed.mjs: 20,000 users, their follows, 10,000 posts), captions with words and hashtags
 // and 100,000 likes are added, then search (each type) and explore's page 1 are loaded against the
 // trivial and one-D1-read routes in the same run.
+import { insertRows, pid, rng, uid } from "./feed.mjs";
+
 const WORDS = [
   "sunset",
   "beach",
@@ -25,29 +27,6 @@ const WORDS = [
   "train",
 ];
 const LIKES = Number(process.env.BENCH_LIKES ?? 100_000);
-
-/** mulberry32, as in bench/feed.mjs, so every run seeds the same data. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const uid = (i) => `01JB${String(i).padStart(22, "0")}`;
-const pid = (i) => `01JC${String(i).padStart(22, "0")}`;
-
-async function insertRows(db, sql, rows, size = 2_000) {
-  for (let i = 0; i < rows.length; i += size)
-    await db
-      .prepare(sql)
-      .bind(JSON.stringify(rows.slice(i, i + size)))
-      .run();
-}
 
 /** Captions (three words, one or two of them as hashtags) and likes on the seeded posts. */
 export async function seedSearch(db, graph, log) {

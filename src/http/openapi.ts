@@ -206,3 +206,12 @@ export function completeDocument<D extends object>(generated: D): D {
   }
   return doc;
 }
+
+/** The responses of a WebSocket upgrade route; its frames are described in `x-websocket`. */
+export const websocketUpgrade = {
+  101: { description: "Switching Protocols: the WebSocket is open; its JSON frames are in `x-websocket`" },
+  ...problems("unauthorized", "forbidden", "not_found", "validation_failed", "upgrade_required", "rate_limited"),
+};
+
+/** A WebSocket frame schema registered as a component, for `x-websocket`. */
+export const frameRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });

@@ -5,13 +5,17 @@ import worker from "../../src/index";
 import { api } from "./api";
 import type { TestUser } from "./factories";
 
-/** The same helpers as test/live/live.test.ts, shared with the tests of what a session sets off. */
+/** Live sessions for tests: created with the fake Stream API, or comments-only without it. */
 export interface Session {
   id: string;
+  host: { username: string };
   title: string;
   status: string;
   audience: string;
+  started_at: string | null;
+  ended_at: string | null;
   ingest: Record<string, string | null> | null;
+  playback: Record<string, string | null> | null;
 }
 
 export const STREAM_WEBHOOK_SECRET = "test-stream-webhook-secret-0123";
@@ -27,10 +31,10 @@ export function inputUid(session: Session): string {
   return (session.ingest?.stream_key ?? "").replace(/^key-/, "");
 }
 
-/** A signed Stream live-input webhook. */
-export const webhook = (inputId: string, event: string) =>
+/** A Stream live-input webhook, signed unless `secret` says otherwise (null: no header at all). */
+export const webhook = (inputId: string, event: string, secret: string | null = STREAM_WEBHOOK_SECRET) =>
   api("POST", "/webhooks/stream/live", {
-    headers: { "cf-webhook-auth": STREAM_WEBHOOK_SECRET },
+    headers: secret === null ? {} : { "cf-webhook-auth": secret },
     body: {
       name: "Live Webhook",
       text: "",

@@ -8,66 +8,18 @@ import { setClock } from "../../src/platform/clock";
 import { api, expectProblem } from "../helpers/api";
 import { createUser, type TestUser } from "../helpers/factories";
 import { follow, makePrivate } from "../helpers/graph";
+import { goLive, inputUid, type Session, STREAM_WEBHOOK_SECRET, webhook, withoutStream } from "../helpers/live";
 
-interface Session {
-  id: string;
-  host: { username: string };
-  status: string;
-  audience: string;
-  started_at: string | null;
-  ended_at: string | null;
-  ingest: Record<string, string | null> | null;
-  playback: Record<string, string | null> | null;
-}
-
-const SECRET = "test-stream-webhook-secret-0123";
+const SECRET = STREAM_WEBHOOK_SECRET;
 
 afterEach(() => setClock(null));
-
-async function goLive(host: TestUser, body: Record<string, unknown> = {}): Promise<Session> {
-  const res = await api("POST", "/v1/live", { token: host.accessToken, body });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return (await res.json()) as Session;
-}
 
 const sessionOf = (user: TestUser | null, id: string) =>
   api("GET", `/v1/live/${id}`, user ? { token: user.accessToken } : {});
 
-function inputUid(session: Session): string {
-  const key = session.ingest?.stream_key ?? "";
-  return key.replace(/^key-/, "");
-}
-
-/** `secret: null` sends no `cf-webhook-auth` header at all. */
-const webhook = (inputId: string, event: string, secret: string | null = SECRET) =>
-  api("POST", "/webhooks/stream/live", {
-    headers: secret === null ? {} : { "cf-webhook-auth": secret },
-    body: {
-      name: "Live Webhook",
-      text: "",
-      data: { notification_name: "Stream Live Input", input_id: inputId, event_type: event },
-    },
-  });
-
 async function fakeInput(uid: string): Promise<{ enabled: boolean } | null> {
   const res = await fetch(`https://stream.example.test/__inputs/${uid}`);
   return ((await res.json()) as { result: { enabled: boolean } | null }).result;
-}
-
-/** The same Worker with Stream left unconfigured: comments-only sessions. */
-function withoutStream(method: string, path: string, user: TestUser, body?: unknown) {
-  return worker.fetch(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${user.accessToken}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-    { ...env, STREAM_ACCOUNT_ID: "", STREAM_API_TOKEN: "" } as Env,
-    createExecutionContext(),
-  );
 }
 
 describe("with Cloudflare Stream (a fake Stream API)", () => {

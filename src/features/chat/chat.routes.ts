@@ -1,7 +1,17 @@
 import { createRoute } from "@hono/zod-openapi";
 import { PageQuerySchema } from "../../http/cursor";
 import { callerOf, requireAuth } from "../../http/middleware/auth";
-import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems, responseHeaders } from "../../http/openapi";
+import {
+  bearerAuth,
+  createRouter,
+  frameRef,
+  jsonBody,
+  jsonContent,
+  noBody,
+  problems,
+  responseHeaders,
+  websocketUpgrade,
+} from "../../http/openapi";
 import {
   ClientFrameSchema,
   HubEventSchema,
@@ -28,13 +38,9 @@ import * as chat from "./chat.service";
 
 const tags = ["chat"];
 const signedIn = { security: bearerAuth, middleware: [requireAuth] };
-const upgrade = {
-  101: { description: "Switching Protocols: the WebSocket is open; its JSON frames are in `x-websocket`" },
-  ...problems("unauthorized", "forbidden", "not_found", "validation_failed", "upgrade_required", "rate_limited"),
-};
-
+const upgrade = websocketUpgrade;
 /** A WebSocket frame schema, registered at the end of this file. */
-const frame = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const frame = frameRef;
 
 export const conversationRoutes = createRouter()
   .openapi(

@@ -1,7 +1,16 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { PageQuerySchema, pageOf } from "../../http/cursor";
 import { callerOf, optionalAuth, requireAuth } from "../../http/middleware/auth";
-import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems } from "../../http/openapi";
+import {
+  bearerAuth,
+  createRouter,
+  frameRef,
+  jsonBody,
+  jsonContent,
+  noBody,
+  problems,
+  websocketUpgrade,
+} from "../../http/openapi";
 import { TicketQuerySchema } from "../chat/chat.schema";
 import { LiveClientFrameSchema, LiveCommentSchema, LiveServerFrameSchema } from "./live.protocol";
 import {
@@ -27,12 +36,9 @@ import {
 const LiveCommentPageSchema = pageOf(LiveCommentSchema).openapi("LiveCommentPage");
 
 const tags = ["live"];
-const upgrade = {
-  101: { description: "Switching Protocols: the WebSocket is open; its JSON frames are in `x-websocket`" },
-  ...problems("unauthorized", "forbidden", "not_found", "validation_failed", "upgrade_required", "rate_limited"),
-};
+const upgrade = websocketUpgrade;
 /** A WebSocket frame schema, registered at the end of this file. */
-const frame = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const frame = frameRef;
 
 /** A host's command on one of their sessions. */
 function hostCommand(path: string, summary: string) {

@@ -244,6 +244,22 @@ export async function requireLiveViewer(deps: Pick<LiveDeps, "db">, userId: stri
   if (row.status === "ended") throw new ApiError("conflict", "This live session has ended.");
 }
 
+/** Hands an authorized upgrade to the room, with the identity it is to trust. */
+function intoRoom(
+  room: ReturnType<LiveDeps["realtime"]["liveRoom"]>,
+  who: { key: string; userId: string; username: string; role: "host" | "viewer" },
+): Promise<Response> {
+  return room.fetch("https://live-room/ws", {
+    headers: {
+      upgrade: "websocket",
+      [UPGRADE_USER_HEADER]: who.userId,
+      [UPGRADE_USERNAME_HEADER]: who.username,
+      [UPGRADE_ROOM_HEADER]: who.key,
+      [UPGRADE_ROLE_HEADER]: who.role,
+    },
+  });
+}
+
 /** `GET /v1/live/{id}/ws?ticket=`: the ticket, the policy again, then the room takes the socket. */
 export async function openLiveSocket(deps: LiveDeps, request: Request, sessionId: string, ticket: string) {
   const userId = await admitSocket(deps, request, ticket, roomKey(sessionId), noSession);
@@ -257,15 +273,7 @@ export async function openLiveSocket(deps: LiveDeps, request: Request, sessionId
     room.open({ key, kind: "live", hostId: row.host_id, startedAt: row.started_at ?? row.created_at, ended: false }),
   );
   const res = await objectCall(() =>
-    room.fetch("https://live-room/ws", {
-      headers: {
-        upgrade: "websocket",
-        [UPGRADE_USER_HEADER]: userId,
-        [UPGRADE_USERNAME_HEADER]: user.username,
-        [UPGRADE_ROOM_HEADER]: key,
-        [UPGRADE_ROLE_HEADER]: userId === row.host_id ? "host" : "viewer",
-      },
-    }),
+    intoRoom(room, { key, userId, username: user.username, role: userId === row.host_id ? "host" : "viewer" }),
   );
   return relayUpgrade(res, noSession);
 }
@@ -323,17 +331,7 @@ export async function openPostSocket(deps: LiveDeps, request: Request, postId: s
   await objectCall(() =>
     room.open({ key, kind: "post", hostId: post.author_id, startedAt: post.created_at, ended: false }),
   );
-  const res = await objectCall(() =>
-    room.fetch("https://live-room/ws", {
-      headers: {
-        upgrade: "websocket",
-        [UPGRADE_USER_HEADER]: userId,
-        [UPGRADE_USERNAME_HEADER]: user.username,
-        [UPGRADE_ROOM_HEADER]: key,
-        [UPGRADE_ROLE_HEADER]: "viewer",
-      },
-    }),
-  );
+  const res = await objectCall(() => intoRoom(room, { key, userId, username: user.username, role: "viewer" }));
   return relayUpgrade(res, noPost);
 }
 
