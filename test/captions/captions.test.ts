@@ -65,7 +65,7 @@ async function settled(user: TestUser = owner, media = mediaId): Promise<View> {
       last = await view(user, media);
       expect(last.status).not.toBe("pending");
     },
-    { timeout: 20_000, interval: 100 },
+    { timeout: 25_000, interval: 100 },
   );
   if (!last) throw new Error("no view");
   return last;

@@ -89,7 +89,7 @@ export class TestSocket {
   }
 
   /** Waits until `predicate` holds over the frames so far; answers them. */
-  async until(predicate: (frames: Frame[]) => boolean, what: string, timeoutMs = 3000): Promise<Frame[]> {
+  async until(predicate: (frames: Frame[]) => boolean, what: string, timeoutMs = 10_000): Promise<Frame[]> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this.frames)) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.frames)}`);
@@ -109,7 +109,7 @@ export class TestSocket {
     return this.of("message").map((f) => f.message as MessageBody);
   }
 
-  async waitClosed(timeoutMs = 3000): Promise<{ code: number; reason: string }> {
+  async waitClosed(timeoutMs = 10_000): Promise<{ code: number; reason: string }> {
     await this.until(() => this.closed !== null, "close", timeoutMs);
     return this.closed ?? { code: 0, reason: "" };
   }

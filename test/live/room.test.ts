@@ -68,13 +68,17 @@ describe("a live room", () => {
     expect(as.of("ready")[0]).toMatchObject({ role: "viewer", comments_off: false, pinned: null, recent: [] });
     expect(hs.of("ready")[0]).toMatchObject({ role: "host" });
     for (let i = 0; i < 5; i++) as.send({ type: "comment", body: `hello ${i}`, client_id: `c${i}` });
+    for (let i = 5; i < 10; i++) as.send({ type: "comment", body: `more ${i}`, client_id: `c${i}` });
     as.send({ type: "comment", body: "hello 0", client_id: "c0" }); // a resend: stored once
-    await bs.until(hasComment(bs, "hello 4"), "five comments");
-    expect(commentsIn(bs).map((c) => c.body)).toEqual(["hello 0", "hello 1", "hello 2", "hello 3", "hello 4"]);
-    // Batched: five comments sent back to back arrive in fewer frames than comments.
-    expect(bs.of("comment").length).toBeLessThan(5);
-    await hs.until(hasComment(hs, "hello 4"), "five comments at the host");
-    expect(commentsIn(hs).map((c) => c.user.username)).toEqual(Array(5).fill(a.username));
+    await bs.until(hasComment(bs, "more 9"), "ten comments");
+    expect(commentsIn(bs).map((c) => c.body)).toEqual([
+      ...[0, 1, 2, 3, 4].map((i) => `hello ${i}`),
+      ...[5, 6, 7, 8, 9].map((i) => `more ${i}`),
+    ]);
+    // Batched: ten comments sent back to back arrive in fewer frames than comments.
+    expect(bs.of("comment").length).toBeLessThan(10);
+    await hs.until(hasComment(hs, "more 9"), "ten comments at the host");
+    expect(commentsIn(hs).map((c) => c.user.username)).toEqual(Array(10).fill(a.username));
 
     const page = await api("GET", `/v1/live/${id}/comments?limit=3`, { token: b.accessToken });
     const first = (await page.json()) as { items: Comment[]; next_cursor: string };
@@ -83,7 +87,11 @@ describe("a live room", () => {
     const rest = await api("GET", `/v1/live/${id}/comments?limit=3&cursor=${first.next_cursor}`, {
       token: b.accessToken,
     });
-    expect(((await rest.json()) as { items: Comment[] }).items.map((c) => c.body)).toEqual(["hello 3", "hello 4"]);
+    expect(((await rest.json()) as { items: Comment[] }).items.map((c) => c.body)).toEqual([
+      "hello 3",
+      "hello 4",
+      "more 5",
+    ]);
     for (const s of [hs, as, bs]) s.close();
   });
 
