@@ -1,17 +1,12 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { storyFanout } from "../../src/features/stories/stories.service";
-import { systemClock } from "../../src/platform/clock";
-import { configFor } from "../../src/platform/config";
-import { dbFor } from "../../src/platform/db";
-import type { Job } from "../../src/platform/jobs";
-import { realtimeFor } from "../../src/platform/realtime";
 import { api, expectProblem } from "../helpers/api";
 import { history } from "../helpers/chat";
 import { createUser, type TestUser } from "../helpers/factories";
 import { follow, makePrivate } from "../helpers/graph";
 import { readyMedia } from "../helpers/posts";
+import { fanOut } from "../helpers/stories";
 
 interface StoryBody {
   id: string;
@@ -31,23 +26,6 @@ interface TrayItem {
 }
 
 const trayStub = (user: TestUser) => env.STORY_TRAY.get(env.STORY_TRAY.idFromName(user.id));
-
-/** Runs a story's whole fan-out now, chunk after chunk, instead of waiting for the queue. */
-async function fanOut(storyId: string): Promise<void> {
-  const queued: Job[] = [];
-  const deps = {
-    db: dbFor(env.DB),
-    config: configFor(env),
-    clock: systemClock,
-    realtime: realtimeFor(env),
-    jobs: {
-      send: async (job: Job) => void queued.push(job),
-      sendAll: async (jobs: Job[]) => void queued.push(...jobs),
-    },
-  };
-  await storyFanout(deps, storyId, null);
-  for (const job of queued) if (job.type === "story.fanout") await storyFanout(deps, job.story_id, job.after);
-}
 
 async function postStory(author: TestUser, body: Record<string, unknown> = {}): Promise<StoryBody> {
   const res = await api("POST", "/v1/stories", {

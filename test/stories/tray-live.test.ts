@@ -1,16 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { storyFanout } from "../../src/features/stories/stories.service";
-import { systemClock } from "../../src/platform/clock";
-import { configFor } from "../../src/platform/config";
-import { dbFor } from "../../src/platform/db";
-import type { Job } from "../../src/platform/jobs";
-import { realtimeFor } from "../../src/platform/realtime";
 import { api } from "../helpers/api";
 import { createUser, type TestUser } from "../helpers/factories";
 import { follow } from "../helpers/graph";
 import { startCommentsOnly, withoutStream } from "../helpers/live";
 import { readyMedia } from "../helpers/posts";
+import { fanOut } from "../helpers/stories";
 
 interface TrayItem {
   user: { username: string };
@@ -20,7 +15,7 @@ interface TrayItem {
   live: boolean;
 }
 
-/** Posts a story and runs its whole fan-out now (as test/stories/stories.test.ts does). */
+/** Posts a story and runs its whole fan-out now. */
 async function postStory(author: TestUser, body: Record<string, unknown> = {}): Promise<void> {
   const res = await api("POST", "/v1/stories", {
     token: author.accessToken,
@@ -28,19 +23,7 @@ async function postStory(author: TestUser, body: Record<string, unknown> = {}): 
   });
   expect(res.status, await res.clone().text()).toBe(201);
   const { id } = (await res.json()) as { id: string };
-  const queued: Job[] = [];
-  const deps = {
-    db: dbFor(env.DB),
-    config: configFor(env),
-    clock: systemClock,
-    realtime: realtimeFor(env),
-    jobs: {
-      send: async (job: Job) => void queued.push(job),
-      sendAll: async (jobs: Job[]) => void queued.push(...jobs),
-    },
-  };
-  await storyFanout(deps, id, null);
-  for (const job of queued) if (job.type === "story.fanout") await storyFanout(deps, job.story_id, job.after);
+  await fanOut(id);
 }
 
 async function trayOf(user: TestUser): Promise<TrayItem[]> {
