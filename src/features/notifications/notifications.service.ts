@@ -289,19 +289,19 @@ async function tell(deps: NotifyDeps, candidates: Candidate[], at: Date): Promis
  */
 async function deliver(deps: NotifyDeps, recipientId: string, notificationId: string, groupKey: string) {
   try {
-    const [group] = await renderGroups(deps, recipientId, {
+    // One marker read serves both the group's `unread` and the count.
+    const lastRead = (await getMarker(deps.db, recipientId))?.last_read_id ?? null;
+    const rows = await groupsPage(deps.db, {
+      recipientId,
       folder: "main",
       types: null,
       before: null,
       limit: 1,
       groupKey,
     });
+    const [group] = await toGroups(deps, recipientId, rows, lastRead);
     if (group) {
-      const unread_count = await unreadGroups(
-        deps.db,
-        recipientId,
-        (await getMarker(deps.db, recipientId))?.last_read_id ?? null,
-      );
+      const unread_count = await unreadGroups(deps.db, recipientId, lastRead);
       await deps.realtime.hub(recipientId).publishMany([{ type: "notification", group, unread_count }]);
     }
   } catch (err) {
@@ -313,22 +313,20 @@ async function deliver(deps: NotifyDeps, recipientId: string, notificationId: st
   );
 }
 
-interface GroupQuery {
-  folder: Folder;
-  types: NotificationType[] | null;
-  before: string | null;
-  limit: number;
-  groupKey?: string;
-}
-
 /** Group rows to API groups; a group about a post the recipient can no longer see is left out. */
-async function toGroups(deps: ReadDeps, recipientId: string, rows: GroupRow[]): Promise<NotificationGroup[]> {
+/** `lastRead`: the caller's marker when it has already read it (undefined: read it here). */
+async function toGroups(
+  deps: ReadDeps,
+  recipientId: string,
+  rows: GroupRow[],
+  lastRead?: string | null,
+): Promise<NotificationGroup[]> {
   const postIds = [...new Set(rows.flatMap((r) => (r.post_id === null ? [] : [r.post_id])))];
   const liveIds = [...new Set(rows.flatMap((r) => (r.live_id === null ? [] : [r.live_id])))];
-  const [posts, images, marker, sessions] = await Promise.all([
+  const [posts, images, readUpTo, sessions] = await Promise.all([
     postIds.length === 0 ? [] : postsWithFacts(deps.db, recipientId, postIds),
     firstImages(deps.db, postIds),
-    getMarker(deps.db, recipientId),
+    lastRead === undefined ? getMarker(deps.db, recipientId).then((m) => m?.last_read_id ?? null) : lastRead,
     liveTargets(deps.db, recipientId, liveIds),
   ]);
   // A session the recipient may no longer see (its audience, a block) is left out, as a post is.
@@ -341,7 +339,7 @@ async function toGroups(deps: ReadDeps, recipientId: string, rows: GroupRow[]): 
     posts.filter((p) => canSeeContent(relationFromFacts(recipientId, p.author_id, p), p.audience)).map((p) => p.id),
   );
   const imageOf = new Map(images.map((m) => [m.post_id, m]));
-  const lastRead = marker?.last_read_id ?? "";
+  const marker = readUpTo ?? "";
   const out: NotificationGroup[] = [];
   for (const r of rows) {
     if (r.post_id !== null && !visible.has(r.post_id)) continue;
@@ -368,14 +366,10 @@ async function toGroups(deps: ReadDeps, recipientId: string, rows: GroupRow[]): 
       text: r.text,
       latest_at: r.latest_at,
       most_recent_notification_id: r.latest_id,
-      unread: r.latest_id > lastRead,
+      unread: r.latest_id > marker,
     });
   }
   return out;
-}
-
-async function renderGroups(deps: ReadDeps, recipientId: string, q: GroupQuery): Promise<NotificationGroup[]> {
-  return toGroups(deps, recipientId, await groupsPage(deps.db, { recipientId, ...q }));
 }
 
 /** `GET /v1/notifications`: groups, newest activity first, keyset-paged by their latest notification. */
