@@ -163,10 +163,6 @@ export class LiveRoom extends DurableObject<Env> {
     for (const id of commentIds) this.broadcast({ type: "comment_removed", comment_id: id });
   }
 
-  async viewerCount(): Promise<number> {
-    return this.ctx.getWebSockets().length;
-  }
-
   // ---- WebSockets ----
 
   override async fetch(request: Request): Promise<Response> {
