@@ -1,11 +1,11 @@
-import { createExecutionContext, evictDurableObject } from "cloudflare:test";
+import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
 import { api, expectProblem } from "../helpers/api";
 import { type Frame, TestSocket, upgrade } from "../helpers/chat";
 import { createUser, type TestUser } from "../helpers/factories";
 import { follow } from "../helpers/graph";
+import { startCommentsOnly } from "../helpers/live";
 import { publish } from "../helpers/posts";
 
 interface Comment {
@@ -17,26 +17,9 @@ interface Comment {
   offset_ms: number;
 }
 
-/** A comments-only session, live (the test env has Stream configured, so this uses an env without it). */
+/** A comments-only session, started by its host: the room's tests need no video. */
 async function liveSession(host: TestUser, audience = "public"): Promise<string> {
-  const call = (method: string, path: string, body?: unknown) =>
-    worker.fetch(
-      new Request(`http://localhost${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${host.accessToken}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }),
-      { ...env, STREAM_ACCOUNT_ID: "", STREAM_API_TOKEN: "" } as Env,
-      createExecutionContext(),
-    );
-  const created = await call("POST", "/v1/live", { audience });
-  expect(created.status).toBe(201);
-  const { id } = (await created.json()) as { id: string };
-  expect((await call("POST", `/v1/live/${id}/start`)).status).toBe(200);
-  return id;
+  return (await startCommentsOnly(host, { audience })).id;
 }
 
 async function ticket(user: TestUser, scope: string): Promise<Response> {
