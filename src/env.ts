@@ -1,10 +1,9 @@
+import type { AccessClaims } from "./features/auth/tokens";
 import type { Platform } from "./platform";
 import type { AppConfig } from "./platform/config";
 
-/** The authenticated caller, set by the auth middleware. */
-export interface Caller {
-  userId: string;
-}
+/** The authenticated caller, set by the auth middleware from the access token's claims. */
+export type Caller = AccessClaims;
 
 /** Hono's environment for this app: bindings are the `wrangler types` Env. */
 export interface AppEnv {

@@ -129,9 +129,9 @@ export class LiveRoom extends DurableObject<Env> {
   }
 
   /** Closes a user's sockets at once (the host blocked them, or they lost access). */
-  async kick(key: string, userId: string): Promise<void> {
+  async kick(key: string, userId: string, code = CLOSE_REMOVED, reason = "Removed from this room"): Promise<void> {
     if (!this.room(key)) return;
-    for (const ws of this.ctx.getWebSockets(userId)) this.close(ws, CLOSE_REMOVED, "Removed from this room");
+    for (const ws of this.ctx.getWebSockets(userId)) this.close(ws, code, reason);
   }
 
   /** Comments after `afterSeq`, oldest first, removed ones left out: the replay. */

@@ -49,6 +49,11 @@ export class UserHub extends DurableObject<Env> {
     return delivered;
   }
 
+  /** The account's sessions ended (suspension, issue 19's session revocation): close every socket. */
+  async closeAll(code: number, reason: string): Promise<void> {
+    for (const ws of this.ctx.getWebSockets()) ws.close(code, reason);
+  }
+
   /** Only for the WebSocket upgrade, which the Worker has already authorized. */
   override async fetch(request: Request): Promise<Response> {
     const userId = request.headers.get(UPGRADE_USER_HEADER);

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env";
+import { SessionRevokedError } from "../platform/session-guard";
 
 /**
  * Stable machine-readable error codes (README, "HTTP conventions") and the status each one answers with.
@@ -11,6 +12,7 @@ export const ERROR_CODES = {
   invalid_cursor: { status: 400, title: "Invalid cursor" },
   unauthorized: { status: 401, title: "Unauthorized" },
   forbidden: { status: 403, title: "Forbidden" },
+  account_suspended: { status: 403, title: "Account suspended" },
   not_found: { status: 404, title: "Not found" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
   conflict: { status: 409, title: "Conflict" },
@@ -37,11 +39,17 @@ export class ApiError extends Error {
   readonly status: number;
   readonly errors?: FieldError[];
   readonly headers?: Record<string, string>;
+  /** Extension members of the problem (RFC 9457 §3.2), such as `suspended_until`. */
+  readonly extensions?: Record<string, string | null>;
 
   constructor(
     code: ErrorCode,
     detail?: string,
-    options: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+    options: {
+      errors?: FieldError[];
+      headers?: Record<string, string>;
+      extensions?: Record<string, string | null>;
+    } = {},
   ) {
     super(detail ?? ERROR_CODES[code].title);
     this.name = "ApiError";
@@ -49,6 +57,7 @@ export class ApiError extends Error {
     this.status = ERROR_CODES[code].status;
     this.errors = options.errors;
     this.headers = options.headers;
+    this.extensions = options.extensions;
   }
 }
 
@@ -63,12 +72,14 @@ export interface Problem {
   code: ErrorCode;
   request_id: string;
   errors?: FieldError[];
+  [extension: string]: unknown;
 }
 
 const PROBLEM_TYPE_BASE = "https://edgegram.dev/problems/";
 
 export function problemResponse(c: Context<AppEnv>, err: ApiError): Response {
   const body: Problem = {
+    ...err.extensions,
     type: `${PROBLEM_TYPE_BASE}${err.code}`,
     title: ERROR_CODES[err.code].title,
     status: err.status,
@@ -107,6 +118,9 @@ function fromHttpException(err: HTTPException): ApiError {
 export function handleError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof ApiError) return problemResponse(c, err);
   if (err instanceof HTTPException) return problemResponse(c, fromHttpException(err));
+  if (err instanceof SessionRevokedError) {
+    return problemResponse(c, new ApiError("unauthorized", "The session has ended; sign in again."));
+  }
   console.error(
     JSON.stringify({
       level: "error",

@@ -9,6 +9,7 @@ import { type MediaStore, mediaStoreFor } from "./media-store";
 import { type Outbox, outboxFor } from "./outbox";
 import { type RateLimiters, rateLimitersFor } from "./rate-limit";
 import { type Realtime, realtimeFor } from "./realtime";
+import { sessionGuarded } from "./session-guard";
 import { type StreamLive, streamFor } from "./stream";
 import { type WebPush, webPushFor } from "./web-push";
 
@@ -48,7 +49,7 @@ const built = new WeakMap<Env, Omit<Platform, "origin">>();
 export function platformFor(env: Env, origin = ""): Platform {
   let base = built.get(env);
   if (!base) {
-    const db = dbFor(env.DB);
+    const db = dbFor(sessionGuarded(env.DB));
     const jobs = jobQueueFor(env);
     const config = configFor(env);
     base = {

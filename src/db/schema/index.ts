@@ -6,6 +6,7 @@ export * from "./feed";
 export * from "./graph";
 export * from "./live";
 export * from "./media";
+export * from "./moderation";
 export * from "./notifications";
 export * from "./outbox";
 export * from "./posts";

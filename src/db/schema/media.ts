@@ -30,6 +30,9 @@ export const media = sqliteTable(
      */
     validated_etag: text("validated_etag"),
     error: text("error"),
+    /** SHA-256 (hex) and 64-bit dHash (16 hex digits) of the upload, for the media blocklist. */
+    sha256: text("sha256"),
+    dhash: text("dhash"),
     attached_at: text("attached_at"),
     created_at: text("created_at").notNull(),
     updated_at: text("updated_at").notNull(),

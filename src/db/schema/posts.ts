@@ -20,6 +20,9 @@ export const posts = sqliteTable(
     created_at: text("created_at").notNull(),
     updated_at: text("updated_at").notNull(),
     deleted_at: text("deleted_at"),
+    /** Hidden by moderation: 404 to everyone but the author (who sees the reason) and staff. */
+    hidden_at: text("hidden_at"),
+    hidden_reason: text("hidden_reason"),
   },
   (t) => [index("posts_author_idx").on(t.author_id, t.id)],
 );
@@ -79,6 +82,9 @@ export const comments = sqliteTable(
     body: text("body").notNull(),
     reply_count: integer("reply_count").notNull().default(0),
     created_at: text("created_at").notNull(),
+    /** Hidden by moderation (as posts.hidden_at). */
+    hidden_at: text("hidden_at"),
+    hidden_reason: text("hidden_reason"),
   },
   (t) => [
     index("comments_post_idx").on(t.post_id, t.parent_id, t.id),

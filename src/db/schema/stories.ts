@@ -18,6 +18,9 @@ export const stories = sqliteTable(
     created_at: text("created_at").notNull(),
     expires_at: text("expires_at").notNull(),
     deleted_at: text("deleted_at"),
+    /** Hidden by moderation (as posts.hidden_at). */
+    hidden_at: text("hidden_at"),
+    hidden_reason: text("hidden_reason"),
   },
   (t) => [
     index("stories_author_idx").on(t.author_id, t.id),

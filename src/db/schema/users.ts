@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
@@ -19,6 +20,20 @@ export const users = sqliteTable(
     followers_count: integer("followers_count").notNull().default(0),
     following_count: integer("following_count").notNull().default(0),
     posts_count: integer("posts_count").notNull().default(0),
+    /** `user`, `moderator` or `admin`; set only by scripts/admin.mjs, never through the API. */
+    role: text("role", { enum: ["user", "moderator", "admin"] })
+      .notNull()
+      .default("user"),
+    /**
+     * Set while the account is suspended (docs/moderation.md): its tokens are refused, its profile
+     * and content answer 404 to others. `suspended_until` null = until lifted; the minute cron
+     * lifts a temporary suspension once it has passed.
+     */
+    suspended_at: text("suspended_at"),
+    suspended_until: text("suspended_until"),
+    suspension_reason: text("suspension_reason"),
+    /** Staff hid the bio (a `hide` on the account): others see an empty bio. */
+    bio_hidden_at: text("bio_hidden_at"),
     created_at: text("created_at").notNull(),
     updated_at: text("updated_at").notNull(),
   },
@@ -27,6 +42,8 @@ export const users = sqliteTable(
     uniqueIndex("users_email_uq").on(t.email),
     // The feed finds the few accounts above the fan-out threshold through this, not by scanning follows.
     index("users_followers_count_idx").on(t.followers_count),
+    // The minute cron finds suspensions that have ended without scanning the accounts.
+    index("users_suspended_until_idx").on(t.suspended_until).where(sql`suspended_at IS NOT NULL`),
   ],
 );
 

@@ -101,6 +101,12 @@ export class ChatRoom extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets(userId)) ws.close(CLOSE_REVOKED, "No longer a member");
   }
 
+  /** The member's account was suspended: close their sockets, keep their membership. */
+  async disconnect(conversationId: string, userId: string, code: number, reason: string): Promise<void> {
+    if ((await this.ensureLoaded(conversationId)) === "not_found") return;
+    for (const ws of this.ctx.getWebSockets(userId)) ws.close(code, reason);
+  }
+
   /** A block between the two people of a 1:1 closes it (and unblocking opens it again). */
   async setClosed(conversationId: string, closed: boolean): Promise<void> {
     if ((await this.ensureLoaded(conversationId)) === "not_found") return;

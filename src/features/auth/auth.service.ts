@@ -6,6 +6,7 @@ import { isoPlusSeconds } from "../../platform/clock";
 import { randomToken, sha256Hex } from "../../platform/crypto";
 import { isUniqueViolation } from "../../platform/db";
 import { newId } from "../../platform/ids";
+import { endSuspensionIfOver } from "../moderation/suspension";
 import { findUserById } from "../users/users.repo";
 import { type Me, toMe } from "../users/users.service";
 import {
@@ -19,7 +20,7 @@ import {
 } from "./auth.repo";
 import type { LoginSchema, SessionSchema, SignupSchema } from "./auth.schema";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "./password";
-import { signAccessToken } from "./tokens";
+import { type Role, signAccessToken } from "./tokens";
 
 export type AuthDeps = Pick<Platform, "db" | "config" | "clock" | "limits" | "origin">;
 
@@ -50,11 +51,20 @@ async function startFamily(
   return { token, row: { ...fields, family_id: newId(now.getTime()), user_id: userId } };
 }
 
-async function session(deps: AuthDeps, user: Me, refreshToken: string, now: Date): Promise<Session> {
+async function session(
+  deps: AuthDeps,
+  user: Me,
+  issued: { token: string; familyId: string; role: Role },
+  now: Date,
+): Promise<Session> {
   return {
     user,
-    access_token: await signAccessToken(deps.config.jwt, user.id, now),
-    refresh_token: refreshToken,
+    access_token: await signAccessToken(
+      deps.config.jwt,
+      { userId: user.id, sessionId: issued.familyId, role: issued.role },
+      now,
+    ),
+    refresh_token: issued.token,
     token_type: "Bearer",
     expires_in: deps.config.jwt.accessTtlSeconds,
   };
@@ -98,8 +108,13 @@ export async function signup(deps: AuthDeps, input: z.infer<typeof SignupSchema>
       followers_count: 0,
       following_count: 0,
       posts_count: 0,
+      role: "user",
+      suspended_at: null,
+      suspended_until: null,
+      suspension_reason: null,
+      bio_hidden_at: null,
     }),
-    token,
+    { token, familyId: row.family_id, role: "user" },
     now,
   );
 }
@@ -118,9 +133,18 @@ export async function login(deps: AuthDeps, input: z.infer<typeof LoginSchema>, 
   );
   if (!user || !ok) throw invalidCredentials();
   const now = deps.clock.now();
+  // Told only to whoever knows the password, so a suspension is not announced to anyone else.
+  if (user.suspended_at !== null && !(await endSuspensionIfOver(deps, user, now))) {
+    const until = user.suspended_until;
+    throw new ApiError(
+      "account_suspended",
+      until ? `This account is suspended until ${until}.` : "This account is suspended.",
+      { extensions: { suspended_until: until, reason: user.suspension_reason } },
+    );
+  }
   const { token, row } = await startFamily(deps, user.id, now);
   await insertRefreshToken(deps.db, row);
-  return session(deps, await toMe(deps, user), token, now);
+  return session(deps, await toMe(deps, user), { token, familyId: row.family_id, role: user.role }, now);
 }
 
 export async function refresh(deps: AuthDeps, presented: string): Promise<Session> {
@@ -143,8 +167,9 @@ export async function refresh(deps: AuthDeps, presented: string): Promise<Sessio
     throw invalidRefresh();
   }
   const row = await findUserById(deps.db, rotated.user_id);
-  if (!row) throw invalidRefresh();
-  return session(deps, await toMe(deps, row), next.token, now);
+  // A suspension revokes every family, so a suspended account cannot get here; this is the belt.
+  if (!row || row.suspended_at !== null) throw invalidRefresh();
+  return session(deps, await toMe(deps, row), { token: next.token, familyId: rotated.family_id, role: row.role }, now);
 }
 
 export async function logout(deps: AuthDeps, presented: string): Promise<void> {

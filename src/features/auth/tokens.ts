@@ -10,15 +10,26 @@ const ALGORITHM = "HS256";
 /** Tolerated clock skew between the issuing and the verifying machine. */
 const CLOCK_TOLERANCE_SECONDS = 30;
 
-export async function signAccessToken(jwt: JwtConfig, userId: string, now: Date): Promise<string> {
+export type Role = "user" | "moderator" | "admin";
+const ROLES: readonly string[] = ["user", "moderator", "admin"] satisfies Role[];
+
+/** Who an access token speaks for: the account, its session (the refresh family) and its role. */
+export interface AccessClaims {
+  userId: string;
+  /** The refresh family the token was issued from: revoking it ends the token at once. */
+  sessionId: string;
+  role: Role;
+}
+
+export async function signAccessToken(jwt: JwtConfig, claims: AccessClaims, now: Date): Promise<string> {
   const [key] = jwt.keys;
   if (!key) throw new Error("no JWT signing key");
   const iat = Math.floor(now.getTime() / 1000);
-  return new SignJWT({})
+  return new SignJWT({ sid: claims.sessionId, role: claims.role })
     .setProtectedHeader({ alg: ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: key.kid })
     .setIssuer(jwt.issuer)
     .setAudience(jwt.audience)
-    .setSubject(userId)
+    .setSubject(claims.userId)
     .setIssuedAt(iat)
     .setExpirationTime(iat + jwt.accessTtlSeconds)
     .setJti(newId(now.getTime()))
@@ -26,12 +37,14 @@ export async function signAccessToken(jwt: JwtConfig, userId: string, now: Date)
 }
 
 /**
- * Returns the user id of a valid access token, or null for anything else: a wrong or missing
- * `alg`, `kid`, `typ`, `iss`, `aud`, `exp`, `iat` or `sub`, a bad signature, garbage. jose can throw
+ * Returns the claims of a valid access token, or null for anything else: a wrong or missing
+ * `alg`, `kid`, `typ`, `iss`, `aud`, `exp`, `iat`, `sub`, `sid` or `role`, a bad signature, garbage.
+ * Whether the session still stands is checked against D1 with the request's first query
+ * (platform/session-guard.ts). jose can throw
  * a plain TypeError for some malformed inputs (another algorithm's key shape), so every failure is
  * caught here and becomes a 401, never a 500 (RFC 8725 §3.1; jose 6 throws a plain TypeError for some wrong-algorithm tokens).
  */
-export async function verifyAccessToken(jwt: JwtConfig, token: string): Promise<string | null> {
+export async function verifyAccessToken(jwt: JwtConfig, token: string): Promise<AccessClaims | null> {
   try {
     const { payload } = await jwtVerify(
       token,
@@ -45,11 +58,14 @@ export async function verifyAccessToken(jwt: JwtConfig, token: string): Promise<
         issuer: jwt.issuer,
         audience: jwt.audience,
         typ: ACCESS_TOKEN_TYPE,
-        requiredClaims: ["exp", "iat", "sub"],
+        requiredClaims: ["exp", "iat", "sub", "sid", "role"],
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
       },
     );
-    return typeof payload.sub === "string" && payload.sub.length > 0 ? payload.sub : null;
+    const { sub, sid, role } = payload;
+    if (typeof sub !== "string" || sub.length === 0 || typeof sid !== "string" || sid.length === 0) return null;
+    if (typeof role !== "string" || !ROLES.includes(role)) return null;
+    return { userId: sub, sessionId: sid, role: role as Role };
   } catch {
     return null;
   }

@@ -18,6 +18,8 @@ export const RESUME_MAX_MESSAGES = 200;
 
 /** Close codes: 4003 = membership gone (left, removed, blocked); 1009 too big. */
 export const CLOSE_REVOKED = 4003;
+/** The account's sessions ended (suspension; every socket of the account, chat, hub and live). */
+export const CLOSE_SESSION_ENDED = 4001;
 export const CLOSE_TOO_BIG = 1009;
 
 /** Counts code points, as a person counts characters, not UTF-16 units. */

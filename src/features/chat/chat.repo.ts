@@ -244,7 +244,10 @@ export async function insertTicket(
     .values({ token_hash: t.tokenHash, user_id: t.userId, scope: t.scope, expires_at: t.expiresAt });
 }
 
-/** Uses a ticket: one conditional UPDATE, so of two concurrent uses exactly one gets a row. */
+/**
+ * Uses a ticket: one conditional UPDATE, so of two concurrent uses exactly one gets a row. A
+ * ticket of an account suspended since it was issued opens nothing (docs/moderation.md).
+ */
 export async function consumeTicket(db: Db, tokenHash: string, now: string) {
   const row = await db
     .update(realtimeTickets)
@@ -254,6 +257,7 @@ export async function consumeTicket(db: Db, tokenHash: string, now: string) {
         eq(realtimeTickets.token_hash, tokenHash),
         isNull(realtimeTickets.used_at),
         gt(realtimeTickets.expires_at, now),
+        sql`NOT EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${realtimeTickets.user_id} AND ${users.suspended_at} IS NOT NULL)`,
       ),
     )
     .returning({ user_id: realtimeTickets.user_id, scope: realtimeTickets.scope })

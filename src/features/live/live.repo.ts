@@ -21,7 +21,7 @@ export async function findSession(db: Db, id: string): Promise<LiveWithHost | un
 
 export async function findOpenSession(db: Db, hostId: string) {
   return db
-    .select({ id: liveSessions.id })
+    .select({ id: liveSessions.id, stream_input_uid: liveSessions.stream_input_uid })
     .from(liveSessions)
     .where(and(eq(liveSessions.host_id, hostId), ne(liveSessions.status, "ended")))
     .get();

@@ -6,7 +6,7 @@ import { isUniqueViolation } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import type { LiveIngest, LivePlayback } from "../../platform/stream";
 import { canSeeContent, relationFromFacts } from "../../policy";
-import { UPGRADE_USER_HEADER } from "../chat/chat.protocol";
+import { CLOSE_SESSION_ENDED, UPGRADE_USER_HEADER } from "../chat/chat.protocol";
 import { admitSocket, objectCall, relayUpgrade } from "../chat/socket-admission";
 import { loadRelations } from "../graph/relations.repo";
 import { visiblePost } from "../posts/posts.service";
@@ -308,6 +308,28 @@ export async function liveBlockChanged(deps: Pick<LiveDeps, "db" | "realtime">, 
     const open = await findOpenSession(deps.db, host);
     if (open) await objectCall(() => deps.realtime.liveRoom(roomKey(open.id)).kick(roomKey(open.id), other));
   }
+}
+
+/**
+ * An account was suspended: its own open session ends, and its sockets in the rooms that are live
+ * now close with 4001 (docs/moderation.md).
+ */
+export async function finishForSuspension(
+  deps: Pick<LiveDeps, "db" | "clock" | "stream" | "realtime">,
+  userId: string,
+  liveIds: string[],
+): Promise<void> {
+  const own = await findOpenSession(deps.db, userId);
+  if (own) await finish(deps, own.id, own.stream_input_uid);
+  await Promise.allSettled(
+    liveIds
+      .filter((id) => id !== own?.id)
+      .map((id) =>
+        deps.realtime
+          .liveRoom(roomKey(id))
+          .kick(roomKey(id), userId, CLOSE_SESSION_ENDED, "The account's sessions ended"),
+      ),
+  );
 }
 
 // ---- live comments on posts ----

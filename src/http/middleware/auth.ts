@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv, Caller } from "../../env";
 import { verifyAccessToken } from "../../features/auth/tokens";
+import { verifyRequestSession, withSession } from "../../platform/session-guard";
 import { ApiError } from "../errors";
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
@@ -12,17 +13,29 @@ async function callerFrom(header: string, config: AppEnv["Variables"]["config"])
   const match = BEARER.exec(header);
   const token = match?.[1];
   if (!token) throw unauthorized;
-  const userId = await verifyAccessToken(config.jwt, token);
-  if (!userId) throw unauthorized;
-  return { userId };
+  const claims = await verifyAccessToken(config.jwt, token);
+  if (!claims) throw unauthorized;
+  return claims;
+}
+
+/**
+ * Runs the rest of the request as `caller`'s session: its first D1 call also checks that the
+ * session still stands (platform/session-guard.ts); a request that made none is checked before
+ * its response leaves.
+ */
+async function asSession(c: Parameters<MiddlewareHandler<AppEnv>>[0], caller: Caller, next: () => Promise<void>) {
+  c.set("caller", caller);
+  await withSession(caller, async () => {
+    await next();
+    await verifyRequestSession(c.env.DB);
+  });
 }
 
 /** Routes that need a signed-in user: anything but a valid access token answers 401. */
 export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header("authorization");
   if (header === undefined) throw new ApiError("unauthorized", "A valid access token is required.");
-  c.set("caller", await callerFrom(header, c.get("config")));
-  await next();
+  await asSession(c, await callerFrom(header, c.get("config")), next);
 };
 
 /**
@@ -31,7 +44,17 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
  */
 export const optionalAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header("authorization");
-  if (header !== undefined) c.set("caller", await callerFrom(header, c.get("config")));
+  if (header === undefined) return next();
+  await asSession(c, await callerFrom(header, c.get("config")), next);
+};
+
+/**
+ * Staff routes: a moderator or an admin (the token's role, confirmed against D1 by the session
+ * check). Everyone else gets the 404 an unknown path gets, so the routes do not announce themselves.
+ */
+export const requireStaff: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const caller = c.get("caller");
+  if (!caller || caller.role === "user") throw new ApiError("not_found", "Not found.");
   await next();
 };
 

@@ -1,0 +1,168 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+
+/**
+ * Access tokens that stop working at once, without a D1 round trip of their own (docs/moderation.md,
+ * "Sessions that end at once").
+ *
+ * An access token is a JWT valid for its TTL; suspending an account, revoking a session (logout,
+ * refresh-token reuse) or changing a role must refuse it before it expires. The check is one SQL
+ * statement over the account row and the token's refresh family (`sessionCheckSql`). Rather than
+ * a round trip of its own before the handler, it rides on the request's FIRST D1 call:
+ * - a batch (every write of this code base is one) gets the check as its first statement: D1 runs
+ *   a batch as one transaction, and the check raises an SQL error when the session is no longer
+ *   valid, so the batch rolls back and nothing is written;
+ * - a single `all`/`first`/`run` becomes a batch of [check, statement] (one round trip, objects);
+ * - a single `raw` read (drizzle's column-ordered reads, which a batch cannot return faithfully when
+ *   two columns share a name) runs beside the check, in parallel, and its rows are released only
+ *   if the check passed; a `raw` write (`INSERT … RETURNING`) is batched like the others.
+ * Once a check has passed, the request's later calls go out untouched. A request that makes no D1
+ * call at all is checked once before its response leaves (`verifyRequestSession`).
+ *
+ * The request's session travels in an AsyncLocalStorage set by the auth middleware; queue
+ * consumers, crons and Durable Objects run outside one and are never checked.
+ */
+export interface SessionClaims {
+  userId: string;
+  sessionId: string;
+  role: string;
+}
+
+interface GuardState {
+  claims: SessionClaims;
+  passed: boolean;
+}
+
+const current = new AsyncLocalStorage<GuardState>();
+
+/**
+ * The session is still valid: the account exists, is not suspended, still has the role the token
+ * names, and the token's refresh family has not been revoked. When it is not, `abs()` of the
+ * smallest 64-bit integer raises "integer overflow", which aborts the statement and its batch.
+ */
+const sessionCheckSql = `SELECT CASE WHEN
+    EXISTS (SELECT 1 FROM users WHERE id = ?1 AND role = ?2 AND suspended_at IS NULL)
+    AND NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = ?3 AND revoked_at IS NOT NULL)
+  THEN 1 ELSE abs(-9223372036854775807 - 1) END AS session_ok`;
+
+/** Thrown (and answered 401 by the error handler) when the request's session is no longer valid. */
+export class SessionRevokedError extends Error {
+  constructor() {
+    super("The session has ended.");
+    this.name = "SessionRevokedError";
+  }
+}
+
+/** Runs `fn` with `claims` as the request's session: its first D1 call checks them. */
+export function withSession<T>(claims: SessionClaims, fn: () => Promise<T>): Promise<T> {
+  return current.run({ claims, passed: false }, fn);
+}
+
+const WRITE = /^\s*(insert|update|delete|replace|with)\b/i;
+
+type Unwrappable = D1PreparedStatement & { readonly __inner?: D1PreparedStatement };
+
+function check(d1: D1Database, claims: SessionClaims): D1PreparedStatement {
+  return d1.prepare(sessionCheckSql).bind(claims.userId, claims.role, claims.sessionId);
+}
+
+/** After a failed guarded call: was it the check? Then the session ended; else the call's own error. */
+async function explain(d1: D1Database, state: GuardState, err: unknown): Promise<never> {
+  let valid = false;
+  try {
+    await check(d1, state.claims).first();
+    valid = true;
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new SessionRevokedError();
+  throw err;
+}
+
+/** `d1` with the request's session check riding on the first call of each request (see above). */
+export function sessionGuarded(d1: D1Database): D1Database {
+  const pending = (): GuardState | undefined => {
+    const state = current.getStore();
+    return state && !state.passed ? state : undefined;
+  };
+  const guardedBatch = async <T>(state: GuardState, statements: D1PreparedStatement[]): Promise<D1Result<T>[]> => {
+    try {
+      const [, ...results] = await d1.batch<T>([check(d1, state.claims), ...statements]);
+      state.passed = true;
+      return results;
+    } catch (err) {
+      return explain(d1, state, err);
+    }
+  };
+  const wrap = (inner: D1PreparedStatement, text: string): D1PreparedStatement =>
+    new Proxy(inner, {
+      get(target, prop) {
+        if (prop === "__inner") return target;
+        if (prop === "bind") return (...values: unknown[]) => wrap(target.bind(...values), text);
+        if (prop === "all" || prop === "run" || prop === "first") {
+          return async (column?: string) => {
+            const state = pending();
+            if (!state) {
+              if (prop === "first") return column === undefined ? target.first() : target.first(column);
+              return prop === "all" ? target.all() : target.run();
+            }
+            const [result] = await guardedBatch<Record<string, unknown>>(state, [target]);
+            if (!result) throw new Error("D1 returned no result for a batched statement");
+            if (prop !== "first") return result;
+            const row = result.results[0] ?? null;
+            return column === undefined || row === null ? row : (row[column] ?? null);
+          };
+        }
+        if (prop === "raw") {
+          return async (options?: { columnNames?: boolean }) => {
+            const state = pending();
+            const read = () => (options?.columnNames ? target.raw({ columnNames: true }) : target.raw());
+            if (!state) return read();
+            if (WRITE.test(text)) {
+              // A write must not commit for an ended session: check and write in one transaction,
+              // then read the written rows back in column order from the batch's objects (a
+              // RETURNING clause names the columns of one table, so no two share a name).
+              const [result] = await guardedBatch<Record<string, unknown>>(state, [target]);
+              const rows = (result?.results ?? []).map((row) => Object.values(row));
+              return options?.columnNames ? [Object.keys(result?.results[0] ?? {}), ...rows] : rows;
+            }
+            const [ok, rows] = await Promise.allSettled([check(d1, state.claims).first(), read()]);
+            if (ok.status === "rejected") return explain(d1, state, ok.reason);
+            state.passed = true;
+            if (rows.status === "rejected") throw rows.reason;
+            return rows.value;
+          };
+        }
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  return new Proxy(d1, {
+    get(target, prop) {
+      if (prop === "prepare") return (query: string) => wrap(target.prepare(query), query);
+      if (prop === "batch") {
+        return async <T>(statements: D1PreparedStatement[]) => {
+          const inner = statements.map((s) => (s as Unwrappable).__inner ?? s);
+          const state = pending();
+          return state ? guardedBatch<T>(state, inner) : target.batch<T>(inner);
+        };
+      }
+      const value = Reflect.get(target, prop);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * For a request that made no D1 call: checks the session now (one round trip, only on routes that
+ * never touch D1). Throws SessionRevokedError when it has ended.
+ */
+export async function verifyRequestSession(d1: D1Database): Promise<void> {
+  const state = current.getStore();
+  if (!state || state.passed) return;
+  try {
+    await check(d1, state.claims).first();
+    state.passed = true;
+  } catch {
+    throw new SessionRevokedError();
+  }
+}
