@@ -27,6 +27,16 @@ export const DEMO_USERS = [
     bio: "Private account.",
     private: 1,
   },
+  // Staff: opens the review queue (`/v1/admin/reports`); roles are only ever set by scripts/admin.mjs
+  // or this seed, never through the API (docs/moderation.md).
+  {
+    id: "01JD0000000000000000000D0D",
+    username: "mod",
+    display: "Mo Moderator",
+    bio: "Keeps the demo tidy.",
+    private: 0,
+    role: "moderator",
+  },
 ];
 
 function devVar(name) {
@@ -61,6 +71,10 @@ const statements = DEMO_USERS.map(
       .map(sqlText)
       .join(", ")}, ${u.private}, ${sqlText(hashPassword(DEMO_PASSWORD, pepper))}, ${sqlText(now)}, ${sqlText(now)});`,
 );
+
+for (const u of DEMO_USERS) {
+  if (u.role) statements.push(`UPDATE users SET role = ${sqlText(u.role)} WHERE id = ${sqlText(u.id)};`);
+}
 
 // A 1:1 between alice and bob, so a chat client has a conversation to open. Messages live in the
 // room's Durable Object, which loads its members from these rows on first use.
@@ -163,5 +177,5 @@ execFileSync("npx", ["wrangler", "d1", "execute", "DB", "--local", `--file=${fil
   env: { ...process.env, CI: "true" },
 });
 console.warn(
-  `seed: demo accounts ${DEMO_USERS.map((u) => u.username).join(", ")} (password "${DEMO_PASSWORD}"), an alice-bob conversation, bob following alice, welcome notifications`,
+  `seed: demo accounts ${DEMO_USERS.map((u) => u.username).join(", ")} (password "${DEMO_PASSWORD}"; mod is a moderator), an alice-bob conversation, bob following alice, welcome notifications`,
 );

@@ -11,6 +11,7 @@ import { feedRoutes } from "./features/feed/feed.routes";
 import { graphMeRoutes, graphUserRoutes } from "./features/graph/graph.routes";
 import { liveRoutes, postLiveRoutes, streamWebhookRoutes } from "./features/live/live.routes";
 import { mediaApiRoutes, mediaHostRoutes } from "./features/media/media.routes";
+import { adminRoutes, appealRoutes, reportRoutes } from "./features/moderation/moderation.routes";
 import { notificationRoutes, notificationSettingsRoutes } from "./features/notifications/notifications.routes";
 import { commentRoutes, postRoutes, postsOfUserRoutes, savedRoutes } from "./features/posts/posts.routes";
 import { pushRoutes } from "./features/push/push.routes";
@@ -82,6 +83,9 @@ export function createApp() {
   app.route("/v1/notifications", notificationRoutes);
   app.route("/v1/me", notificationSettingsRoutes);
   app.route("/v1/push", pushRoutes);
+  app.route("/v1/reports", reportRoutes);
+  app.route("/v1/appeals", appealRoutes);
+  app.route("/v1/admin", adminRoutes);
   app.route("/", mediaHostRoutes);
 
   app.route(

@@ -3,6 +3,7 @@ import { pruneExploreSnapshots } from "./features/explore/explore.service";
 import { trimAll } from "./features/feed/feed.service";
 import { endAbandoned } from "./features/live/live.service";
 import { sweepOrphans } from "./features/media/media.service";
+import { liftEnded } from "./features/moderation/suspension";
 import { trimNotifications } from "./features/notifications/notifications.service";
 import { refreshTrends } from "./features/tags/tags.service";
 import { platformFor } from "./platform";
@@ -25,6 +26,7 @@ export function workerFor(app: { fetch: ExportedHandlerFetchHandler<Env> }) {
       if (controller.cron === OUTBOX_CRON) {
         ctx.waitUntil(platform.outbox.flush());
         ctx.waitUntil(endAbandoned(platform));
+        ctx.waitUntil(liftEnded(platform, platform.clock.now()));
         return;
       }
       ctx.waitUntil(platform.outbox.prune());

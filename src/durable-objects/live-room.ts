@@ -134,6 +134,32 @@ export class LiveRoom extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets(userId)) this.close(ws, code, reason);
   }
 
+  /** One comment for a report or a staff review, removed or not; null when there is none. */
+  async findComment(key: string, id: string): Promise<(LiveComment & { removed: boolean }) | null> {
+    if (!this.room(key)) return null;
+    const row = this.sql
+      .exec<CommentRow & { removed: number }>(
+        "SELECT seq, id, user_id, username, body, client_id, created_at, offset_ms, removed FROM comments WHERE id = ?",
+        id,
+      )
+      .toArray()[0];
+    return row ? { ...toComment(row), removed: row.removed === 1 } : null;
+  }
+
+  /**
+   * Staff hid (removed) or restored a comment. A removal leaves every screen at once; a restored
+   * comment is back in the replay (it is not sent again to open sockets). Answers whether it exists.
+   */
+  async setCommentRemoved(key: string, id: string, removed: boolean): Promise<boolean> {
+    if (!this.room(key)) return false;
+    const changed = this.sql.exec("UPDATE comments SET removed = ? WHERE id = ?", removed ? 1 : 0, id).rowsWritten > 0;
+    if (changed && removed) {
+      this.flush();
+      this.broadcast({ type: "comment_removed", comment_id: id });
+    }
+    return changed;
+  }
+
   /** Comments after `afterSeq`, oldest first, removed ones left out: the replay. */
   async comments(key: string, afterSeq: number, limit: number): Promise<LiveComment[]> {
     if (!this.room(key)) return [];

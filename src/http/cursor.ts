@@ -16,7 +16,7 @@ interface CursorPayload {
 }
 
 const MAC_BYTES = 16;
-const MAX_CURSOR_LENGTH = 1024;
+export const MAX_CURSOR_LENGTH = 1024;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 

@@ -33,6 +33,8 @@ export interface RateLimiters {
   conversation: RateLimiter;
   /** Realtime tickets per account: each opens one socket. */
   ticket: RateLimiter;
+  /** Reports filed per account. */
+  report: RateLimiter;
 }
 
 export function rateLimitersFor(env: Env): RateLimiters {
@@ -45,5 +47,6 @@ export function rateLimitersFor(env: Env): RateLimiters {
     comment: rateLimiterFor(env.COMMENT_LIMITER, 60),
     conversation: rateLimiterFor(env.CONVERSATION_LIMITER, 60),
     ticket: rateLimiterFor(env.TICKET_LIMITER, 60),
+    report: rateLimiterFor(env.REPORT_LIMITER, 60),
   };
 }

@@ -101,6 +101,29 @@ export class ChatRoom extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets(userId)) ws.close(CLOSE_REVOKED, "No longer a member");
   }
 
+  /**
+   * One message for a report or a staff review: to a member (`userId`) only while they are one;
+   * `userId` null = staff, who see it whatever its state.
+   */
+  async findMessage(
+    conversationId: string,
+    userId: string | null,
+    messageId: string,
+  ): Promise<(ChatMessage & { hidden: boolean }) | null> {
+    if (userId === null) {
+      if ((await this.ensureLoaded(conversationId)) === "not_found") return null;
+    } else if (await this.refusalFor(conversationId, userId, { allowClosed: true })) {
+      return null;
+    }
+    return this.store.findById(messageId);
+  }
+
+  /** Staff hid or restored a message: its body is withheld from (or shown again to) every reader. */
+  async setMessageHidden(conversationId: string, messageId: string, hidden: boolean): Promise<boolean> {
+    if ((await this.ensureLoaded(conversationId)) === "not_found") return false;
+    return this.store.setHidden(messageId, hidden);
+  }
+
   /** The member's account was suspended: close their sockets, keep their membership. */
   async disconnect(conversationId: string, userId: string, code: number, reason: string): Promise<void> {
     if ((await this.ensureLoaded(conversationId)) === "not_found") return;

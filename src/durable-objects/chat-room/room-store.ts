@@ -32,7 +32,11 @@ const SCHEMA = [
  * every time, any error taken to mean "already there", which would also have hidden a real
  * failure and left the room to fail on every insert.)
  */
-const ADDED_COLUMNS = [{ table: "messages", column: "story_id", ddl: "ALTER TABLE messages ADD COLUMN story_id TEXT" }];
+const ADDED_COLUMNS = [
+  { table: "messages", column: "story_id", ddl: "ALTER TABLE messages ADD COLUMN story_id TEXT" },
+  // Staff hid the message (docs/moderation.md): its body is withheld from every reader.
+  { table: "messages", column: "hidden", ddl: "ALTER TABLE messages ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0" },
+];
 
 type MessageRow = {
   seq: number;
@@ -42,15 +46,16 @@ type MessageRow = {
   client_id: string;
   created_at: string;
   story_id: string | null;
+  hidden: number;
 };
 
-const MESSAGE_COLUMNS = "seq, id, sender_id, body, client_id, created_at, story_id";
+const MESSAGE_COLUMNS = "seq, id, sender_id, body, client_id, created_at, story_id, hidden";
 
 const toMessage = (row: MessageRow): ChatMessage => ({
   id: row.id,
   seq: row.seq,
   sender: row.sender_id,
-  body: row.body,
+  body: row.hidden === 1 ? "" : row.body,
   client_id: row.client_id,
   created_at: row.created_at,
   story_id: row.story_id,
@@ -136,6 +141,19 @@ export class RoomStore {
       .exec<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`, sinceSeq, limit)
       .toArray()
       .map(toMessage);
+  }
+
+  /** One message as stored, body included even when hidden: for staff review and reports. */
+  findById(messageId: string): (ChatMessage & { hidden: boolean }) | null {
+    const row = this.sql
+      .exec<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`, messageId)
+      .toArray()[0];
+    return row ? { ...toMessage({ ...row, hidden: 0 }), hidden: row.hidden === 1 } : null;
+  }
+
+  /** Hides or restores a message; answers whether it exists. */
+  setHidden(messageId: string, hidden: boolean): boolean {
+    return this.sql.exec("UPDATE messages SET hidden = ? WHERE id = ?", hidden ? 1 : 0, messageId).rowsWritten > 0;
   }
 
   seqOf(messageId: string): number | null {

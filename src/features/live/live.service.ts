@@ -36,7 +36,8 @@ import type { LiveSession, StreamWebhook } from "./live.schema";
 export type LiveDeps = Pick<Platform, "db" | "clock" | "config" | "stream" | "realtime" | "origin" | "outbox">;
 
 const noSession = () => notFound("live session");
-const roomKey = (sessionId: string) => `live:${sessionId}`;
+/** The LiveRoom key of a session (also a ticket scope). */
+export const roomKey = (sessionId: string) => `live:${sessionId}`;
 
 type Audience = "public" | "followers" | "close_friends";
 
@@ -239,6 +240,11 @@ export async function endAbandoned(
 // ---- the room: tickets, sockets, replay, moderation by block ----
 
 /** Who may get a ticket for a session's room: whoever may see it, until it ends (a block either way: 404). */
+/** A session the viewer may see (ended ones too), or 404: for reports about its comments. */
+export async function visibleLiveSession(deps: Pick<LiveDeps, "db">, userId: string, sessionId: string) {
+  return visibleSession(deps, userId, sessionId);
+}
+
 export async function requireLiveViewer(deps: Pick<LiveDeps, "db">, userId: string, sessionId: string): Promise<void> {
   const row = await visibleSession(deps, userId, sessionId);
   if (row.status === "ended") throw new ApiError("conflict", "This live session has ended.");

@@ -50,12 +50,21 @@ export const optionalAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /**
  * Staff routes: a moderator or an admin (the token's role, confirmed against D1 by the session
- * check). Everyone else gets the 404 an unknown path gets, so the routes do not announce themselves.
+ * check). Anyone else, signed in or not, with a valid token or not, gets the 404 an unknown path
+ * gets, so the routes do not announce themselves (docs/moderation.md, "Roles").
  */
 export const requireStaff: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const caller = c.get("caller");
-  if (!caller || caller.role === "user") throw new ApiError("not_found", "Not found.");
-  await next();
+  const unknown = new ApiError("not_found", "No route matches this path.");
+  const header = c.req.header("authorization");
+  if (header === undefined) throw unknown;
+  let caller: Caller;
+  try {
+    caller = await callerFrom(header, c.get("config"));
+  } catch {
+    throw unknown;
+  }
+  if (caller.role === "user") throw unknown;
+  await asSession(c, caller, next);
 };
 
 /** The caller on a route behind `requireAuth`. */
