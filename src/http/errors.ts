@@ -114,11 +114,21 @@ function fromHttpException(err: HTTPException): ApiError {
   return new ApiError(code, err.message || undefined);
 }
 
+/** `err` or one of its causes is a `type` (drizzle wraps what a D1 call throws in its own error). */
+function causedBy(err: unknown, is: (e: Error) => boolean): boolean {
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (is(e)) return true;
+    e = e.cause;
+  }
+  return false;
+}
+
 /** `app.onError`: known errors become problem+json; anything else is logged and answers a bare 500. */
 export function handleError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof ApiError) return problemResponse(c, err);
   if (err instanceof HTTPException) return problemResponse(c, fromHttpException(err));
-  if (err instanceof SessionRevokedError) {
+  if (causedBy(err, (e) => e instanceof SessionRevokedError)) {
     return problemResponse(c, new ApiError("unauthorized", "The session has ended; sign in again."));
   }
   console.error(

@@ -23,6 +23,9 @@ interface TokenOptions {
   exp?: number | null;
   iat?: number | null;
   nbf?: number;
+  /** The session (refresh family) and role claims; null leaves the claim out. */
+  sid?: string | null;
+  role?: string | null;
 }
 
 /** Signs an access token the way an attacker (or a broken issuer) might, field by field. */
@@ -35,7 +38,12 @@ export async function forgeToken(options: TokenOptions = {}): Promise<string> {
   const kid = options.kid === undefined ? key.kid : options.kid;
   if (typ !== null) header.typ = typ;
   if (kid !== null) header.kid = kid;
-  const jwt = new SignJWT({})
+  const claims: Record<string, string> = {};
+  const sid = options.sid === undefined ? "01JSESSIONAAAAAAAAAAAAAAAA" : options.sid;
+  const role = options.role === undefined ? "user" : options.role;
+  if (sid !== null) claims.sid = sid;
+  if (role !== null) claims.role = role;
+  const jwt = new SignJWT(claims)
     .setProtectedHeader(header)
     .setIssuer(options.iss ?? env.JWT_ISSUER)
     .setAudience(options.aud ?? env.JWT_AUDIENCE)
@@ -65,6 +73,9 @@ export const TOKEN_CASES: [string, () => Promise<string | undefined>][] = [
   ["a wrong audience", async () => `Bearer ${await forgeToken({ aud: "someone-else" })}`],
   ["a wrong issuer", async () => `Bearer ${await forgeToken({ iss: "https://evil.example" })}`],
   ["a wrong typ", async () => `Bearer ${await forgeToken({ typ: "JWT" })}`],
+  ["a token without sid", async () => `Bearer ${await forgeToken({ sid: null })}`],
+  ["a token without role", async () => `Bearer ${await forgeToken({ role: null })}`],
+  ["a made-up role", async () => `Bearer ${await forgeToken({ role: "superuser" })}`],
   ["no kid", async () => `Bearer ${await forgeToken({ kid: null })}`],
   ["an unknown kid", async () => `Bearer ${await forgeToken({ kid: "retired-key" })}`],
   [

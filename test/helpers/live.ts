@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import worker from "../../src/index";
 import { api } from "./api";
+import { TestSocket, ticketFor, upgrade } from "./chat";
 import type { TestUser } from "./factories";
 
 /** Live sessions for tests: created with the fake Stream API, or comments-only without it. */
@@ -67,3 +68,19 @@ export async function startCommentsOnly(host: TestUser, body: Record<string, unk
   expect(started.status, await started.clone().text()).toBe(200);
   return (await started.json()) as Session;
 }
+
+/** Opens `user`'s socket on a live session's room and waits for its `ready` frame. */
+export async function joinLive(user: TestUser, sessionId: string): Promise<TestSocket> {
+  const t = await ticketFor(user, `live:${sessionId}`);
+  const up = await upgrade(`/v1/live/${sessionId}/ws?ticket=${t}`);
+  if (up.status !== 101 || !up.webSocket) throw new Error(`no upgrade: ${up.status} ${await up.text()}`);
+  const socket = new TestSocket(up.webSocket);
+  await socket.until((f) => f.some((x) => x.type === "ready"), "ready");
+  return socket;
+}
+
+/** The comments a live-room socket has received so far. */
+export const liveCommentsIn = (socket: TestSocket): { id: string; body: string; user: { id: string } }[] =>
+  socket
+    .of("comment")
+    .flatMap((f) => (f as unknown as { comments: { id: string; body: string; user: { id: string } }[] }).comments);

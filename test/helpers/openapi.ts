@@ -11,6 +11,7 @@ export interface Parameter {
 }
 export interface Operation {
   operationId?: string;
+  tags?: string[];
   parameters?: Parameter[];
   requestBody?: { required?: boolean; content?: Record<string, { schema?: Json }> };
   security?: Record<string, unknown>[];
