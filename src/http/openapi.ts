@@ -42,6 +42,12 @@ export const ProblemSchema = z
     code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),
     request_id: z.string(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    suspended_until: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: "`account_suspended` only: when the suspension ends; null = until lifted" }),
+    reason: z.string().nullable().optional().openapi({ description: "`account_suspended` only: why" }),
   })
   .openapi("Problem");
 

@@ -26,11 +26,12 @@ export const authRoutes = createRouter()
       method: "post",
       path: "/login",
       tags,
-      summary: "Sign in with a username or email and a password",
+      summary:
+        "Sign in with a username or email and a password; a suspended account gets 403 `account_suspended` (with `suspended_until`) once the password is right",
       request: { body: jsonBody(LoginSchema) },
       responses: {
         200: jsonContent(SessionSchema, "A new session"),
-        ...problems("unauthorized", "validation_failed", "rate_limited"),
+        ...problems("unauthorized", "account_suspended", "validation_failed", "rate_limited"),
       },
     }),
     async (c) => c.json(await login(c.var.platform, c.req.valid("json"), clientAddress(c.req)), 200),
