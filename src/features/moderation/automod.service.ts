@@ -132,7 +132,13 @@ export async function checkContent(deps: AutomodDeps, job: CheckJob): Promise<vo
     if (err.retryAfterSeconds !== null) throw new RetryLater(err.message, err.retryAfterSeconds);
     throw err;
   }
-  await apply(deps, key, subject, verdictOf(scores, settings), model);
+  try {
+    await apply(deps, key, subject, verdictOf(scores, settings), model);
+  } catch (err) {
+    // The verdict was not recorded: let the retry take the check at once rather than wait out the claim.
+    await releaseCheck(deps.db, key.type, key.id, key.hash, String(err).slice(0, 500), deps.clock.now().toISOString());
+    throw err;
+  }
 }
 
 /**
