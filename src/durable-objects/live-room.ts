@@ -20,8 +20,9 @@ import {
   UPGRADE_USERNAME_HEADER,
   VIEWER_COUNT_EVERY_MS,
 } from "../features/live/live.protocol";
-import { type Clock, type Db, platformFor } from "../platform";
+import { type Clock, type Db, type Platform, platformFor } from "../platform";
 import { newId } from "../platform/ids";
+import { moderationCheck } from "../platform/jobs";
 import { FrameGuard } from "./frame-guard";
 
 interface Attachment {
@@ -76,6 +77,7 @@ export class LiveRoom extends DurableObject<Env> {
   private readonly clock: Clock;
   private readonly frames: FrameGuard;
   private readonly db: Db;
+  private readonly platform: Pick<Platform, "config" | "jobs">;
   private pending: LiveComment[] = [];
   private hearts = 0;
   private batchTimer: ReturnType<typeof setTimeout> | null = null;
@@ -87,6 +89,7 @@ export class LiveRoom extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const platform = platformFor(env);
+    this.platform = platform;
     this.db = platform.db;
     this.clock = platform.clock;
     const { frameBurst, framesPerSecond } = platform.config.chat;
@@ -347,7 +350,24 @@ export class LiveRoom extends DurableObject<Env> {
       )
       .toArray()[0];
     // A resend of a stored comment (its first delivery was lost on the way back) stores nothing.
-    if (stored) this.queueComment(toComment(stored));
+    if (!stored) return;
+    this.queueComment(toComment(stored));
+    if (room.kind === "live") this.check(room, stored.id);
+  }
+
+  /**
+   * Automatic moderation of a live comment (docs/moderation.md): D1 has no row to stage the job
+   * with, so the room sends it itself once the comment is stored. Best effort: if the queue refuses
+   * it, the comment stays unchecked (logged), and a viewer's report or the host still reaches it.
+   */
+  private check(room: RoomRow, commentId: string): void {
+    const jobs = moderationCheck(this.platform.config, "live_comment", commentId, room.key.slice("live:".length));
+    if (jobs.length === 0) return;
+    this.ctx.waitUntil(
+      this.platform.jobs
+        .sendAll(jobs)
+        .catch((err: unknown) => console.error("live comment check not queued", commentId, String(err))),
+    );
   }
 
   // ---- batching ----

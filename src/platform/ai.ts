@@ -6,7 +6,8 @@ import type { AiConfig } from "./config";
 
 /**
  * The one place that talks to a language model: any OpenAI-compatible chat completions API
- * (OpenAI, Cloudflare AI Gateway or Workers AI's OpenAI endpoint, Ollama, vLLM), through the
+ * (OpenAI, Cloudflare AI Gateway or Workers AI's OpenAI endpoint, Ollama, vLLM), and the
+ * moderation endpoint (`AiModeration` below), through the
  * `openai` SDK with the base URL, model, key and timeout from the configuration. The SDK retries
  * nothing (`maxRetries: 0`): the queue retries, with backoff, so a retry survives an eviction and
  * is counted (docs/captions.md).
@@ -59,8 +60,11 @@ export function retryAfterSeconds(value: string | null | undefined, now: Date): 
   return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now.getTime()) / 1000));
 }
 
-/** An SDK failure as an AiError: what the operator must fix, or what the queue should retry. */
-export function classify(err: unknown, now: Date): AiError {
+/**
+ * An SDK failure as an AiError: what the operator must fix, or what the queue should retry.
+ * `modelSetting` names the setting that chose the model, for the 400/404 message.
+ */
+export function classify(err: unknown, now: Date, modelSetting = "OPENAI_MODEL"): AiError {
   if (err instanceof OpenAI.APIConnectionTimeoutError)
     return new AiError("retry", "The provider did not answer in time.");
   if (err instanceof OpenAI.APIConnectionError) return new AiError("retry", "The provider could not be reached.");
@@ -75,20 +79,68 @@ export function classify(err: unknown, now: Date): AiError {
     }
     return new AiError(
       "config",
-      `The provider refused the request (${status}): check OPENAI_MODEL and OPENAI_BASE_URL.`,
+      `The provider refused the request (${status}): check ${modelSetting} and OPENAI_BASE_URL.`,
     );
   }
   return new AiError("retry", `The provider call failed: ${String(err)}`);
 }
 
-export function aiChatFor(config: AiConfig, clock: Clock): AiChat {
-  const client = new OpenAI({
+function clientFor(config: AiConfig): OpenAI {
+  return new OpenAI({
     baseURL: config.baseURL,
     // Local providers (Ollama, vLLM) need no key; the SDK insists on one, which they ignore.
     apiKey: config.apiKey ?? "no-key",
     timeout: config.timeoutMs,
     maxRetries: 0,
   });
+}
+
+/** One input of a moderation request: text, or an image as a URL (here always a data URL). */
+export type ModerationInput = { type: "text"; text: string } | { type: "image_url"; image_url: { url: string } };
+
+export interface ModerationScores {
+  /** The model that answered, as the provider names it. */
+  model: string;
+  /** Each category's highest score over the request's results (0 to 1), by the provider's names. */
+  scores: Record<string, number>;
+}
+
+/**
+ * The provider's moderation endpoint (`POST /moderations`, docs/moderation.md): it classifies text
+ * and images into categories (sexual, sexual/minors, harassment, hate, violence, self-harm,
+ * illicit, and their sub-categories) with a score each. The thresholds are the caller's.
+ */
+export interface AiModeration {
+  model: string;
+  /** Throws an AiError (`retry` or `config`) when the provider fails or refuses. */
+  moderate(input: ModerationInput[]): Promise<ModerationScores>;
+}
+
+export function aiModerationFor(config: AiConfig, clock: Clock): AiModeration {
+  const client = clientFor(config);
+  return {
+    model: config.model,
+    async moderate(input) {
+      let answer: OpenAI.ModerationCreateResponse;
+      try {
+        answer = await client.moderations.create({ model: config.model, input });
+      } catch (err) {
+        throw classify(err, clock.now(), "MODERATION_MODEL");
+      }
+      const scores: Record<string, number> = {};
+      for (const result of answer.results ?? []) {
+        for (const [category, score] of Object.entries(result.category_scores ?? {})) {
+          if (typeof score === "number" && Number.isFinite(score))
+            scores[category] = Math.max(scores[category] ?? 0, score);
+        }
+      }
+      return { model: answer.model || config.model, scores };
+    },
+  };
+}
+
+export function aiChatFor(config: AiConfig, clock: Clock): AiChat {
+  const client = clientFor(config);
   return {
     model: config.model,
     async structured({ name, schema, system, text, imageDataUrl, maxTokens }) {

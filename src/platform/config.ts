@@ -55,6 +55,8 @@ export interface AppConfig {
     /** The first retry delay after a provider error without `retry-after`; doubles per attempt. */
     retrySeconds: number;
   };
+  /** Automatic moderation through the provider's moderation endpoint (docs/moderation.md). */
+  moderation: ModerationConfig;
   live: {
     /** Null without STREAM_ACCOUNT_ID and STREAM_API_TOKEN: sessions are comments-only. */
     stream: StreamConfig | null;
@@ -138,6 +140,40 @@ export function parseAi(env: Env): AiConfig | null {
     model: requireString(env, "OPENAI_MODEL"),
     timeoutMs: positiveInt(env, "OPENAI_TIMEOUT_MS"),
   };
+}
+
+export interface ModerationConfig {
+  /**
+   * The provider (the same OPENAI_BASE_URL and OPENAI_API_KEY as captions) with MODERATION_MODEL;
+   * null when neither is set: no check is queued.
+   */
+  ai: AiConfig | null;
+  /** A category scoring at least this hides the content at once, pending review. */
+  hideThreshold: number;
+  /** A category scoring at least this files a system report; `sexual/minors` at this hides. */
+  flagThreshold: number;
+}
+
+/** A score threshold: a number in (0, 1]. */
+function threshold(env: Env, name: keyof Env): number {
+  const raw = requireString(env, name);
+  const n = Number(raw);
+  if (!/^\s*\d*\.?\d+\s*$/.test(raw) || !Number.isFinite(n) || n <= 0 || n > 1) {
+    throw new ConfigError(`${name} must be a number above 0 and at most 1`);
+  }
+  return n;
+}
+
+/** Fail closed: 0 < MODERATION_FLAG_THRESHOLD < MODERATION_HIDE_THRESHOLD ≤ 1, and a model. */
+export function parseModeration(env: Env, ai: AiConfig | null): ModerationConfig {
+  const hideThreshold = threshold(env, "MODERATION_HIDE_THRESHOLD");
+  const flagThreshold = threshold(env, "MODERATION_FLAG_THRESHOLD");
+  if (flagThreshold >= hideThreshold) {
+    throw new ConfigError("MODERATION_FLAG_THRESHOLD must be below MODERATION_HIDE_THRESHOLD");
+  }
+  const model = requireString(env, "MODERATION_MODEL").trim();
+  if (model.length === 0) throw new ConfigError("MODERATION_MODEL is not set");
+  return { ai: ai ? { ...ai, model } : null, hideThreshold, flagThreshold };
 }
 
 export interface VapidConfig {
@@ -234,6 +270,7 @@ function isVapidSubject(value: string): boolean {
 }
 
 export function parseConfig(env: Env): AppConfig {
+  const ai = parseAi(env);
   return {
     jwt: {
       issuer: requireString(env, "JWT_ISSUER"),
@@ -267,10 +304,11 @@ export function parseConfig(env: Env): AppConfig {
     },
     vapid: parseVapid(env),
     captions: {
-      ai: parseAi(env),
+      ai,
       perDay: positiveInt(env, "CAPTIONS_PER_DAY"),
       retrySeconds: positiveInt(env, "CAPTIONS_RETRY_SECONDS"),
     },
+    moderation: parseModeration(env, ai),
     live: parseStream(env),
   };
 }

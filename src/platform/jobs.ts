@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import type { AppConfig } from "./config";
 
 const Id = z.string().min(1).max(64);
 /** When the fact happened (the write's clock), ISO 8601. */
@@ -76,6 +77,14 @@ export const JobSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("push.send"), subscription_id: Id, notification_id: Id }),
   // AI caption and alt-text suggestions for one image and one set of options.
   z.strictObject({ type: z.literal("caption.generate"), job_id: Id }),
+  // Automatic moderation of one piece of content as it is stored when the job runs;
+  // `context_id` locates content kept in a Durable Object (a live comment's session).
+  z.strictObject({
+    type: z.literal("moderation.check"),
+    subject_type: z.enum(["post", "comment", "story", "user", "live_comment"]),
+    subject_id: Id,
+    context_id: Id.nullable(),
+  }),
 ]);
 
 /**
@@ -93,6 +102,21 @@ export class RetryLater extends Error {
 }
 
 export type Job = z.infer<typeof JobSchema>;
+type ModerationCheck = Extract<Job, { type: "moderation.check" }>;
+
+/**
+ * The automatic-moderation job for new or edited content, for the write's own outbox batch; none
+ * when no provider is configured (no key and no base URL): nothing is queued then.
+ */
+export function moderationCheck(
+  config: Pick<AppConfig, "moderation">,
+  subjectType: ModerationCheck["subject_type"],
+  subjectId: string,
+  contextId: string | null = null,
+): Job[] {
+  if (config.moderation.ai === null) return [];
+  return [{ type: "moderation.check", subject_type: subjectType, subject_id: subjectId, context_id: contextId }];
+}
 
 export interface JobQueue {
   send(job: Job): Promise<void>;
@@ -101,7 +125,7 @@ export interface JobQueue {
 
 type JobQueues = Pick<
   Env,
-  "MEDIA_QUEUE" | "POSTS_QUEUE" | "FEED_QUEUE" | "NOTIFY_QUEUE" | "PUSH_QUEUE" | "CAPTIONS_QUEUE"
+  "MEDIA_QUEUE" | "POSTS_QUEUE" | "FEED_QUEUE" | "NOTIFY_QUEUE" | "PUSH_QUEUE" | "CAPTIONS_QUEUE" | "MODERATION_QUEUE"
 >;
 
 /** Which queue carries each kind of job (each queue has its own consumer settings and DLQ). */
@@ -121,6 +145,8 @@ function queueOf(queues: JobQueues, job: Job): Queue {
       return queues.PUSH_QUEUE;
     case "caption.generate":
       return queues.CAPTIONS_QUEUE;
+    case "moderation.check":
+      return queues.MODERATION_QUEUE;
   }
 }
 

@@ -2,6 +2,7 @@ import { failedJobs } from "../db/schema";
 import { failCaptionJob, generateCaptions } from "../features/captions/captions.service";
 import { fanout, unlink } from "../features/feed/feed.service";
 import { failMedia, processMedia } from "../features/media/media.service";
+import { checkContent, failModerationCheck } from "../features/moderation/automod.service";
 import { notify, sendPush } from "../features/notifications/notifications.service";
 import { purgePost } from "../features/posts/posts.service";
 import { storyFanout } from "../features/stories/stories.service";
@@ -34,6 +35,8 @@ async function run(job: Job, platform: Platform): Promise<void> {
       return sendPush(platform, job.subscription_id, job.notification_id);
     case "caption.generate":
       return generateCaptions(platform, job.job_id);
+    case "moderation.check":
+      return checkContent(platform, job);
   }
 }
 
@@ -44,6 +47,8 @@ async function giveUp(job: Job, platform: Platform, reason: string): Promise<voi
       return failMedia(platform, job.media_id, reason);
     case "caption.generate":
       return failCaptionJob(platform, job.job_id, "The provider did not answer after several attempts.");
+    case "moderation.check":
+      return failModerationCheck(platform, job, "The provider did not answer after several attempts.");
     case "post.purge":
     case "feed.fanout":
     case "feed.unlink":

@@ -127,6 +127,47 @@ describe("the caption provider settings", () => {
   });
 });
 
+describe("the automatic moderation settings", () => {
+  const moderation = (settings: Record<string, string>) => parseConfig({ ...env, ...settings } as Env).moderation;
+
+  it("use the captions provider with MODERATION_MODEL and the default thresholds", () => {
+    expect(moderation({})).toEqual({
+      ai: {
+        baseURL: "https://ai.example.test/v1",
+        apiKey: "sk-test-fake-provider-key",
+        model: "omni-moderation-latest",
+        timeoutMs: 1500,
+      },
+      hideThreshold: 0.9,
+      flagThreshold: 0.5,
+    });
+    expect(moderation({ MODERATION_HIDE_THRESHOLD: "1", MODERATION_FLAG_THRESHOLD: "0.25" })).toMatchObject({
+      hideThreshold: 1,
+      flagThreshold: 0.25,
+    });
+  });
+
+  it("are off, not broken, without a provider (no key and no base URL)", () => {
+    expect(moderation({ OPENAI_API_KEY: "", OPENAI_BASE_URL: "" }).ai).toBeNull();
+  });
+
+  it.each<Record<string, string>>([
+    { MODERATION_HIDE_THRESHOLD: "0.5", MODERATION_FLAG_THRESHOLD: "0.5" },
+    { MODERATION_HIDE_THRESHOLD: "0.4", MODERATION_FLAG_THRESHOLD: "0.6" },
+    { MODERATION_HIDE_THRESHOLD: "1.1" },
+    { MODERATION_FLAG_THRESHOLD: "0" },
+    { MODERATION_FLAG_THRESHOLD: "-0.2" },
+    { MODERATION_HIDE_THRESHOLD: "high" },
+    { MODERATION_HIDE_THRESHOLD: "" },
+    { MODERATION_FLAG_THRESHOLD: "1e-1" },
+    { MODERATION_FLAG_THRESHOLD: "NaN" },
+    { MODERATION_MODEL: "" },
+    { MODERATION_MODEL: "   " },
+  ])("fail closed for %j", (settings) => {
+    expect(() => moderation(settings)).toThrow(ConfigError);
+  });
+});
+
 describe("the Stream settings", () => {
   const live = (settings: Record<string, string>) => parseConfig({ ...env, ...settings } as Env).live;
 

@@ -10,6 +10,13 @@
  *   GET  /__requests/<id>  every request body (and authorization header) the case received
  * Steps: {kind: "ok", answer?}, {kind: "invalid"} (a caption with a URL), {kind: "not-json"},
  * {kind: "status", status, retry_after?}, {kind: "slow", ms} (then a valid answer).
+ *
+ * `POST /v1/moderations` answers as the moderation endpoint does (`{id, model, results: [{flagged,
+ * categories, category_scores, category_applied_input_types}]}`), one result for the request. Its
+ * scores come from a marker in the text inputs: `mod:hide` (harassment 0.97), `mod:flag` (violence
+ * 0.62, harassment 0.55), `mod:minors` (sexual/minors 0.5, sexual 0.3), `mod:500` (500 without
+ * retry-after), `mod:429` (429 with retry-after 7); anything else scores 0.01 everywhere. Its case
+ * is `case:<id>` in the text too (else "default"), and a scripted `status` step answers first.
  */
 import { type Request, Response } from "miniflare";
 
@@ -25,6 +32,8 @@ type Step =
 export interface RecordedRequest {
   authorization: string | null;
   body: Record<string, unknown>;
+  /** When the fake received it (ms since the epoch). */
+  at: number;
 }
 
 export const VALID_ANSWER = {
@@ -54,7 +63,7 @@ const json = (value: unknown, status = 200, headers: Record<string, string> = {}
   new Response(JSON.stringify(value), { status, headers: { "content-type": "application/json", ...headers } });
 
 function caseOf(body: Record<string, unknown>): string {
-  const text = JSON.stringify(body.messages ?? []);
+  const text = JSON.stringify(body.messages ?? body.input ?? []);
   return /case:([A-Za-z0-9-]+)/.exec(text)?.[1] ?? "default";
 }
 
@@ -74,6 +83,52 @@ function completion(model: string, content: string) {
 const error = (status: number, message: string, headers: Record<string, string> = {}) =>
   json({ error: { message, type: "invalid_request_error", param: null, code: null } }, status, headers);
 
+/** The categories omni-moderation-latest scores. */
+export const MODERATION_CATEGORIES = [
+  "harassment",
+  "harassment/threatening",
+  "hate",
+  "hate/threatening",
+  "illicit",
+  "illicit/violent",
+  "self-harm",
+  "self-harm/intent",
+  "self-harm/instructions",
+  "sexual",
+  "sexual/minors",
+  "violence",
+  "violence/graphic",
+] as const;
+
+const MARKED_SCORES: Record<string, Record<string, number>> = {
+  hide: { harassment: 0.97 },
+  flag: { violence: 0.62, harassment: 0.55 },
+  minors: { "sexual/minors": 0.5, sexual: 0.3 },
+};
+
+function moderation(body: Record<string, unknown>, id: string): Response {
+  const inputs = Array.isArray(body.input) ? (body.input as Record<string, unknown>[]) : [];
+  const text = inputs.map((i) => (i.type === "text" ? String(i.text) : "")).join("\n");
+  const marker = /mod:([a-z0-9]+)/.exec(text)?.[1] ?? "";
+  if (marker === "500") return error(500, "Fake provider answered 500");
+  if (marker === "429") return error(429, "Rate limit reached", { "retry-after": "7" });
+  const marked = MARKED_SCORES[marker] ?? {};
+  const types = [...new Set(inputs.map((i) => (i.type === "image_url" ? "image" : "text")))];
+  const scores = Object.fromEntries(MODERATION_CATEGORIES.map((c) => [c, marked[c] ?? 0.01]));
+  return json({
+    id: `modr-${id}-${Math.random().toString(36).slice(2)}`,
+    model: `${String(body.model ?? "unknown")}-2024-09-26`,
+    results: [
+      {
+        flagged: Object.values(scores).some((s) => s >= 0.5),
+        categories: Object.fromEntries(MODERATION_CATEGORIES.map((c) => [c, (scores[c] ?? 0) >= 0.5])),
+        category_scores: scores,
+        category_applied_input_types: Object.fromEntries(MODERATION_CATEGORIES.map((c) => [c, types])),
+      },
+    ],
+  });
+}
+
 export async function fakeOpenAI(request: Request): Promise<Response> {
   const url = new URL(request.url);
   const [, first = "", id = ""] = url.pathname.split("/");
@@ -82,13 +137,29 @@ export async function fakeOpenAI(request: Request): Promise<Response> {
     return json({ ok: true });
   }
   if (first === "__requests" && request.method === "GET") return json(requests.get(id) ?? []);
-  if (url.pathname !== "/v1/chat/completions" || request.method !== "POST") return error(404, "Unknown path");
+  const moderations = url.pathname === "/v1/moderations";
+  if ((url.pathname !== "/v1/chat/completions" && !moderations) || request.method !== "POST") {
+    return error(404, "Unknown path");
+  }
 
   const body = (await request.json()) as Record<string, unknown>;
   const id_ = caseOf(body);
-  requests.set(id_, [...(requests.get(id_) ?? []), { authorization: request.headers.get("authorization"), body }]);
+  requests.set(id_, [
+    ...(requests.get(id_) ?? []),
+    { authorization: request.headers.get("authorization"), body, at: Date.now() },
+  ]);
   const script = scripts.get(id_) ?? [];
   const step: Step = (script.length > 1 ? script.shift() : script[0]) ?? { kind: "ok" };
+  if (moderations) {
+    if (step.kind === "status") {
+      return error(
+        step.status,
+        `Fake provider answered ${step.status}`,
+        step.retry_after ? { "retry-after": step.retry_after } : {},
+      );
+    }
+    return moderation(body, id_);
+  }
   const model = String(body.model ?? "unknown");
   switch (step.kind) {
     case "ok":

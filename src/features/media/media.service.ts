@@ -388,6 +388,7 @@ async function makeVariant(
   row: Pick<MediaRow, "id" | "owner_id"> & { master_key: string },
   size: VariantSize,
   format: OutputFormat,
+  keep = true,
 ): Promise<ArrayBuffer | null> {
   const master = await deps.store.get(row.master_key);
   if (!master) return null;
@@ -395,26 +396,28 @@ async function makeVariant(
   const bytes = await new Response(
     await deps.images.transform(master.body, { width, height, fit }, format),
   ).arrayBuffer();
-  await deps.store.putBytes(variantKey(row.owner_id, row.id, size, format), bytes, format);
+  if (keep) await deps.store.putBytes(variantKey(row.owner_id, row.id, size, format), bytes, format);
   return bytes;
 }
 
 /**
  * The bytes of a ready image's variant, for the Worker's own use (the caption job sends the 640 px
  * JPEG to the model): from R2 if it was made before, else made now. Null when the media is not
- * ready or its master is gone.
+ * ready or its master is gone. `keep: false` makes a missing variant without storing it (automatic
+ * moderation runs as a post is made and may race its deletion: nothing may be left behind then).
  */
 export async function variantBytes(
   deps: MediaDeps,
   mediaId: string,
   size: VariantSize,
   format: OutputFormat,
+  keep = true,
 ): Promise<ArrayBuffer | null> {
   const row = await findMedia(deps.db, mediaId);
   if (row?.status !== "ready" || !row.master_key) return null;
   const cached = await deps.store.get(variantKey(row.owner_id, row.id, size, format));
   if (cached) return new Response(cached.body).arrayBuffer();
-  return makeVariant(deps, { ...row, master_key: row.master_key }, size, format);
+  return makeVariant(deps, { ...row, master_key: row.master_key }, size, format, keep);
 }
 
 /**

@@ -233,7 +233,8 @@ export async function hideBySystem(
   const staged = deps.outbox.stage([
     notice(
       subject.ownerId,
-      `auto:${subject.type}:${subject.id}:${at}`,
+      // Epoch ms, not ISO: "auto:live_comment:<ulid>:<iso>" would pass the 64-character limit.
+      `auto:${subject.type}:${subject.id}:${now.getTime()}`,
       `Your ${NAMES[subject.type]} was hidden pending review: ${args.note}. You may appeal.`,
       now,
     ),

@@ -4,7 +4,7 @@ import { ApiError, notFound } from "../../http/errors";
 import { enforceLimit } from "../../http/rate-limit";
 import type { Platform } from "../../platform";
 import { newId } from "../../platform/ids";
-import type { Job } from "../../platform/jobs";
+import { type Job, moderationCheck } from "../../platform/jobs";
 import { canSeeContent } from "../../policy";
 import { loadRelations } from "../graph/relations.repo";
 import { publishPostComment, publishPostCommentsRemoved } from "../live/live.service";
@@ -161,7 +161,7 @@ export async function createComment(
     deps.db,
     { id, postId, authorId, parentId, body: input.body, now: now.toISOString() },
     deps.outbox,
-    [event],
+    [event, ...moderationCheck(deps.config, "comment", id)],
   );
   await deps.outbox.deliver(jobIds);
   const row = await findCommentView(deps.db, id);

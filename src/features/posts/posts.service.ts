@@ -5,7 +5,7 @@ import type { Platform } from "../../platform";
 import { sha256Hex } from "../../platform/crypto";
 import { isUniqueViolation } from "../../platform/db";
 import { newId } from "../../platform/ids";
-import type { Job } from "../../platform/jobs";
+import { type Job, moderationCheck } from "../../platform/jobs";
 import { type Audience, canSeeAccountContent, canSeeContent, type Relation, relationFromFacts } from "../../policy";
 import { invalidateFeeds } from "../feed/feed.service";
 import { loadRelation } from "../graph/relations.repo";
@@ -93,10 +93,12 @@ export async function createPost(
 
   const now = deps.clock.now();
   const id = newId(now.getTime());
-  // The fan-out, and the event that tells whoever the caption mentions (same batch as the post).
+  // The fan-out, the event that tells whoever the caption mentions, and the automatic check of
+  // the caption and images (same batch as the post).
   const fanoutJob = deps.outbox.stage([
     { type: "feed.fanout", post_id: id, after: null },
     ...mentionEvent(authorId, id, mentions, now),
+    ...moderationCheck(deps.config, "post", id),
   ]);
   try {
     await insertPost(
@@ -165,7 +167,11 @@ export async function editCaption(deps: PostsDeps, authorId: string, postId: str
   await ownPost(deps, authorId, postId);
   const { tags, mentions } = parseCaption(caption);
   const now = deps.clock.now();
-  const notify = deps.outbox.stage(mentionEvent(authorId, postId, mentions, now));
+  // A new caption is a new version: checked again (docs/moderation.md).
+  const notify = deps.outbox.stage([
+    ...mentionEvent(authorId, postId, mentions, now),
+    ...moderationCheck(deps.config, "post", postId),
+  ]);
   await updateCaption(deps.db, { id: postId, caption, tags, mentions, now: now.toISOString() }, notify);
   await deps.outbox.deliver(notify.ids);
   return getPost(deps, authorId, postId);

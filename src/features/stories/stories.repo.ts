@@ -11,6 +11,7 @@ import {
   users,
 } from "../../db/schema";
 import { columnNames, type Db, idAfter, idBefore, inList } from "../../platform/db";
+import type { Job } from "../../platform/jobs";
 import type { Outbox } from "../../platform/outbox";
 import { closeFriendSql, mutesSql, type RelationFacts, relationFactsSql } from "../../policy";
 import { userSummaryJson } from "../users/user-summary";
@@ -69,14 +70,18 @@ const usableMediaSql = (mediaId: string, authorId: string) =>
  * fewer than `maxActive` live stories; then the image marked used, only if that insert happened.
  * Answers whether the story was written.
  */
-/** The story (if the image is usable and the author under the limit), its image claimed, and its jobs, in one batch. */
+/**
+ * The story (if the image is usable and the author under the limit), its image claimed, and its
+ * jobs (the fan-out, and `more`), in one batch.
+ */
 export async function insertStory(
   db: Db,
   n: NewStory,
   outbox: Outbox,
+  more: Job[] = [],
 ): Promise<{ written: boolean; jobIds: string[] }> {
   const fanout = outbox.stage(
-    [{ type: "story.fanout", story_id: n.id, after: null }],
+    [{ type: "story.fanout", story_id: n.id, after: null }, ...more],
     sql`EXISTS (SELECT 1 FROM ${stories} WHERE ${stories.id} = ${n.id})`,
   );
   const [inserted] = await db.batch([

@@ -3,6 +3,7 @@ import { cursorPosition, splitPage } from "../../http/cursor";
 import { ApiError, notFound } from "../../http/errors";
 import type { Platform } from "../../platform";
 import { newId } from "../../platform/ids";
+import { moderationCheck } from "../../platform/jobs";
 import {
   canOpenStory,
   canSeeAccountContent,
@@ -127,6 +128,8 @@ export async function createStory(
       maxActive: MAX_ACTIVE_STORIES,
     },
     deps.outbox,
+    // The caption and the image are checked once stored (docs/moderation.md).
+    moderationCheck(deps.config, "story", id),
   );
   if (!written) {
     if (!(await usableMedia(deps.db, authorId, input.media_id))) {

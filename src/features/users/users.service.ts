@@ -2,6 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import type { UserRow } from "../../db/schema";
 import { ApiError, notFound } from "../../http/errors";
 import type { Platform } from "../../platform";
+import { moderationCheck } from "../../platform/jobs";
 import { canSeeAccount } from "../../policy";
 import { approveRequests, type RelationshipFlags, relationshipFlags } from "../graph/graph.repo";
 import { loadRelation } from "../graph/relations.repo";
@@ -38,6 +39,7 @@ async function toProfile(deps: SummaryDeps, row: UserRow, relationship: Relation
 }
 
 export type UsersDeps = Pick<Platform, "db" | "clock" | "config" | "origin">;
+type UpdateMeDeps = UsersDeps & Pick<Platform, "outbox">;
 
 export async function getMe(deps: UsersDeps, userId: string): Promise<Me> {
   const row = await findUserById(deps.db, userId);
@@ -46,7 +48,8 @@ export async function getMe(deps: UsersDeps, userId: string): Promise<Me> {
   return toMe(deps, row);
 }
 
-export async function updateMe(deps: UsersDeps, userId: string, input: z.infer<typeof UpdateMeSchema>): Promise<Me> {
+/** A new, non-empty bio is checked by automatic moderation (docs/moderation.md), staged with the change. */
+export async function updateMe(deps: UpdateMeDeps, userId: string, input: z.infer<typeof UpdateMeSchema>): Promise<Me> {
   if (input.avatar_media_id != null) {
     // Only a ready image the caller uploaded; using it also saves it from the orphan sweep.
     if (!(await attachMedia(deps.db, userId, input.avatar_media_id, deps.clock.now().toISOString()))) {
@@ -55,14 +58,22 @@ export async function updateMe(deps: UsersDeps, userId: string, input: z.infer<t
       });
     }
   }
-  const row = await updateUser(deps.db, userId, {
-    ...(input.display_name !== undefined && { display_name: input.display_name }),
-    ...(input.bio !== undefined && { bio: input.bio }),
-    ...(input.is_private !== undefined && { is_private: input.is_private }),
-    ...(input.avatar_media_id !== undefined && { avatar_media_id: input.avatar_media_id }),
-    updated_at: deps.clock.now().toISOString(),
-  });
+  const check = input.bio?.trim() ? moderationCheck(deps.config, "user", userId) : [];
+  const staged = check.length > 0 ? deps.outbox.stage(check) : undefined;
+  const row = await updateUser(
+    deps.db,
+    userId,
+    {
+      ...(input.display_name !== undefined && { display_name: input.display_name }),
+      ...(input.bio !== undefined && { bio: input.bio }),
+      ...(input.is_private !== undefined && { is_private: input.is_private }),
+      ...(input.avatar_media_id !== undefined && { avatar_media_id: input.avatar_media_id }),
+      updated_at: deps.clock.now().toISOString(),
+    },
+    staged,
+  );
   if (!row) throw new ApiError("unauthorized", "The account for this token no longer exists.");
+  if (staged) await deps.outbox.deliver(staged.ids);
   // Going public lets everyone who asked in: their requests become follows.
   if (
     input.is_private === false &&
