@@ -18,8 +18,10 @@ import {
 } from "../../db/schema";
 import { columnNames, type Db, idAfter, idBefore, inList } from "../../platform/db";
 import {
+  accountShownSql,
   blockedEitherWaySql,
   closeFriendSql,
+  contentShownSql,
   followsSql,
   mutesSql,
   type RelationFacts,
@@ -197,8 +199,12 @@ export interface GroupRow {
   post_id: string | null;
   comment_id: string | null;
   live_id: string | null;
-  /** JSON array of `userSummaryJson`, newest first, at most 3. */
+  /** JSON array of `userSummaryJson`, newest first, at most 3; suspended accounts left out. */
   actors: string;
+  /** 1 when some notification of the group has an actor (0: a system or moderation group). */
+  has_actors: number;
+  /** 1 when the group is about a comment that staff hid, or whose author is suspended. */
+  comment_withheld: number;
   text: string | null;
   excerpt: string | null;
 }
@@ -222,6 +228,8 @@ export async function groupsPage(
   const latest = alias(notifications, "l");
   const u = alias(users, "u");
   const c = alias(comments, "c");
+  const a = alias(notifications, "a");
+  const cu = alias(users, "cu");
   const types = args.types === null ? sql`1` : sql`${g.type} IN ${inList(args.types)}`;
   const one = args.groupKey === undefined ? sql`1` : sql`${g.group_key} = ${args.groupKey}`;
   return db.all<GroupRow>(
@@ -230,8 +238,14 @@ export async function groupsPage(
           ${g.live_id} AS live_id,
           (SELECT json_group_array(json(summary)) FROM (
              SELECT ${userSummaryJson(u)} AS summary FROM ${notifications} ${n} JOIN ${users} ${u} ON ${u.id} = ${n.actor_id}
+               AND ${accountShownSql(args.recipientId, u)}
              WHERE ${n.recipient_id} = ${g.recipient_id} AND ${n.group_key} = ${g.group_key}
              ORDER BY ${n.id} DESC LIMIT ${ACTORS_SHOWN})) AS actors,
+          EXISTS (SELECT 1 FROM ${notifications} ${a} WHERE ${a.recipient_id} = ${g.recipient_id}
+                  AND ${a.group_key} = ${g.group_key} AND ${a.actor_id} IS NOT NULL) AS has_actors,
+          EXISTS (SELECT 1 FROM ${comments} ${c} JOIN ${users} ${cu} ON ${cu.id} = ${c.author_id}
+                  WHERE ${c.id} = ${g.comment_id}
+                    AND NOT ${contentShownSql(args.recipientId, c, cu.suspended_at, "list")}) AS comment_withheld,
           (SELECT ${latest.text} FROM ${notifications} ${latest} WHERE ${latest.id} = ${g.latest_id}) AS text,
           (SELECT substr(${c.body}, 1, 100) FROM ${comments} ${c} WHERE ${c.id} = ${g.comment_id}) AS excerpt
         FROM ${notificationGroups} ${g}
@@ -375,6 +389,7 @@ export async function liveFollowerChunk(
   const h = alias(users, "h");
   return db.all<LiveFollowerRow>(
     sql`SELECT ${f.follower_id} AS follower_id, ${f.id} AS edge_id, ${h.is_private} AS owner_private, 1 AS following,
+          (${h.suspended_at} IS NOT NULL) AS owner_suspended,
           ${closeFriendSql(args.hostId, f.follower_id)} AS close_friend,
           ${blockedEitherWaySql(f.follower_id, args.hostId)} AS blocked
         FROM ${follows} ${f} JOIN ${users} ${h} ON ${h.id} = ${f.followee_id}
@@ -393,7 +408,7 @@ export async function liveTargets(db: Db, recipientId: string, ids: string[]): P
   const h = alias(users, "h");
   return db.all<LiveTargetRow>(
     sql`SELECT ${l.id} AS id, ${l.title} AS title, ${l.status} AS status, ${l.audience} AS audience, ${l.host_id} AS host_id,
-          ${relationFactsSql(recipientId, l.host_id, h.is_private)}
+          ${relationFactsSql(recipientId, l.host_id, h.is_private, h.suspended_at)}
         FROM ${liveSessions} ${l} JOIN ${users} ${h} ON ${h.id} = ${l.host_id}
         WHERE ${l.id} IN ${inList(ids)}`,
   );

@@ -27,7 +27,7 @@ import {
 import type { HydrateDeps } from "./posts.hydrate";
 import { hydratePosts } from "./posts.hydrate";
 import { postsByIds } from "./posts.repo";
-import type { CommentSchema, CreateCommentSchema } from "./posts.schema";
+import { type CommentSchema, type CreateCommentSchema, moderationMark } from "./posts.schema";
 import { visiblePost } from "./posts.service";
 
 type PageArgs = { cursor?: string; limit: number };
@@ -95,6 +95,7 @@ export async function listSaved(deps: HydrateDeps, userId: string, page: PageArg
   const split = await splitPage(rows, { limit: page.limit, secret, list, key: (r) => [r.save_id] });
   const posts = await postsByIds(
     deps.db,
+    userId,
     split.rows.map((r) => r.post_id),
   );
   const relations = await loadRelations(
@@ -124,6 +125,7 @@ const toComment = async (deps: SummaryDeps, r: CommentRow): Promise<Comment> => 
   body: r.body,
   reply_to: r.parent_id,
   reply_count: r.reply_count,
+  moderation: moderationMark(r),
   created_at: r.created_at,
 });
 
