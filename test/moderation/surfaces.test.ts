@@ -49,6 +49,14 @@ async function postStory(author: TestUser): Promise<{ id: string }> {
   return story;
 }
 
+async function comment(user: TestUser, postId: string, body: string, replyTo?: string): Promise<{ id: string }> {
+  const res = await api("POST", `/v1/posts/${postId}/comments`, {
+    token: user.accessToken,
+    body: replyTo === undefined ? { body } : { body, reply_to: replyTo },
+  });
+  return json<{ id: string }>(res, 201);
+}
+
 /** An author and a follower of theirs. */
 async function pair() {
   const author = await createUser();
@@ -362,6 +370,123 @@ const surfaces: [string, () => Promise<Case>][] = [
           return read;
         },
         ...suspending(host),
+      };
+    },
+  ],
+  [
+    "replies list (hidden reply)",
+    async () => {
+      const { author, viewer } = await pair();
+      const post = await publish(author);
+      const top = await comment(author, post.id, "first");
+      const replier = await createUser();
+      const reply = await comment(replier, post.id, "a reply", top.id);
+      return {
+        viewer,
+        shown: () => listed(`/v1/posts/${post.id}/comments?reply_to=${top.id}`, viewer, reply.id),
+        moderate: () => hideForTest("comment", reply.id, "abuse"),
+        undo: () => restoreForTest("comment", reply.id),
+      };
+    },
+  ],
+  [
+    "notifications: a comment that is then hidden",
+    async () => {
+      const author = await createUser();
+      const commenter = await createUser();
+      const post = await publish(author);
+      const made = await comment(commenter, post.id, "nice");
+      await settle(commenter);
+      return {
+        viewer: author,
+        shown: async () => (await groupsOf(author)).items.some((g) => g.comment?.id === made.id),
+        moderate: () => hideForTest("comment", made.id, "abuse"),
+        undo: () => restoreForTest("comment", made.id),
+      };
+    },
+  ],
+  [
+    "likers list (a suspended liker)",
+    async () => {
+      const { author, viewer } = await pair();
+      const post = await publish(author);
+      const liker = await createUser();
+      expect((await api("POST", `/v1/posts/${post.id}/like`, { token: liker.accessToken })).status).toBe(200);
+      return { viewer, shown: () => listed(`/v1/posts/${post.id}/likes`, viewer, liker.id), ...suspending(liker) };
+    },
+  ],
+  [
+    "saved list (hidden)",
+    async () => {
+      const { author, viewer } = await pair();
+      const post = await publish(author);
+      expect((await api("POST", `/v1/posts/${post.id}/save`, { token: viewer.accessToken })).status).toBe(200);
+      return { viewer, shown: () => listed("/v1/me/saved", viewer, post.id), ...hidingPost(author, post) };
+    },
+  ],
+  [
+    "following list (a suspended followee)",
+    async () => {
+      const { author: followee, viewer: follower } = await pair();
+      const viewer = await createUser();
+      return {
+        viewer,
+        shown: () => listed(`/v1/users/${follower.username}/following`, viewer, followee.id),
+        ...suspending(followee),
+      };
+    },
+  ],
+  [
+    "suggestions (a suspended friend of a friend)",
+    async () => {
+      const { author: friend, viewer } = await pair();
+      const candidate = await createUser();
+      await follow(friend, candidate);
+      return {
+        viewer,
+        shown: () => listed("/v1/me/suggestions?limit=30", viewer, candidate.id),
+        ...suspending(candidate),
+      };
+    },
+  ],
+  [
+    "highlights (hidden story)",
+    async () => {
+      const { author, viewer } = await pair();
+      const story = await postStory(author);
+      await json(
+        await api("POST", "/v1/highlights", {
+          token: author.accessToken,
+          body: { title: "trip", story_ids: [story.id] },
+        }),
+        201,
+      );
+      const holds = async (user: TestUser) => {
+        const body = await json<{ items: { stories: { id: string }[] }[] }>(
+          await get(`/v1/users/${author.username}/highlights`, user),
+        );
+        return body.items.some((h) => h.stories.some((st) => st.id === story.id));
+      };
+      return {
+        viewer,
+        shown: () => holds(viewer),
+        moderate: () => hideForTest("story", story.id, "nudity"),
+        undo: () => restoreForTest("story", story.id),
+        // A list: left out for the author too.
+        authorStillSees: async () => expect(await holds(author)).toBe(false),
+      };
+    },
+  ],
+  [
+    "story viewers list (a suspended viewer)",
+    async () => {
+      const { author, viewer: fan } = await pair();
+      const story = await postStory(author);
+      expect((await api("POST", `/v1/stories/${story.id}/view`, { token: fan.accessToken })).status).toBe(204);
+      return {
+        viewer: author,
+        shown: () => listed(`/v1/stories/${story.id}/viewers`, author, fan.id),
+        ...suspending(fan),
       };
     },
   ],
