@@ -532,4 +532,24 @@ describe("moderation on every read surface", () => {
     // Lists leave it out for staff too.
     expect(await listed(`/v1/users/${author.username}/posts`, staff, post.id)).toBe(false);
   });
+
+  it("refuses a reply to a hidden comment, and leaves suspended accounts out of a post's mentions", async () => {
+    const { author, viewer } = await pair();
+    const mentioned = await createUser();
+    const post = await publish(author, { caption: `hi @${mentioned.username}` });
+    const top = await comment(author, post.id, "first");
+    await hideForTest("comment", top.id, "abuse");
+    const refused = await api("POST", `/v1/posts/${post.id}/comments`, {
+      token: viewer.accessToken,
+      body: { body: "re", reply_to: top.id },
+    });
+    expect(refused.status).toBe(422);
+    const mentions = async () =>
+      (await json<{ mentions: string[] }>(await get(`/v1/posts/${post.id}`, viewer))).mentions;
+    expect(await mentions()).toEqual([mentioned.username]);
+    await suspendForTest(mentioned.id);
+    expect(await mentions()).toEqual([]);
+    await unsuspendForTest(mentioned.id);
+    expect(await mentions()).toEqual([mentioned.username]);
+  });
 });

@@ -144,6 +144,7 @@ export async function findComment(db: Db, id: string) {
       post_id: comments.post_id,
       author_id: comments.author_id,
       parent_id: comments.parent_id,
+      hidden_at: comments.hidden_at,
     })
     .from(comments)
     .where(eq(comments.id, id))

@@ -5,7 +5,7 @@ import { enforceLimit } from "../../http/rate-limit";
 import type { Platform } from "../../platform";
 import { newId } from "../../platform/ids";
 import type { Job } from "../../platform/jobs";
-import { canSeeContent } from "../../policy";
+import { canSeeContent, canSeeModerated } from "../../policy";
 import { loadRelations } from "../graph/relations.repo";
 import { publishPostComment, publishPostCommentsRemoved } from "../live/live.service";
 import { parseUserSummary, type SummaryDeps } from "../users/user-summary";
@@ -145,7 +145,15 @@ export async function createComment(
   let parentId: string | null = null;
   if (input.reply_to !== undefined) {
     const parent = await findComment(deps.db, input.reply_to);
-    if (!parent || parent.post_id !== postId) {
+    // A hidden comment is out of every list, its author's too: there is no thread to join.
+    const listed =
+      parent !== undefined &&
+      canSeeModerated(
+        { self: parent.author_id === authorId, staff: false },
+        { hidden: parent.hidden_at !== null, authorSuspended: false },
+        "list",
+      );
+    if (!parent || !listed || parent.post_id !== postId) {
       throw new ApiError("validation_failed", "reply_to is not a comment on this post.", {
         errors: [{ path: "reply_to", message: "unknown comment" }],
       });

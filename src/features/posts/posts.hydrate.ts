@@ -14,7 +14,7 @@ import {
 } from "../../db/schema";
 import type { Platform } from "../../platform";
 import { inList } from "../../platform/db";
-import { contentShownSql } from "../../policy";
+import { accountShownSql, contentShownSql } from "../../policy";
 import { deliveryUrls } from "../media/media.service";
 import { parseUserSummary, userSummaryJson } from "../users/user-summary";
 import { type PostRow, type PostsAlias, postColumnsSql, type UsersAlias } from "./posts.repo";
@@ -27,8 +27,9 @@ export type HydrateDeps = Pick<Platform, "db" | "config" | "clock" | "origin">;
 /**
  * Everything a post card shows, as columns of ONE statement over `posts p JOIN users u ON u.id =
  * p.author_id`, for `viewer` ("" for anonymous): the author, the images (with positions, as a JSON
- * array), hashtags, mentions and the viewer's flags. Nested lists come back as JSON text, so a page
- * of posts is a single D1 statement rather than a batch of one statement per kind of child row.
+ * array), hashtags, mentions (suspended accounts left out) and the viewer's flags. Nested lists
+ * come back as JSON text, so a page of posts is a single D1 statement rather than a batch of one
+ * statement per kind of child row.
  */
 export function cardColumnsSql(viewer: string, p: PostsAlias, u: UsersAlias): SQL {
   const pm = alias(postMedia, "pm");
@@ -40,6 +41,7 @@ export function cardColumnsSql(viewer: string, p: PostsAlias, u: UsersAlias): SQ
        FROM ${postMedia} ${pm} JOIN ${media} ${m} ON ${m.id} = ${pm.media_id} WHERE ${pm.post_id} = ${p.id}) AS media_json,
     (SELECT json_group_array(${postHashtags.tag}) FROM ${postHashtags} WHERE ${postHashtags.post_id} = ${p.id}) AS tags_json,
     (SELECT json_group_array(${mu.username}) FROM ${postMentions} ${mm} JOIN ${users} ${mu} ON ${mu.id} = ${mm.user_id}
+       AND ${accountShownSql(viewer, mu)}
        WHERE ${mm.post_id} = ${p.id}) AS mentions_json,
     EXISTS (SELECT 1 FROM ${likes} WHERE ${likes.post_id} = ${p.id} AND ${likes.user_id} = ${viewer}) AS liked,
     EXISTS (SELECT 1 FROM ${saves} WHERE ${saves.post_id} = ${p.id} AND ${saves.user_id} = ${viewer}) AS saved`;
