@@ -380,11 +380,12 @@ export async function listAuthorPosts(
   args: { authorId: string; viewerId: string | null; audiences: string[]; before: string | null; limit: number },
 ): Promise<PostRow[]> {
   const p = alias(posts, "p");
-  const hiddenShown = args.viewerId === args.authorId;
+  // The author's account was checked before (canSeeAccountContent): only `hidden_at` is left to ask.
+  const shown = contentShownSql(args.viewerId ?? "", p, sql`NULL`, "grid");
   return db.all<PostRow>(
     sql`SELECT ${postColumnsSql(p)} FROM ${posts} ${p}
         WHERE ${p.author_id} = ${args.authorId} AND ${p.deleted_at} IS NULL AND ${idBefore(p.id, args.before)}
-          AND ${p.audience} IN ${inList(args.audiences)} AND (${hiddenShown ? sql`1` : sql`${p.hidden_at} IS NULL`})
+          AND ${p.audience} IN ${inList(args.audiences)} AND ${shown}
         ORDER BY ${p.id} DESC LIMIT ${args.limit}`,
   );
 }
