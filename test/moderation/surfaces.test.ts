@@ -5,7 +5,7 @@ import { createUser, type TestUser } from "../helpers/factories";
 import { follow } from "../helpers/graph";
 import { startCommentsOnly } from "../helpers/live";
 import { hideBioForTest, hideForTest, restoreForTest, suspendForTest, unsuspendForTest } from "../helpers/moderation";
-import { groupsOf, settle } from "../helpers/notifications";
+import { type GroupBody, groupsOf, settle, unreadOf } from "../helpers/notifications";
 import { type PostBody, publish, readyMedia } from "../helpers/posts";
 import { fanOut } from "../helpers/stories";
 
@@ -55,6 +55,18 @@ async function comment(user: TestUser, postId: string, body: string, replyTo?: s
     body: replyTo === undefined ? { body } : { body, reply_to: replyTo },
   });
   return json<{ id: string }>(res, 201);
+}
+
+/**
+ * Whether the recipient's notifications list a group `match`es; the unread count agrees (the
+ * recipient has that one group and nothing else, all unread).
+ */
+async function listedAndCounted(recipient: TestUser, match: (g: GroupBody) => boolean): Promise<boolean> {
+  const { items } = await groupsOf(recipient);
+  const present = items.some(match);
+  expect(items.length).toBe(present ? 1 : 0);
+  expect(await unreadOf(recipient)).toBe(present ? 1 : 0);
+  return present;
 }
 
 /** An author and a follower of theirs. */
@@ -317,7 +329,7 @@ const surfaces: [string, () => Promise<Case>][] = [
       return {
         // The recipient is the post's author: the list leaves it out for them too.
         viewer: author,
-        shown: async () => (await groupsOf(author)).items.some((g) => g.type === "like" && g.post?.id === post.id),
+        shown: () => listedAndCounted(author, (g) => g.type === "like" && g.post?.id === post.id),
         moderate: () => hideForTest("post", post.id, "spam"),
         undo: () => restoreForTest("post", post.id),
       };
@@ -330,10 +342,8 @@ const surfaces: [string, () => Promise<Case>][] = [
       await settle(follower);
       return {
         viewer: followed,
-        shown: async () =>
-          (await groupsOf(followed)).items.some(
-            (g) => g.type === "follow" && g.actors.some((a) => a.id === follower.id),
-          ),
+        shown: () =>
+          listedAndCounted(followed, (g) => g.type === "follow" && g.actors.some((a) => a.id === follower.id)),
         ...suspending(follower),
       };
     },
@@ -399,7 +409,7 @@ const surfaces: [string, () => Promise<Case>][] = [
       await settle(commenter);
       return {
         viewer: author,
-        shown: async () => (await groupsOf(author)).items.some((g) => g.comment?.id === made.id),
+        shown: () => listedAndCounted(author, (g) => g.comment?.id === made.id),
         moderate: () => hideForTest("comment", made.id, "abuse"),
         undo: () => restoreForTest("comment", made.id),
       };

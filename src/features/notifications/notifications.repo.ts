@@ -1,4 +1,4 @@
-import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { alias, type BuildAliasTable } from "drizzle-orm/sqlite-core";
 import {
@@ -201,15 +201,40 @@ export interface GroupRow {
   live_id: string | null;
   /** JSON array of `userSummaryJson`, newest first, at most 3; suspended accounts left out. */
   actors: string;
-  /** 1 when some notification of the group has an actor (0: a system or moderation group). */
-  has_actors: number;
-  /** 1 when the group is about a comment that staff hid, or whose author is suspended. */
-  comment_withheld: number;
+  /** 1 when moderation withholds the group from the recipient (`withheldByModerationSql`). */
+  withheld: number;
   text: string | null;
   excerpt: string | null;
 }
 
 const ACTORS_SHOWN = 3;
+
+/** The columns of `notification_groups` (or an alias of it) the moderation check reads. */
+type GroupsTable = { [K in "recipient_id" | "group_key" | "post_id" | "comment_id"]: SQLWrapper };
+
+/**
+ * The group is withheld by moderation from its recipient (a PK probe or two per group): its post
+ * or comment is hidden or by a suspended account, or it had actors and every one is suspended. The
+ * list decides the same from the rows it reads (`groupsPage` and `toGroups`); the unread count
+ * asks this, so the badge never counts a group the list leaves out.
+ */
+export function withheldByModerationSql(recipientId: string, g: GroupsTable): SQL {
+  const p = alias(posts, "mp");
+  const pu = alias(users, "mpu");
+  const c = alias(comments, "mc");
+  const cu = alias(users, "mcu");
+  const n = alias(notifications, "mn");
+  const u = alias(users, "mu");
+  return sql`(EXISTS (SELECT 1 FROM ${posts} ${p} JOIN ${users} ${pu} ON ${pu.id} = ${p.author_id}
+              WHERE ${p.id} = ${g.post_id} AND NOT ${contentShownSql(recipientId, p, pu.suspended_at, "list")})
+    OR EXISTS (SELECT 1 FROM ${comments} ${c} JOIN ${users} ${cu} ON ${cu.id} = ${c.author_id}
+              WHERE ${c.id} = ${g.comment_id} AND NOT ${contentShownSql(recipientId, c, cu.suspended_at, "list")})
+    OR (EXISTS (SELECT 1 FROM ${notifications} ${n} WHERE ${n.recipient_id} = ${g.recipient_id}
+                AND ${n.group_key} = ${g.group_key} AND ${n.actor_id} IS NOT NULL)
+        AND NOT EXISTS (SELECT 1 FROM ${notifications} ${n} JOIN ${users} ${u} ON ${u.id} = ${n.actor_id}
+                AND ${accountShownSql(recipientId, u)}
+                WHERE ${n.recipient_id} = ${g.recipient_id} AND ${n.group_key} = ${g.group_key})))`;
+}
 
 /** A page of groups, newest activity first (`latest_id` descending); or the one group `groupKey`. */
 export async function groupsPage(
@@ -228,8 +253,6 @@ export async function groupsPage(
   const latest = alias(notifications, "l");
   const u = alias(users, "u");
   const c = alias(comments, "c");
-  const a = alias(notifications, "a");
-  const cu = alias(users, "cu");
   const types = args.types === null ? sql`1` : sql`${g.type} IN ${inList(args.types)}`;
   const one = args.groupKey === undefined ? sql`1` : sql`${g.group_key} = ${args.groupKey}`;
   return db.all<GroupRow>(
@@ -241,11 +264,7 @@ export async function groupsPage(
                AND ${accountShownSql(args.recipientId, u)}
              WHERE ${n.recipient_id} = ${g.recipient_id} AND ${n.group_key} = ${g.group_key}
              ORDER BY ${n.id} DESC LIMIT ${ACTORS_SHOWN})) AS actors,
-          EXISTS (SELECT 1 FROM ${notifications} ${a} WHERE ${a.recipient_id} = ${g.recipient_id}
-                  AND ${a.group_key} = ${g.group_key} AND ${a.actor_id} IS NOT NULL) AS has_actors,
-          EXISTS (SELECT 1 FROM ${comments} ${c} JOIN ${users} ${cu} ON ${cu.id} = ${c.author_id}
-                  WHERE ${c.id} = ${g.comment_id}
-                    AND NOT ${contentShownSql(args.recipientId, c, cu.suspended_at, "list")}) AS comment_withheld,
+          ${withheldByModerationSql(args.recipientId, g)} AS withheld,
           (SELECT ${latest.text} FROM ${notifications} ${latest} WHERE ${latest.id} = ${g.latest_id}) AS text,
           (SELECT substr(${c.body}, 1, 100) FROM ${comments} ${c} WHERE ${c.id} = ${g.comment_id}) AS excerpt
         FROM ${notificationGroups} ${g}
@@ -277,6 +296,7 @@ export async function unreadGroups(db: Db, recipientId: string, lastReadId: stri
   const row = await db.get<{ count: number }>(
     sql`SELECT COUNT(*) AS count FROM (SELECT 1 FROM ${g}
           WHERE ${g.recipient_id} = ${recipientId} AND ${g.folder} = 'main' AND ${g.latest_id} > ${lastReadId ?? ""}
+            AND NOT ${withheldByModerationSql(recipientId, g)}
           LIMIT ${UNREAD_CAP})`,
   );
   return row?.count ?? 0;

@@ -343,14 +343,13 @@ async function toGroups(
   const out: NotificationGroup[] = [];
   for (const r of rows) {
     if (r.post_id !== null && !visible.has(r.post_id)) continue;
-    // About a hidden comment, or one of a suspended account: left out, as the comment is.
-    if (r.comment_withheld === 1) continue;
+    // About hidden content or a suspended account's, or every actor suspended: left out.
+    if (r.withheld === 1) continue;
     const live = r.live_id === null ? null : liveOf.get(r.live_id);
     if (live === undefined) continue;
     const image = r.post_id === null ? undefined : imageOf.get(r.post_id);
     const actors = await Promise.all((JSON.parse(r.actors) as UserSummaryRow[]).map((a) => toUserSummary(deps, a)));
-    // Suspended actors are dropped from the group; a group none of whose actors is left goes too.
-    if (actors.length === 0 && r.has_actors === 1) continue;
+    // Suspended actors are dropped from the group (`actors` is read without them).
     out.push({
       group_key: r.group_key,
       type: r.type,
