@@ -1,5 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { notify } from "../../src/features/notifications/notifications.service";
+import { platformFor } from "../../src/platform";
 import { api } from "../helpers/api";
 import { createUser, type TestUser } from "../helpers/factories";
 import { follow } from "../helpers/graph";
@@ -561,5 +563,30 @@ describe("moderation on every read surface", () => {
     expect(await mentions()).toEqual([]);
     await unsuspendForTest(mentioned.id);
     expect(await mentions()).toEqual([mentioned.username]);
+  });
+
+  it("a moderation notice about a hidden post reaches its author, though the post is out of every list", async () => {
+    const author = await createUser();
+    const fan = await createUser();
+    const post = await publish(author);
+    expect((await api("POST", `/v1/posts/${post.id}/like`, { token: fan.accessToken })).status).toBe(200);
+    await hideForTest("post", post.id, "spam");
+    await notify(platformFor(env), {
+      kind: "direct",
+      type: "moderation",
+      recipient_id: author.id,
+      actor_id: null,
+      post_id: post.id,
+      source_id: `hide-${post.id}`,
+      text: "Your post was hidden: spam",
+      at: new Date().toISOString(),
+    });
+    // The like is delivered while the post is hidden: stored for its author, not listed.
+    await settle(fan);
+    const types = async () => (await groupsOf(author)).items.map((g) => g.type);
+    expect(await types()).toEqual(["moderation"]);
+    expect(await unreadOf(author)).toBe(1);
+    await restoreForTest("post", post.id);
+    expect((await types()).sort()).toEqual(["like", "moderation"]);
   });
 });

@@ -210,13 +210,14 @@ export interface GroupRow {
 const ACTORS_SHOWN = 3;
 
 /** The columns of `notification_groups` (or an alias of it) the moderation check reads. */
-type GroupsTable = { [K in "recipient_id" | "group_key" | "post_id" | "comment_id"]: SQLWrapper };
+type GroupsTable = { [K in "recipient_id" | "group_key" | "type" | "post_id" | "comment_id"]: SQLWrapper };
 
 /**
  * The group is withheld by moderation from its recipient (a PK probe or two per group): its post
- * or comment is hidden or by a suspended account, or it had actors and every one is suspended. The
- * list decides the same from the rows it reads (`groupsPage` and `toGroups`); the unread count
- * asks this, so the badge never counts a group the list leaves out.
+ * or comment is hidden or by a suspended account, or it had actors and every one is suspended.
+ * Never a `moderation` or `system` group: staff telling an author about their hidden post must
+ * reach them. The list and the unread count both ask this, so the badge never counts a group the
+ * list leaves out.
  */
 export function withheldByModerationSql(recipientId: string, g: GroupsTable): SQL {
   const p = alias(posts, "mp");
@@ -225,7 +226,7 @@ export function withheldByModerationSql(recipientId: string, g: GroupsTable): SQ
   const cu = alias(users, "mcu");
   const n = alias(notifications, "mn");
   const u = alias(users, "mu");
-  return sql`(EXISTS (SELECT 1 FROM ${posts} ${p} JOIN ${users} ${pu} ON ${pu.id} = ${p.author_id}
+  return sql`(${g.type} NOT IN ('moderation', 'system') AND (EXISTS (SELECT 1 FROM ${posts} ${p} JOIN ${users} ${pu} ON ${pu.id} = ${p.author_id}
               WHERE ${p.id} = ${g.post_id} AND NOT ${contentShownSql(recipientId, p, pu.suspended_at, "list")})
     OR EXISTS (SELECT 1 FROM ${comments} ${c} JOIN ${users} ${cu} ON ${cu.id} = ${c.author_id}
               WHERE ${c.id} = ${g.comment_id} AND NOT ${contentShownSql(recipientId, c, cu.suspended_at, "list")})
@@ -233,7 +234,7 @@ export function withheldByModerationSql(recipientId: string, g: GroupsTable): SQ
                 AND ${n.group_key} = ${g.group_key} AND ${n.actor_id} IS NOT NULL)
         AND NOT EXISTS (SELECT 1 FROM ${notifications} ${n} JOIN ${users} ${u} ON ${u.id} = ${n.actor_id}
                 AND ${accountShownSql(recipientId, u)}
-                WHERE ${n.recipient_id} = ${g.recipient_id} AND ${n.group_key} = ${g.group_key})))`;
+                WHERE ${n.recipient_id} = ${g.recipient_id} AND ${n.group_key} = ${g.group_key}))))`;
 }
 
 /** A page of groups, newest activity first (`latest_id` descending); or the one group `groupKey`. */
