@@ -589,4 +589,43 @@ describe("moderation on every read surface", () => {
     await restoreForTest("post", post.id);
     expect((await types()).sort()).toEqual(["like", "moderation"]);
   });
+
+  it("pages past what moderation leaves out: every other item once, in order, then the end", async () => {
+    const { author, viewer } = await pair();
+    const posts = [await publish(author), await publish(author), await publish(author), await publish(author)];
+    await hideForTest("post", (posts[1] as PostBody).id, "spam");
+    await hideForTest("post", (posts[2] as PostBody).id, "spam");
+    const commenters = [await createUser(), await createUser(), await createUser()];
+    const target = posts[0] as PostBody;
+    const comments = [];
+    for (const c of commenters) comments.push(await comment(c, target.id, "hi"));
+    await hideForTest("comment", (comments[1] as { id: string }).id, "abuse");
+    const followers = [await createUser(), await createUser(), await createUser()];
+    for (const f of followers) await follow(f, author);
+    await suspendForTest((followers[1] as TestUser).id);
+
+    /** Every id of a list, read one item a page. */
+    async function all(path: string, key = (item: Record<string, unknown>) => item.id) {
+      const seen: unknown[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < 20; page++) {
+        const sep = path.includes("?") ? "&" : "?";
+        const query: string = cursor === null ? `${sep}limit=1` : `${sep}limit=1&cursor=${encodeURIComponent(cursor)}`;
+        const body: { items: Record<string, unknown>[]; next_cursor: string | null } = await json(
+          await get(`${path}${query}`, viewer),
+        );
+        seen.push(...body.items.map(key));
+        cursor = body.next_cursor;
+        if (cursor === null) return seen;
+      }
+      throw new Error(`${path} did not end`);
+    }
+    const newestFirst = [posts[3], posts[0]].map((p) => (p as PostBody).id);
+    expect(await all(`/v1/users/${author.username}/posts`)).toEqual(newestFirst);
+    expect(await all("/v1/feed")).toEqual(newestFirst);
+    expect(await all(`/v1/posts/${target.id}/comments`)).toEqual([comments[0]?.id, comments[2]?.id]);
+    expect(await all(`/v1/users/${author.username}/followers`)).toEqual(
+      [followers[2], followers[0], viewer].map((u) => (u as TestUser).id),
+    );
+  });
 });
