@@ -105,7 +105,8 @@ export function canSeeLiveInTray(r: Relation, audience: Audience, muted: boolean
 
 /**
  * Does the viewer's home feed show the owner's post? Their own; else a post of an account they
- * follow and have not muted that they may see. (feedVisibleSql in sql.ts is its twin.)
+ * follow and have not muted that they may see. (feedVisibleSql in sql.ts is the twin of this rule
+ * together with `canSeeModerated` on a list, as feed.service.ts `feedAllows` asks them.)
  */
 export function canSeeInFeed(r: Relation, audience: Audience, muted: boolean): boolean {
   return r.self || (r.following && !muted && canSeeContent(r, audience));

@@ -43,7 +43,8 @@ export interface SuggestionRow {
  * - `pool`: every walked account with its mutual count (how many sampled accounts follow it), and
  *   the POPULAR_POOL most followed accounts (`users_followers_count_idx`) with 0.
  * - Then the exclusions (self, followed, requested, blocked either way, muted, dismissed,
- *   suspended), each a primary-key probe or a column of the candidate's row, and the order: mutual count, followers, id.
+ *   suspended), each a primary-key probe or a column of the candidate's row, and the order:
+ *   mutual count, followers, id.
  * - Last, for the `limit` chosen only, up to 3 of the sampled accounts that follow each (from the
  *   materialised walk, most followed first).
  */
