@@ -1,4 +1,4 @@
-import type { Relation } from "./rules";
+import type { ModerationFacts, Relation } from "./rules";
 
 export * from "./rules";
 export * from "./sql";
@@ -8,6 +8,7 @@ export interface RelationFacts {
   following: number;
   close_friend: number;
   blocked: number;
+  owner_suspended: number;
 }
 
 export function relationFromFacts(viewerId: string | null, ownerId: string, facts: RelationFacts): Relation {
@@ -20,5 +21,11 @@ export function relationFromFacts(viewerId: string | null, ownerId: string, fact
     following: signedIn && !self && facts.following === 1,
     closeFriend: signedIn && !self && facts.close_friend === 1,
     blocked: signedIn && !self && facts.blocked === 1,
+    ownerSuspended: facts.owner_suspended === 1,
   };
+}
+
+/** The moderation facts of a row read with `relationFactsSql` and the content's `hidden_at`. */
+export function moderationFromFacts(row: { hidden_at: string | null; owner_suspended: number }): ModerationFacts {
+  return { hidden: row.hidden_at !== null, authorSuspended: row.owner_suspended === 1 };
 }

@@ -10,6 +10,9 @@
  * - Audience `public`: anyone (followers only when the account is private); `followers`: approved
  *   followers; `close_friends`: the members of the owner's close-friends list.
  * - The owner always sees their own things.
+ * - Moderation (docs/moderation.md): a suspended account, its profile and everything it made are
+ *   gone for everyone else; hidden content answers 404 to all but its author and staff, who see it
+ *   marked on its single read (the author also in their own grid), and is left out of every list.
  */
 
 export type Audience = "public" | "followers" | "close_friends";
@@ -28,24 +31,34 @@ export interface Relation {
   closeFriend: boolean;
   /** Either has blocked the other. */
   blocked: boolean;
+  /** The owner's account is suspended (`users.suspended_at` set). */
+  ownerSuspended: boolean;
+}
+
+/**
+ * Is the account shown to the viewer at all, as far as moderation goes? A suspended account is
+ * gone for everyone but itself (its counters stay). (accountShownSql in sql.ts is its twin.)
+ */
+export function isAccountShown(r: Pick<Relation, "self" | "ownerSuspended">): boolean {
+  return r.self || !r.ownerSuspended;
 }
 
 /** May the viewer see that the account exists (its profile header)? */
 export function canSeeAccount(r: Relation): boolean {
-  return r.self || !r.blocked;
+  return r.self || (!r.blocked && isAccountShown(r));
 }
 
 /** May the viewer see the account's followers/following lists and its profile grid? */
 export function canSeeAccountContent(r: Relation): boolean {
   if (r.self) return true;
-  if (r.blocked) return false;
+  if (r.blocked || !isAccountShown(r)) return false;
   return !r.ownerPrivate || r.following;
 }
 
 /** May the viewer see one post (or story) with this audience? */
 export function canSeeContent(r: Relation, audience: Audience): boolean {
   if (r.self) return true;
-  if (r.blocked) return false;
+  if (r.blocked || !isAccountShown(r)) return false;
   switch (audience) {
     case "public":
       return !r.ownerPrivate || r.following;
@@ -92,7 +105,8 @@ export function canSeeLiveInTray(r: Relation, audience: Audience, muted: boolean
 
 /**
  * Does the viewer's home feed show the owner's post? Their own; else a post of an account they
- * follow and have not muted that they may see. (feedVisibleSql in sql.ts is its twin.)
+ * follow and have not muted that they may see. (feedVisibleSql in sql.ts is the twin of this rule
+ * together with `canSeeModerated` on a list, as feed.service.ts `feedAllows` asks them.)
  */
 export function canSeeInFeed(r: Relation, audience: Audience, muted: boolean): boolean {
   return r.self || (r.following && !muted && canSeeContent(r, audience));
@@ -113,7 +127,7 @@ export function canSeeConversation(kind: "direct" | "group", blockedBetweenMembe
 
 /** May the viewer ask to follow (or follow) the owner? */
 export function canFollow(r: Relation): boolean {
-  return !r.self && r.signedIn && !r.blocked;
+  return !r.self && r.signedIn && !r.blocked && isAccountShown(r);
 }
 
 /**
@@ -123,4 +137,56 @@ export function canFollow(r: Relation): boolean {
  */
 export function canNotify(r: Pick<Relation, "self" | "blocked">, muted: boolean): boolean {
   return !r.self && !r.blocked && !muted;
+}
+
+/**
+ * Where a post, comment or story is being read, for the moderation rule:
+ * - `read`: its single read (GET /v1/posts/{id}, a story): hidden content shows to its author and
+ *   staff, marked;
+ * - `grid`: the author's profile grid: hidden posts show to the author, marked;
+ * - `list`: every other list (feeds, tags, search, explore, comments, tray, highlights,
+ *   notifications): hidden content is left out for everyone, its author included.
+ */
+export type ModerationSurface = "read" | "grid" | "list";
+
+/** Who reads, for the moderation rule: the author themselves, and whether the caller is staff. */
+export interface ModerationViewer {
+  self: boolean;
+  staff: boolean;
+}
+
+/** The moderation facts of one post, comment or story. */
+export interface ModerationFacts {
+  /** `hidden_at` is set. */
+  hidden: boolean;
+  /** Its author's account is suspended. */
+  authorSuspended: boolean;
+}
+
+/** Is the caller staff (a moderator or an admin)? */
+export function isStaff(role: string | null | undefined): boolean {
+  return role === "moderator" || role === "admin";
+}
+
+/**
+ * May the viewer see this content on this surface, as far as moderation goes? (The audience rules
+ * are asked separately.) A suspended author's content is gone for everyone else; hidden content
+ * follows `ModerationSurface`. (contentShownSql in sql.ts is its twin.)
+ */
+export function canSeeModerated(v: ModerationViewer, f: ModerationFacts, on: ModerationSurface): boolean {
+  if (f.authorSuspended && !v.self) return false;
+  if (!f.hidden) return true;
+  switch (on) {
+    case "read":
+      return v.self || v.staff;
+    case "grid":
+      return v.self;
+    case "list":
+      return false;
+  }
+}
+
+/** The bio as the viewer sees it: staff may hide it (`bio_hidden_at`), for everyone but the owner. */
+export function visibleBio(self: boolean, bio: string, bioHidden: boolean): string {
+  return bioHidden && !self ? "" : bio;
 }

@@ -1,6 +1,7 @@
 import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { blocks, closeFriends, conversationMembers, follows, mutes } from "../db/schema";
+import type { ModerationSurface } from "./rules";
 
 /*
  * The relationship facts as SQL, for queries that decide visibility beside the rows they read.
@@ -27,28 +28,41 @@ export const mutesSql = (muter: Operand, muted: Operand): SQL =>
 export const blockedEitherWaySql = (a: Operand, b: Operand): SQL =>
   sql`EXISTS (SELECT 1 FROM ${blocks} WHERE (${blocks.blocker_id} = ${a} AND ${blocks.blocked_id} = ${b}) OR (${blocks.blocker_id} = ${b} AND ${blocks.blocked_id} = ${a}))`;
 
-/** The facts about (viewer, owner) as select-list columns, read back as `RelationFacts`. */
-export function relationFactsSql(viewer: string, owner: SQLWrapper, ownerPrivate: SQLWrapper): SQL {
-  return sql`${ownerPrivate} AS owner_private,
+/**
+ * The facts about (viewer, owner) as select-list columns, read back as `RelationFacts`, from the
+ * owner's `is_private` and `suspended_at` columns (of the users row the query already joins).
+ */
+export function relationFactsSql(
+  viewer: string,
+  owner: SQLWrapper,
+  ownerPrivate: SQLWrapper,
+  ownerSuspendedAt: SQLWrapper,
+): SQL {
+  return sql`${ownerPrivate} AS owner_private, (${ownerSuspendedAt} IS NOT NULL) AS owner_suspended,
     ${followsSql(viewer, owner)} AS following,
     ${closeFriendSql(owner, viewer)} AS close_friend,
     ${blockedEitherWaySql(viewer, owner)} AS blocked`;
 }
 
 /**
- * The home feed's rule as an SQL predicate over a post's author and audience columns (the twin of
- * rules.ts `canSeeInFeed`): the viewer's own posts, or posts of an account the viewer follows, has
- * not muted, and is not blocked by or blocking, whose audience admits the viewer (close-friends
- * posts need the owner's list). Following implies access to a private account's content, so
- * `public` and `followers` need nothing more.
+ * The home feed's rule as an SQL predicate over a post's author, audience and hidden columns and
+ * its author's `suspended_at` (the twin of rules.ts `canSeeInFeed` with `canSeeModerated` on a
+ * list): the viewer's own posts, or posts of an account the viewer follows, has not muted, and is
+ * not blocked by or blocking, whose audience admits the viewer (close-friends posts need the
+ * owner's list). Following implies access to a private account's content, so `public` and
+ * `followers` need nothing more. Hidden posts and suspended authors' posts never show in a feed.
  */
-export function feedVisibleSql(viewer: string, post: { author_id: SQLWrapper; audience: SQLWrapper }): SQL {
+export function feedVisibleSql(
+  viewer: string,
+  post: { author_id: SQLWrapper; audience: SQLWrapper; hidden_at: SQLWrapper },
+  authorSuspendedAt: SQLWrapper,
+): SQL {
   const author = post.author_id;
-  return sql`(${author} = ${viewer} OR (
+  return sql`(${contentShownSql(viewer, post, authorSuspendedAt, "list")} AND (${author} = ${viewer} OR (
     ${followsSql(viewer, author)}
     AND NOT ${mutesSql(viewer, author)}
     AND NOT ${blockedEitherWaySql(viewer, author)}
-    AND (${post.audience} <> 'close_friends' OR ${closeFriendSql(author, viewer)})))`;
+    AND (${post.audience} <> 'close_friends' OR ${closeFriendSql(author, viewer)}))))`;
 }
 
 /** A block stands between `member` and another member of the conversation, either way. */
@@ -64,4 +78,34 @@ export function blockedInConversationSql(conversationId: Operand, member: Operan
  */
 export function conversationVisibleSql(conversation: { id: SQLWrapper; kind: SQLWrapper }, member: Operand): SQL {
   return sql`(${conversation.kind} <> 'direct' OR NOT ${blockedInConversationSql(conversation.id, member)})`;
+}
+
+/**
+ * The account in `u` is shown to `viewer` ("" for anonymous) as far as moderation goes: not
+ * suspended, or the viewer's own (the twin of rules.ts `isAccountShown`). A predicate on the users
+ * row the query already joins, so it adds no lookup.
+ */
+export function accountShownSql(viewer: string, u: { id: SQLWrapper; suspended_at: SQLWrapper }): SQL {
+  return sql`(${u.suspended_at} IS NULL OR ${u.id} = ${viewer})`;
+}
+
+/**
+ * A post, comment or story may be shown to `viewer` ("" for anonymous) on surface `on`, as far as
+ * moderation goes (the twin of rules.ts `canSeeModerated`): its author (`authorSuspendedAt`, the
+ * joined users row's column) is not suspended unless the viewer is the author, and hidden content
+ * only where the surface allows it. `staff` only matters for a single read.
+ */
+export function contentShownSql(
+  viewer: string,
+  content: { author_id: SQLWrapper; hidden_at: SQLWrapper },
+  authorSuspendedAt: SQLWrapper,
+  on: ModerationSurface,
+  staff = false,
+): SQL {
+  const self = sql`${content.author_id} = ${viewer}`;
+  const active = sql`(${authorSuspendedAt} IS NULL OR ${self})`;
+  const unhidden = sql`${content.hidden_at} IS NULL`;
+  if (on === "list") return sql`(${active} AND ${unhidden})`;
+  if (on === "read" && staff) return active;
+  return sql`(${active} AND (${unhidden} OR ${self}))`;
 }

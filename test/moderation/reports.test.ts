@@ -168,6 +168,7 @@ describe("staff actions", () => {
     await report(reporter, { type: "post", id: post.id }, "hate");
 
     expect((await act(mod, "post", post.id, "hide")).status).toBe(201);
+    await expectProblem(await api("GET", `/v1/posts/${post.id}`, { token: reporter.accessToken }), 404, "not_found");
     const row = await env.DB.prepare("SELECT hidden_at, hidden_reason FROM posts WHERE id = ?1")
       .bind(post.id)
       .first<{ hidden_at: string | null; hidden_reason: string | null }>();

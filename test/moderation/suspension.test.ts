@@ -66,6 +66,11 @@ describe("suspension", () => {
       401,
       "unauthorized",
     );
+    await expectProblem(
+      await api("GET", `/v1/users/${victim.username}`, { token: friend.accessToken }),
+      404,
+      "not_found",
+    );
     const live = await api("GET", `/v1/live/${own.id}`, { token: friend.accessToken });
     expect(live.status === 404 || ((await live.json()) as { status: string }).status === "ended").toBe(true);
     for (const s of [friendRoom]) s.close();

@@ -1,12 +1,19 @@
 import { describe, expect, it } from "vitest";
 import {
+  canFollow,
   canMessage,
   canOpenStory,
+  canSeeAccount,
+  canSeeAccountContent,
+  canSeeContent,
   canSeeConversation,
   canSeeHighlightedStory,
   canSeeInFeed,
   canSeeInTray,
+  canSeeModerated,
+  isStaff,
   type Relation,
+  visibleBio,
 } from "../../src/policy/rules";
 
 const stranger: Relation = {
@@ -16,6 +23,7 @@ const stranger: Relation = {
   following: false,
   closeFriend: false,
   blocked: false,
+  ownerSuspended: false,
 };
 const follower: Relation = { ...stranger, following: true };
 const closeFollower: Relation = { ...follower, closeFriend: true };
@@ -85,5 +93,55 @@ describe("the messaging rules", () => {
     expect(canSeeConversation("direct", false)).toBe(true);
     expect(canSeeConversation("direct", true)).toBe(false);
     expect(canSeeConversation("group", true)).toBe(true);
+  });
+});
+
+describe("the moderation rules", () => {
+  const suspendedFollower: Relation = { ...closeFollower, ownerSuspended: true };
+  const suspendedSelf: Relation = { ...self, ownerSuspended: true };
+
+  it("makes a suspended account and its content disappear for everyone but itself", () => {
+    expect(canSeeAccount(suspendedFollower)).toBe(false);
+    expect(canSeeAccountContent(suspendedFollower)).toBe(false);
+    expect(canSeeContent(suspendedFollower, "public")).toBe(false);
+    expect(canSeeInFeed(suspendedFollower, "public", false)).toBe(false);
+    expect(canSeeInTray(suspendedFollower, "followers", false)).toBe(false);
+    expect(canOpenStory(suspendedFollower, "followers", false)).toBe(false);
+    expect(canFollow({ ...stranger, ownerSuspended: true })).toBe(false);
+    expect(canSeeAccount(suspendedSelf)).toBe(true);
+    expect(canSeeContent(suspendedSelf, "close_friends")).toBe(true);
+  });
+
+  const author = { self: true, staff: false };
+  const staff = { self: false, staff: true };
+  const other = { self: false, staff: false };
+  const hidden = { hidden: true, authorSuspended: false };
+  const shown = { hidden: false, authorSuspended: false };
+  const byStaffSuspendedAuthor = { hidden: false, authorSuspended: true };
+  it.each([
+    ["hidden, single read, the author", author, hidden, "read", true],
+    ["hidden, single read, staff", staff, hidden, "read", true],
+    ["hidden, single read, anyone else", other, hidden, "read", false],
+    ["hidden, own grid, the author", author, hidden, "grid", true],
+    ["hidden, grid, staff", staff, hidden, "grid", false],
+    ["hidden, a list, the author too", author, hidden, "list", false],
+    ["hidden, a list, staff too", staff, hidden, "list", false],
+    ["not hidden, a list", other, shown, "list", true],
+    ["suspended author, single read, staff", staff, byStaffSuspendedAuthor, "read", false],
+    ["suspended author, the author", author, byStaffSuspendedAuthor, "list", true],
+  ] as const)("%s", (_name, viewer, facts, on, expected) => {
+    expect(canSeeModerated(viewer, facts, on)).toBe(expected);
+  });
+
+  it("knows staff by role, and hides a hidden bio from everyone but its owner", () => {
+    expect([isStaff("moderator"), isStaff("admin"), isStaff("user"), isStaff(undefined)]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(visibleBio(false, "hi", true)).toBe("");
+    expect(visibleBio(true, "hi", true)).toBe("hi");
+    expect(visibleBio(false, "hi", false)).toBe("hi");
   });
 });

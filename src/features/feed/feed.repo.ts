@@ -177,7 +177,8 @@ const feedCardsQuery = cachedAll<
         page AS (
           -- Policy first, on ids only; the card columns below are computed for the page alone.
           SELECT ${p.id} AS id FROM candidates c CROSS JOIN ${posts} ${p} ON ${p.id} = c.id
-          WHERE ${p.deleted_at} IS NULL AND ${feedVisibleSql(viewerId, p)}
+            JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
+          WHERE ${p.deleted_at} IS NULL AND ${feedVisibleSql(viewerId, p, u.suspended_at)}
           ORDER BY ${p.id} DESC LIMIT ${limit})
         SELECT ${cardColumnsSql(viewerId, p, u)}
         FROM page pg CROSS JOIN ${posts} ${p} ON ${p.id} = pg.id JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
@@ -194,13 +195,16 @@ export async function feedCards(
   return feedCardsQuery(db, args);
 }
 
-/** Cards of these posts that the feed policy still lets the viewer see (a cached page's re-check). */
+/**
+ * Cards of these posts that the feed policy still lets the viewer see (a cached page's re-check):
+ * a post hidden, or an author suspended, since the page was cached is left out here.
+ */
 export async function feedCardsByIds(db: Db, viewerId: string, ids: string[]): Promise<CardRow[]> {
   const p = alias(posts, "p");
   const u = alias(users, "u");
   return db.all<CardRow>(
     sql`SELECT ${cardColumnsSql(viewerId, p, u)} FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
-        WHERE ${p.id} IN ${inList(ids)} AND ${p.deleted_at} IS NULL AND ${feedVisibleSql(viewerId, p)}
+        WHERE ${p.id} IN ${inList(ids)} AND ${p.deleted_at} IS NULL AND ${feedVisibleSql(viewerId, p, u.suspended_at)}
         ORDER BY ${p.id} DESC`,
   );
 }

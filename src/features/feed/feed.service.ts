@@ -3,7 +3,7 @@ import { ApiError } from "../../http/errors";
 import type { Platform } from "../../platform";
 import type { EdgeCache } from "../../platform/cache";
 import { newId } from "../../platform/ids";
-import { canSeeInFeed, relationFromFacts } from "../../policy";
+import { canSeeInFeed, canSeeModerated, moderationFromFacts, relationFromFacts } from "../../policy";
 import { cardsToPosts, type HydrateDeps, hydratePosts, type Post } from "../posts/posts.hydrate";
 import { postsWithFacts } from "../posts/posts.repo";
 import {
@@ -41,7 +41,11 @@ interface CachedPage {
  * them see each post, decided from the facts read with the row.
  */
 export function feedAllows(viewerId: string, row: FeedRow): boolean {
-  return canSeeInFeed(relationFromFacts(viewerId, row.author_id, row), row.audience, row.muted === 1);
+  const relation = relationFromFacts(viewerId, row.author_id, row);
+  return (
+    canSeeInFeed(relation, row.audience, row.muted === 1) &&
+    canSeeModerated({ self: relation.self, staff: false }, moderationFromFacts(row), "list")
+  );
 }
 
 const MAX_ROUNDS = 4;

@@ -5,7 +5,7 @@ import { blocks, closeFriends, followRequests, follows, mutes, users } from "../
 import { columnNames, type Db, idBefore } from "../../platform/db";
 import type { Job } from "../../platform/jobs";
 import type { Outbox, Staged } from "../../platform/outbox";
-import { blockedEitherWaySql, closeFriendSql, followsSql, mutesSql } from "../../policy";
+import { accountShownSql, blockedEitherWaySql, closeFriendSql, followsSql, mutesSql } from "../../policy";
 import { betweenPair, removalStatements } from "../notifications/notifications.repo";
 import { userSummaryJson } from "../users/user-summary";
 
@@ -308,7 +308,8 @@ const LISTS: Record<
 
 /**
  * One page of a user list, newest edge first, keyset-paged on the edge id. Members the viewer
- * has a block with (either way) are left out, except on the viewer's own block list.
+ * has a block with (either way), and suspended accounts, are left out, except on the viewer's own
+ * block list (where a block can still be lifted).
  */
 export async function listUsers(
   db: Db,
@@ -322,6 +323,7 @@ export async function listUsers(
         FROM ${table} ${e} JOIN ${users} ${u} ON ${u.id} = ${member}
         WHERE ${owner} = ${args.ownerId} AND ${idBefore(id, args.before)}
           AND ${noBlockWith(hideBlockedFor, u.id)}
+          AND ${args.kind === "blocks" ? sql`1` : accountShownSql(args.viewerId ?? "", u)}
         ORDER BY ${id} DESC LIMIT ${args.limit}`,
   );
 }

@@ -7,12 +7,13 @@ import type { Outbox } from "../../platform/outbox";
 import { userSummaryJson } from "../users/user-summary";
 
 export type LiveRow = typeof liveSessions.$inferSelect;
-/** A session with its host as lists show one (`userSummaryJson`) and the host's privacy. */
-export type LiveWithHost = LiveRow & { host: string; host_private: number };
+/** A session with its host as lists show one (`userSummaryJson`), the host's privacy and suspension. */
+export type LiveWithHost = LiveRow & { host: string; host_private: number; host_suspended: number };
 
 const s = alias(liveSessions, "s");
 const u = alias(users, "u");
-const WITH_HOST = sql`SELECT ${s}.*, ${userSummaryJson(u)} AS host, ${u.is_private} AS host_private
+const WITH_HOST = sql`SELECT ${s}.*, ${userSummaryJson(u)} AS host, ${u.is_private} AS host_private,
+    (${u.suspended_at} IS NOT NULL) AS host_suspended
   FROM ${liveSessions} ${s} JOIN ${users} ${u} ON ${u.id} = ${s.host_id}`;
 
 export async function findSession(db: Db, id: string): Promise<LiveWithHost | undefined> {

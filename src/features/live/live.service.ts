@@ -66,6 +66,7 @@ async function visible(deps: Pick<LiveDeps, "db">, viewerId: string | null, row:
     viewerId === null
       ? relationFromFacts(null, row.host_id, {
           owner_private: row.host_private,
+          owner_suspended: row.host_suspended,
           following: 0,
           close_friend: 0,
           blocked: 0,

@@ -1,4 +1,4 @@
-import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { alias, type BuildAliasTable } from "drizzle-orm/sqlite-core";
 import {
@@ -18,8 +18,10 @@ import {
 } from "../../db/schema";
 import { columnNames, type Db, idAfter, idBefore, inList } from "../../platform/db";
 import {
+  accountShownSql,
   blockedEitherWaySql,
   closeFriendSql,
+  contentShownSql,
   followsSql,
   mutesSql,
   type RelationFacts,
@@ -197,13 +199,43 @@ export interface GroupRow {
   post_id: string | null;
   comment_id: string | null;
   live_id: string | null;
-  /** JSON array of `userSummaryJson`, newest first, at most 3. */
+  /** JSON array of `userSummaryJson`, newest first, at most 3; suspended accounts left out. */
   actors: string;
+  /** 1 when moderation withholds the group from the recipient (`withheldByModerationSql`). */
+  withheld: number;
   text: string | null;
   excerpt: string | null;
 }
 
 const ACTORS_SHOWN = 3;
+
+/** The columns of `notification_groups` (or an alias of it) the moderation check reads. */
+type GroupsTable = { [K in "recipient_id" | "group_key" | "type" | "post_id" | "comment_id"]: SQLWrapper };
+
+/**
+ * The group is withheld by moderation from its recipient (a PK probe or two per group): its post
+ * or comment is hidden or by a suspended account, or it had actors and every one is suspended.
+ * Never a `moderation` or `system` group: staff telling an author about their hidden post must
+ * reach them. The list and the unread count both ask this, so the badge never counts a group the
+ * list leaves out.
+ */
+export function withheldByModerationSql(recipientId: string, g: GroupsTable): SQL {
+  const p = alias(posts, "mp");
+  const pu = alias(users, "mpu");
+  const c = alias(comments, "mc");
+  const cu = alias(users, "mcu");
+  const n = alias(notifications, "mn");
+  const u = alias(users, "mu");
+  return sql`(${g.type} NOT IN ('moderation', 'system') AND (EXISTS (SELECT 1 FROM ${posts} ${p} JOIN ${users} ${pu} ON ${pu.id} = ${p.author_id}
+              WHERE ${p.id} = ${g.post_id} AND NOT ${contentShownSql(recipientId, p, pu.suspended_at, "list")})
+    OR EXISTS (SELECT 1 FROM ${comments} ${c} JOIN ${users} ${cu} ON ${cu.id} = ${c.author_id}
+              WHERE ${c.id} = ${g.comment_id} AND NOT ${contentShownSql(recipientId, c, cu.suspended_at, "list")})
+    OR (EXISTS (SELECT 1 FROM ${notifications} ${n} WHERE ${n.recipient_id} = ${g.recipient_id}
+                AND ${n.group_key} = ${g.group_key} AND ${n.actor_id} IS NOT NULL)
+        AND NOT EXISTS (SELECT 1 FROM ${notifications} ${n} JOIN ${users} ${u} ON ${u.id} = ${n.actor_id}
+                AND ${accountShownSql(recipientId, u)}
+                WHERE ${n.recipient_id} = ${g.recipient_id} AND ${n.group_key} = ${g.group_key}))))`;
+}
 
 /** A page of groups, newest activity first (`latest_id` descending); or the one group `groupKey`. */
 export async function groupsPage(
@@ -230,8 +262,10 @@ export async function groupsPage(
           ${g.live_id} AS live_id,
           (SELECT json_group_array(json(summary)) FROM (
              SELECT ${userSummaryJson(u)} AS summary FROM ${notifications} ${n} JOIN ${users} ${u} ON ${u.id} = ${n.actor_id}
+               AND ${accountShownSql(args.recipientId, u)}
              WHERE ${n.recipient_id} = ${g.recipient_id} AND ${n.group_key} = ${g.group_key}
              ORDER BY ${n.id} DESC LIMIT ${ACTORS_SHOWN})) AS actors,
+          ${withheldByModerationSql(args.recipientId, g)} AS withheld,
           (SELECT ${latest.text} FROM ${notifications} ${latest} WHERE ${latest.id} = ${g.latest_id}) AS text,
           (SELECT substr(${c.body}, 1, 100) FROM ${comments} ${c} WHERE ${c.id} = ${g.comment_id}) AS excerpt
         FROM ${notificationGroups} ${g}
@@ -263,6 +297,7 @@ export async function unreadGroups(db: Db, recipientId: string, lastReadId: stri
   const row = await db.get<{ count: number }>(
     sql`SELECT COUNT(*) AS count FROM (SELECT 1 FROM ${g}
           WHERE ${g.recipient_id} = ${recipientId} AND ${g.folder} = 'main' AND ${g.latest_id} > ${lastReadId ?? ""}
+            AND NOT ${withheldByModerationSql(recipientId, g)}
           LIMIT ${UNREAD_CAP})`,
   );
   return row?.count ?? 0;
@@ -375,6 +410,7 @@ export async function liveFollowerChunk(
   const h = alias(users, "h");
   return db.all<LiveFollowerRow>(
     sql`SELECT ${f.follower_id} AS follower_id, ${f.id} AS edge_id, ${h.is_private} AS owner_private, 1 AS following,
+          (${h.suspended_at} IS NOT NULL) AS owner_suspended,
           ${closeFriendSql(args.hostId, f.follower_id)} AS close_friend,
           ${blockedEitherWaySql(f.follower_id, args.hostId)} AS blocked
         FROM ${follows} ${f} JOIN ${users} ${h} ON ${h.id} = ${f.followee_id}
@@ -393,7 +429,7 @@ export async function liveTargets(db: Db, recipientId: string, ids: string[]): P
   const h = alias(users, "h");
   return db.all<LiveTargetRow>(
     sql`SELECT ${l.id} AS id, ${l.title} AS title, ${l.status} AS status, ${l.audience} AS audience, ${l.host_id} AS host_id,
-          ${relationFactsSql(recipientId, l.host_id, h.is_private)}
+          ${relationFactsSql(recipientId, l.host_id, h.is_private, h.suspended_at)}
         FROM ${liveSessions} ${l} JOIN ${users} ${h} ON ${h.id} = ${l.host_id}
         WHERE ${l.id} IN ${inList(ids)}`,
   );

@@ -206,7 +206,9 @@ async function folderFor(deps: NotifyDeps, c: Candidate): Promise<Folder | null>
     }
   }
   if (c.postId !== null) {
-    const [post] = await postsWithFacts(deps.db, c.recipientId, [c.postId]);
+    // `grid`: a hidden post still takes notifications for its author (a staff notice about it; a
+    // like that is listed again once the post is restored); nobody else's.
+    const [post] = await postsWithFacts(deps.db, c.recipientId, [c.postId], "grid");
     if (!post || !canSeeContent(relationFromFacts(c.recipientId, post.author_id, post), post.audience)) return null;
   }
   return folder;
@@ -324,7 +326,9 @@ async function toGroups(
   const postIds = [...new Set(rows.flatMap((r) => (r.post_id === null ? [] : [r.post_id])))];
   const liveIds = [...new Set(rows.flatMap((r) => (r.live_id === null ? [] : [r.live_id])))];
   const [posts, images, readUpTo, sessions] = await Promise.all([
-    postIds.length === 0 ? [] : postsWithFacts(deps.db, recipientId, postIds),
+    // `grid`: the author's own hidden post stays, for a moderation notice about it; every other
+    // group about hidden content is withheld by the query (`withheld`).
+    postIds.length === 0 ? [] : postsWithFacts(deps.db, recipientId, postIds, "grid"),
     firstImages(deps.db, postIds),
     lastRead === undefined ? getMarker(deps.db, recipientId).then((m) => m?.last_read_id ?? null) : lastRead,
     liveTargets(deps.db, recipientId, liveIds),
@@ -343,10 +347,13 @@ async function toGroups(
   const out: NotificationGroup[] = [];
   for (const r of rows) {
     if (r.post_id !== null && !visible.has(r.post_id)) continue;
+    // About hidden content or a suspended account's, or every actor suspended: left out.
+    if (r.withheld === 1) continue;
     const live = r.live_id === null ? null : liveOf.get(r.live_id);
     if (live === undefined) continue;
     const image = r.post_id === null ? undefined : imageOf.get(r.post_id);
     const actors = await Promise.all((JSON.parse(r.actors) as UserSummaryRow[]).map((a) => toUserSummary(deps, a)));
+    // Suspended actors are dropped from the group (`actors` is read without them).
     out.push({
       group_key: r.group_key,
       type: r.type,

@@ -4,6 +4,7 @@ import { comments, likes, posts, saves, users } from "../../db/schema";
 import { columnNames, type Db, idAfter, idBefore } from "../../platform/db";
 import type { Job } from "../../platform/jobs";
 import type { Outbox } from "../../platform/outbox";
+import { accountShownSql, contentShownSql } from "../../policy";
 import { noBlockWith, type UserListRow } from "../graph/graph.repo";
 import { aboutCommentThread, removalStatements } from "../notifications/notifications.repo";
 import { userSummaryJson } from "../users/user-summary";
@@ -125,7 +126,7 @@ export async function likersPage(
     sql`SELECT ${l.id} AS edge_id, ${userSummaryJson(u)} AS user
         FROM ${likes} ${l} JOIN ${users} ${u} ON ${u.id} = ${l.user_id}
         WHERE ${l.post_id} = ${postId} AND ${idBefore(l.id, before)}
-          AND ${noBlockWith(viewerId, u.id)}
+          AND ${noBlockWith(viewerId, u.id)} AND ${accountShownSql(viewerId ?? "", u)}
         ORDER BY ${l.id} DESC LIMIT ${limit}`,
   );
 }
@@ -133,7 +134,7 @@ export async function likersPage(
 /** A comment with its author as lists show one (`author`: `userSummaryJson`). */
 export type CommentRow = Pick<
   typeof comments.$inferSelect,
-  "id" | "post_id" | "author_id" | "parent_id" | "body" | "reply_count" | "created_at"
+  "id" | "post_id" | "author_id" | "parent_id" | "body" | "reply_count" | "created_at" | "hidden_at" | "hidden_reason"
 > & { author: string };
 
 export async function findComment(db: Db, id: string) {
@@ -143,6 +144,7 @@ export async function findComment(db: Db, id: string) {
       post_id: comments.post_id,
       author_id: comments.author_id,
       parent_id: comments.parent_id,
+      hidden_at: comments.hidden_at,
     })
     .from(comments)
     .where(eq(comments.id, id))
@@ -221,6 +223,7 @@ export async function deleteComment(db: Db, c: { id: string; postId: string; par
 const cm = alias(comments, "c");
 const au = alias(users, "u");
 const COMMENT_VIEW = sql`SELECT ${cm.id}, ${cm.post_id}, ${cm.author_id}, ${cm.parent_id}, ${cm.body}, ${cm.reply_count}, ${cm.created_at},
+              ${cm.hidden_at}, ${cm.hidden_reason},
               ${userSummaryJson(au)} AS author
        FROM ${comments} ${cm} JOIN ${users} ${au} ON ${au.id} = ${cm.author_id}`;
 
@@ -228,7 +231,10 @@ export async function findCommentView(db: Db, id: string): Promise<CommentRow | 
   return db.get<CommentRow | undefined>(sql`${COMMENT_VIEW} WHERE ${cm.id} = ${id}`);
 }
 
-/** Comments in conversation order (oldest first): top level, or the replies to one comment. */
+/**
+ * Comments in conversation order (oldest first): top level, or the replies to one comment; hidden
+ * comments and those of suspended accounts left out (a list, for their authors too).
+ */
 export async function commentsPage(
   db: Db,
   args: { postId: string; parentId: string | null; viewerId: string | null; after: string | null; limit: number },
@@ -236,7 +242,7 @@ export async function commentsPage(
   return db.all<CommentRow>(
     sql`${COMMENT_VIEW}
         WHERE ${cm.post_id} = ${args.postId} AND ${cm.parent_id} IS ${args.parentId} AND ${idAfter(cm.id, args.after)}
-          AND ${noBlockWith(args.viewerId, au.id)}
+          AND ${noBlockWith(args.viewerId, au.id)} AND ${contentShownSql(args.viewerId ?? "", cm, au.suspended_at, "list")}
         ORDER BY ${cm.id} ASC LIMIT ${args.limit}`,
   );
 }

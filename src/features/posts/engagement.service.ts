@@ -5,7 +5,7 @@ import { enforceLimit } from "../../http/rate-limit";
 import type { Platform } from "../../platform";
 import { newId } from "../../platform/ids";
 import { type Job, moderationCheck } from "../../platform/jobs";
-import { canSeeContent } from "../../policy";
+import { canSeeContent, canSeeModerated } from "../../policy";
 import { loadRelations } from "../graph/relations.repo";
 import { publishPostComment, publishPostCommentsRemoved } from "../live/live.service";
 import { parseUserSummary, type SummaryDeps } from "../users/user-summary";
@@ -27,7 +27,7 @@ import {
 import type { HydrateDeps } from "./posts.hydrate";
 import { hydratePosts } from "./posts.hydrate";
 import { postsByIds } from "./posts.repo";
-import type { CommentSchema, CreateCommentSchema } from "./posts.schema";
+import { type CommentSchema, type CreateCommentSchema, moderationMark } from "./posts.schema";
 import { visiblePost } from "./posts.service";
 
 type PageArgs = { cursor?: string; limit: number };
@@ -95,6 +95,7 @@ export async function listSaved(deps: HydrateDeps, userId: string, page: PageArg
   const split = await splitPage(rows, { limit: page.limit, secret, list, key: (r) => [r.save_id] });
   const posts = await postsByIds(
     deps.db,
+    userId,
     split.rows.map((r) => r.post_id),
   );
   const relations = await loadRelations(
@@ -124,6 +125,7 @@ const toComment = async (deps: SummaryDeps, r: CommentRow): Promise<Comment> => 
   body: r.body,
   reply_to: r.parent_id,
   reply_count: r.reply_count,
+  moderation: moderationMark(r),
   created_at: r.created_at,
 });
 
@@ -143,7 +145,15 @@ export async function createComment(
   let parentId: string | null = null;
   if (input.reply_to !== undefined) {
     const parent = await findComment(deps.db, input.reply_to);
-    if (!parent || parent.post_id !== postId) {
+    // A hidden comment is out of every list, its author's too: there is no thread to join.
+    const listed =
+      parent !== undefined &&
+      canSeeModerated(
+        { self: parent.author_id === authorId, staff: false },
+        { hidden: parent.hidden_at !== null, authorSuspended: false },
+        "list",
+      );
+    if (!parent || !listed || parent.post_id !== postId) {
       throw new ApiError("validation_failed", "reply_to is not a comment on this post.", {
         errors: [{ path: "reply_to", message: "unknown comment" }],
       });

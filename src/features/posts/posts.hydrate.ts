@@ -14,10 +14,11 @@ import {
 } from "../../db/schema";
 import type { Platform } from "../../platform";
 import { inList } from "../../platform/db";
+import { accountShownSql, contentShownSql } from "../../policy";
 import { deliveryUrls } from "../media/media.service";
 import { parseUserSummary, userSummaryJson } from "../users/user-summary";
 import { type PostRow, type PostsAlias, postColumnsSql, type UsersAlias } from "./posts.repo";
-import type { PostSchema } from "./posts.schema";
+import { moderationMark, type PostSchema } from "./posts.schema";
 
 export type Post = z.infer<typeof PostSchema>;
 
@@ -26,8 +27,9 @@ export type HydrateDeps = Pick<Platform, "db" | "config" | "clock" | "origin">;
 /**
  * Everything a post card shows, as columns of ONE statement over `posts p JOIN users u ON u.id =
  * p.author_id`, for `viewer` ("" for anonymous): the author, the images (with positions, as a JSON
- * array), hashtags, mentions and the viewer's flags. Nested lists come back as JSON text, so a page
- * of posts is a single D1 statement rather than a batch of one statement per kind of child row.
+ * array), hashtags, mentions (suspended accounts left out) and the viewer's flags. Nested lists
+ * come back as JSON text, so a page of posts is a single D1 statement rather than a batch of one
+ * statement per kind of child row.
  */
 export function cardColumnsSql(viewer: string, p: PostsAlias, u: UsersAlias): SQL {
   const pm = alias(postMedia, "pm");
@@ -39,6 +41,7 @@ export function cardColumnsSql(viewer: string, p: PostsAlias, u: UsersAlias): SQ
        FROM ${postMedia} ${pm} JOIN ${media} ${m} ON ${m.id} = ${pm.media_id} WHERE ${pm.post_id} = ${p.id}) AS media_json,
     (SELECT json_group_array(${postHashtags.tag}) FROM ${postHashtags} WHERE ${postHashtags.post_id} = ${p.id}) AS tags_json,
     (SELECT json_group_array(${mu.username}) FROM ${postMentions} ${mm} JOIN ${users} ${mu} ON ${mu.id} = ${mm.user_id}
+       AND ${accountShownSql(viewer, mu)}
        WHERE ${mm.post_id} = ${p.id}) AS mentions_json,
     EXISTS (SELECT 1 FROM ${likes} WHERE ${likes.post_id} = ${p.id} AND ${likes.user_id} = ${viewer}) AS liked,
     EXISTS (SELECT 1 FROM ${saves} WHERE ${saves.post_id} = ${p.id} AND ${saves.user_id} = ${viewer}) AS saved`;
@@ -96,6 +99,8 @@ export async function cardsToPosts(
         like_count: row.like_count,
         comment_count: row.comment_count,
         viewer: viewerId === null ? null : { liked: row.liked === 1, saved: row.saved === 1 },
+        // Non-null only for the author or staff: the reads that return a hidden post are theirs.
+        moderation: moderationMark(row),
         created_at: row.created_at,
         updated_at: row.updated_at,
       };
@@ -106,15 +111,24 @@ export async function cardsToPosts(
 /**
  * Turns post rows into API posts, in the order given, in ONE D1 statement (`cardColumnsSql`), with
  * the ids bound as one JSON parameter so no list can exceed D1's 100 bound parameters. The
- * caller has already decided the viewer may see these posts.
+ * caller has already decided the viewer may see these posts; as a last guard, the moderation rule
+ * is asked again here in its widest form (a single read, `staff` the caller's flag), so a read path
+ * that forgot it still never shows a suspended author's post, or a hidden one to anyone but its
+ * author and staff. Lists that must leave hidden posts out for their author too filter before.
  */
-export async function hydratePosts(deps: HydrateDeps, rows: PostRow[], viewerId: string | null): Promise<Post[]> {
+export async function hydratePosts(
+  deps: HydrateDeps,
+  rows: PostRow[],
+  viewerId: string | null,
+  staff = false,
+): Promise<Post[]> {
   if (rows.length === 0) return [];
   const p = alias(posts, "p");
   const u = alias(users, "u");
+  const viewer = viewerId ?? "";
   const cards = await deps.db.all<CardRow>(
-    sql`SELECT ${cardColumnsSql(viewerId ?? "", p, u)} FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
-        WHERE ${p.id} IN ${inList(rows.map((r) => r.id))}`,
+    sql`SELECT ${cardColumnsSql(viewer, p, u)} FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
+        WHERE ${p.id} IN ${inList(rows.map((r) => r.id))} AND ${contentShownSql(viewer, p, u.suspended_at, "read", staff)}`,
   );
   const byId = new Map(cards.map((r) => [r.id, r]));
   const ordered = rows.flatMap((r) => {

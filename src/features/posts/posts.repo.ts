@@ -18,7 +18,7 @@ import {
 } from "../../db/schema";
 import { type Db, idBefore, inList } from "../../platform/db";
 import type { Outbox, Staged } from "../../platform/outbox";
-import { mutesSql, type RelationFacts, relationFactsSql } from "../../policy";
+import { contentShownSql, type ModerationSurface, mutesSql, type RelationFacts, relationFactsSql } from "../../policy";
 import { aboutPost, removalStatements } from "../notifications/notifications.repo";
 
 /*
@@ -52,6 +52,8 @@ const POST_ROW_COLUMNS = [
   "comment_count",
   "created_at",
   "updated_at",
+  "hidden_at",
+  "hidden_reason",
 ] as const satisfies readonly (keyof typeof posts.$inferSelect)[];
 
 export type PostRow = Pick<typeof posts.$inferSelect, (typeof POST_ROW_COLUMNS)[number]>;
@@ -75,20 +77,30 @@ export type PostWithFacts = PostRow &
  * `viewer` ("" for anonymous).
  */
 export function postWithFactsColumnsSql(viewer: string, p: PostsAlias, u: UsersAlias): SQL {
-  return sql`${postColumnsSql(p)}, ${p.save_count}, ${relationFactsSql(viewer, p.author_id, u.is_private)},
+  return sql`${postColumnsSql(p)}, ${p.save_count}, ${relationFactsSql(viewer, p.author_id, u.is_private, u.suspended_at)},
     ${mutesSql(viewer, p.author_id)} AS muted`;
 }
 
 /**
  * Live posts by id with their authors' facts for `viewerId` (null: anonymous), newest first:
- * what a visibility check needs, in one D1 round trip. Posts whose author is gone are left out.
+ * what a visibility check needs, in one D1 round trip. Posts whose author is gone are left out,
+ * and so is what moderation keeps from this viewer on surface `on` (a list unless told: hidden
+ * posts and suspended authors' posts; a single read asks with `read` and the caller's staff flag).
  */
-export async function postsWithFacts(db: Db, viewerId: string | null, ids: string[]): Promise<PostWithFacts[]> {
+export async function postsWithFacts(
+  db: Db,
+  viewerId: string | null,
+  ids: string[],
+  on: ModerationSurface = "list",
+  staff = false,
+): Promise<PostWithFacts[]> {
   const p = alias(posts, "p");
   const u = alias(users, "u");
+  const viewer = viewerId ?? "";
   return db.all<PostWithFacts>(
-    sql`SELECT ${postWithFactsColumnsSql(viewerId ?? "", p, u)} FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
-        WHERE ${p.deleted_at} IS NULL AND ${p.id} IN ${inList(ids)} ORDER BY ${p.id} DESC`,
+    sql`SELECT ${postWithFactsColumnsSql(viewer, p, u)} FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
+        WHERE ${p.deleted_at} IS NULL AND ${p.id} IN ${inList(ids)} AND ${contentShownSql(viewer, p, u.suspended_at, on, staff)}
+        ORDER BY ${p.id} DESC`,
   );
 }
 
@@ -359,24 +371,34 @@ export async function deletePostRow(db: Db, postId: string): Promise<void> {
   await db.delete(posts).where(and(eq(posts.id, postId), isNotNull(posts.deleted_at)));
 }
 
-/** An author's posts, newest first, limited to the audiences the viewer may see. */
+/**
+ * An author's posts, newest first, limited to the audiences the viewer may see; hidden posts only
+ * for the author (`viewerId`), who sees them marked (the `grid` surface of the moderation rule).
+ */
 export async function listAuthorPosts(
   db: Db,
-  args: { authorId: string; audiences: string[]; before: string | null; limit: number },
+  args: { authorId: string; viewerId: string | null; audiences: string[]; before: string | null; limit: number },
 ): Promise<PostRow[]> {
   const p = alias(posts, "p");
+  // The author's account was checked before (canSeeAccountContent): only `hidden_at` is left to ask.
+  const shown = contentShownSql(args.viewerId ?? "", p, sql`NULL`, "grid");
   return db.all<PostRow>(
     sql`SELECT ${postColumnsSql(p)} FROM ${posts} ${p}
         WHERE ${p.author_id} = ${args.authorId} AND ${p.deleted_at} IS NULL AND ${idBefore(p.id, args.before)}
-          AND ${p.audience} IN ${inList(args.audiences)}
+          AND ${p.audience} IN ${inList(args.audiences)} AND ${shown}
         ORDER BY ${p.id} DESC LIMIT ${args.limit}`,
   );
 }
 
-/** Posts by id (live ones), in no particular order. */
-export async function postsByIds(db: Db, ids: string[]): Promise<PostRow[]> {
+/**
+ * Posts by id (live ones) for a list `viewerId` reads, in no particular order: hidden posts and
+ * suspended authors' posts are left out (the `list` surface of the moderation rule).
+ */
+export async function postsByIds(db: Db, viewerId: string, ids: string[]): Promise<PostRow[]> {
   const p = alias(posts, "p");
+  const u = alias(users, "u");
   return db.all<PostRow>(
-    sql`SELECT ${postColumnsSql(p)} FROM ${posts} ${p} WHERE ${p.id} IN ${inList(ids)} AND ${p.deleted_at} IS NULL`,
+    sql`SELECT ${postColumnsSql(p)} FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
+        WHERE ${p.id} IN ${inList(ids)} AND ${p.deleted_at} IS NULL AND ${contentShownSql(viewerId, p, u.suspended_at, "list")}`,
   );
 }

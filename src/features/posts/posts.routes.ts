@@ -4,6 +4,7 @@ import type { AppEnv } from "../../env";
 import { PageQuerySchema, pageOf } from "../../http/cursor";
 import { callerOf, optionalAuth, requireAuth } from "../../http/middleware/auth";
 import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems, responseHeaders } from "../../http/openapi";
+import { isStaff } from "../../policy";
 import { UserPageSchema } from "../graph/graph.schema";
 import { UsernameParamSchema } from "../users/users.schema";
 import * as engagement from "./engagement.service";
@@ -84,7 +85,11 @@ export const postRoutes = createRouter()
       request: { params: PostIdParamSchema },
       responses: { 200: jsonContent(PostSchema, "The post"), ...problems("not_found", "unauthorized") },
     }),
-    async (c) => c.json(await posts.getPost(c.var.platform, viewer(c), c.req.valid("param").id), 200),
+    async (c) =>
+      c.json(
+        await posts.getPost(c.var.platform, viewer(c), c.req.valid("param").id, isStaff(c.get("caller")?.role)),
+        200,
+      ),
   )
   .openapi(
     createRoute({

@@ -13,6 +13,28 @@ const chars = (max: number) => userText().refine((s) => [...s].length <= max, { 
 
 export const AudienceSchema = z.enum(["public", "followers", "close_friends"]);
 
+export const ModerationMarkSchema = z
+  .object({
+    hidden: z.literal(true),
+    reason: z.string().openapi({ description: "Why staff hid it, as the author is told" }),
+  })
+  .openapi("ModerationMark");
+
+/**
+ * The `moderation` field of posts, comments and stories. A union, not `.nullable()`: the OpenAPI
+ * generator drops null from a nullable registered schema.
+ */
+export const ModerationFieldSchema = z.union([ModerationMarkSchema, z.null()]).openapi({
+  description:
+    "Set when staff hid it (docs/moderation.md). Hidden content answers 404 to everyone but its author and staff, " +
+    "so this is non-null only for them: on its single read, and in the author's own profile grid. Null otherwise.",
+});
+
+/** The `moderation` field for a row with `hidden_at`/`hidden_reason`. */
+export function moderationMark(row: { hidden_at: string | null; hidden_reason: string | null }) {
+  return row.hidden_at === null ? null : { hidden: true as const, reason: row.hidden_reason ?? "" };
+}
+
 export const CreatePostSchema = z
   .strictObject({
     media_ids: z.array(z.string().max(64)).min(1).max(MAX_MEDIA),
@@ -51,6 +73,7 @@ export const PostSchema = z
     like_count: z.number().int(),
     comment_count: z.number().int(),
     viewer: z.object({ liked: z.boolean(), saved: z.boolean() }).nullable(),
+    moderation: ModerationFieldSchema,
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -71,6 +94,7 @@ export const CommentSchema = z
     body: z.string(),
     reply_to: z.string().nullable(),
     reply_count: z.number().int(),
+    moderation: ModerationFieldSchema,
     created_at: z.string(),
   })
   .openapi("Comment");

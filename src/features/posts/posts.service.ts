@@ -6,7 +6,15 @@ import { sha256Hex } from "../../platform/crypto";
 import { isUniqueViolation } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { type Job, moderationCheck } from "../../platform/jobs";
-import { type Audience, canSeeAccountContent, canSeeContent, type Relation, relationFromFacts } from "../../policy";
+import {
+  type Audience,
+  canSeeAccountContent,
+  canSeeContent,
+  canSeeModerated,
+  moderationFromFacts,
+  type Relation,
+  relationFromFacts,
+} from "../../policy";
 import { invalidateFeeds } from "../feed/feed.service";
 import { loadRelation } from "../graph/relations.repo";
 import { findUserById, findUserByUsername } from "../users/users.repo";
@@ -49,12 +57,19 @@ function mentionEvent(authorId: string, postId: string, mentions: string[], now:
 
 /**
  * A live post the viewer may see, with the facts about viewer and author; 404 otherwise, the same
- * 404 as for a post that never existed.
+ * 404 as for a post that never existed. A hidden post is seen by its author and, when `staff`,
+ * by staff (the single read of the moderation rule); a suspended author's by no one else.
  */
-export async function visiblePost(deps: Pick<HydrateDeps, "db">, viewerId: string | null, postId: string) {
-  const [post] = await postsWithFacts(deps.db, viewerId, [postId]);
+export async function visiblePost(
+  deps: Pick<HydrateDeps, "db">,
+  viewerId: string | null,
+  postId: string,
+  staff = false,
+) {
+  const [post] = await postsWithFacts(deps.db, viewerId, [postId], "read", staff);
   if (!post) throw notFound("post");
   const relation = relationFromFacts(viewerId, post.author_id, post);
+  if (!canSeeModerated({ self: relation.self, staff }, moderationFromFacts(post), "read")) throw notFound("post");
   if (!canSeeContent(relation, post.audience)) throw notFound("post");
   return { post, relation };
 }
@@ -148,9 +163,9 @@ async function replayPost(deps: PostsDeps, authorId: string, key: string, reques
   return hydrated ?? null;
 }
 
-export async function getPost(deps: PostsDeps, viewerId: string | null, postId: string): Promise<Post> {
-  const { post } = await visiblePost(deps, viewerId, postId);
-  const [hydrated] = await hydratePosts(deps, [post], viewerId);
+export async function getPost(deps: PostsDeps, viewerId: string | null, postId: string, staff = false): Promise<Post> {
+  const { post } = await visiblePost(deps, viewerId, postId, staff);
+  const [hydrated] = await hydratePosts(deps, [post], viewerId, staff);
   if (!hydrated) throw notFound("post");
   return hydrated;
 }
@@ -214,6 +229,7 @@ export async function listUserPosts(deps: PostsDeps, viewerId: string | null, us
   const before = await cursorPosition(secret, list, page.cursor);
   const rows = await listAuthorPosts(deps.db, {
     authorId: author.id,
+    viewerId,
     audiences: visibleAudiences(relation),
     before,
     limit: page.limit + 1,

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { follows, hashtags, posts, users } from "../../db/schema";
 import type { Db } from "../../platform/db";
-import { blockedEitherWaySql, followsSql } from "../../policy";
+import { accountShownSql, blockedEitherWaySql, followsSql } from "../../policy";
 import { userSummaryJson } from "../users/user-summary";
 import { ftsPhrase, postsFts, usersFts } from "./fts";
 
@@ -19,7 +19,7 @@ const rowidOf = (table: object) => sql`${table}.rowid`;
  * username or display name contains it (3+ characters, trigram FTS, diacritics ignored), ranked:
  * exact username, then accounts the viewer follows or that follow the viewer, then mutual follows
  * (accounts the viewer follows that follow them), then bm25, then followers. No account across a
- * block either way.
+ * block either way, and no suspended account.
  */
 export async function searchAccounts(db: Db, viewerId: string, q: string): Promise<{ user: string }[]> {
   const u = alias(users, "u");
@@ -39,7 +39,7 @@ export async function searchAccounts(db: Db, viewerId: string, q: string): Promi
           ${byText}
         ), candidates AS (SELECT rid, MIN(rank) AS rank FROM matches GROUP BY rid)
         SELECT ${userSummaryJson(u)} AS user FROM candidates JOIN ${users} ${u} ON ${rowidOf(u)} = candidates.rid
-        WHERE ${u.id} <> ${viewerId} AND NOT ${blockedEitherWaySql(viewerId, u.id)}
+        WHERE ${u.id} <> ${viewerId} AND NOT ${blockedEitherWaySql(viewerId, u.id)} AND ${accountShownSql(viewerId, u)}
         ORDER BY (${u.username} = ${q}) DESC,
           (${followsSql(viewerId, u.id)} OR ${followsSql(u.id, viewerId)}) DESC,
           (SELECT COUNT(*) FROM ${follows} ${f1} JOIN ${follows} ${f2}

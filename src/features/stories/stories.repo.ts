@@ -13,7 +13,7 @@ import {
 import { columnNames, type Db, idAfter, idBefore, inList } from "../../platform/db";
 import type { Job } from "../../platform/jobs";
 import type { Outbox } from "../../platform/outbox";
-import { closeFriendSql, mutesSql, type RelationFacts, relationFactsSql } from "../../policy";
+import { accountShownSql, closeFriendSql, mutesSql, type RelationFacts, relationFactsSql } from "../../policy";
 import { userSummaryJson } from "../users/user-summary";
 
 type Story = typeof stories.$inferSelect;
@@ -22,7 +22,16 @@ type Media = typeof media.$inferSelect;
 /** A story with its author, its image and the facts the policy needs about (viewer, author). */
 export type StoryRow = Pick<
   Story,
-  "id" | "author_id" | "audience" | "caption" | "view_count" | "created_at" | "expires_at" | "deleted_at"
+  | "id"
+  | "author_id"
+  | "audience"
+  | "caption"
+  | "view_count"
+  | "created_at"
+  | "expires_at"
+  | "deleted_at"
+  | "hidden_at"
+  | "hidden_reason"
 > &
   Pick<Media, "width" | "height" | "thumbhash"> & {
     media_id: Media["id"];
@@ -41,9 +50,10 @@ const m = alias(media, "m");
 const storyColumns = (viewerId: string | null) => {
   const viewer = viewerId ?? "";
   return sql`${s.id}, ${s.author_id}, ${s.audience}, ${s.caption}, ${s.view_count}, ${s.created_at}, ${s.expires_at}, ${s.deleted_at},
+    ${s.hidden_at}, ${s.hidden_reason},
     ${userSummaryJson(u)} AS author,
     ${m.id} AS media_id, ${m.owner_id} AS media_owner_id, ${m.width}, ${m.height}, ${m.thumbhash},
-    ${relationFactsSql(viewer, s.author_id, u.is_private)},
+    ${relationFactsSql(viewer, s.author_id, u.is_private, u.suspended_at)},
     ${mutesSql(viewer, s.author_id)} AS muted`;
 };
 /** The author and the image joined to the story `s`. */
@@ -174,7 +184,7 @@ export async function trayLiveSessions(db: Db, viewerId: string): Promise<TrayLi
   return db.all<TrayLiveRow>(
     sql`SELECT ${l.host_id} AS host_id, ${l.audience} AS audience, COALESCE(${l.started_at}, ${l.created_at}) AS started_at,
           ${userSummaryJson(u)} AS host,
-          ${relationFactsSql(viewerId, l.host_id, u.is_private)},
+          ${relationFactsSql(viewerId, l.host_id, u.is_private, u.suspended_at)},
           ${mutesSql(viewerId, l.host_id)} AS muted
         FROM ${liveSessions} ${l} JOIN ${users} ${u} ON ${u.id} = ${l.host_id}
         WHERE ${l.status} = 'live' AND ${l.host_id} IN (
@@ -229,6 +239,8 @@ export async function viewersPage(db: Db, storyId: string, before: string | null
   return db.all<ViewerRow>(
     sql`SELECT ${v.id} AS view_id, ${v.viewed_at}, ${userSummaryJson(u)} AS user
         FROM ${storyViews} ${v} JOIN ${users} ${u} ON ${u.id} = ${v.viewer_id}
+          -- Suspended viewers are left out; the reader is the author, never one of the viewers.
+          AND ${accountShownSql("", u)}
         WHERE ${v.story_id} = ${storyId} AND ${idBefore(v.id, before)} ORDER BY ${v.id} DESC LIMIT ${limit}`,
   );
 }

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { PageQuerySchema } from "../../http/cursor";
 import { callerOf, optionalAuth, requireAuth } from "../../http/middleware/auth";
 import { bearerAuth, createRouter, jsonBody, jsonContent, noBody, problems, responseHeaders } from "../../http/openapi";
+import { isStaff } from "../../policy";
 import { MessageSchema } from "../chat/chat.protocol";
 import { UsernameParamSchema } from "../users/users.schema";
 import {
@@ -60,7 +61,13 @@ export const storyRoutes = createRouter()
       request: { params: StoryIdParamSchema },
       responses: { 200: jsonContent(StorySchema, "The story"), ...problems("unauthorized", "not_found") },
     }),
-    async (c) => c.json(await stories.getStory(c.var.platform, callerOf(c).userId, c.req.valid("param").id), 200),
+    async (c) => {
+      const caller = callerOf(c);
+      return c.json(
+        await stories.getStory(c.var.platform, caller.userId, c.req.valid("param").id, isStaff(caller.role)),
+        200,
+      );
+    },
   )
   .openapi(
     createRoute({

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { pageOf } from "../../http/cursor";
 import { userText } from "../../http/text";
 import { ClientIdSchema, MessageBodySchema } from "../chat/chat.protocol";
-import { PostMediaSchema } from "../posts/posts.schema";
+import { ModerationFieldSchema, PostMediaSchema } from "../posts/posts.schema";
 import { UserSummarySchema } from "../users/user-summary";
 
 export const MAX_ACTIVE_STORIES = 20;
@@ -33,6 +33,7 @@ export const StorySchema = z
     expires_at: z.string(),
     expired: z.boolean(),
     view_count: z.number().int().nullable().openapi({ description: "For the author only; null for others" }),
+    moderation: ModerationFieldSchema,
   })
   .openapi("Story");
 

@@ -10,11 +10,15 @@ import {
   canSeeHighlightedStory,
   canSeeInTray,
   canSeeLiveInTray,
+  canSeeModerated,
+  type ModerationSurface,
+  moderationFromFacts,
   relationFromFacts,
 } from "../../policy";
 import { type ChatDeps, createConversation, sendMessage } from "../chat/chat.service";
 import { loadRelation } from "../graph/relations.repo";
 import { deliveryUrls } from "../media/media.service";
+import { moderationMark } from "../posts/posts.schema";
 import { parseUserSummary } from "../users/user-summary";
 import { findUserByUsername } from "../users/users.repo";
 import {
@@ -74,11 +78,20 @@ async function pageBy<R>(
   return splitPage(rows, { limit: page.limit, secret, list, key: (r) => [key(r)] });
 }
 
-/** The policy's answer for one story row, as the viewer sees it now. */
-function visible(row: StoryRow, viewerId: string | null, now: string): boolean {
+/**
+ * The policy's answer for one story row, as the viewer sees it now, on surface `on` (a single read
+ * shows a hidden story to its author and, when `staff`, to staff; lists leave it out).
+ */
+function visible(row: StoryRow, viewerId: string | null, now: string, on: ModerationSurface, staff = false): boolean {
   if (row.deleted_at !== null) return false;
-  return canOpenStory(relationFromFacts(viewerId, row.author_id, row), row.audience, row.expires_at <= now);
+  const relation = relationFromFacts(viewerId, row.author_id, row);
+  if (!canSeeModerated({ self: relation.self, staff }, moderationFromFacts(row), on)) return false;
+  return canOpenStory(relation, row.audience, row.expires_at <= now);
 }
+
+/** Is the story shown in a list (tray, highlights, archive) as far as moderation goes? */
+const listed = (row: StoryRow, viewerId: string | null) =>
+  canSeeModerated({ self: row.author_id === viewerId, staff: false }, moderationFromFacts(row), "list");
 
 const authorOf = (deps: StoriesDeps, row: StoryRow) => parseUserSummary(deps, row.author);
 
@@ -104,6 +117,8 @@ async function toStory(deps: StoriesDeps, row: StoryRow, viewerId: string | null
     expires_at: row.expires_at,
     expired: row.expires_at <= deps.clock.now().toISOString(),
     view_count: viewerId === row.author_id ? row.view_count : null,
+    // Non-null only on the single read of a hidden story, which only its author and staff get.
+    moderation: moderationMark(row),
   };
 }
 
@@ -206,6 +221,7 @@ export async function tray(deps: StoriesDeps, viewerId: string): Promise<Tray> {
   const byAuthor = new Map<string, Entry>();
   for (const row of rows) {
     if (!canSeeInTray(relationFromFacts(viewerId, row.author_id, row), row.audience, row.muted === 1)) continue;
+    if (!listed(row, viewerId)) continue;
     const entry = byAuthor.get(row.author_id) ?? {
       authorId: row.author_id,
       user: row.author,
@@ -259,19 +275,22 @@ export async function storiesOf(deps: StoriesDeps, viewerId: string | null, user
   const owner = await findUserByUsername(deps.db, username);
   if (!owner || !canSeeAccountContent(await loadRelation(deps.db, viewerId, owner))) throw notFound("user");
   const now = deps.clock.now().toISOString();
-  const rows = (await liveStoriesOf(deps.db, viewerId, owner.id, now)).filter((r) => visible(r, viewerId, now));
+  const rows = (await liveStoriesOf(deps.db, viewerId, owner.id, now)).filter((r) => visible(r, viewerId, now, "list"));
   return { items: await Promise.all(rows.map((r) => toStory(deps, r, viewerId, true))) };
 }
 
-/** A story the viewer may see now (the author also after expiry), or 404. */
-async function visibleStory(deps: StoriesDeps, viewerId: string, storyId: string): Promise<StoryRow> {
+/**
+ * A story the viewer may see now (the author also after expiry), or 404. Hidden: its author's, and
+ * staff's when `staff` (the single read only; viewing and replying are not staff's business).
+ */
+async function visibleStory(deps: StoriesDeps, viewerId: string, storyId: string, staff = false): Promise<StoryRow> {
   const row = await findStory(deps.db, viewerId, storyId);
-  if (!row || !visible(row, viewerId, deps.clock.now().toISOString())) throw noStory();
+  if (!row || !visible(row, viewerId, deps.clock.now().toISOString(), "read", staff)) throw noStory();
   return row;
 }
 
-export async function getStory(deps: StoriesDeps, viewerId: string, storyId: string): Promise<Story> {
-  return toStory(deps, await visibleStory(deps, viewerId, storyId), viewerId, true);
+export async function getStory(deps: StoriesDeps, viewerId: string, storyId: string, staff = false): Promise<Story> {
+  return toStory(deps, await visibleStory(deps, viewerId, storyId, staff), viewerId, true);
 }
 
 /** Records a view once per viewer and marks the story seen in the viewer's tray. */
@@ -324,7 +343,10 @@ export async function archive(
     (before, n) => archivePage(deps.db, authorId, before, n),
     (r) => r.id,
   );
-  return { items: await Promise.all(rows.map((r) => toStory(deps, r, authorId))), next_cursor };
+  return {
+    items: await Promise.all(rows.filter((r) => listed(r, authorId)).map((r) => toStory(deps, r, authorId))),
+    next_cursor,
+  };
 }
 
 // ---- highlights ----
@@ -386,7 +408,7 @@ async function withStories(
   for (const h of highlights) {
     // Archived stories are shown here past their expiry, to whoever the audience allows.
     const mine = rows.filter((r) => {
-      if (r.highlight_id !== h.id) return false;
+      if (r.highlight_id !== h.id || !listed(r, viewerId)) return false;
       return canSeeHighlightedStory(relationFromFacts(viewerId, r.author_id, r), r.audience);
     });
     if (mine.length === 0 && viewerId !== h.owner_id) continue;

@@ -2,7 +2,7 @@ import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { followRequests, follows, suggestionDismissals, users } from "../../db/schema";
 import type { Db } from "../../platform/db";
-import { blockedEitherWaySql, followsSql, mutesSql } from "../../policy";
+import { accountShownSql, blockedEitherWaySql, followsSql, mutesSql } from "../../policy";
 import { userSummaryJson } from "../users/user-summary";
 
 /*
@@ -42,8 +42,9 @@ export interface SuggestionRow {
  *   index from the id of its EDGES_PER_FOLLOWEE-th newest edge (found by a bounded OFFSET on it).
  * - `pool`: every walked account with its mutual count (how many sampled accounts follow it), and
  *   the POPULAR_POOL most followed accounts (`users_followers_count_idx`) with 0.
- * - Then the exclusions (self, followed, requested, blocked either way, muted, dismissed), each a
- *   primary-key probe, and the order: mutual count, followers, id.
+ * - Then the exclusions (self, followed, requested, blocked either way, muted, dismissed,
+ *   suspended), each a primary-key probe or a column of the candidate's row, and the order:
+ *   mutual count, followers, id.
  * - Last, for the `limit` chosen only, up to 3 of the sampled accounts that follow each (from the
  *   materialised walk, most followed first).
  */
@@ -81,13 +82,14 @@ export function suggestionsSql(viewerId: string, limit: number): SQL {
         AND NOT ${blockedEitherWaySql(viewerId, u.id)}
         AND NOT ${mutesSql(viewerId, u.id)}
         AND NOT ${dismissedSql(viewerId, u.id)}
+        AND ${accountShownSql(viewerId, u)}
       ORDER BY ranked.mutuals DESC, ${u.followers_count} DESC, ${u.id}
       LIMIT ${limit}
     )
     SELECT chosen.user AS user, chosen.mutuals AS mutuals,
       (SELECT json_group_array(name) FROM (
          SELECT ${friend.username} AS name FROM walk CROSS JOIN ${users} ${friend} ON ${friend.id} = walk.via
-         WHERE walk.candidate = chosen.id ORDER BY ${friend.followers_count} DESC, ${friend.id} LIMIT 3)) AS followed_by
+         WHERE walk.candidate = chosen.id AND ${accountShownSql(viewerId, friend)} ORDER BY ${friend.followers_count} DESC, ${friend.id} LIMIT 3)) AS followed_by
     FROM chosen
     ORDER BY chosen.mutuals DESC, chosen.followers DESC, chosen.id`;
 }

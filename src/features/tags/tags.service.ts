@@ -2,7 +2,7 @@ import { decodeCursor, encodeCursor, invalidCursor } from "../../http/cursor";
 import { ApiError } from "../../http/errors";
 import type { Platform } from "../../platform";
 import { idFloor, newId } from "../../platform/ids";
-import { canSeeContent, relationFromFacts } from "../../policy";
+import { canSeeContent, canSeeModerated, moderationFromFacts, relationFromFacts } from "../../policy";
 import { type HydrateDeps, hydratePosts, type Post } from "../posts/posts.hydrate";
 import type { PostWithFacts } from "../posts/posts.repo";
 import { normaliseTag } from "../posts/tags";
@@ -53,8 +53,14 @@ export async function unfollowTag(deps: Pick<Platform, "db">, userId: string, ra
   return { following: false };
 }
 
-const visibleTo = (viewerId: string | null) => (row: PostWithFacts) =>
-  canSeeContent(relationFromFacts(viewerId, row.author_id, row), row.audience);
+/** A tag page is a list: hidden posts and suspended authors' posts are left out, for their authors too. */
+const visibleTo = (viewerId: string | null) => (row: PostWithFacts) => {
+  const relation = relationFromFacts(viewerId, row.author_id, row);
+  return (
+    canSeeContent(relation, row.audience) &&
+    canSeeModerated({ self: relation.self, staff: false }, moderationFromFacts(row), "list")
+  );
+};
 
 /** Rounds of reading a recent page, so a tag full of posts the viewer may not see stays bounded work. */
 const RECENT_ROUNDS = 4;

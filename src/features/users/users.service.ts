@@ -3,7 +3,7 @@ import type { UserRow } from "../../db/schema";
 import { ApiError, notFound } from "../../http/errors";
 import type { Platform } from "../../platform";
 import { moderationCheck } from "../../platform/jobs";
-import { canSeeAccount } from "../../policy";
+import { canSeeAccount, visibleBio } from "../../policy";
 import { approveRequests, type RelationshipFlags, relationshipFlags } from "../graph/graph.repo";
 import { loadRelation } from "../graph/relations.repo";
 import { attachMedia } from "../media/media.repo";
@@ -32,10 +32,19 @@ export async function toMe(deps: SummaryDeps, row: UserRow): Promise<Me> {
   };
 }
 
-/** Another account as a caller sees it: public fields and counters, never email or hash. */
-async function toProfile(deps: SummaryDeps, row: UserRow, relationship: RelationshipFlags | null): Promise<Profile> {
+/**
+ * Another account as a caller sees it: public fields and counters, never email or hash; a bio
+ * staff hid is empty for everyone but its owner.
+ */
+async function toProfile(
+  deps: SummaryDeps,
+  row: UserRow,
+  viewerId: string | null,
+  relationship: RelationshipFlags | null,
+): Promise<Profile> {
   const { email: _email, ...publicFields } = await toMe(deps, row);
-  return { ...publicFields, relationship };
+  const bio = visibleBio(viewerId === row.id, row.bio, row.bio_hidden_at !== null);
+  return { ...publicFields, bio, relationship };
 }
 
 export type UsersDeps = Pick<Platform, "db" | "clock" | "config" | "origin">;
@@ -87,10 +96,10 @@ export async function updateMe(deps: UpdateMeDeps, userId: string, input: z.infe
 
 /**
  * A profile header: visible to anyone but the two sides of a block (private accounts show their
- * header and counts; their content is what the policy guards).
+ * header and counts; their content is what the policy guards); a suspended account's to no one else.
  */
 export async function getProfile(deps: UsersDeps, username: string, viewerId: string | null): Promise<Profile> {
   const row = await findUserByUsername(deps.db, username);
   if (!row || !canSeeAccount(await loadRelation(deps.db, viewerId, row))) throw notFound("user");
-  return toProfile(deps, row, viewerId === null ? null : await relationshipFlags(deps.db, viewerId, row.id));
+  return toProfile(deps, row, viewerId, viewerId === null ? null : await relationshipFlags(deps.db, viewerId, row.id));
 }
