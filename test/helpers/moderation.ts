@@ -1,49 +1,50 @@
-import { env } from "cloudflare:workers";
+import { expect } from "vitest";
+import type { TestUser } from "./factories";
+import { act, makeStaff } from "./staff";
 
 /*
- * Moderation actions for tests, written straight to D1 as the staff API's statements would leave
- * the rows. The signatures are the ones the admin API helpers will keep.
+ * Moderation actions for tests, taken through the staff API (`POST /v1/admin/subjects/…/actions`)
+ * by an admin made once per test file, so the surfaces are tested against what a real action does.
  */
 
 export type ModeratedType = "post" | "comment" | "story";
 
-const TABLES: Record<ModeratedType, string> = { post: "posts", comment: "comments", story: "stories" };
+let admin: Promise<TestUser> | undefined;
+const staff = () => {
+  admin ??= makeStaff("admin");
+  return admin;
+};
+
+async function take(type: string, id: string, action: string, note: string): Promise<void> {
+  const res = await act(await staff(), type, id, action, { note });
+  expect(res.status, await res.clone().text()).toBe(201);
+}
 
 /** Hides a post, comment or story (`hidden_at` set, with its reason). */
 export async function hideForTest(type: ModeratedType, id: string, reason: string): Promise<void> {
-  await env.DB.prepare(`UPDATE ${TABLES[type]} SET hidden_at = ?2, hidden_reason = ?3 WHERE id = ?1`)
-    .bind(id, new Date().toISOString(), reason)
-    .run();
+  await take(type, id, "hide", reason);
 }
 
 /** Restores hidden content. */
 export async function restoreForTest(type: ModeratedType, id: string): Promise<void> {
-  await env.DB.prepare(`UPDATE ${TABLES[type]} SET hidden_at = NULL, hidden_reason = NULL WHERE id = ?1`)
-    .bind(id)
-    .run();
+  await take(type, id, "restore", "restored by test");
 }
 
-/** Suspends an account until lifted. */
+/**
+ * Suspends an account until lifted, through the staff API: its sessions end (its tokens are
+ * refused from now on; sign in again after `unsuspendForTest`).
+ */
 export async function suspendForTest(userId: string, reason = "test suspension"): Promise<void> {
-  await env.DB.prepare(
-    "UPDATE users SET suspended_at = ?2, suspended_until = NULL, suspension_reason = ?3 WHERE id = ?1",
-  )
-    .bind(userId, new Date().toISOString(), reason)
-    .run();
+  await take("user", userId, "suspend", reason);
 }
 
 /** Lifts a suspension. */
 export async function unsuspendForTest(userId: string): Promise<void> {
-  await env.DB.prepare(
-    "UPDATE users SET suspended_at = NULL, suspended_until = NULL, suspension_reason = NULL WHERE id = ?1",
-  )
-    .bind(userId)
-    .run();
+  await take("user", userId, "unsuspend", "lifted by test");
 }
 
 /** Hides (or shows again) an account's bio. */
 export async function hideBioForTest(userId: string, hidden = true): Promise<void> {
-  await env.DB.prepare("UPDATE users SET bio_hidden_at = ?2 WHERE id = ?1")
-    .bind(userId, hidden ? new Date().toISOString() : null)
-    .run();
+  if (hidden) await take("user", userId, "hide", "bio hidden by test");
+  else await take("user", userId, "restore", "bio restored by test");
 }
