@@ -1,5 +1,9 @@
 import { env } from "cloudflare:workers";
+import { eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { mediaBlocklist } from "../../src/db/schema";
+import { bandValues, findBlocklistMatch } from "../../src/features/moderation/blocklist-match";
+import { platformFor } from "../../src/platform";
 import { api, expectProblem } from "../helpers/api";
 import { createUser, type SessionBody, type TestUser } from "../helpers/factories";
 import { fixture, uploadAndComplete, waitReady } from "../helpers/media";
@@ -248,5 +252,63 @@ describe("media blocklist", () => {
     expect(entry.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(entry.sha256).not.toBe(image.sha256);
     expect((await unblock(admin, entry.id)).status).toBe(204);
+  });
+});
+
+describe("the blocklist lookup", () => {
+  /** `hash` with the given bit positions (0 = most significant) flipped. */
+  const flip = (hash: string, bits: number[]) => {
+    let value = BigInt(`0x${hash}`);
+    for (const bit of bits) value ^= 1n << BigInt(63 - bit);
+    return value.toString(16).padStart(16, "0");
+  };
+
+  it("finds an entry within the distance through its bands, even one sharing a single band, nothing past it, and featureless hashes only by file", async () => {
+    const deps = platformFor(env, "http://localhost");
+    const base = "5a5a5a5a5a5a5a5a";
+    // 7 bits apart, one in each of bands 0..6: only band 7 is shared.
+    const farthest = flip(base, [0, 8, 16, 24, 32, 40, 48]);
+    const id = `bl-${crypto.randomUUID()}`;
+    await deps.db.insert(mediaBlocklist).values({
+      id,
+      sha256: crypto.randomUUID(),
+      dhash: farthest,
+      ...bandValues(farthest),
+      source_media_id: null,
+      added_by: "test",
+      note: "",
+      created_at: new Date().toISOString(),
+    });
+    try {
+      const at = (max: number) => findBlocklistMatch(deps.db, { sha256: "none", dhash: base }, max);
+      expect(await at(7)).toMatchObject({ entry: { id }, distance: 7, exact: false });
+      expect(await at(6)).toBeNull();
+      const near = await findBlocklistMatch(deps.db, { sha256: "none", dhash: flip(farthest, [1, 2]) }, 6);
+      expect(near).toMatchObject({ entry: { id }, distance: 2 });
+      // The same file matches whatever its dHash.
+      const entry = await deps.db.query.mediaBlocklist.findFirst({ where: eq(mediaBlocklist.id, id) });
+      const exact = await findBlocklistMatch(deps.db, { sha256: entry?.sha256 ?? "", dhash: flip(base, [63]) }, 0);
+      expect(exact).toMatchObject({ entry: { id }, distance: 0, exact: true });
+      // A featureless hash (a flat image or a smooth gradient) is near every other one: a blocklisted
+      // gradient blocks only its own file, not every gradient.
+      const flat = "0000000000000003";
+      await deps.db.insert(mediaBlocklist).values({
+        id: `${id}-flat`,
+        sha256: `${id}-flat`,
+        dhash: flat,
+        ...bandValues(flat),
+        source_media_id: null,
+        added_by: "test",
+        note: "",
+        created_at: new Date().toISOString(),
+      });
+      expect(await findBlocklistMatch(deps.db, { sha256: "none", dhash: "0000000000000000" }, 7)).toBeNull();
+      expect(await findBlocklistMatch(deps.db, { sha256: `${id}-flat`, dhash: "0000000000000000" }, 0)).toMatchObject({
+        entry: { id: `${id}-flat` },
+        exact: true,
+      });
+    } finally {
+      await deps.db.delete(mediaBlocklist).where(inArray(mediaBlocklist.id, [id, `${id}-flat`]));
+    }
   });
 });

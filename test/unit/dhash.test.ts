@@ -1,6 +1,14 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { DHASH_HEIGHT, DHASH_WIDTH, dHash, dHashBands, hammingDistance, isDHash } from "../../src/features/media/dhash";
+import {
+  DHASH_HEIGHT,
+  DHASH_WIDTH,
+  dHash,
+  dHashBands,
+  hammingDistance,
+  isDHash,
+  isFeatureless,
+} from "../../src/features/media/dhash";
 import { blocklistScenes } from "../fixtures/images";
 
 /** What the Images binding does at `complete`: squeeze to 9 × 8 (sharp's `fill`, as miniflare does), RGBA. */
@@ -45,5 +53,19 @@ describe("dHash", () => {
     expect(hammingDistance("0000000000000000", "ffffffffffffffff")).toBe(64);
     expect(hammingDistance("0000000000000000", "8000000000000001")).toBe(2);
     expect(() => hammingDistance("xyz", "0000000000000000")).toThrow();
+  });
+
+  it("calls a hash with fewer than 8 bits of either kind featureless (flat images, smooth gradients)", async () => {
+    expect(isFeatureless("0000000000000000")).toBe(true);
+    expect(isFeatureless("ffffffffffffffff")).toBe(true);
+    expect(isFeatureless("0100000001000101")).toBe(true);
+    expect(isFeatureless("0101010101010101")).toBe(false);
+    const flat = await sharp({ create: { width: 300, height: 200, channels: 3, background: "#3366aa" } })
+      .jpeg()
+      .toBuffer();
+    expect(isFeatureless(await hashOf(flat))).toBe(true);
+    const { scene_a, scene_b } = await blocklistScenes();
+    expect(isFeatureless(await hashOf(scene_a))).toBe(false);
+    expect(isFeatureless(await hashOf(scene_b))).toBe(false);
   });
 });

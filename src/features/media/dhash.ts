@@ -57,3 +57,17 @@ export function hammingDistance(a: string, b: string): number {
   }
   return distance;
 }
+
+/**
+ * Whether a dHash says almost nothing about the picture: nearly all bits alike, as for a flat colour
+ * or a smooth gradient (every gradient that brightens to the left hashes to ffff…, to the right to
+ * 0000…). Such hashes are close to each other whatever the picture, so the blocklist matches them
+ * only by SHA-256, never by distance.
+ */
+export function isFeatureless(hash: string): boolean {
+  const ones = hammingDistance(hash, "0000000000000000");
+  return ones < FEATURE_BITS || ones > 64 - FEATURE_BITS;
+}
+
+/** Fewer bits than this of either kind: featureless. */
+const FEATURE_BITS = 8;

@@ -1,7 +1,7 @@
 import { eq, or } from "drizzle-orm";
 import { mediaBlocklist, users } from "../../db/schema";
 import type { Platform } from "../../platform";
-import { dHashBands, hammingDistance } from "../media/dhash";
+import { dHashBands, hammingDistance, isFeatureless } from "../media/dhash";
 import { PRIORITY, systemReportStatements } from "./system-reports";
 
 /*
@@ -40,7 +40,7 @@ export function bandValues(dhash: string) {
 
 /**
  * The closest entry that blocks an image with these hashes: the same SHA-256, or a dHash within
- * `maxDistance` bits. Two hashes within 7 bits agree on at least one of their 8 bytes, so the
+ * `maxDistance` bits (neither featureless). Two hashes within 7 bits agree on at least one of their 8 bytes, so the
  * candidates are the union of 9 index lookups (the SHA-256 and one per band); only they are compared.
  */
 export async function findBlocklistMatch(
@@ -48,16 +48,23 @@ export async function findBlocklistMatch(
   hashes: { sha256: string; dhash: string },
   maxDistance: number,
 ): Promise<BlocklistMatch | null> {
+  // A featureless hash (a flat or gradient image) is near every other one: only the file counts.
+  const byDistance = !isFeatureless(hashes.dhash);
   const bands = dHashBands(hashes.dhash);
   const candidates = await db
     .select()
     .from(mediaBlocklist)
-    .where(or(eq(mediaBlocklist.sha256, hashes.sha256), ...BANDS.map((column, i) => eq(column, bands[i] ?? ""))));
+    .where(
+      or(
+        eq(mediaBlocklist.sha256, hashes.sha256),
+        ...(byDistance ? BANDS.map((column, i) => eq(column, bands[i] ?? "")) : []),
+      ),
+    );
   let best: BlocklistMatch | null = null;
   for (const entry of candidates) {
     const exact = entry.sha256 === hashes.sha256;
     const distance = exact ? 0 : hammingDistance(entry.dhash, hashes.dhash);
-    if (!exact && distance > maxDistance) continue;
+    if (!exact && (distance > maxDistance || isFeatureless(entry.dhash))) continue;
     if (best === null || (exact && !best.exact) || (exact === best.exact && distance < best.distance)) {
       best = { entry, distance, exact };
     }
