@@ -8,7 +8,9 @@ import { operations, sample } from "../helpers/openapi";
  * `bearerAuth` refuses each forged, expired or malformed credential with 401 problem+json and
  * `WWW-Authenticate: Bearer` (docs/security.md, row A1), before it validates or reads anything. A
  * route that takes no token at all (security `[{}, bearerAuth]`) still refuses a bad one; only
- * "no Authorization header" is allowed there. A new protected route is covered without a test.
+ * "no Authorization header" is allowed there. Staff routes (tag `admin`) answer 404 `not_found`
+ * instead, the same as a path no route serves, so they do not show they exist (docs/security.md E1).
+ * A new protected route is covered without a test.
  */
 
 const protectedOps = operations.filter(({ op }) => (op.security ?? []).some((s) => "bearerAuth" in s));
@@ -26,6 +28,7 @@ describe("every bearerAuth operation refuses every bad credential", () => {
 
   it.each(protectedOps)("$name", async ({ method, path, op }) => {
     const anonymousAllowed = (op.security ?? []).some((s) => Object.keys(s).length === 0);
+    const staffOnly = (op.tags ?? []).includes("admin");
     const url = path.replace(/\{([^}]+)\}/g, (_m, name: string) =>
       name === "username" ? "anyone" : "01JAAAAAAAAAAAAAAAAAAAAAAA",
     );
@@ -37,6 +40,11 @@ describe("every bearerAuth operation refuses every bad credential", () => {
         body: schema ? sample(schema) : undefined,
         headers: authorization === undefined ? {} : { authorization },
       });
+      if (staffOnly) {
+        expect(res.status, label).toBe(404);
+        await expectProblem(res, 404, "not_found");
+        continue;
+      }
       expect(res.status, label).toBe(401);
       await expectProblem(res, 401, "unauthorized");
       expect(res.headers.get("www-authenticate"), label).toMatch(/^Bearer/);

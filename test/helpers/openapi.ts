@@ -14,6 +14,7 @@ export interface Operation {
   parameters?: Parameter[];
   requestBody?: { required?: boolean; content?: Record<string, { schema?: Json }> };
   security?: Record<string, unknown>[];
+  tags?: string[];
   responses: Record<string, { content?: Record<string, { schema?: Json }> }>;
 }
 export interface Document {
