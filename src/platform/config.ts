@@ -35,6 +35,11 @@ export interface AppConfig {
     maxBytes: number;
     uploadsPer30Min: number;
     urlTtlSeconds: number;
+    /**
+     * Largest Hamming distance between dHashes at which an upload counts as a blocklisted image
+     * (0..7: the blocklist finds candidates by 8 one-byte bands, which catches every hash within 7).
+     */
+    blocklistMaxDistance: number;
   };
   /** How long a story stays up. */
   storyTtlSeconds: number;
@@ -206,6 +211,20 @@ function requireSecret(env: Env, name: keyof Env): string {
   return value;
 }
 
+/**
+ * MEDIA_BLOCKLIST_MAX_DISTANCE: 0..7, 6 when unset. Two 64-bit hashes within distance 7 share at
+ * least one of their 8 bytes (pigeonhole), which is what the blocklist's band indexes look up; past
+ * 7 a near duplicate could share none and be missed, so a larger value is refused.
+ */
+export function parseBlocklistDistance(env: Env): number {
+  const raw = (env as unknown as { MEDIA_BLOCKLIST_MAX_DISTANCE?: string }).MEDIA_BLOCKLIST_MAX_DISTANCE?.trim();
+  if (raw === undefined || raw === "") return 6;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 7)
+    throw new ConfigError("MEDIA_BLOCKLIST_MAX_DISTANCE must be an integer from 0 to 7");
+  return n;
+}
+
 function positiveInt(env: Env, name: keyof Env): number {
   const raw = requireString(env, name);
   const n = Number(raw);
@@ -295,6 +314,7 @@ export function parseConfig(env: Env): AppConfig {
       maxBytes: positiveInt(env, "MEDIA_MAX_BYTES"),
       uploadsPer30Min: positiveInt(env, "MEDIA_UPLOADS_PER_30_MIN"),
       urlTtlSeconds: positiveInt(env, "MEDIA_URL_TTL_SECONDS"),
+      blocklistMaxDistance: parseBlocklistDistance(env),
     },
     storyTtlSeconds: positiveInt(env, "STORY_TTL_SECONDS"),
     chat: {

@@ -34,9 +34,17 @@ export function randomToken(bytes = 32): string {
   return base64UrlEncode(crypto.getRandomValues(new Uint8Array(bytes)));
 }
 
+const hex = (digest: ArrayBuffer) => [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+}
+
+/** SHA-256 (hex) of a stream, hashed as it flows (workerd's DigestStream): the bytes are never all in memory. */
+export async function sha256HexOfStream(body: ReadableStream<Uint8Array>): Promise<string> {
+  const digest = new crypto.DigestStream("SHA-256");
+  await body.pipeTo(digest);
+  return hex(await digest.digest);
 }
 
 const hmacKeys = new Map<string, Promise<CryptoKey>>();

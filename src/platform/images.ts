@@ -8,7 +8,8 @@ export type OutputFormat = "image/avif" | "image/webp" | "image/jpeg" | "image/p
 export interface ImageTransform {
   width?: number;
   height?: number;
-  fit?: "scale-down" | "contain" | "cover" | "crop" | "pad";
+  /** `squeeze`: exactly width × height, aspect ratio ignored (the dHash's 9 × 8). */
+  fit?: "scale-down" | "contain" | "cover" | "crop" | "pad" | "squeeze";
 }
 
 export interface Images {

@@ -8,7 +8,9 @@ import { operations, sample } from "../helpers/openapi";
  * `bearerAuth` refuses each forged, expired or malformed credential with 401 problem+json and
  * `WWW-Authenticate: Bearer` (docs/security.md, row A1), before it validates or reads anything. A
  * route that takes no token at all (security `[{}, bearerAuth]`) still refuses a bad one; only
- * "no Authorization header" is allowed there. A new protected route is covered without a test.
+ * "no Authorization header" is allowed there. Staff routes (tag `admin`) answer 404 `not_found`
+ * instead, the same as a path no route serves, so they do not show they exist (docs/security.md E1).
+ * A new protected route is covered without a test.
  */
 
 const protectedOps = operations.filter(({ op }) => (op.security ?? []).some((s) => "bearerAuth" in s));

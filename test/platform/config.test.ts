@@ -194,3 +194,21 @@ describe("the Stream settings", () => {
     expect(() => live(settings)).toThrow(ConfigError);
   });
 });
+
+describe("MEDIA_BLOCKLIST_MAX_DISTANCE", () => {
+  it("is read from the configuration (6), and is 6 when unset", () => {
+    expect(parseConfig(env).media.blocklistMaxDistance).toBe(6);
+    const copy: Partial<Env> = { ...env };
+    delete copy.MEDIA_BLOCKLIST_MAX_DISTANCE;
+    expect(parseConfig(copy as Env).media.blocklistMaxDistance).toBe(6);
+  });
+
+  it.each(["0", "7"])("takes %s", (value) => {
+    expect(parseConfig({ ...env, MEDIA_BLOCKLIST_MAX_DISTANCE: value }).media.blocklistMaxDistance).toBe(Number(value));
+  });
+
+  // Past 7 two hashes within the distance may share none of the 8 bands the lookup uses.
+  it.each(["8", "64", "-1", "2.5", "abc"])("fails closed at %j", (value) => {
+    expect(() => parseConfig({ ...env, MEDIA_BLOCKLIST_MAX_DISTANCE: value })).toThrow(ConfigError);
+  });
+});

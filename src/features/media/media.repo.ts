@@ -34,6 +34,19 @@ export async function transition(
   return rows.length > 0;
 }
 
+/** For the caller's batch: marks media `failed` if it is still in one of the `from` statuses. */
+export function refuseStatement(
+  db: Db,
+  id: string,
+  from: MediaRow["status"][],
+  changes: Partial<typeof media.$inferInsert> & { updated_at: string },
+) {
+  return db
+    .update(media)
+    .set({ ...changes, status: "failed" })
+    .where(and(eq(media.id, id), inArray(media.status, from)));
+}
+
 /**
  * `transition` to `processing` and the processing job in one batch: the job row is stored only if
  * this call's update moved the media (it finds the row in `processing` with this call's stamp), so

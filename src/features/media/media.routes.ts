@@ -38,12 +38,21 @@ export const mediaApiRoutes = createRouter()
       path: "/{id}/complete",
       tags,
       summary: "Validate the uploaded bytes and queue processing (idempotent)",
+      description:
+        "422 `validation_failed` when the stored file is shorter than `byte_size`, or when the image matches the media blocklist (the same SHA-256, or a dHash within MEDIA_BLOCKLIST_MAX_DISTANCE bits): the media is then failed for good, its bytes deleted, and a system report about the uploader enters the review queue.",
       security: bearerAuth,
       middleware: [requireAuth] as const,
       request: { params: MediaIdParamSchema, body: noBody },
       responses: {
         200: jsonContent(MediaSchema, "The media, processing or ready"),
-        ...problems("unauthorized", "not_found", "conflict", "unsupported_media_type", "payload_too_large"),
+        ...problems(
+          "unauthorized",
+          "not_found",
+          "conflict",
+          "unsupported_media_type",
+          "payload_too_large",
+          "validation_failed",
+        ),
       },
     }),
     async (c) => c.json(await completeUpload(c.var.platform, callerOf(c).userId, c.req.valid("param").id), 200),

@@ -3,9 +3,11 @@ import { rgbaToThumbHash } from "thumbhash";
 import type { MediaRow } from "../../db/schema";
 import { ApiError, notFound } from "../../http/errors";
 import type { Platform } from "../../platform";
-import { base64UrlEncode } from "../../platform/crypto";
+import { base64UrlEncode, sha256HexOfStream } from "../../platform/crypto";
 import { newId } from "../../platform/ids";
 import type { OutputFormat } from "../../platform/images";
+import { blocklistReportStatements, findBlocklistMatch } from "../moderation/blocklist-match";
+import { DHASH_HEIGHT, DHASH_WIDTH, dHash } from "./dhash";
 import { type ImageType, looksComplete, readImageHeader } from "./image-header";
 import {
   countRecentUploads,
@@ -13,6 +15,7 @@ import {
   findMedia,
   insertMedia,
   orphansBefore,
+  refuseStatement,
   startProcessing,
   transition,
 } from "./media.repo";
@@ -247,6 +250,36 @@ export async function completeUpload(deps: MediaDeps, ownerId: string, id: strin
       `Images may be at most ${MAX_SIDE} px a side and ${MAX_PIXELS / 1_000_000} megapixels; this one is ${header.width} × ${header.height}.`,
     );
   }
+  const original = await deps.store.getVersion(row.original_key, etag);
+  if (original === null || original === "replaced") throw replaced();
+  const hashes = await imageHashes(deps, original.body, () => unsupported("The image could not be decoded."));
+  const match = await findBlocklistMatch(deps.db, hashes, deps.config.media.blocklistMaxDistance);
+  if (match) {
+    // Refused for good: the row fails (a repeated `complete` answers it, failed), the bytes go,
+    // and staff see a system report about the uploader (docs/security.md G13).
+    const at = deps.clock.now();
+    await deps.db.batch([
+      refuseStatement(deps.db, id, ["pending", "uploaded"], {
+        error: `blocklisted: entry ${match.entry.id}, distance ${match.distance}`,
+        content_type: header.type,
+        byte_size: size,
+        width: header.width,
+        height: header.height,
+        validated_etag: etag,
+        ...hashes,
+        updated_at: at.toISOString(),
+      }),
+      ...(await blocklistReportStatements(deps, { uploaderId: ownerId, mediaId: id, match, now: at })),
+    ]);
+    await deps.store.delete([row.original_key]);
+    throw new ApiError(
+      "validation_failed",
+      "This image cannot be posted: it matches an image removed for breaking our rules.",
+      {
+        errors: [{ path: "media_id", message: "matches a blocked image" }],
+      },
+    );
+  }
   const now = deps.clock.now().toISOString();
   const { jobIds } = await startProcessing(deps.db, deps.outbox, id, ["pending", "uploaded"], {
     content_type: header.type,
@@ -254,6 +287,7 @@ export async function completeUpload(deps: MediaDeps, ownerId: string, id: strin
     width: header.width,
     height: header.height,
     validated_etag: etag,
+    ...hashes,
     updated_at: now,
   });
   // Only the call that moved it stored the job; a concurrent repeat just reports the state.
@@ -261,7 +295,51 @@ export async function completeUpload(deps: MediaDeps, ownerId: string, id: strin
   return toMedia(deps, (await findMedia(deps.db, id)) ?? row);
 }
 
-/** Signed, expiring URLs of an image's four variants. */
+/**
+ * SHA-256 and 64-bit dHash of an image, for the media blocklist, in one pass over its bytes: one
+ * branch is hashed as it streams, the other goes to the Images binding, which squeezes it to 9 × 8
+ * (orientation applied) as a PNG the dHash reads. `undecodable` is thrown when the binding cannot
+ * read the image.
+ */
+export async function imageHashes(
+  deps: Pick<MediaDeps, "images">,
+  body: ReadableStream<Uint8Array>,
+  undecodable: () => Error,
+): Promise<{ sha256: string; dhash: string }> {
+  const [forDigest, forPixels] = body.tee();
+  const pixels = async () => {
+    try {
+      const png = await new Response(
+        await deps.images.transform(
+          forPixels,
+          { width: DHASH_WIDTH, height: DHASH_HEIGHT, fit: "squeeze" },
+          "image/png",
+        ),
+      ).arrayBuffer();
+      return dHash(pngToRgba(new Uint8Array(png)));
+    } catch {
+      throw undecodable();
+    }
+  };
+  const [sha256, dhash] = await Promise.all([sha256HexOfStream(forDigest), pixels()]);
+  return { sha256, dhash };
+}
+
+/**
+ * The hashes of a ready image, from its master (for media uploaded before hashes were stored, so
+ * staff can still blocklist it). The master is a re-encoding, so its SHA-256 is the master's, not
+ * the upload's: that entry catches near duplicates through the dHash. Null without a master.
+ */
+export async function masterHashes(
+  deps: Pick<MediaDeps, "images" | "store">,
+  row: MediaRow,
+): Promise<{ sha256: string; dhash: string } | null> {
+  if (row.status !== "ready" || !row.master_key) return null;
+  const master = await deps.store.get(row.master_key);
+  if (!master) return null;
+  return imageHashes(deps, master.body, () => new ApiError("conflict", "The stored image could not be decoded."));
+}
+
 /** Signed URLs of an account's avatar at the two sizes lists and profiles show (150 and 320 px). */
 export async function avatarUrls(
   deps: Pick<MediaDeps, "config" | "clock" | "origin">,
@@ -271,6 +349,7 @@ export async function avatarUrls(
   return signedUrls(deps, { id: mediaId, owner_id: ownerId }, ["thumb", "small"]);
 }
 
+/** Signed, expiring URLs of an image's four variants. */
 export function deliveryUrls(
   deps: Pick<MediaDeps, "config" | "clock" | "origin">,
   row: Pick<MediaRow, "id" | "owner_id">,

@@ -1,11 +1,15 @@
 import { createRoute } from "@hono/zod-openapi";
-import { pageOf } from "../../http/cursor";
+import { PageQuerySchema, pageOf } from "../../http/cursor";
 import { callerOf, requireAuth, requireStaff } from "../../http/middleware/auth";
 import { bearerAuth, createRouter, jsonBody, jsonContent, problems } from "../../http/openapi";
+import * as blocklist from "./blocklist.service";
 import {
   ActionSchema,
   AppealSchema,
   AuditQuerySchema,
+  BlocklistAddSchema,
+  BlocklistEntrySchema,
+  BlocklistParamsSchema,
   CreateAppealSchema,
   CreateReportSchema,
   EventSchema,
@@ -124,4 +128,56 @@ export const adminRoutes = createRouter()
       },
     }),
     async (c) => c.json(await moderation.audit(c.var.platform, c.req.valid("query")), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/media-blocklist",
+      summary:
+        "Blocklist an image (a media id from the review screen): later uploads of the same file, or of a near duplicate (dHash), are refused at complete; the same file again answers its entry (200)",
+      description:
+        "Media uploaded before hashes were stored gets them computed from its processed copy; media that never finished processing answers 409.",
+      ...staffOnly,
+      request: { body: jsonBody(BlocklistAddSchema) },
+      responses: {
+        200: jsonContent(BlocklistEntrySchema, "The file was already blocklisted: its entry"),
+        201: jsonContent(BlocklistEntrySchema, "Blocklisted"),
+        ...problems("unauthorized", "not_found", "conflict", "validation_failed"),
+      },
+    }),
+    async (c) => {
+      const { entry, created } = await blocklist.addToBlocklist(c.var.platform, callerOf(c), c.req.valid("json"));
+      return created ? c.json(entry, 201) : c.json(entry, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/media-blocklist",
+      summary: "The media blocklist, newest first",
+      ...staffOnly,
+      request: { query: PageQuerySchema },
+      responses: {
+        200: jsonContent(pageOf(BlocklistEntrySchema), "A page of entries"),
+        ...problems("not_found", "invalid_cursor", "validation_failed"),
+      },
+    }),
+    async (c) => c.json(await blocklist.listBlocklist(c.var.platform, c.req.valid("query")), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/media-blocklist/{id}",
+      summary: "Remove an image from the blocklist (admins only); later uploads of it are accepted again",
+      ...staffOnly,
+      request: { params: BlocklistParamsSchema },
+      responses: {
+        204: { description: "Removed" },
+        ...problems("unauthorized", "forbidden", "not_found", "validation_failed"),
+      },
+    }),
+    async (c) => {
+      await blocklist.removeFromBlocklist(c.var.platform, callerOf(c), c.req.valid("param").id);
+      return c.body(null, 204);
+    },
   );

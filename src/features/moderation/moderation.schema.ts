@@ -159,6 +159,10 @@ export const BlocklistAddSchema = z
   .strictObject({ media_id: Id, note: z.string().min(1).max(1000) })
   .openapi("BlocklistAdd");
 
+export const BlocklistParamsSchema = z.strictObject({
+  id: Id.openapi({ param: { name: "id", in: "path" } }),
+});
+
 export const BlocklistEntrySchema = z
   .object({
     id: z.string(),
