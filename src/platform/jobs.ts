@@ -76,6 +76,8 @@ export const JobSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("push.send"), subscription_id: Id, notification_id: Id }),
   // AI caption and alt-text suggestions for one image and one set of options.
   z.strictObject({ type: z.literal("caption.generate"), job_id: Id }),
+  // One account's data export, written as a ZIP to R2 (docs/data-export.md).
+  z.strictObject({ type: z.literal("export.build"), export_id: Id }),
 ]);
 
 /**
@@ -101,7 +103,7 @@ export interface JobQueue {
 
 type JobQueues = Pick<
   Env,
-  "MEDIA_QUEUE" | "POSTS_QUEUE" | "FEED_QUEUE" | "NOTIFY_QUEUE" | "PUSH_QUEUE" | "CAPTIONS_QUEUE"
+  "MEDIA_QUEUE" | "POSTS_QUEUE" | "FEED_QUEUE" | "NOTIFY_QUEUE" | "PUSH_QUEUE" | "CAPTIONS_QUEUE" | "EXPORT_QUEUE"
 >;
 
 /** Which queue carries each kind of job (each queue has its own consumer settings and DLQ). */
@@ -121,6 +123,8 @@ function queueOf(queues: JobQueues, job: Job): Queue {
       return queues.PUSH_QUEUE;
     case "caption.generate":
       return queues.CAPTIONS_QUEUE;
+    case "export.build":
+      return queues.EXPORT_QUEUE;
   }
 }
 

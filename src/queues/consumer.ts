@@ -1,5 +1,6 @@
 import { failedJobs } from "../db/schema";
 import { failCaptionJob, generateCaptions } from "../features/captions/captions.service";
+import { buildExport, failExport } from "../features/export/export.service";
 import { fanout, unlink } from "../features/feed/feed.service";
 import { failMedia, processMedia } from "../features/media/media.service";
 import { notify, sendPush } from "../features/notifications/notifications.service";
@@ -34,6 +35,8 @@ async function run(job: Job, platform: Platform): Promise<void> {
       return sendPush(platform, job.subscription_id, job.notification_id);
     case "caption.generate":
       return generateCaptions(platform, job.job_id);
+    case "export.build":
+      return buildExport(platform, job.export_id);
   }
 }
 
@@ -44,6 +47,8 @@ async function giveUp(job: Job, platform: Platform, reason: string): Promise<voi
       return failMedia(platform, job.media_id, reason);
     case "caption.generate":
       return failCaptionJob(platform, job.job_id, "The provider did not answer after several attempts.");
+    case "export.build":
+      return failExport(platform, job.export_id);
     case "post.purge":
     case "feed.fanout":
     case "feed.unlink":
