@@ -347,6 +347,15 @@ describe("data export", () => {
     expect(again.status, await again.clone().text()).toBe(202);
   });
 
+  it("fails at once, without retrying, when the account no longer exists", async () => {
+    const user = await createUser();
+    const id = await pendingExport(user);
+    await env.DB.prepare("DELETE FROM users WHERE id = ?").bind(user.id).run();
+    expect((await deliver(id)).retryMessages).toEqual([]);
+    expect(await row(id)).toMatchObject({ status: "failed", upload_id: null, attempts: 0 });
+    expect(await env.MEDIA.head(exportKey(user.id, id))).toBeNull();
+  });
+
   it("deletes the file and the record once 7 days have passed (hourly cron)", async () => {
     const user = await createUser();
     const id = await pendingExport(user);

@@ -7,6 +7,7 @@ import { newId } from "../../platform/ids";
 import { sign, verify } from "../media/signed-urls";
 import { exportEntries } from "./export.contents";
 import {
+  accountRow,
   clearUpload,
   deleteExports,
   expiredExports,
@@ -139,6 +140,18 @@ export async function buildExport(deps: BuildDeps, exportId: string): Promise<vo
   const row = await findExport(deps.db, exportId);
   if (row?.status !== "pending") return;
   if (row.upload_id) await deps.store.abortMultipart(row.object_key, row.upload_id);
+  if (!(await accountRow(deps.db, row.user_id))) {
+    // The account is gone (deleted while the job waited): nothing to export, and no retry helps.
+    const now = deps.clock.now();
+    await markFailed(
+      deps.db,
+      exportId,
+      "The account no longer exists.",
+      now.toISOString(),
+      new Date(now.getTime() + EXPORT_TTL_MS).toISOString(),
+    );
+    return;
+  }
   const uploadId = await deps.store.startMultipart(row.object_key, "application/zip");
   if (!(await startAttempt(deps.db, exportId, uploadId))) {
     await deps.store.abortMultipart(row.object_key, uploadId);
