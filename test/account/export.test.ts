@@ -356,6 +356,28 @@ describe("data export", () => {
     expect(await env.MEDIA.head(exportKey(user.id, id))).toBeNull();
   });
 
+  it("reads from a room only the member's own messages, and nothing for a non-member", async () => {
+    const [ann, ben, outsider] = await Promise.all([createUser(), createUser(), createUser()]);
+    const conversation = await startConversation(ann, [ben]);
+    for (const [who, body] of [
+      [ann, "one"],
+      [ben, "two"],
+      [ann, "three"],
+    ] as const) {
+      expect((await sendHttp(who, conversation.id, body)).status).toBe(201);
+    }
+    const room = env.CHAT_ROOM.get(env.CHAT_ROOM.idFromName(conversation.id));
+    const mine = await room.sentMessages(conversation.id, ann.id, { afterSeq: 0, limit: 1 });
+    expect(mine.ok && mine.messages.map((m) => m.body)).toEqual(["one"]);
+    const next = mine.ok ? (mine.messages[0]?.seq ?? 0) : 0;
+    const rest = await room.sentMessages(conversation.id, ann.id, { afterSeq: next, limit: 10 });
+    expect(rest.ok && rest.messages.map((m) => m.body)).toEqual(["three"]);
+    expect(await room.sentMessages(conversation.id, outsider.id, { afterSeq: 0, limit: 10 })).toEqual({
+      ok: false,
+      code: "not_member",
+    });
+  });
+
   it("deletes the file and the record once 7 days have passed (hourly cron)", async () => {
     const user = await createUser();
     const id = await pendingExport(user);
