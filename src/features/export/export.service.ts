@@ -192,6 +192,9 @@ export async function buildExport(deps: BuildDeps, exportId: string): Promise<vo
   );
   if (await markReady(deps.db, { id: exportId, uploadId, size, completedAt, expiresAt }, staged)) {
     await deps.outbox.deliver(staged.ids);
+    // The email goes here, once the platform has a mailer: `exportReadyMail` (export.mail.ts) with
+    // the account's address and `downloadPath(...)` under the public origin. Sent only by the
+    // delivery that marked the export ready, so a redelivery mails nothing twice.
   }
 }
 
