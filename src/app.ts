@@ -7,6 +7,7 @@ import { authRoutes } from "./features/auth/auth.routes";
 import { captionRoutes } from "./features/captions/captions.routes";
 import { conversationRoutes, realtimeRoutes } from "./features/chat/chat.routes";
 import { exploreRoutes } from "./features/explore/explore.routes";
+import { exportHostRoutes, exportRoutes } from "./features/export/export.routes";
 import { feedRoutes } from "./features/feed/feed.routes";
 import { graphMeRoutes, graphUserRoutes } from "./features/graph/graph.routes";
 import { liveRoutes, postLiveRoutes, streamWebhookRoutes } from "./features/live/live.routes";
@@ -86,7 +87,9 @@ export function createApp() {
   app.route("/v1/reports", reportRoutes);
   app.route("/v1/appeals", appealRoutes);
   app.route("/v1/admin", adminRoutes);
+  app.route("/v1/me", exportRoutes);
   app.route("/", mediaHostRoutes);
+  app.route("/", exportHostRoutes);
 
   app.route(
     "/",

@@ -1,5 +1,6 @@
 import { sweepTickets } from "./features/chat/chat.service";
 import { pruneExploreSnapshots } from "./features/explore/explore.service";
+import { sweepExports } from "./features/export/export.service";
 import { trimAll } from "./features/feed/feed.service";
 import { endAbandoned } from "./features/live/live.service";
 import { sweepOrphans } from "./features/media/media.service";
@@ -36,6 +37,7 @@ export function workerFor(app: { fetch: ExportedHandlerFetchHandler<Env> }) {
       ctx.waitUntil(trimNotifications(platform));
       ctx.waitUntil(pruneExploreSnapshots(platform));
       ctx.waitUntil(refreshTrends(platform));
+      ctx.waitUntil(sweepExports(platform));
     },
   } satisfies ExportedHandler<Env>;
 }

@@ -85,6 +85,8 @@ export const JobSchema = z.discriminatedUnion("type", [
     subject_id: Id,
     context_id: Id.nullable(),
   }),
+  // One account's data export, written as a ZIP to R2 (docs/data-export.md).
+  z.strictObject({ type: z.literal("export.build"), export_id: Id }),
 ]);
 
 /**
@@ -125,7 +127,14 @@ export interface JobQueue {
 
 type JobQueues = Pick<
   Env,
-  "MEDIA_QUEUE" | "POSTS_QUEUE" | "FEED_QUEUE" | "NOTIFY_QUEUE" | "PUSH_QUEUE" | "CAPTIONS_QUEUE" | "MODERATION_QUEUE"
+  | "MEDIA_QUEUE"
+  | "POSTS_QUEUE"
+  | "FEED_QUEUE"
+  | "NOTIFY_QUEUE"
+  | "PUSH_QUEUE"
+  | "CAPTIONS_QUEUE"
+  | "MODERATION_QUEUE"
+  | "EXPORT_QUEUE"
 >;
 
 /** Which queue carries each kind of job (each queue has its own consumer settings and DLQ). */
@@ -147,6 +156,8 @@ function queueOf(queues: JobQueues, job: Job): Queue {
       return queues.CAPTIONS_QUEUE;
     case "moderation.check":
       return queues.MODERATION_QUEUE;
+    case "export.build":
+      return queues.EXPORT_QUEUE;
   }
 }
 

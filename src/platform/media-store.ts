@@ -21,6 +21,16 @@ export interface MediaStore {
   getVersion(key: string, etag: string): Promise<R2ObjectBody | "replaced" | null>;
   delete(keys: string[]): Promise<void>;
   deletePrefix(prefix: string): Promise<void>;
+  /**
+   * Multipart uploads, for objects written as a stream of unknown length (data exports): every
+   * part but the last must have the same size, at least 5 MiB (R2's rule). Answers the upload id.
+   */
+  startMultipart(key: string, contentType: string): Promise<string>;
+  uploadPart(key: string, uploadId: string, partNumber: number, bytes: Uint8Array): Promise<R2UploadedPart>;
+  /** Joins the parts into the object; answers its size. */
+  completeMultipart(key: string, uploadId: string, parts: R2UploadedPart[]): Promise<{ size: number }>;
+  /** Drops an unfinished upload and its parts; one that is already gone or complete is not an error. */
+  abortMultipart(key: string, uploadId: string): Promise<void>;
 }
 
 export function mediaStoreFor(bucket: R2Bucket): MediaStore {
@@ -57,6 +67,22 @@ export function mediaStoreFor(bucket: R2Bucket): MediaStore {
         if (page.objects.length > 0) await bucket.delete(page.objects.map((o) => o.key));
         cursor = page.truncated ? page.cursor : undefined;
       } while (cursor);
+    },
+    async startMultipart(key, contentType) {
+      return (await bucket.createMultipartUpload(key, { httpMetadata: { contentType } })).uploadId;
+    },
+    uploadPart: (key, uploadId, partNumber, bytes) =>
+      bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, bytes),
+    async completeMultipart(key, uploadId, parts) {
+      const object = await bucket.resumeMultipartUpload(key, uploadId).complete(parts);
+      return { size: object.size };
+    },
+    async abortMultipart(key, uploadId) {
+      try {
+        await bucket.resumeMultipartUpload(key, uploadId).abort();
+      } catch {
+        // Already aborted or completed, or expired (R2 drops unfinished uploads after 7 days).
+      }
     },
   };
 }

@@ -1,5 +1,6 @@
 import { failedJobs } from "../db/schema";
 import { failCaptionJob, generateCaptions } from "../features/captions/captions.service";
+import { buildExport, failExport } from "../features/export/export.service";
 import { fanout, unlink } from "../features/feed/feed.service";
 import { failMedia, processMedia } from "../features/media/media.service";
 import { checkContent, failModerationCheck } from "../features/moderation/automod.service";
@@ -37,6 +38,8 @@ async function run(job: Job, platform: Platform): Promise<void> {
       return generateCaptions(platform, job.job_id);
     case "moderation.check":
       return checkContent(platform, job);
+    case "export.build":
+      return buildExport(platform, job.export_id);
   }
 }
 
@@ -49,6 +52,8 @@ async function giveUp(job: Job, platform: Platform, reason: string): Promise<voi
       return failCaptionJob(platform, job.job_id, "The provider did not answer after several attempts.");
     case "moderation.check":
       return failModerationCheck(platform, job, "The provider did not answer after several attempts.");
+    case "export.build":
+      return failExport(platform, job.export_id);
     case "post.purge":
     case "feed.fanout":
     case "feed.unlink":

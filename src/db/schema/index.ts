@@ -2,6 +2,7 @@ export * from "./auth";
 export * from "./captions";
 export * from "./chat";
 export * from "./discovery";
+export * from "./exports";
 export * from "./feed";
 export * from "./graph";
 export * from "./live";

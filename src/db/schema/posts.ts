@@ -89,6 +89,8 @@ export const comments = sqliteTable(
   (t) => [
     index("comments_post_idx").on(t.post_id, t.parent_id, t.id),
     index("comments_parent_idx").on(t.parent_id, t.id),
+    // An account's own comments, in order (its data export reads them in keyset pages).
+    index("comments_author_idx").on(t.author_id, t.id),
   ],
 );
 

@@ -88,6 +88,20 @@ export class ChatRoom extends DurableObject<Env> {
     return { ok: true, messages: this.store.before(page.beforeSeq, page.limit) };
   }
 
+  /**
+   * A page of the messages a member sent, oldest first after `afterSeq`, for their data export
+   * (docs/data-export.md): only their own, and only while they are a member.
+   */
+  async sentMessages(
+    conversationId: string,
+    userId: string,
+    page: { afterSeq: number; limit: number },
+  ): Promise<{ ok: true; messages: (ChatMessage & { hidden: boolean })[] } | { ok: false; code: RoomRefusal }> {
+    const refusal = await this.refusalFor(conversationId, userId, { allowClosed: true });
+    if (refusal) return { ok: false, code: refusal };
+    return { ok: true, messages: this.store.sentBy(userId, page.afterSeq, Math.min(Math.max(page.limit, 1), 500)) };
+  }
+
   /** Moves the member's read position up to `messageId` and tells the others. */
   async markRead(conversationId: string, userId: string, messageId: string): Promise<{ ok: boolean }> {
     if (await this.refusalFor(conversationId, userId)) return { ok: false };

@@ -151,6 +151,22 @@ export class RoomStore {
     return row ? { ...toMessage({ ...row, hidden: 0 }), hidden: row.hidden === 1 } : null;
   }
 
+  /**
+   * Up to `limit` messages `senderId` sent after `afterSeq`, oldest first, bodies included even
+   * when hidden: the sender's own words, for their data export (docs/data-export.md).
+   */
+  sentBy(senderId: string, afterSeq: number, limit: number): (ChatMessage & { hidden: boolean })[] {
+    return this.sql
+      .exec<MessageRow>(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+        senderId,
+        afterSeq,
+        limit,
+      )
+      .toArray()
+      .map((row) => ({ ...toMessage({ ...row, hidden: 0 }), hidden: row.hidden === 1 }));
+  }
+
   /** Hides or restores a message; answers whether it exists. */
   setHidden(messageId: string, hidden: boolean): boolean {
     return this.sql.exec("UPDATE messages SET hidden = ? WHERE id = ?", hidden ? 1 : 0, messageId).rowsWritten > 0;
