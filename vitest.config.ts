@@ -25,6 +25,8 @@ export const TEST_SECRETS = {
   STREAM_API_BASE: `https://${FAKE_STREAM_HOST}/client/v4`,
   STREAM_CUSTOMER_HOST: "customer-test.cloudflarestream.com",
   STREAM_WEBHOOK_SECRET: "test-stream-webhook-secret-0123",
+  // Mail lands in the development mailbox, which the account tests read at GET /dev/mailbox.
+  DEV_MAILBOX: "1",
 };
 
 /**

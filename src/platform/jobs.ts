@@ -76,6 +76,8 @@ export const JobSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("push.send"), subscription_id: Id, notification_id: Id }),
   // AI caption and alt-text suggestions for one image and one set of options.
   z.strictObject({ type: z.literal("caption.generate"), job_id: Id }),
+  // One stored mail (the `mails` row; its link's token is derived at send time, never carried).
+  z.strictObject({ type: z.literal("mail.send"), mail_id: Id }),
 ]);
 
 /**
@@ -101,7 +103,7 @@ export interface JobQueue {
 
 type JobQueues = Pick<
   Env,
-  "MEDIA_QUEUE" | "POSTS_QUEUE" | "FEED_QUEUE" | "NOTIFY_QUEUE" | "PUSH_QUEUE" | "CAPTIONS_QUEUE"
+  "MEDIA_QUEUE" | "POSTS_QUEUE" | "FEED_QUEUE" | "NOTIFY_QUEUE" | "PUSH_QUEUE" | "CAPTIONS_QUEUE" | "MAIL_QUEUE"
 >;
 
 /** Which queue carries each kind of job (each queue has its own consumer settings and DLQ). */
@@ -121,6 +123,8 @@ function queueOf(queues: JobQueues, job: Job): Queue {
       return queues.PUSH_QUEUE;
     case "caption.generate":
       return queues.CAPTIONS_QUEUE;
+    case "mail.send":
+      return queues.MAIL_QUEUE;
   }
 }
 

@@ -1,4 +1,5 @@
 import { failedJobs } from "../db/schema";
+import { failMail, sendStoredMail } from "../features/account/mail.service";
 import { failCaptionJob, generateCaptions } from "../features/captions/captions.service";
 import { fanout, unlink } from "../features/feed/feed.service";
 import { failMedia, processMedia } from "../features/media/media.service";
@@ -34,6 +35,8 @@ async function run(job: Job, platform: Platform): Promise<void> {
       return sendPush(platform, job.subscription_id, job.notification_id);
     case "caption.generate":
       return generateCaptions(platform, job.job_id);
+    case "mail.send":
+      return sendStoredMail(platform, job.mail_id);
   }
 }
 
@@ -44,6 +47,8 @@ async function giveUp(job: Job, platform: Platform, reason: string): Promise<voi
       return failMedia(platform, job.media_id, reason);
     case "caption.generate":
       return failCaptionJob(platform, job.job_id, "The provider did not answer after several attempts.");
+    case "mail.send":
+      return failMail(platform, job.mail_id);
     case "post.purge":
     case "feed.fanout":
     case "feed.unlink":
