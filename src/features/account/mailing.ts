@@ -58,6 +58,7 @@ export function stageMail(
 export interface NewToken {
   id: string;
   hash: string;
+  createdAt: string;
   expiresAt: string;
 }
 
@@ -68,20 +69,21 @@ export async function newAccountToken(deps: MailingDeps, purpose: TokenPurpose):
   return {
     id,
     hash: await sha256Hex(await tokenFor(deps.config.signingSecret, id)),
+    createdAt: now.toISOString(),
     expiresAt: isoPlusSeconds(now, TOKEN_TTL_SECONDS[purpose]),
   };
 }
 
 /** Stores a token for `userId` (a value or SQL reading it; no row when it reads NULL). */
 export function insertTokenStatement(
-  deps: MailingDeps,
+  deps: Pick<MailingDeps, "db">,
   token: NewToken,
   args: { userId: string | SQL; purpose: TokenPurpose; email: string | null },
 ) {
   const t = accountTokens;
   return deps.db.run(
     sql`INSERT INTO ${t} (${columnNames(t.id, t.user_id, t.purpose, t.token_hash, t.email, t.created_at, t.expires_at)})
-        SELECT ${token.id}, ${args.userId}, ${args.purpose}, ${token.hash}, ${args.email}, ${deps.clock.now().toISOString()}, ${token.expiresAt}
+        SELECT ${token.id}, ${args.userId}, ${args.purpose}, ${token.hash}, ${args.email}, ${token.createdAt}, ${token.expiresAt}
         WHERE ${args.userId} IS NOT NULL`,
   );
 }
