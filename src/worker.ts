@@ -1,3 +1,4 @@
+import { pruneAccountMail } from "./features/account/mail.service";
 import { sweepTickets } from "./features/chat/chat.service";
 import { pruneExploreSnapshots } from "./features/explore/explore.service";
 import { trimAll } from "./features/feed/feed.service";
@@ -36,6 +37,7 @@ export function workerFor(app: { fetch: ExportedHandlerFetchHandler<Env> }) {
       ctx.waitUntil(trimNotifications(platform));
       ctx.waitUntil(pruneExploreSnapshots(platform));
       ctx.waitUntil(refreshTrends(platform));
+      ctx.waitUntil(pruneAccountMail(platform));
     },
   } satisfies ExportedHandler<Env>;
 }

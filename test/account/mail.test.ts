@@ -2,7 +2,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { sendStoredMail } from "../../src/features/account/mail.service";
+import { pruneAccountMail, sendStoredMail } from "../../src/features/account/mail.service";
 import { platformFor } from "../../src/platform";
 import { ConfigError, parseConfig } from "../../src/platform/config";
 import { type Mailer, MailSendError, mailerFor } from "../../src/platform/mail";
@@ -132,5 +132,31 @@ describe("the HTTP mail API (fake Resend-compatible server)", () => {
     );
     const after = await env.DB.prepare("SELECT status FROM mails WHERE id = ?").bind(id).first<{ status: string }>();
     expect(after?.status).toBe("skipped");
+  });
+});
+
+describe("the hourly clean-up", () => {
+  it("deletes finished mail, spent tokens and lapsed name holds older than a week, keeping pending mail", async () => {
+    const old = new Date(Date.now() - 8 * 24 * 3600_000).toISOString();
+    const ids = { sent: crypto.randomUUID(), pending: crypto.randomUUID() };
+    for (const [id, status] of [
+      [ids.sent, "sent"],
+      [ids.pending, "pending"],
+    ]) {
+      await env.DB.prepare(
+        "INSERT INTO mails (id, to_address, subject, text_body, html_body, created_at, status) VALUES (?, 'old@example.com', 's', 't', 'h', ?, ?)",
+      )
+        .bind(id, old, status)
+        .run();
+    }
+    await env.DB.prepare(
+      "INSERT INTO reserved_usernames (username, user_id, expires_at) VALUES ('lapsed_hold', 'u', ?)",
+    )
+      .bind(old)
+      .run();
+    await pruneAccountMail(platformFor(env));
+    const left = await env.DB.prepare("SELECT id FROM mails WHERE id IN (?, ?)").bind(ids.sent, ids.pending).all();
+    expect(left.results).toEqual([{ id: ids.pending }]);
+    expect(await env.DB.prepare("SELECT 1 FROM reserved_usernames WHERE username = 'lapsed_hold'").first()).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
-import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
-import { devMailbox, mails } from "../../db/schema";
+import { and, desc, eq, isNotNull, isNull, lt, ne, or, sql } from "drizzle-orm";
+import { accountTokens, devMailbox, mails, reservedUsernames } from "../../db/schema";
 import type { Platform } from "../../platform";
 import { TOKEN_PLACEHOLDER } from "./mail-templates";
 import { tokenFor } from "./mailing";
@@ -74,4 +74,30 @@ export async function listDevMailbox(deps: Pick<Platform, "db">, to: string): Pr
     html: r.html_body,
     sent_at: r.sent_at,
   }));
+}
+
+/** Finished mail, spent tokens, dev mail and lapsed name holds are kept this long, then deleted. */
+const KEEP_MS = 7 * 24 * 3600_000;
+
+/**
+ * The hourly clean-up: mail that was sent, skipped or failed (it names addresses), tokens used or
+ * expired, development mail, and name holds that have lapsed, each older than a week.
+ */
+export async function pruneAccountMail(deps: Pick<Platform, "db" | "clock">): Promise<void> {
+  const now = deps.clock.now();
+  const before = new Date(now.getTime() - KEEP_MS).toISOString();
+  const { db } = deps;
+  await db.batch([
+    db.delete(mails).where(and(ne(mails.status, "pending"), lt(mails.created_at, before))),
+    db
+      .delete(accountTokens)
+      .where(
+        or(
+          lt(accountTokens.expires_at, before),
+          and(isNotNull(accountTokens.used_at), lt(accountTokens.used_at, before)),
+        ),
+      ),
+    db.delete(devMailbox).where(lt(devMailbox.sent_at, before)),
+    db.delete(reservedUsernames).where(lt(reservedUsernames.expires_at, now.toISOString())),
+  ]);
 }
