@@ -111,6 +111,20 @@ describe("PATCH /v1/me/email", () => {
     await expectProblem(await verify(tokenIn(link)), 400, "bad_request");
   });
 
+  it("stops reset links mailed to the old address once the change is confirmed", async () => {
+    const user = await createUser();
+    expect((await api("POST", "/v1/auth/password-reset", { body: { email: user.email } })).status).toBe(202);
+    const reset = tokenIn(await lastMail(user.email, /Reset your password/));
+    const next = `${uniqueUsername("moved")}@example.com`;
+    await api("PATCH", "/v1/me/email", { token: user.accessToken, body: { email: next, password: user.password } });
+    expect((await verify(tokenIn(await lastMail(next, /Confirm your new email/)))).status).toBe(200);
+    await expectProblem(
+      await api("POST", "/v1/auth/password-reset/confirm", { body: { token: reset, new_password: "taken over now" } }),
+      400,
+      "bad_request",
+    );
+  });
+
   it("answers a taken address like a free one; its owner gets a notice, no link", async () => {
     const [user, other] = await Promise.all([createUser(), createUser()]);
     const res = await api("PATCH", "/v1/me/email", {

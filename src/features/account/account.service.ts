@@ -83,9 +83,8 @@ export async function verifyEmail(deps: AccountDeps, token: string): Promise<z.i
   const now = deps.clock.now().toISOString();
   const claim = newId();
   const tokenHash = await sha256Hex(token);
-  let results: unknown[];
-  try {
-    results = await deps.db.batch([
+  const consume = () =>
+    deps.db.batch([
       consumeTokenStatement(deps.db, { tokenHash, purposes: ["verify_email", "change_email"], claim, now }),
       // A verification proves the address only while it is still the account's.
       deps.db
@@ -97,13 +96,22 @@ export async function verifyEmail(deps: AccountDeps, token: string): Promise<z.i
         .update(users)
         .set({ email: claimed(claim, "email"), email_verified_at: now, updated_at: now })
         .where(eq(users.id, claimed(claim, "user_id", "change_email"))),
+      // Reset links mailed to the old address stop working once it is no longer the account's.
+      spendTokensStatement(deps.db, {
+        userId: claimed(claim, "user_id", "change_email"),
+        purpose: "password_reset",
+        now,
+      }),
     ]);
+  let consumed: Awaited<ReturnType<typeof consume>>[0];
+  try {
+    [consumed] = await consume();
   } catch (err) {
     // Another account took the address since the link was sent: nothing changed, the link stays.
     if (isUniqueViolation(err)) throw new ApiError("conflict", "That email address now belongs to another account.");
     throw err;
   }
-  const [row] = results[0] as { user_id: string; purpose: string; email: string | null }[];
+  const [row] = consumed;
   if (!row) throw badToken();
   const user = await findUserById(deps.db, row.user_id);
   if (!user || (row.purpose === "verify_email" && user.email !== row.email)) throw badToken();

@@ -1,4 +1,4 @@
-import { and, eq, gt, ne, sql } from "drizzle-orm";
+import { and, eq, gt, lte, ne, or, sql } from "drizzle-orm";
 import { reservedUsernames, users } from "../../db/schema";
 import { columnNames, type Db } from "../../platform/db";
 
@@ -52,7 +52,13 @@ export function holdOwnNameStatement(db: Db, args: { username: string; userId: s
     });
 }
 
-/** The hold on a name its former owner just took back (or that another account took after expiry). */
-export function releaseNameStatement(db: Db, username: string) {
-  return db.delete(reservedUsernames).where(eq(reservedUsernames.username, username));
+/**
+ * Drops the hold on a name `userId` is taking: its own hold, or one that has lapsed. Another
+ * account's live hold is left in place (the rename checked it just before).
+ */
+export function releaseNameStatement(db: Db, args: { username: string; userId: string; now: string }) {
+  const r = reservedUsernames;
+  return db
+    .delete(r)
+    .where(and(eq(r.username, args.username), or(eq(r.user_id, args.userId), lte(r.expires_at, args.now))));
 }

@@ -68,7 +68,7 @@ async function rename(deps: UsersDeps, userId: string, username: string): Promis
   if (await usernameHeld(deps.db, username, userId, now.toISOString())) throw taken();
   try {
     await deps.db.batch([
-      releaseNameStatement(deps.db, username),
+      releaseNameStatement(deps.db, { username, userId, now: now.toISOString() }),
       deps.db
         .update(users)
         .set({ username, updated_at: now.toISOString() })
