@@ -2,6 +2,7 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import type { Request, Response } from "miniflare";
 import { defineConfig } from "vitest/config";
+import { FAKE_MAIL_HOST, fakeMailApi } from "./test/setup/fake-mail-api.ts";
 import { FAKE_AI_HOST, fakeOpenAI } from "./test/setup/fake-openai.ts";
 import { fakePushService } from "./test/setup/fake-push-service.ts";
 import { FAKE_STREAM_HOST, FAKE_STREAM_TOKEN, fakeStream } from "./test/setup/fake-stream.ts";
@@ -25,17 +26,20 @@ export const TEST_SECRETS = {
   STREAM_API_BASE: `https://${FAKE_STREAM_HOST}/client/v4`,
   STREAM_CUSTOMER_HOST: "customer-test.cloudflarestream.com",
   STREAM_WEBHOOK_SECRET: "test-stream-webhook-secret-0123",
+  // Mail lands in the development mailbox, which the account tests read at GET /dev/mailbox.
+  DEV_MAILBOX: "1",
 };
 
 /**
  * Miniflare's `outboundService` for the workers tests: every `fetch` the Worker (and the tests,
  * which share its isolate) makes leaves through here, to the fake provider it is addressed to
- * (the OpenAI-compatible API, the Web Push service) or, for anything else, to the network.
+ * (the OpenAI-compatible API, the Web Push service, the mail API) or, for anything else, to the network.
  */
 function outbound(request: Request): Promise<Response> {
   const host = new URL(request.url).hostname;
   if (host === FAKE_AI_HOST) return fakeOpenAI(request);
   if (host === FAKE_STREAM_HOST) return fakeStream(request);
+  if (host === FAKE_MAIL_HOST) return fakeMailApi(request);
   return fakePushService(request);
 }
 

@@ -50,7 +50,9 @@ case "${1:-}" in
     # Crons do not fire under `wrangler dev`: tick them locally while it runs (the outbox sender
     # every minute, the clean-up every hour). The ticker stops when wrangler (this PID) is gone.
     node scripts/cron-ticker.mjs "$$" "$PORT" &
-    exec npx wrangler dev --ip 127.0.0.1 --port "$PORT"
+    # DEV_MAILBOX=1: mail lands in the development mailbox (GET /dev/mailbox), here only, never in
+    # wrangler.toml, so a deployment never gets it (README "Email").
+    exec npx wrangler dev --ip 127.0.0.1 --port "$PORT" --var DEV_MAILBOX:1
     ;;
   test)
     npx wrangler types --strict-vars=false --check

@@ -1,4 +1,5 @@
 import { base64UrlDecode } from "./crypto";
+import type { MailConfig } from "./mail";
 import type { StreamConfig } from "./stream";
 
 /**
@@ -62,6 +63,10 @@ export interface AppConfig {
   };
   /** Automatic moderation through the provider's moderation endpoint (docs/moderation.md). */
   moderation: ModerationConfig;
+  /** Where mail goes (platform/mail.ts) and where its links point. */
+  mail: MailConfig;
+  /** The web app's origin: links in mail point here (`APP_URL/verify-email?token=…`). */
+  appUrl: string;
   live: {
     /** Null without STREAM_ACCOUNT_ID and STREAM_API_TOKEN: sessions are comments-only. */
     stream: StreamConfig | null;
@@ -107,6 +112,58 @@ export function parseStream(env: Env): AppConfig["live"] {
     webhookSecret,
     disconnectGraceSeconds: positiveInt(env, "LIVE_DISCONNECT_GRACE_SECONDS"),
   };
+}
+
+/** Optional mail settings (secrets and development switches a deployment may leave unset). */
+interface OptionalMailSettings {
+  EMAIL_API_URL?: string;
+  EMAIL_API_KEY?: string;
+  EMAIL_FROM?: string;
+  DEV_MAILBOX?: string;
+}
+
+const MAIL_TIMEOUT_MS = 10_000;
+
+/**
+ * The mail sender: an HTTP email API when EMAIL_API_URL is set (with EMAIL_API_KEY and EMAIL_FROM,
+ * all three or it is refused), the development mailbox when DEV_MAILBOX=1, else none (mail is
+ * logged as not sent and the flows still work). DEV_MAILBOX together with EMAIL_API_URL is refused:
+ * a deployment that has a real mail API must never also expose its mail at /dev/mailbox, and a
+ * stray development switch must not silently swallow production mail (fail closed).
+ */
+export function parseMail(env: Env): MailConfig {
+  const s = env as unknown as OptionalMailSettings;
+  const url = s.EMAIL_API_URL?.trim() || null;
+  const apiKey = s.EMAIL_API_KEY?.trim() || null;
+  const from = s.EMAIL_FROM?.trim() || null;
+  const dev = s.DEV_MAILBOX?.trim() || null;
+  if (dev !== null && dev !== "1" && dev !== "0") throw new ConfigError("DEV_MAILBOX must be 1 or unset");
+  if (dev === "1" && url !== null) {
+    throw new ConfigError(
+      "DEV_MAILBOX=1 and EMAIL_API_URL are both set: the development mailbox is never used with a real mail API",
+    );
+  }
+  if (dev === "1") return { kind: "dev", from: from ?? "Edgegram <no-reply@edgegram.local>" };
+  if (url === null) {
+    if (apiKey !== null) throw new ConfigError("EMAIL_API_KEY is set without EMAIL_API_URL");
+    return { kind: "none" };
+  }
+  if (!URL.canParse(url) || new URL(url).protocol !== "https:")
+    throw new ConfigError("EMAIL_API_URL must be an https URL");
+  if (apiKey === null) throw new ConfigError("EMAIL_API_URL is set without EMAIL_API_KEY");
+  if (from === null) throw new ConfigError("EMAIL_API_URL is set without EMAIL_FROM");
+  return { kind: "http", url, apiKey, from, timeoutMs: MAIL_TIMEOUT_MS };
+}
+
+/** APP_URL: an http(s) origin (a path is allowed) without credentials, query or fragment. */
+export function parseAppUrl(env: Env): string {
+  const raw = (env as unknown as { APP_URL?: string }).APP_URL?.trim() ?? "";
+  if (!URL.canParse(raw)) throw new ConfigError("APP_URL must be an http(s) URL, such as https://app.example.com");
+  const url = new URL(raw);
+  if (!/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash) {
+    throw new ConfigError("APP_URL must be an http(s) URL without credentials, query or fragment");
+  }
+  return raw.replace(/\/+$/, "");
 }
 
 /** An OpenAI-compatible provider (docs/captions.md). */
@@ -329,6 +386,8 @@ export function parseConfig(env: Env): AppConfig {
       retrySeconds: positiveInt(env, "CAPTIONS_RETRY_SECONDS"),
     },
     moderation: parseModeration(env, ai),
+    mail: parseMail(env),
+    appUrl: parseAppUrl(env),
     live: parseStream(env),
   };
 }

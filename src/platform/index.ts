@@ -5,6 +5,7 @@ import { type Db, dbFor } from "./db";
 import { type DirectUploads, directUploadsFor } from "./direct-uploads";
 import { type Images, imagesFor } from "./images";
 import { type JobQueue, jobQueueFor } from "./jobs";
+import { type Mailer, mailerFor } from "./mail";
 import { type MediaStore, mediaStoreFor } from "./media-store";
 import { type Outbox, outboxFor } from "./outbox";
 import { type RateLimiters, rateLimitersFor } from "./rate-limit";
@@ -36,6 +37,8 @@ export interface Platform {
   stream: StreamLive | null;
   /** Present when R2 S3 credentials are configured: uploads then go straight to R2. */
   direct: DirectUploads | null;
+  /** Mail (platform/mail.ts): called only by the `mail.send` job; features stage mail through the outbox. */
+  mail: Mailer;
   /** Web Push to browsers' push services, signed with the VAPID keys (see web-push.ts). */
   push: WebPush;
   /** Where URLs handed to clients point: this Worker's origin ("" off a request: jobs write no URLs). */
@@ -66,6 +69,7 @@ export function platformFor(env: Env, origin = ""): Platform {
       direct: directUploadsFor(env),
       stream: config.live.stream ? streamFor(config.live.stream) : null,
       push: webPushFor(config.vapid),
+      mail: mailerFor(config.mail, db, appClock),
     };
     built.set(env, base);
   }
@@ -80,6 +84,7 @@ export type {
   EdgeCache,
   Images,
   JobQueue,
+  Mailer,
   MediaStore,
   Outbox,
   RateLimiters,

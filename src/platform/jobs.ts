@@ -87,6 +87,8 @@ export const JobSchema = z.discriminatedUnion("type", [
   }),
   // One account's data export, written as a ZIP to R2 (docs/data-export.md).
   z.strictObject({ type: z.literal("export.build"), export_id: Id }),
+  // One stored mail (the `mails` row; its link's token is derived at send time, never carried).
+  z.strictObject({ type: z.literal("mail.send"), mail_id: Id }),
 ]);
 
 /**
@@ -135,6 +137,7 @@ type JobQueues = Pick<
   | "CAPTIONS_QUEUE"
   | "MODERATION_QUEUE"
   | "EXPORT_QUEUE"
+  | "MAIL_QUEUE"
 >;
 
 /** Which queue carries each kind of job (each queue has its own consumer settings and DLQ). */
@@ -158,6 +161,8 @@ function queueOf(queues: JobQueues, job: Job): Queue {
       return queues.MODERATION_QUEUE;
     case "export.build":
       return queues.EXPORT_QUEUE;
+    case "mail.send":
+      return queues.MAIL_QUEUE;
   }
 }
 

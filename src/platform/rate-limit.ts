@@ -35,6 +35,11 @@ export interface RateLimiters {
   ticket: RateLimiter;
   /** Reports filed per account. */
   report: RateLimiter;
+  /**
+   * Account changes that send mail or rename: verification resends, email changes, password
+   * reset requests (per address and per email) and username changes, each keyed by its purpose.
+   */
+  account: RateLimiter;
 }
 
 export function rateLimitersFor(env: Env): RateLimiters {
@@ -48,5 +53,6 @@ export function rateLimitersFor(env: Env): RateLimiters {
     conversation: rateLimiterFor(env.CONVERSATION_LIMITER, 60),
     ticket: rateLimiterFor(env.TICKET_LIMITER, 60),
     report: rateLimiterFor(env.REPORT_LIMITER, 60),
+    account: rateLimiterFor(env.ACCOUNT_LIMITER, 60),
   };
 }

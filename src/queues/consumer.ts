@@ -1,4 +1,5 @@
 import { failedJobs } from "../db/schema";
+import { failMail, sendStoredMail } from "../features/account/mail.service";
 import { failCaptionJob, generateCaptions } from "../features/captions/captions.service";
 import { buildExport, failExport } from "../features/export/export.service";
 import { fanout, unlink } from "../features/feed/feed.service";
@@ -40,6 +41,8 @@ async function run(job: Job, platform: Platform): Promise<void> {
       return checkContent(platform, job);
     case "export.build":
       return buildExport(platform, job.export_id);
+    case "mail.send":
+      return sendStoredMail(platform, job.mail_id);
   }
 }
 
@@ -54,6 +57,8 @@ async function giveUp(job: Job, platform: Platform, reason: string): Promise<voi
       return failModerationCheck(platform, job, "The provider did not answer after several attempts.");
     case "export.build":
       return failExport(platform, job.export_id);
+    case "mail.send":
+      return failMail(platform, job.mail_id);
     case "post.purge":
     case "feed.fanout":
     case "feed.unlink":

@@ -11,6 +11,7 @@ import { api } from "../helpers/api";
 import { sendHttp, startConversation } from "../helpers/chat";
 import { createUser, type TestUser } from "../helpers/factories";
 import { follow } from "../helpers/graph";
+import { lastMail, mailbox } from "../helpers/mail";
 import { publish, readyMedia } from "../helpers/posts";
 
 interface ExportBody {
@@ -150,6 +151,12 @@ describe("data export", () => {
     expect(ready.size_bytes).toBeGreaterThan(300_000);
     const expires = Date.parse(ready.expires_at ?? "");
     expect(expires - Date.parse(ready.completed_at ?? "")).toBe(7 * 24 * 3600_000);
+
+    // The mail says so too, once, with the signed link under APP_URL.
+    const mail = await lastMail(alice.email, /data export is ready/);
+    const path = new URL(ready.url ?? "").pathname;
+    expect(mail.text).toContain(path);
+    expect((await mailbox(alice.email)).filter((m) => /data export is ready/.test(m.subject))).toHaveLength(1);
 
     const files = await unzip(ready.url);
     expect(Object.keys(files)).toEqual(

@@ -5,7 +5,7 @@ import { createUser, type SessionBody, uniqueUsername } from "../helpers/factori
 
 describe("POST /v1/auth/signup", () => {
   describe("happy", () => {
-    it("creates an account and returns a session", async () => {
+    it("creates an account, answers 202 without a session, and the account can sign in", async () => {
       const username = uniqueUsername("Alice");
       const res = await api("POST", "/v1/auth/signup", {
         body: {
@@ -15,10 +15,14 @@ describe("POST /v1/auth/signup", () => {
           display_name: "Alice",
         },
       });
-      expect(res.status).toBe(201);
-      const body = (await res.json()) as SessionBody & { user: Record<string, unknown> };
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ status: "check_email", email: `${username.toLowerCase()}@example.com` });
+      const login = await api("POST", "/v1/auth/login", { body: { login: username, password: "correct horse" } });
+      expect(login.status).toBe(200);
+      const body = (await login.json()) as SessionBody & { user: Record<string, unknown> };
       expect(body.user.username).toBe(username.toLowerCase());
       expect(body.user.email).toBe(`${username.toLowerCase()}@example.com`);
+      expect(body.user.email_verified).toBe(false);
       expect(body.user.display_name).toBe("Alice");
       expect(body.user.followers_count).toBe(0);
       expect(body.token_type).toBe("Bearer");
@@ -49,18 +53,21 @@ describe("POST /v1/auth/signup", () => {
   });
 
   describe("errors", () => {
-    it("answers 409 for a username taken in another case, and for a taken email", async () => {
+    it("answers 409 for a username taken in another case, and a taken email exactly like a free one", async () => {
       const user = await createUser();
       const sameName = await api("POST", "/v1/auth/signup", {
         body: { username: user.username.toUpperCase(), email: "other@example.com", password: "correct horse" },
       });
       await expectProblem(sameName, 409, "conflict");
+      // docs/security.md B13: sign-up is not an email oracle (test/account/signup-enumeration.test.ts).
+      const probe = uniqueUsername();
       const sameEmail = await api("POST", "/v1/auth/signup", {
-        body: { username: uniqueUsername(), email: user.email.toUpperCase(), password: "correct horse" },
+        body: { username: probe, email: user.email.toUpperCase(), password: "correct horse" },
       });
-      const problem = await expectProblem(sameEmail, 409, "conflict");
-      // The message does not say which one is taken: sign-up is not an email oracle.
-      expect(problem.detail).toBe("That username or email is already in use.");
+      expect(sameEmail.status).toBe(202);
+      expect(await sameEmail.json()).toEqual({ status: "check_email", email: user.email });
+      const row = await env.DB.prepare("SELECT id FROM users WHERE username = ?").bind(probe).first();
+      expect(row).toBeNull();
     });
 
     it("creates exactly one account when five sign-ups race for one username", WAITS_FOR_A_WINDOW, async () => {
@@ -75,7 +82,7 @@ describe("POST /v1/auth/signup", () => {
         ),
       );
       const statuses = responses.map((r) => r.status).sort();
-      expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+      expect(statuses.filter((s) => s === 202)).toHaveLength(1);
       expect(statuses.filter((s) => s === 409)).toHaveLength(4);
       const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM users WHERE username = ?")
         .bind(username)
@@ -201,7 +208,7 @@ describe("POST /v1/auth/signup", () => {
           });
           statuses.push(res.status);
         }
-        expect(statuses).toEqual([201, 409, 409, 409, 409, 429]);
+        expect(statuses).toEqual([202, 409, 409, 409, 409, 429]);
       },
     );
 
@@ -209,8 +216,8 @@ describe("POST /v1/auth/signup", () => {
       "answers 429 after 5 sign-up attempts a minute for one email under many usernames from many addresses",
       WAITS_FOR_A_WINDOW,
       async () => {
-        // Sign-up's 409 shows that an email has an account (README "Accounts"): this limit is what
-        // slows probing one address with fresh usernames, whatever case the email is written in.
+        // Sign-up answers a taken email like a free one (202); this limit also slows mail-bombing
+        // one address with fresh usernames, whatever case the email is written in.
         await startInOneWindow(60, 10_000);
         const email = `${uniqueUsername("probe")}@example.com`;
         const statuses: number[] = [];
@@ -225,7 +232,7 @@ describe("POST /v1/auth/signup", () => {
           });
           statuses.push(last.status);
         }
-        expect(statuses).toEqual([201, 409, 409, 409, 409, 429]);
+        expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
         expect(last?.headers.get("retry-after")).toBe("60");
         const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM users WHERE email = ?")
           .bind(email)
@@ -250,7 +257,7 @@ describe("POST /v1/auth/signup", () => {
           await expectProblem(res, 429, "rate_limited");
         }
       }
-      expect(statuses).toEqual([201, 201, 201, 201, 201, 429]);
+      expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
     });
   });
 });

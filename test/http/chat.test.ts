@@ -20,8 +20,15 @@ async function post(path: string, body: unknown, token?: string) {
 
 async function signup(prefix: string) {
   const username = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
-  const res = await post("/v1/auth/signup", { username, email: `${username}@example.com`, password: "correct horse" });
-  expect(res.status).toBe(201);
+  const created = await post("/v1/auth/signup", {
+    username,
+    email: `${username}@example.com`,
+    password: "correct horse",
+  });
+  expect(created.status).toBe(202);
+  // Sign-up answers 202 "check your email" without a session (README "Accounts"): sign in.
+  const res = await post("/v1/auth/login", { login: username, password: "correct horse" });
+  expect(res.status).toBe(200);
   return { username, token: String(res.body.access_token), id: String((res.body.user as { id: string }).id) };
 }
 

@@ -35,8 +35,11 @@ beforeAll(async () => {
     { username: name, email: `${name}@example.com`, password: "correct horse" },
     false,
   );
-  expect(res.status).toBe(201);
-  token = res.body.access_token ?? "";
+  expect(res.status).toBe(202);
+  // Sign-up answers 202 "check your email" without a session (README "Accounts"): sign in.
+  const session = await json("/v1/auth/login", { login: name, password: "correct horse" }, false);
+  expect(session.status).toBe(200);
+  token = session.body.access_token ?? "";
 });
 
 describe("upload size cap over real HTTP", () => {

@@ -28,6 +28,7 @@ describe("GET /v1/me", () => {
           "created_at",
           "display_name",
           "email",
+          "email_verified",
           "followers_count",
           "following_count",
           "id",
@@ -91,7 +92,9 @@ describe("PATCH /v1/me", () => {
         { email_verified: true },
         { id: "01JAAAAAAAAAAAAAAAAAAAAAAA" },
         { created_at: "2000-01-01T00:00:00Z" },
-        { username: "taken_over" },
+        // The email changes only through PATCH /v1/me/email (verified first); the username is
+        // editable here (test/account/username.test.ts).
+        { email: "taken_over@example.com" },
       ]) {
         const res = await api("PATCH", "/v1/me", { token: user.accessToken, body: { bio: "changed", ...extra } });
         await expectProblem(res, 422, "validation_failed");

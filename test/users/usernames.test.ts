@@ -24,7 +24,7 @@ describe("usernames", () => {
     const res = await api("POST", "/v1/auth/signup", {
       body: { username, email: `${crypto.randomUUID()}@example.com`, password: "correct horse" },
     });
-    expect(res.status, await res.clone().text()).toBe(201);
+    expect(res.status, await res.clone().text()).toBe(202);
   });
 
   it("names an account with dots in every path: block, mute, remove, approve and deny work", async () => {

@@ -18,6 +18,10 @@ export const refreshTokens = sqliteTable(
     /** The id of the token that replaced this one; set in the same statement as used_at. */
     replaced_by: text("replaced_by"),
     revoked_at: text("revoked_at"),
+    /** When the family (the session) began; copied to each successor. */
+    family_created_at: text("family_created_at"),
+    /** A short summary of the sign-in's User-Agent ("Chrome on macOS"), copied to each successor. */
+    user_agent: text("user_agent"),
   },
   (t) => [
     uniqueIndex("refresh_tokens_hash_uq").on(t.token_hash),

@@ -32,6 +32,8 @@ export const users = sqliteTable(
     suspended_at: text("suspended_at"),
     suspended_until: text("suspended_until"),
     suspension_reason: text("suspension_reason"),
+    /** When the account's current email was proven (a verification link); null = unverified. */
+    email_verified_at: text("email_verified_at"),
     /** Staff hid the bio (a `hide` on the account): others see an empty bio. */
     bio_hidden_at: text("bio_hidden_at"),
     created_at: text("created_at").notNull(),

@@ -5,17 +5,11 @@ import { newId } from "../../platform/ids";
 
 export type NewRefreshToken = Pick<
   typeof refreshTokens.$inferInsert,
-  "id" | "family_id" | "user_id" | "token_hash" | "created_at" | "expires_at"
+  "id" | "family_id" | "user_id" | "token_hash" | "created_at" | "expires_at" | "family_created_at" | "user_agent"
 >;
 
 export function insertRefreshToken(db: Db, token: NewRefreshToken) {
   return db.insert(refreshTokens).values(token);
-}
-
-export async function createUserWithToken(db: Db, user: typeof users.$inferInsert, token: NewRefreshToken) {
-  // One batch: an account never exists without its first session, and a failed token insert
-  // leaves no half-made account behind.
-  await db.batch([db.insert(users).values(user), insertRefreshToken(db, token)]);
 }
 
 export async function findUserByLogin(
@@ -35,7 +29,11 @@ export async function findUserByLogin(
  */
 export async function rotateRefreshToken(
   db: Db,
-  args: { presentedHash: string; successor: Omit<NewRefreshToken, "family_id" | "user_id">; now: string },
+  args: {
+    presentedHash: string;
+    successor: Omit<NewRefreshToken, "family_id" | "user_id" | "family_created_at" | "user_agent">;
+    now: string;
+  },
 ): Promise<{ user_id: string; family_id: string } | null> {
   const { presentedHash, successor, now } = args;
   const t = refreshTokens;
@@ -46,10 +44,12 @@ export async function rotateRefreshToken(
       .where(and(eq(t.token_hash, presentedHash), isNull(t.used_at), isNull(t.revoked_at), gt(t.expires_at, now)))
       .returning({ user_id: t.user_id, family_id: t.family_id }),
     // `sql`, not the builder: the builder's INSERT … SELECT fills every column of the table, and this
-    // one names six and copies family and user from the row the UPDATE just marked.
+    // one names eight and copies family, user and the session's summary from the row the UPDATE just
+    // marked (the successor's created_at is the session's last use, README "Sessions").
     db.run(
-      sql`INSERT INTO ${t} (${columnNames(t.id, t.family_id, t.user_id, t.token_hash, t.created_at, t.expires_at)})
-          SELECT ${successor.id}, ${t.family_id}, ${t.user_id}, ${successor.token_hash}, ${successor.created_at}, ${successor.expires_at}
+      sql`INSERT INTO ${t} (${columnNames(t.id, t.family_id, t.user_id, t.token_hash, t.created_at, t.expires_at, t.family_created_at, t.user_agent)})
+          SELECT ${successor.id}, ${t.family_id}, ${t.user_id}, ${successor.token_hash}, ${successor.created_at}, ${successor.expires_at},
+            coalesce(${t.family_created_at}, ${t.created_at}), ${t.user_agent}
           FROM ${t} WHERE ${t.token_hash} = ${presentedHash} AND ${t.replaced_by} = ${successor.id}`,
     ),
   ]);

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter, jsonBody, jsonContent, problems } from "../../http/openapi";
 import { clientAddress } from "../../http/rate-limit";
-import { LoginSchema, RefreshSchema, SessionSchema, SignupSchema } from "./auth.schema";
+import { LoginSchema, RefreshSchema, SessionSchema, SignupAcceptedSchema, SignupSchema } from "./auth.schema";
 import { login, logout, refresh, signup } from "./auth.service";
 
 const tags = ["auth"];
@@ -12,14 +12,16 @@ export const authRoutes = createRouter()
       method: "post",
       path: "/signup",
       tags,
-      summary: "Create an account and sign in",
+      summary: "Create an account; a verification link is mailed to the address (then sign in with /login)",
+      description:
+        "Answers 202 with the same body whether the email is new or already has an account (that address's owner is mailed that someone tried; no account is made), so sign-up does not tell who has an account. A taken username is a 409: names are public. Login works before the address is verified; `email_verified` on /v1/me says whether it is.",
       request: { body: jsonBody(SignupSchema) },
       responses: {
-        201: jsonContent(SessionSchema, "The new account and its first session"),
+        202: jsonContent(SignupAcceptedSchema, "Accepted: check your email"),
         ...problems("conflict", "validation_failed", "payload_too_large", "unsupported_media_type", "rate_limited"),
       },
     }),
-    async (c) => c.json(await signup(c.var.platform, c.req.valid("json"), clientAddress(c.req)), 201),
+    async (c) => c.json(await signup(c.var.platform, c.req.valid("json"), clientAddress(c.req)), 202),
   )
   .openapi(
     createRoute({
@@ -34,7 +36,8 @@ export const authRoutes = createRouter()
         ...problems("unauthorized", "account_suspended", "validation_failed", "rate_limited"),
       },
     }),
-    async (c) => c.json(await login(c.var.platform, c.req.valid("json"), clientAddress(c.req)), 200),
+    async (c) =>
+      c.json(await login(c.var.platform, c.req.valid("json"), clientAddress(c.req), c.req.header("user-agent")), 200),
   )
   .openapi(
     createRoute({

@@ -6,12 +6,13 @@ export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 256;
 const EMAIL_MAX = 254;
 
-const PasswordSchema = userText()
+/** Sign-up's password rules, for every new password (change, reset): a weak one is a 422. */
+export const PasswordSchema = userText()
   .min(PASSWORD_MIN, `at least ${PASSWORD_MIN} characters`)
   .max(PASSWORD_MAX, `at most ${PASSWORD_MAX} characters`)
   .openapi({ format: "password", example: "correct horse battery" });
 
-const EmailSchema = z
+export const EmailSchema = z
   .string()
   .trim()
   .toLowerCase()
@@ -46,3 +47,13 @@ export const SessionSchema = z
     expires_in: z.number().int().openapi({ description: "Access token lifetime in seconds" }),
   })
   .openapi("Session");
+
+export const SignupAcceptedSchema = z
+  .object({
+    status: z.literal("check_email"),
+    email: z.string().openapi({ description: "The address the sign-up named (normalised)" }),
+  })
+  .openapi("SignupAccepted", {
+    description:
+      "The same answer for a new and an already registered email: a new one gets a verification link and the account (sign in with /v1/auth/login), a registered one gets a mail telling its owner someone tried.",
+  });

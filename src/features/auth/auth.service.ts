@@ -1,4 +1,5 @@
 import type { z } from "@hono/zod-openapi";
+import { users } from "../../db/schema";
 import { ApiError } from "../../http/errors";
 import { enforceLimit } from "../../http/rate-limit";
 import type { Platform } from "../../platform";
@@ -6,11 +7,14 @@ import { isoPlusSeconds } from "../../platform/clock";
 import { randomToken, sha256Hex } from "../../platform/crypto";
 import { isUniqueViolation } from "../../platform/db";
 import { newId } from "../../platform/ids";
+import { signupAttemptMail, verifyEmailMail } from "../account/mail-templates";
+import { insertTokenStatement, newAccountToken, stageMail } from "../account/mailing";
+import { summarizeUserAgent } from "../account/user-agent";
 import { endSuspensionIfOver } from "../moderation/suspension";
+import { holdUsernameStatement, usernameHeld } from "../users/reserved-names";
 import { findUserById } from "../users/users.repo";
 import { type Me, toMe } from "../users/users.service";
 import {
-  createUserWithToken,
   findRefreshToken,
   findUserByLogin,
   insertRefreshToken,
@@ -18,11 +22,14 @@ import {
   revokeFamily,
   rotateRefreshToken,
 } from "./auth.repo";
-import type { LoginSchema, SessionSchema, SignupSchema } from "./auth.schema";
+import type { LoginSchema, SessionSchema, SignupAcceptedSchema, SignupSchema } from "./auth.schema";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "./password";
 import { type Role, signAccessToken } from "./tokens";
 
-export type AuthDeps = Pick<Platform, "db" | "config" | "clock" | "limits" | "origin">;
+export type AuthDeps = Pick<Platform, "db" | "config" | "clock" | "limits" | "origin" | "outbox">;
+
+/** A sign-up attempt on a taken email holds the attempted name this long (see `signup`). */
+const ATTEMPTED_NAME_HOLD_SECONDS = 30 * 24 * 3600;
 
 type Session = z.infer<typeof SessionSchema>;
 
@@ -41,14 +48,24 @@ async function mintRefreshToken(deps: AuthDeps, now: Date) {
   return { token, fields };
 }
 
-/** The first token of a new family (one family per sign-in). */
+/** The first token of a new family (one family per sign-in), with the session's summary. */
 async function startFamily(
   deps: AuthDeps,
   userId: string,
   now: Date,
+  userAgent: string | undefined,
 ): Promise<{ token: string; row: NewRefreshToken }> {
   const { token, fields } = await mintRefreshToken(deps, now);
-  return { token, row: { ...fields, family_id: newId(now.getTime()), user_id: userId } };
+  return {
+    token,
+    row: {
+      ...fields,
+      family_id: newId(now.getTime()),
+      user_id: userId,
+      family_created_at: fields.created_at,
+      user_agent: summarizeUserAgent(userAgent),
+    },
+  };
 }
 
 async function session(
@@ -70,12 +87,29 @@ async function session(
   };
 }
 
-export async function signup(deps: AuthDeps, input: z.infer<typeof SignupSchema>, address: string): Promise<Session> {
+/** What every accepted sign-up answers, whether or not the email already had an account. */
+export type SignupAccepted = z.infer<typeof SignupAcceptedSchema>;
+
+/**
+ * Sign-up answers 202 "check your email" for a free and for a taken email alike (docs/security.md
+ * B13): a free one gets the account and a verification link; a taken one creates nothing, mails the
+ * address's owner that someone tried, and holds the attempted username for the owner for 30 days,
+ * so that signing the same name up again (409 once an account has it) does not tell the two apart.
+ * Both paths hash the password. There is no session in the answer: the client signs in (login
+ * works before the address is verified). A taken username still answers 409: names are public.
+ */
+export async function signup(
+  deps: AuthDeps,
+  input: z.infer<typeof SignupSchema>,
+  address: string,
+): Promise<SignupAccepted> {
   await enforceLimit(deps.limits.signupByAddress, `signup:${address}`);
   // Per account too: hammering one name or email from many addresses is throttled as well.
   await enforceLimit(deps.limits.loginByAccount, `signup:${input.username}`);
   await enforceLimit(deps.limits.loginByAccount, `signup:${input.email}`);
   const now = deps.clock.now();
+  const nameTaken = () => new ApiError("conflict", "That username is already taken.");
+  if (await usernameHeld(deps.db, input.username, null, now.toISOString())) throw nameTaken();
   const userId = newId(now.getTime());
   const user = {
     id: userId,
@@ -86,40 +120,42 @@ export async function signup(deps: AuthDeps, input: z.infer<typeof SignupSchema>
     created_at: now.toISOString(),
     updated_at: now.toISOString(),
   };
-  const { token, row } = await startFamily(deps, userId, now);
+  const token = await newAccountToken(deps, "verify_email");
+  const mail = stageMail(deps, verifyEmailMail(deps.config.appUrl, user.username), {
+    to: user.email,
+    tokenId: token.id,
+  });
   try {
-    await createUserWithToken(deps.db, user, row);
+    await deps.db.batch([
+      deps.db.insert(users).values(user),
+      insertTokenStatement(deps, token, { userId, purpose: "verify_email", email: user.email }),
+      ...mail.statements,
+    ]);
+    await deps.outbox.deliver(mail.outboxIds);
   } catch (err) {
     // The unique indexes decide races: of concurrent sign-ups for one name, one insert wins.
-    // The message does not say which of the two is taken, but a 409 for a fresh username still
-    // tells the caller the email has an account: without email verification, sign-up cannot
-    // answer a taken email the same as a new one. The trade-off, and the per-address and per-email
-    // limits above that slow such probing, are in README "Accounts" (docs/security.md B13).
-    if (isUniqueViolation(err)) throw new ApiError("conflict", "That username or email is already in use.");
-    throw err;
+    if (!isUniqueViolation(err)) throw err;
+    if (await findUserByLogin(deps.db, { username: user.username })) throw nameTaken();
+    const attempt = stageMail(deps, signupAttemptMail(deps.config.appUrl), { to: user.email });
+    await deps.db.batch([
+      holdUsernameStatement(deps.db, {
+        username: user.username,
+        ownerEmail: user.email,
+        until: isoPlusSeconds(now, ATTEMPTED_NAME_HOLD_SECONDS),
+      }),
+      ...attempt.statements,
+    ]);
+    await deps.outbox.deliver(attempt.outboxIds);
   }
-  return session(
-    deps,
-    await toMe(deps, {
-      ...user,
-      bio: "",
-      avatar_media_id: null,
-      is_private: false,
-      followers_count: 0,
-      following_count: 0,
-      posts_count: 0,
-      role: "user",
-      suspended_at: null,
-      suspended_until: null,
-      suspension_reason: null,
-      bio_hidden_at: null,
-    }),
-    { token, familyId: row.family_id, role: "user" },
-    now,
-  );
+  return { status: "check_email", email: user.email };
 }
 
-export async function login(deps: AuthDeps, input: z.infer<typeof LoginSchema>, address: string): Promise<Session> {
+export async function login(
+  deps: AuthDeps,
+  input: z.infer<typeof LoginSchema>,
+  address: string,
+  userAgent?: string,
+): Promise<Session> {
   const loginKey = input.login.toLowerCase();
   // Both limits key on what the client sent, not on whether it names an account, so a 429 looks
   // the same for real and made-up logins.
@@ -142,7 +178,7 @@ export async function login(deps: AuthDeps, input: z.infer<typeof LoginSchema>, 
       { extensions: { suspended_until: until, reason: user.suspension_reason } },
     );
   }
-  const { token, row } = await startFamily(deps, user.id, now);
+  const { token, row } = await startFamily(deps, user.id, now, userAgent);
   await insertRefreshToken(deps.db, row);
   return session(deps, await toMe(deps, user), { token, familyId: row.family_id, role: user.role }, now);
 }

@@ -83,6 +83,8 @@ export async function markReady(
   db: Db,
   e: { id: string; uploadId: string; size: number; completedAt: string; expiresAt: string },
   staged: Staged,
+  /** More statements conditional on this call's update (the ready mail). */
+  after: Staged["statement"][] = [],
 ): Promise<boolean> {
   const [result] = await db.batch([
     db
@@ -97,6 +99,7 @@ export async function markReady(
       })
       .where(and(eq(dataExports.id, e.id), eq(dataExports.status, "pending"), eq(dataExports.upload_id, e.uploadId))),
     staged.statement,
+    ...after,
   ]);
   return (result?.meta.changes ?? 0) > 0;
 }

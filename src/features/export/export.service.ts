@@ -4,8 +4,10 @@ import { type DataExportRow, dataExports } from "../../db/schema";
 import { ApiError, notFound } from "../../http/errors";
 import type { Platform } from "../../platform";
 import { newId } from "../../platform/ids";
+import { stageMail } from "../account/mailing";
 import { sign, verify } from "../media/signed-urls";
 import { exportEntries } from "./export.contents";
+import { exportReadyMail } from "./export.mail";
 import {
   accountRow,
   clearUpload,
@@ -29,7 +31,7 @@ import { uploadStream } from "./export.upload";
  */
 
 export type ExportDeps = Pick<Platform, "db" | "clock" | "config" | "outbox" | "origin">;
-export type BuildDeps = Pick<Platform, "db" | "clock" | "store" | "realtime" | "outbox">;
+export type BuildDeps = Pick<Platform, "db" | "clock" | "store" | "realtime" | "outbox" | "config">;
 
 /** One export per account per 24 hours (a failed one does not count). */
 const DAY_MS = 24 * 3600_000;
@@ -140,7 +142,8 @@ export async function buildExport(deps: BuildDeps, exportId: string): Promise<vo
   const row = await findExport(deps.db, exportId);
   if (row?.status !== "pending") return;
   if (row.upload_id) await deps.store.abortMultipart(row.object_key, row.upload_id);
-  if (!(await accountRow(deps.db, row.user_id))) {
+  const account = await accountRow(deps.db, row.user_id);
+  if (!account) {
     // The account is gone (deleted while the job waited): nothing to export, and no retry helps.
     const now = deps.clock.now();
     await markFailed(
@@ -190,11 +193,23 @@ export async function buildExport(deps: BuildDeps, exportId: string): Promise<vo
     ],
     sql`EXISTS (SELECT 1 FROM ${x} WHERE ${x.id} = ${exportId} AND ${x.status} = 'ready' AND ${x.completed_at} = ${completedAt})`,
   );
-  if (await markReady(deps.db, { id: exportId, uploadId, size, completedAt, expiresAt }, staged)) {
-    await deps.outbox.deliver(staged.ids);
-    // The email goes here, once the platform has a mailer: `exportReadyMail` (export.mail.ts) with
-    // the account's address and `downloadPath(...)` under the public origin. Sent only by the
-    // delivery that marked the export ready, so a redelivery mails nothing twice.
+  // The mail too, stored and queued in the same batch and only if this delivery marked it ready, so
+  // a redelivery mails nothing twice. Its link is the signed download under APP_URL: the web app
+  // is served by this Worker, so the app's origin is also the download's (docs/data-export.md).
+  const ready = sql`EXISTS (SELECT 1 FROM ${x} WHERE ${x.id} = ${exportId} AND ${x.status} = 'ready' AND ${x.completed_at} = ${completedAt})`;
+  const mail = stageMail(
+    deps,
+    exportReadyMail({
+      to: account.email,
+      username: account.username,
+      downloadUrl: `${deps.config.appUrl}${await downloadPath(deps.config.signingSecret, row, expiresAt)}`,
+      expiresAt,
+      sizeBytes: size,
+    }),
+    { to: account.email, when: ready },
+  );
+  if (await markReady(deps.db, { id: exportId, uploadId, size, completedAt, expiresAt }, staged, mail.statements)) {
+    await deps.outbox.deliver([...staged.ids, ...mail.outboxIds]);
   }
 }
 

@@ -52,10 +52,19 @@ export const ProfileSchema = z
   })
   .openapi("Profile");
 
-export const MeSchema = ProfileSchema.omit({ relationship: true }).extend({ email: z.string() }).openapi("Me");
+export const MeSchema = ProfileSchema.omit({ relationship: true })
+  .extend({
+    email: z.string(),
+    email_verified: z.boolean().openapi({ description: "Whether `email` was proven by a mailed link" }),
+  })
+  .openapi("Me");
 
 export const UpdateMeSchema = z
   .strictObject({
+    username: UsernameSchema.optional().openapi({
+      description:
+        "A new username (sign-up's rules). The old one is held for this account for 14 days, so links to it do not reach someone else; a few changes a minute at most.",
+    }),
     display_name: userText().trim().max(DISPLAY_NAME_MAX).optional(),
     bio: userText().max(BIO_MAX).optional(),
     is_private: z.boolean().optional(),

@@ -1,12 +1,18 @@
 import type { z } from "@hono/zod-openapi";
+import { and, eq } from "drizzle-orm";
 import type { UserRow } from "../../db/schema";
+import { users } from "../../db/schema";
 import { ApiError, notFound } from "../../http/errors";
+import { enforceLimit } from "../../http/rate-limit";
 import type { Platform } from "../../platform";
+import { isoPlusSeconds } from "../../platform/clock";
+import { isUniqueViolation } from "../../platform/db";
 import { moderationCheck } from "../../platform/jobs";
 import { canSeeAccount, visibleBio } from "../../policy";
 import { approveRequests, type RelationshipFlags, relationshipFlags } from "../graph/graph.repo";
 import { loadRelation } from "../graph/relations.repo";
 import { attachMedia } from "../media/media.repo";
+import { holdOwnNameStatement, RENAMED_NAME_HOLD_SECONDS, releaseNameStatement, usernameHeld } from "./reserved-names";
 import { avatarOf, type SummaryDeps } from "./user-summary";
 import { findUserById, findUserByUsername, updateUser } from "./users.repo";
 import type { MeSchema, ProfileSchema, UpdateMeSchema } from "./users.schema";
@@ -29,6 +35,7 @@ export async function toMe(deps: SummaryDeps, row: UserRow): Promise<Me> {
     posts_count: row.posts_count,
     created_at: row.created_at,
     email: row.email,
+    email_verified: row.email_verified_at !== null,
   };
 }
 
@@ -42,12 +49,12 @@ async function toProfile(
   viewerId: string | null,
   relationship: RelationshipFlags | null,
 ): Promise<Profile> {
-  const { email: _email, ...publicFields } = await toMe(deps, row);
+  const { email: _email, email_verified: _verified, ...publicFields } = await toMe(deps, row);
   const bio = visibleBio(viewerId === row.id, row.bio, row.bio_hidden_at !== null);
   return { ...publicFields, bio, relationship };
 }
 
-export type UsersDeps = Pick<Platform, "db" | "clock" | "config" | "origin">;
+export type UsersDeps = Pick<Platform, "db" | "clock" | "config" | "origin" | "limits">;
 type UpdateMeDeps = UsersDeps & Pick<Platform, "outbox">;
 
 export async function getMe(deps: UsersDeps, userId: string): Promise<Me> {
@@ -57,8 +64,41 @@ export async function getMe(deps: UsersDeps, userId: string): Promise<Me> {
   return toMe(deps, row);
 }
 
+/**
+ * A new username (README "Usernames"): sign-up's rules (the schema), not held for someone else,
+ * not taken (the unique index decides races: 409). The old name is held for this account for 14
+ * days in the same batch; taking back one's own held name releases the hold.
+ */
+async function rename(deps: UsersDeps, userId: string, username: string): Promise<void> {
+  const current = await findUserById(deps.db, userId);
+  if (!current) throw new ApiError("unauthorized", "The account for this token no longer exists.");
+  if (current.username === username) return;
+  await enforceLimit(deps.limits.account, `rename:${userId}`);
+  const now = deps.clock.now();
+  const taken = () => new ApiError("conflict", "That username is already taken.");
+  if (await usernameHeld(deps.db, username, userId, now.toISOString())) throw taken();
+  try {
+    await deps.db.batch([
+      releaseNameStatement(deps.db, { username, userId, now: now.toISOString() }),
+      deps.db
+        .update(users)
+        .set({ username, updated_at: now.toISOString() })
+        .where(and(eq(users.id, userId), eq(users.username, current.username))),
+      holdOwnNameStatement(deps.db, {
+        username: current.username,
+        userId,
+        until: isoPlusSeconds(now, RENAMED_NAME_HOLD_SECONDS),
+      }),
+    ]);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw taken();
+    throw err;
+  }
+}
+
 /** A new, non-empty bio is checked by automatic moderation (docs/moderation.md), staged with the change. */
 export async function updateMe(deps: UpdateMeDeps, userId: string, input: z.infer<typeof UpdateMeSchema>): Promise<Me> {
+  if (input.username !== undefined) await rename(deps, userId, input.username);
   if (input.avatar_media_id != null) {
     // Only a ready image the caller uploaded; using it also saves it from the orphan sweep.
     if (!(await attachMedia(deps.db, userId, input.avatar_media_id, deps.clock.now().toISOString()))) {
