@@ -51,8 +51,9 @@ case "${1:-}" in
     # every minute, the clean-up every hour). The ticker stops when wrangler (this PID) is gone.
     node scripts/cron-ticker.mjs "$$" "$PORT" &
     # DEV_MAILBOX=1: mail lands in the development mailbox (GET /dev/mailbox), here only, never in
-    # wrangler.toml, so a deployment never gets it (README "Email").
-    exec npx wrangler dev --ip 127.0.0.1 --port "$PORT" --var DEV_MAILBOX:1
+    # wrangler.toml, so a deployment never gets it (README "Email"). APP_URL: links in mail point
+    # at this server (the web app and the API share the origin).
+    exec npx wrangler dev --ip 127.0.0.1 --port "$PORT" --var DEV_MAILBOX:1 --var "APP_URL:http://127.0.0.1:$PORT"
     ;;
   test)
     npx wrangler types --strict-vars=false --check
