@@ -1,5 +1,7 @@
-import { exports } from "cloudflare:workers";
+import { createExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import worker from "../../src/index";
 
 export interface ApiOptions {
   body?: unknown;
@@ -67,3 +69,28 @@ export async function startInOneWindow(periodSeconds: number, needMs: number): P
 
 /** Test options for a test that calls `startInOneWindow`: room for a whole 60 s wait. */
 export const WAITS_FOR_A_WINDOW = { timeout: 75_000 };
+
+/**
+ * Sends one request as `user` to the same Worker with some bindings or settings replaced (left
+ * unconfigured, say), as another deployment of it would answer.
+ */
+export async function apiWithEnv(
+  overrides: Record<string, string>,
+  method: string,
+  path: string,
+  user: { accessToken: string },
+  body?: unknown,
+): Promise<Response> {
+  return await worker.fetch(
+    new Request(`http://localhost${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${user.accessToken}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
+    { ...env, ...overrides } as Env,
+    createExecutionContext(),
+  );
+}

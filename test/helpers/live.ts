@@ -1,8 +1,5 @@
-import { createExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import worker from "../../src/index";
-import { api } from "./api";
+import { api, apiWithEnv } from "./api";
 import { TestSocket, ticketFor, upgrade } from "./chat";
 import type { TestUser } from "./factories";
 
@@ -45,18 +42,7 @@ export const webhook = (inputId: string, event: string, secret: string | null = 
 
 /** The same Worker with Stream left unconfigured: comments-only sessions. */
 export function withoutStream(method: string, path: string, user: TestUser, body?: unknown) {
-  return worker.fetch(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${user.accessToken}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-    { ...env, STREAM_ACCOUNT_ID: "", STREAM_API_TOKEN: "" } as Env,
-    createExecutionContext(),
-  );
+  return apiWithEnv({ STREAM_ACCOUNT_ID: "", STREAM_API_TOKEN: "" }, method, path, user, body);
 }
 
 /** A comments-only session, created and started by the host over HTTP. */

@@ -1,10 +1,9 @@
-import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { readImageHeader } from "../../src/features/media/image-header";
 import { reasonOf, verdictOf } from "../../src/features/moderation/automod.service";
 import worker from "../../src/index";
-import { api } from "../helpers/api";
+import { api, apiWithEnv } from "../helpers/api";
 import { type Frame, TestSocket, upgrade } from "../helpers/chat";
 import { createUser, type TestUser } from "../helpers/factories";
 import { startCommentsOnly } from "../helpers/live";
@@ -324,23 +323,12 @@ describe("automatic moderation through the real queue and the fake provider", ()
 
 // ---- the consumer driven directly, for content stored without a provider (no job queued) ----
 
-const unconfiguredEnv = { ...env, OPENAI_BASE_URL: "", OPENAI_API_KEY: "" } as Env;
+const UNCONFIGURED = { OPENAI_BASE_URL: "", OPENAI_API_KEY: "" };
+const unconfiguredEnv = { ...env, ...UNCONFIGURED } as Env;
 
 /** A request to the same Worker with no provider configured: nothing is queued for moderation. */
-function unconfigured(method: string, path: string, user: TestUser, body?: unknown) {
-  return worker.fetch(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${user.accessToken}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-    unconfiguredEnv,
-    createExecutionContext(),
-  );
-}
+const unconfigured = (method: string, path: string, user: TestUser, body?: unknown) =>
+  apiWithEnv(UNCONFIGURED, method, path, user, body);
 
 async function quietPost(author: TestUser, caption: string): Promise<string> {
   const res = await unconfigured("POST", "/v1/posts", author, { caption, media_ids: [await readyMedia(author)] });
