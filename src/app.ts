@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
+import { accountRoutes } from "./features/account/account.routes";
 import { authRoutes } from "./features/auth/auth.routes";
 import { captionRoutes } from "./features/captions/captions.routes";
 import { conversationRoutes, realtimeRoutes } from "./features/chat/chat.routes";
@@ -58,6 +59,7 @@ export function createApp() {
 
   app.route("/v1/auth", authRoutes);
   app.route("/v1/me", meRoutes);
+  app.route("/v1/me", accountRoutes);
   app.route("/v1/me", graphMeRoutes);
   app.route("/v1/users", userRoutes);
   app.route("/v1/users", graphUserRoutes);

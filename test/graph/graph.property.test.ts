@@ -321,7 +321,12 @@ async function checkState(model: Model, users: Account[]) {
   // The policy module answers as the model does, for every viewer (and anonymous) and owner.
   const db = dbFor(env.DB);
   for (let o = 0; o < N; o++) {
-    const owner = { id: ids[o] as string, is_private: model.isPrivate[o] ?? false, suspended_at: null };
+    const owner = {
+      id: ids[o] as string,
+      is_private: model.isPrivate[o] ?? false,
+      suspended_at: null,
+      deleted_at: null,
+    };
     for (const v of [null, 0, 1, 2, 3]) {
       const relation = await loadRelation(db, v === null ? null : (ids[v] as string), owner);
       const where = `viewer ${v} owner ${o}`;

@@ -32,6 +32,13 @@ export const users = sqliteTable(
     suspended_at: text("suspended_at"),
     suspended_until: text("suspended_until"),
     suspension_reason: text("suspension_reason"),
+    /**
+     * Set when the owner asked for the account's deletion (docs/accounts.md): from then on it is
+     * gone for everyone exactly as a suspended account is (the policy's account rule), its tokens
+     * only reach `GET /v1/me` and `POST /v1/me/restore`, and once the grace period
+     * (ACCOUNT_DELETION_GRACE_DAYS) has passed the hourly cron queues its purge.
+     */
+    deleted_at: text("deleted_at"),
     /** Staff hid the bio (a `hide` on the account): others see an empty bio. */
     bio_hidden_at: text("bio_hidden_at"),
     created_at: text("created_at").notNull(),
@@ -44,6 +51,8 @@ export const users = sqliteTable(
     index("users_followers_count_idx").on(t.followers_count),
     // The minute cron finds suspensions that have ended without scanning the accounts.
     index("users_suspended_until_idx").on(t.suspended_until).where(sql`suspended_at IS NOT NULL`),
+    // The hourly cron finds deletions whose grace period has passed without scanning the accounts.
+    index("users_deleted_at_idx").on(t.deleted_at).where(sql`deleted_at IS NOT NULL`),
   ],
 );
 

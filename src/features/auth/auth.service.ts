@@ -8,7 +8,7 @@ import { isUniqueViolation } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { endSuspensionIfOver } from "../moderation/suspension";
 import { findUserById } from "../users/users.repo";
-import { type Me, toMe } from "../users/users.service";
+import { type Me, purgeDueAt, toMe } from "../users/users.service";
 import {
   createUserWithToken,
   findRefreshToken,
@@ -112,6 +112,7 @@ export async function signup(deps: AuthDeps, input: z.infer<typeof SignupSchema>
       suspended_at: null,
       suspended_until: null,
       suspension_reason: null,
+      deleted_at: null,
       bio_hidden_at: null,
     }),
     { token, familyId: row.family_id, role: "user" },
@@ -133,6 +134,15 @@ export async function login(deps: AuthDeps, input: z.infer<typeof LoginSchema>, 
   );
   if (!user || !ok) throw invalidCredentials();
   const now = deps.clock.now();
+  // An account whose deletion is pending may sign in within the grace period (its session reaches
+  // only GET /v1/me and POST /v1/me/restore); after it, the account is as good as gone
+  // (docs/accounts.md).
+  if (
+    user.deleted_at !== null &&
+    purgeDueAt(user.deleted_at, deps.config.accountDeletionGraceDays) <= now.toISOString()
+  ) {
+    throw invalidCredentials();
+  }
   // Told only to whoever knows the password, so a suspension is not announced to anyone else.
   if (user.suspended_at !== null && !(await endSuspensionIfOver(deps, user, now))) {
     const until = user.suspended_until;

@@ -52,7 +52,15 @@ export const ProfileSchema = z
   })
   .openapi("Profile");
 
-export const MeSchema = ProfileSchema.omit({ relationship: true }).extend({ email: z.string() }).openapi("Me");
+export const MeSchema = ProfileSchema.omit({ relationship: true })
+  .extend({
+    email: z.string(),
+    deletion_scheduled_for: z.string().nullable().openapi({
+      description:
+        "When the account will be purged, if its owner asked for its deletion (restore it before then with POST /v1/me/restore); null otherwise",
+    }),
+  })
+  .openapi("Me");
 
 export const UpdateMeSchema = z
   .strictObject({

@@ -14,6 +14,11 @@ import type { MeSchema, ProfileSchema, UpdateMeSchema } from "./users.schema";
 export type Me = z.infer<typeof MeSchema>;
 export type Profile = z.infer<typeof ProfileSchema>;
 
+/** When an account deleted at `deletedAt` is purged: the grace period later (docs/accounts.md). */
+export function purgeDueAt(deletedAt: string, graceDays: number): string {
+  return new Date(Date.parse(deletedAt) + graceDays * 86_400_000).toISOString();
+}
+
 /** The caller's own view of their account: the only place the email is shown. */
 export async function toMe(deps: SummaryDeps, row: UserRow): Promise<Me> {
   return {
@@ -29,6 +34,8 @@ export async function toMe(deps: SummaryDeps, row: UserRow): Promise<Me> {
     posts_count: row.posts_count,
     created_at: row.created_at,
     email: row.email,
+    deletion_scheduled_for:
+      row.deleted_at === null ? null : purgeDueAt(row.deleted_at, deps.config.accountDeletionGraceDays),
   };
 }
 
@@ -42,7 +49,7 @@ async function toProfile(
   viewerId: string | null,
   relationship: RelationshipFlags | null,
 ): Promise<Profile> {
-  const { email: _email, ...publicFields } = await toMe(deps, row);
+  const { email: _email, deletion_scheduled_for: _deletion, ...publicFields } = await toMe(deps, row);
   const bio = visibleBio(viewerId === row.id, row.bio, row.bio_hidden_at !== null);
   return { ...publicFields, bio, relationship };
 }
