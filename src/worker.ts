@@ -1,3 +1,4 @@
+import { queueDuePurges } from "./features/account/purge.service";
 import { sweepTickets } from "./features/chat/chat.service";
 import { pruneExploreSnapshots } from "./features/explore/explore.service";
 import { sweepExports } from "./features/export/export.service";
@@ -38,6 +39,7 @@ export function workerFor(app: { fetch: ExportedHandlerFetchHandler<Env> }) {
       ctx.waitUntil(pruneExploreSnapshots(platform));
       ctx.waitUntil(refreshTrends(platform));
       ctx.waitUntil(sweepExports(platform));
+      ctx.waitUntil(queueDuePurges(platform));
     },
   } satisfies ExportedHandler<Env>;
 }

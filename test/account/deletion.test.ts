@@ -2,12 +2,14 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { setClock } from "../../src/platform/clock";
 import { api, expectProblem } from "../helpers/api";
-import { joinHub, joinRoom, startConversation } from "../helpers/chat";
-import { backdateDeletion, deleteAccount } from "../helpers/deletion";
+import { history, joinHub, joinRoom, sendHttp, startConversation } from "../helpers/chat";
+import { backdateDeletion, counterDrift, deleteAccount, rowsLeft, runPurges } from "../helpers/deletion";
 import { createUser, type TestUser } from "../helpers/factories";
 import { follow, usernames } from "../helpers/graph";
-import { publish } from "../helpers/posts";
-import { login } from "../helpers/staff";
+import { settle } from "../helpers/notifications";
+import { publish, readyMedia } from "../helpers/posts";
+import { login, makeStaff, queueEntry, report } from "../helpers/staff";
+import { fanOut } from "../helpers/stories";
 
 afterEach(() => setClock(null));
 
@@ -113,5 +115,165 @@ describe("DELETE /v1/me", () => {
       "unauthorized",
     );
     await expectProblem(await api("POST", "/v1/me/restore", { token: back.accessToken }), 409, "conflict");
+  });
+});
+
+async function ok(res: Response, status = 200): Promise<Record<string, unknown>> {
+  expect(res.status, await res.clone().text()).toBe(status);
+  return res.status === 204 ? {} : ((await res.json()) as Record<string, unknown>);
+}
+
+async function comment(user: TestUser, postId: string, body: string, replyTo?: string): Promise<string> {
+  const res = await api("POST", `/v1/posts/${postId}/comments`, {
+    token: user.accessToken,
+    body: { body, ...(replyTo ? { reply_to: replyTo } : {}) },
+  });
+  return (await ok(res, 201)).id as string;
+}
+
+async function story(author: TestUser): Promise<string> {
+  const res = await api("POST", "/v1/stories", {
+    token: author.accessToken,
+    body: { media_id: await readyMedia(author) },
+  });
+  const id = (await ok(res, 201)).id as string;
+  await fanOut(id);
+  return id;
+}
+
+/** An account with something of every kind, tied to `friend` and `other` every way there is. */
+async function busyAccount(gone: TestUser, friend: TestUser, other: TestUser) {
+  const t = (u: TestUser) => ({ token: u.accessToken });
+  await follow(friend, gone);
+  await follow(gone, other);
+  await follow(gone, friend);
+  const own = await publish(gone, { caption: `mine @${friend.username} #purged` });
+  const theirs = await publish(friend, { caption: "theirs" });
+  await ok(await api("POST", `/v1/posts/${own.id}/like`, t(friend)));
+  await ok(await api("POST", `/v1/posts/${theirs.id}/like`, t(gone)));
+  await ok(await api("POST", `/v1/posts/${theirs.id}/save`, t(gone)));
+  await ok(await api("POST", `/v1/posts/${own.id}/save`, t(friend)));
+  await comment(friend, own.id, "nice");
+  const top = await comment(gone, theirs.id, "from the gone account");
+  await comment(friend, theirs.id, "a reply to it", top);
+  const friendTop = await comment(friend, theirs.id, "friend's own");
+  await comment(gone, theirs.id, "gone replies", friendTop);
+  await ok(await api("PUT", `/v1/me/close-friends/${friend.username}`, t(gone)));
+  await ok(await api("POST", `/v1/users/${other.username}/mute`, t(gone)));
+  const ownStory = await story(gone);
+  const friendStory = await story(friend);
+  await ok(await api("POST", `/v1/stories/${ownStory}/view`, t(friend)), 204);
+  await ok(await api("POST", `/v1/stories/${friendStory}/view`, t(gone)), 204);
+  await ok(await api("POST", "/v1/highlights", { ...t(gone), body: { title: "trip", story_ids: [ownStory] } }), 201);
+  const conversation = await startConversation(gone, [friend]);
+  await sendHttp(gone, conversation.id, "a secret from the gone account");
+  await sendHttp(friend, conversation.id, "a reply that stays");
+  await settle(gone, friend, other);
+  return { own, theirs, conversation, friendStory };
+}
+
+describe("the purge", () => {
+  it("after the grace period erases everything of the account, keeps counters exact, frees the username", async () => {
+    const [gone, friend, other] = await Promise.all([createUser(), createUser(), createUser()]);
+    const staff = await makeStaff("moderator");
+    const { theirs, conversation, friendStory } = await busyAccount(gone, friend, other);
+    expect((await report(other, { type: "user", id: gone.id }, "spam")).status).toBe(201);
+    await deleteAccount(gone);
+    // Within the grace period the cron queues nothing for it.
+    await runPurges();
+    expect(await rowsLeft(gone.id)).toContain("users.id: 1");
+
+    await backdateDeletion(gone, 31);
+    expect(await runPurges()).toBeGreaterThan(10);
+    expect(await rowsLeft(gone.id)).toEqual([]);
+    expect(await counterDrift()).toEqual([]);
+    const listed = await env.MEDIA.list({ prefix: `media/${gone.id}/` });
+    expect(listed.objects).toEqual([]);
+
+    const post = await ok(await api("GET", `/v1/posts/${theirs.id}`, { token: friend.accessToken }));
+    expect(post.like_count).toBe(0);
+    expect(post.comment_count).toBe(1);
+    const counts = await env.DB.prepare("SELECT followers_count, following_count FROM users WHERE id = ?1")
+      .bind(friend.id)
+      .first();
+    expect(counts).toEqual({ followers_count: 0, following_count: 0 });
+    const viewCount = await env.DB.prepare("SELECT view_count FROM stories WHERE id = ?1").bind(friendStory).first();
+    expect(viewCount?.view_count).toBe(0);
+
+    // The other member still has the conversation: the gone account's message, its body erased.
+    const messages = await history(friend, conversation.id);
+    const fromGone = messages.find((m) => m.sender === gone.id);
+    expect(fromGone?.body).toBe("");
+    expect((fromGone as unknown as { sender_deleted: boolean }).sender_deleted).toBe(true);
+    expect(messages.find((m) => m.sender === friend.id)?.body).toBe("a reply that stays");
+
+    // Reports about the account stay for staff.
+    const entry = await queueEntry(staff, "user", gone.id);
+    expect(entry?.report_count).toBe(1);
+
+    // The username (and email) can be taken again.
+    const again = await createUser({ username: gone.username, email: gone.email });
+    expect(again.id).not.toBe(gone.id);
+    // A second run finds nothing to do, and the new account of the same name is untouched.
+    await runPurges();
+    expect(await rowsLeft(again.id)).toContain("users.id: 1");
+  });
+
+  it("every step redelivered changes nothing more: still nothing left, counters exact", async () => {
+    const [gone, friend, other] = await Promise.all([createUser(), createUser(), createUser()]);
+    await busyAccount(gone, friend, other);
+    await deleteAccount(gone);
+    await backdateDeletion(gone, 31);
+    await runPurges({ redeliver: true });
+    expect(await rowsLeft(gone.id)).toEqual([]);
+    expect(await counterDrift()).toEqual([]);
+  });
+
+  it("a follow and a like written after their steps ran (a race with the deletion) are still erased, counters exact", async () => {
+    const [gone, friend, other] = await Promise.all([createUser(), createUser(), createUser()]);
+    const theirs = await publish(friend, { caption: "raced" });
+    await deleteAccount(gone);
+    await backdateDeletion(gone, 31);
+    let raced = false;
+    await runPurges({
+      beforeEach: async (job) => {
+        // Just after the follows and likes steps are done: rows as a racing request would write them.
+        if (raced || job.step !== "stories") return;
+        raced = true;
+        const now = new Date().toISOString();
+        await env.DB.batch([
+          env.DB.prepare("INSERT INTO follows (follower_id, followee_id, id, created_at) VALUES (?1, ?2, ?3, ?4)").bind(
+            other.id,
+            gone.id,
+            `race-${gone.id}`,
+            now,
+          ),
+          env.DB.prepare("UPDATE users SET following_count = following_count + 1 WHERE id = ?1").bind(other.id),
+          env.DB.prepare("UPDATE users SET followers_count = followers_count + 1 WHERE id = ?1").bind(gone.id),
+          env.DB.prepare("INSERT INTO likes (post_id, user_id, id, created_at) VALUES (?1, ?2, ?3, ?4)").bind(
+            theirs.id,
+            gone.id,
+            `race-like-${gone.id}`,
+            now,
+          ),
+          env.DB.prepare("UPDATE posts SET like_count = like_count + 1 WHERE id = ?1").bind(theirs.id),
+        ]);
+      },
+    });
+    expect(raced).toBe(true);
+    expect(await rowsLeft(gone.id)).toEqual([]);
+    expect(await counterDrift()).toEqual([]);
+    const counts = await env.DB.prepare("SELECT following_count FROM users WHERE id = ?1").bind(other.id).first();
+    expect(counts?.following_count).toBe(0);
+  });
+
+  it("a restored account is not purged", async () => {
+    const gone = await createUser();
+    await publish(gone, { caption: "kept" });
+    await deleteAccount(gone);
+    const back = await login(gone);
+    await ok(await api("POST", "/v1/me/restore", { token: back.accessToken }));
+    await runPurges();
+    expect(await rowsLeft(gone.id)).toContain("posts.author_id: 1");
   });
 });

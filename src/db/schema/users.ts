@@ -39,6 +39,12 @@ export const users = sqliteTable(
      * (ACCOUNT_DELETION_GRACE_DAYS) has passed the hourly cron queues its purge.
      */
     deleted_at: text("deleted_at"),
+    /**
+     * When the purge of a deleted account last made progress (each step stamps it). The hourly cron
+     * queues a purge for an account whose grace period is over and whose stamp is unset or stale,
+     * so one chain runs at a time and a chain lost to the dead-letter queue is started again.
+     */
+    purge_touched_at: text("purge_touched_at"),
     /** Staff hid the bio (a `hide` on the account): others see an empty bio. */
     bio_hidden_at: text("bio_hidden_at"),
     created_at: text("created_at").notNull(),

@@ -113,6 +113,7 @@ export async function signup(deps: AuthDeps, input: z.infer<typeof SignupSchema>
       suspended_until: null,
       suspension_reason: null,
       deleted_at: null,
+      purge_touched_at: null,
       bio_hidden_at: null,
     }),
     { token, familyId: row.family_id, role: "user" },
