@@ -6,7 +6,7 @@ import { history, joinHub, joinRoom, sendHttp, startConversation } from "../help
 import { backdateDeletion, counterDrift, deleteAccount, rowsLeft, runPurges } from "../helpers/deletion";
 import { createUser, type TestUser } from "../helpers/factories";
 import { follow, usernames } from "../helpers/graph";
-import { settle } from "../helpers/notifications";
+import { groupsOf, settle } from "../helpers/notifications";
 import { publish, readyMedia } from "../helpers/posts";
 import { login, makeStaff, queueEntry, report } from "../helpers/staff";
 import { fanOut } from "../helpers/stories";
@@ -38,6 +38,19 @@ describe("DELETE /v1/me", () => {
     await follow(gone, other);
     const post = await publish(gone, { caption: "soon gone #farewell" });
     expect(await feedIds(friend)).toContain(post.id);
+    const theirs = await publish(friend, { caption: "liked by the gone account" });
+    expect((await api("POST", `/v1/posts/${theirs.id}/like`, { token: gone.accessToken })).status).toBe(200);
+    await settle(gone);
+    const actors = async () =>
+      (await groupsOf(friend)).items.flatMap((g) => g.actors.map((a) => a.id)).filter((id) => id === gone.id);
+    expect(await actors()).toEqual([gone.id]);
+    const storyId = await story(gone);
+    const trayIds = async () => {
+      const res = await api("GET", "/v1/stories/tray", { token: friend.accessToken });
+      expect(res.status, await res.clone().text()).toBe(200);
+      return JSON.stringify(await res.json());
+    };
+    expect(await trayIds()).toContain(gone.id);
     const conversation = await startConversation(gone, [friend]);
     const [hub, room] = [await joinHub(gone), await joinRoom(gone, conversation.id)];
 
@@ -65,6 +78,14 @@ describe("DELETE /v1/me", () => {
     expect(await usernames(followers)).not.toContain(gone.username);
     const following = await api("GET", `/v1/users/${friend.username}/following`, { token: friend.accessToken });
     expect(await usernames(following)).not.toContain(gone.username);
+    const likers = await api("GET", `/v1/posts/${theirs.id}/likes`, { token: friend.accessToken });
+    expect(await usernames(likers)).not.toContain(gone.username);
+    expect(await actors()).toEqual([]);
+    expect(await trayIds()).not.toContain(gone.id);
+    await expectProblem(await api("GET", `/v1/stories/${storyId}`, { token: friend.accessToken }), 404, "not_found");
+    const explore = await api("GET", "/v1/explore?limit=50", { token: other.accessToken });
+    expect(explore.status).toBe(200);
+    expect(JSON.stringify(await explore.json())).not.toContain(gone.id);
   });
 
   it("within the grace period: sign-in works, only /v1/me and restore answer, and restore brings it all back", async () => {

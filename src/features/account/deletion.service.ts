@@ -1,13 +1,11 @@
-import { and, eq, gt, isNotNull, isNull } from "drizzle-orm";
-import { authEvents, refreshTokens, users } from "../../db/schema";
 import { ApiError } from "../../http/errors";
 import { enforceLimit } from "../../http/rate-limit";
 import type { Platform } from "../../platform";
-import { newId } from "../../platform/ids";
 import { verifyPassword } from "../auth/password";
 import { closeStreams } from "../moderation/suspension";
 import { findUserById } from "../users/users.repo";
 import { type Me, purgeDueAt, toMe } from "../users/users.service";
+import { clearDeletion, markDeleted } from "./account.repo";
 
 export type DeletionDeps = Pick<Platform, "db" | "clock" | "config" | "limits" | "realtime" | "stream" | "origin">;
 
@@ -40,18 +38,7 @@ export async function requestDeletion(
     throw new ApiError("unauthorized", "Wrong password.");
   }
   const now = deps.clock.now().toISOString();
-  const { db } = deps;
-  await db.batch([
-    db
-      .update(users)
-      .set({ deleted_at: now, updated_at: now })
-      .where(and(eq(users.id, userId), isNull(users.deleted_at))),
-    db
-      .update(refreshTokens)
-      .set({ revoked_at: now })
-      .where(and(eq(refreshTokens.user_id, userId), isNull(refreshTokens.revoked_at))),
-    db.insert(authEvents).values({ id: newId(), user_id: userId, kind: "deletion_requested", created_at: now }),
-  ]);
+  await markDeleted(deps.db, userId, now);
   await closeStreams(deps, userId);
   return { deletion_scheduled_for: purgeDueAt(now, deps.config.accountDeletionGraceDays) };
 }
@@ -64,20 +51,11 @@ export async function requestDeletion(
 export async function restoreAccount(deps: DeletionDeps, userId: string): Promise<Me> {
   const now = deps.clock.now();
   const cutoff = graceCutoff(now, deps.config.accountDeletionGraceDays);
-  const { db } = deps;
-  const row = await db
-    .update(users)
-    .set({ deleted_at: null, updated_at: now.toISOString() })
-    .where(and(eq(users.id, userId), isNotNull(users.deleted_at), gt(users.deleted_at, cutoff)))
-    .returning()
-    .get();
+  const row = await clearDeletion(deps.db, userId, cutoff, now.toISOString());
   if (!row) {
-    const user = await findUserById(db, userId);
+    const user = await findUserById(deps.db, userId);
     if (user?.deleted_at === null) throw new ApiError("conflict", "The account is not scheduled for deletion.");
     throw new ApiError("conflict", "The grace period is over: the account is being deleted.");
   }
-  await db
-    .insert(authEvents)
-    .values({ id: newId(), user_id: userId, kind: "deletion_cancelled", created_at: now.toISOString() });
   return toMe(deps, row);
 }
