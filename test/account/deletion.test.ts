@@ -136,6 +136,12 @@ describe("DELETE /v1/me", () => {
       "unauthorized",
     );
     await expectProblem(await api("POST", "/v1/me/restore", { token: back.accessToken }), 409, "conflict");
+    // The grace period's session cannot be refreshed past it either.
+    await expectProblem(
+      await api("POST", "/v1/auth/refresh", { body: { refresh_token: back.refreshToken } }),
+      401,
+      "unauthorized",
+    );
   });
 });
 

@@ -180,6 +180,13 @@ export async function refresh(deps: AuthDeps, presented: string): Promise<Sessio
   const row = await findUserById(deps.db, rotated.user_id);
   // A suspension revokes every family, so a suspended account cannot get here; this is the belt.
   if (!row || row.suspended_at !== null) throw invalidRefresh();
+  // A session started within a deletion's grace period ends with it (docs/accounts.md).
+  if (
+    row.deleted_at !== null &&
+    purgeDueAt(row.deleted_at, deps.config.accountDeletionGraceDays) <= now.toISOString()
+  ) {
+    throw invalidRefresh();
+  }
   return session(deps, await toMe(deps, row), { token: next.token, familyId: rotated.family_id, role: row.role }, now);
 }
 
