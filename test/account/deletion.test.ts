@@ -54,8 +54,19 @@ describe("DELETE /v1/me", () => {
     const conversation = await startConversation(gone, [friend]);
     const [hub, room] = [await joinHub(gone), await joinRoom(gone, conversation.id)];
 
+    await env.DB.prepare(
+      "INSERT INTO push_subscriptions (id, user_id, endpoint, p256dh, auth, created_at) VALUES (?1, ?2, ?3, 'k', 'a', ?4)",
+    )
+      .bind(`push-${gone.id}`, gone.id, `https://push.example.test/${gone.id}`, new Date().toISOString())
+      .run();
+
     const due = await deleteAccount(gone);
     expect(Date.parse(due) - Date.now()).toBeGreaterThan(29 * 86_400_000);
+    // Its devices get nothing more, even within the grace period.
+    const pushes = await env.DB.prepare("SELECT COUNT(*) AS n FROM push_subscriptions WHERE user_id = ?1")
+      .bind(gone.id)
+      .first<{ n: number }>();
+    expect(pushes?.n).toBe(0);
 
     for (const socket of [hub, room]) expect((await socket.waitClosed()).code).toBe(4001);
     await expectProblem(await me(gone), 401, "unauthorized");

@@ -1,11 +1,13 @@
 import { and, eq, gt, isNotNull, isNull } from "drizzle-orm";
-import { authEvents, refreshTokens, users } from "../../db/schema";
+import { authEvents, pushSubscriptions, refreshTokens, users } from "../../db/schema";
 import type { Db } from "../../platform/db";
 import { newId } from "../../platform/ids";
 
 /**
- * One batch: the account is marked deleted (every read hides it from then on) and every refresh
- * family is revoked (its access tokens are refused on their next request), with an auth event.
+ * One batch: the account is marked deleted (every read hides it from then on), every refresh
+ * family is revoked (its access tokens are refused on their next request), and its push
+ * subscriptions go (its devices get nothing more, even within the grace period; a restored
+ * account's app subscribes again), with an auth event.
  */
 export async function markDeleted(db: Db, userId: string, now: string): Promise<void> {
   await db.batch([
@@ -17,6 +19,7 @@ export async function markDeleted(db: Db, userId: string, now: string): Promise<
       .update(refreshTokens)
       .set({ revoked_at: now })
       .where(and(eq(refreshTokens.user_id, userId), isNull(refreshTokens.revoked_at))),
+    db.delete(pushSubscriptions).where(eq(pushSubscriptions.user_id, userId)),
     db.insert(authEvents).values({ id: newId(), user_id: userId, kind: "deletion_requested", created_at: now }),
   ]);
 }
