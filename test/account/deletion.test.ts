@@ -267,7 +267,7 @@ describe("the purge", () => {
     expect(await counterDrift()).toEqual([]);
   });
 
-  it("a follow and a like written after their steps ran (a race with the deletion) are still erased, counters exact", async () => {
+  it("a post, a comment, a follow and a like written after their steps ran (a race with the deletion) are still erased, counters exact", async () => {
     const [gone, friend, other] = await Promise.all([createUser(), createUser(), createUser()]);
     const theirs = await publish(friend, { caption: "raced" });
     await deleteAccount(gone);
@@ -295,6 +295,13 @@ describe("the purge", () => {
             now,
           ),
           env.DB.prepare("UPDATE posts SET like_count = like_count + 1 WHERE id = ?1").bind(theirs.id),
+          env.DB.prepare(
+            "INSERT INTO posts (id, author_id, caption, audience, created_at, updated_at) VALUES (?1, ?2, 'raced', 'public', ?3, ?3)",
+          ).bind(`race-post-${gone.id}`, gone.id, now),
+          env.DB.prepare(
+            "INSERT INTO comments (id, post_id, author_id, body, created_at) VALUES (?1, ?2, ?3, 'raced', ?4)",
+          ).bind(`race-comment-${gone.id}`, theirs.id, gone.id, now),
+          env.DB.prepare("UPDATE posts SET comment_count = comment_count + 1 WHERE id = ?1").bind(theirs.id),
         ]);
       },
     });
@@ -303,6 +310,10 @@ describe("the purge", () => {
     expect(await counterDrift()).toEqual([]);
     const counts = await env.DB.prepare("SELECT following_count FROM users WHERE id = ?1").bind(other.id).first();
     expect(counts?.following_count).toBe(0);
+    const post = await env.DB.prepare("SELECT like_count, comment_count FROM posts WHERE id = ?1")
+      .bind(theirs.id)
+      .first();
+    expect(post).toEqual({ like_count: 0, comment_count: 0 });
   });
 
   it("a restored account is not purged", async () => {
