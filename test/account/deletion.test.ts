@@ -210,6 +210,20 @@ async function busyAccount(gone: TestUser, friend: TestUser, other: TestUser) {
   return { own, theirs, conversation, friendStory };
 }
 
+describe("the OpenAPI document", () => {
+  it("lists 403 account_pending_deletion on authenticated operations, not on the two a pending deletion may use", async () => {
+    type Op = { responses: Record<string, { description: string }> };
+    const doc = (await (await api("GET", "/openapi.json")).json()) as { paths: Record<string, Record<string, Op>> };
+    const at = (path: string, method: string) => doc.paths[path]?.[method]?.responses["403"]?.description ?? "";
+    expect(at("/v1/feed", "get")).toContain("Account pending deletion");
+    expect(at("/v1/users/{username}", "get")).toContain("Account pending deletion");
+    expect(at("/v1/me", "delete")).toContain("Account pending deletion");
+    expect(at("/v1/me", "get")).not.toContain("Account pending deletion");
+    expect(at("/v1/me/restore", "post")).not.toContain("Account pending deletion");
+    expect(at("/v1/auth/login", "post")).not.toContain("Account pending deletion");
+  });
+});
+
 describe("the purge", () => {
   it("after the grace period erases everything of the account, keeps counters exact, frees the username", async () => {
     const [gone, friend, other] = await Promise.all([createUser(), createUser(), createUser()]);
