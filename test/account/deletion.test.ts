@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { setClock } from "../../src/platform/clock";
-import { api, expectProblem } from "../helpers/api";
+import { api, expectProblem, startInOneWindow, WAITS_FOR_A_WINDOW } from "../helpers/api";
 import { history, joinHub, joinRoom, sendHttp, startConversation } from "../helpers/chat";
 import { backdateDeletion, counterDrift, deleteAccount, rowsLeft, runPurges } from "../helpers/deletion";
 import { createUser, type TestUser } from "../helpers/factories";
@@ -30,6 +30,23 @@ describe("DELETE /v1/me", () => {
     const row = await env.DB.prepare("SELECT deleted_at FROM users WHERE id = ?1").bind(user.id).first();
     expect(row?.deleted_at).toBeNull();
     await expectProblem(await api("DELETE", "/v1/me", { token: user.accessToken, body: {} }), 422, "validation_failed");
+  });
+
+  it("wrong passwords count against the sign-in limit of the account's name", WAITS_FOR_A_WINDOW, async () => {
+    await startInOneWindow(60, 15_000);
+    const user = await createUser();
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await api("DELETE", "/v1/me", { token: user.accessToken, body: { password: "wrong password" } });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    // The same bucket as sign-in: the right password is now refused on either route.
+    const signIn = await api("POST", "/v1/auth/login", { body: { login: user.username, password: user.password } });
+    await expectProblem(signIn, 429, "rate_limited");
+    const again = await api("DELETE", "/v1/me", { token: user.accessToken, body: { password: user.password } });
+    await expectProblem(again, 429, "rate_limited");
+    expect((await me(user)).status).toBe(200);
   });
 
   it("the account disappears at once from every surface; its tokens and sockets end", async () => {
