@@ -4,6 +4,7 @@ import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
 import { accountAuthRoutes, accountMeRoutes, devMailboxRoutes } from "./features/account/account.routes";
+import { deletionRoutes } from "./features/account/deletion.routes";
 import { authRoutes } from "./features/auth/auth.routes";
 import { captionRoutes } from "./features/captions/captions.routes";
 import { conversationRoutes, realtimeRoutes } from "./features/chat/chat.routes";
@@ -61,6 +62,7 @@ export function createApp() {
   app.route("/v1/auth", accountAuthRoutes);
   app.route("/v1/me", meRoutes);
   app.route("/v1/me", accountMeRoutes);
+  app.route("/v1/me", deletionRoutes);
   app.route("/v1/me", graphMeRoutes);
   app.route("/v1/users", userRoutes);
   app.route("/v1/users", graphUserRoutes);

@@ -1,4 +1,5 @@
 import { pruneAccountMail } from "./features/account/mail.service";
+import { queueDuePurges } from "./features/account/purge.service";
 import { sweepTickets } from "./features/chat/chat.service";
 import { pruneExploreSnapshots } from "./features/explore/explore.service";
 import { sweepExports } from "./features/export/export.service";
@@ -40,6 +41,7 @@ export function workerFor(app: { fetch: ExportedHandlerFetchHandler<Env> }) {
       ctx.waitUntil(refreshTrends(platform));
       ctx.waitUntil(sweepExports(platform));
       ctx.waitUntil(pruneAccountMail(platform));
+      ctx.waitUntil(queueDuePurges(platform));
     },
   } satisfies ExportedHandler<Env>;
 }

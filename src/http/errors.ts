@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env";
-import { SessionRevokedError } from "../platform/session-guard";
+import { AccountPendingDeletionError, SessionRevokedError } from "../platform/session-guard";
 
 /**
  * Stable machine-readable error codes (README, "HTTP conventions") and the status each one answers with.
@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   unauthorized: { status: 401, title: "Unauthorized" },
   forbidden: { status: 403, title: "Forbidden" },
   account_suspended: { status: 403, title: "Account suspended" },
+  account_pending_deletion: { status: 403, title: "Account pending deletion" },
   not_found: { status: 404, title: "Not found" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
   conflict: { status: 409, title: "Conflict" },
@@ -130,6 +131,15 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof HTTPException) return problemResponse(c, fromHttpException(err));
   if (causedBy(err, (e) => e instanceof SessionRevokedError)) {
     return problemResponse(c, new ApiError("unauthorized", "The session has ended; sign in again."));
+  }
+  if (causedBy(err, (e) => e instanceof AccountPendingDeletionError)) {
+    return problemResponse(
+      c,
+      new ApiError(
+        "account_pending_deletion",
+        "This account is scheduled for deletion: only GET /v1/me and POST /v1/me/restore answer until it is restored.",
+      ),
+    );
   }
   console.error(
     JSON.stringify({

@@ -134,6 +134,12 @@ interface Operation extends Json {
   responses: Record<string, Json>;
 }
 
+/**
+ * An operation extension marking a route an account whose deletion is pending may use
+ * (`requireAuthPendingDeletionAllowed`): its document does not list 403 `account_pending_deletion`.
+ */
+export const PENDING_DELETION_ALLOWED = "x-pending-deletion-allowed";
+
 const PROBLEM_JSON = { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } };
 
 const METHODS = ["get", "put", "post", "delete", "patch", "options", "head"] as const;
@@ -160,8 +166,13 @@ function sharedCodes(path: string, op: Operation): ErrorCode[] {
   // Malformed JSON (400), another content type (415), a field the schema refuses (422).
   if (json) codes.push("bad_request", "unsupported_media_type", "validation_failed");
   if ((op.parameters ?? []).some(canFail)) codes.push("validation_failed");
-  // A token that fails verification answers 401 on a route where it is optional, too.
-  if ((op.security ?? []).some((s) => "bearerAuth" in s)) codes.push("unauthorized");
+  // A token that fails verification answers 401 on a route where it is optional, too; a valid
+  // token of an account whose deletion is pending answers 403 (docs/accounts.md), except on the
+  // routes marked as serving it.
+  if ((op.security ?? []).some((s) => "bearerAuth" in s)) {
+    codes.push("unauthorized");
+    if (op[PENDING_DELETION_ALLOWED] !== true) codes.push("account_pending_deletion");
+  }
   codes.push("internal_error");
   return codes;
 }

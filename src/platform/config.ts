@@ -44,6 +44,8 @@ export interface AppConfig {
   };
   /** How long a story stays up. */
   storyTtlSeconds: number;
+  /** Days between `DELETE /v1/me` and the purge; the owner may restore within them (docs/accounts.md). */
+  accountDeletionGraceDays: number;
   chat: {
     /** How long a room waits after a change before writing the inbox summary to D1. */
     inboxFlushMs: number;
@@ -282,6 +284,16 @@ export function parseBlocklistDistance(env: Env): number {
   return n;
 }
 
+/** ACCOUNT_DELETION_GRACE_DAYS: a positive whole number of days, 30 when unset. */
+export function parseDeletionGraceDays(env: Env): number {
+  const raw = (env as unknown as { ACCOUNT_DELETION_GRACE_DAYS?: string }).ACCOUNT_DELETION_GRACE_DAYS?.trim();
+  if (raw === undefined || raw === "") return 30;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new ConfigError("ACCOUNT_DELETION_GRACE_DAYS must be a positive integer");
+  return n;
+}
+
 function positiveInt(env: Env, name: keyof Env): number {
   const raw = requireString(env, name);
   const n = Number(raw);
@@ -374,6 +386,7 @@ export function parseConfig(env: Env): AppConfig {
       blocklistMaxDistance: parseBlocklistDistance(env),
     },
     storyTtlSeconds: positiveInt(env, "STORY_TTL_SECONDS"),
+    accountDeletionGraceDays: parseDeletionGraceDays(env),
     chat: {
       inboxFlushMs: positiveInt(env, "CHAT_INBOX_FLUSH_MS"),
       frameBurst: positiveInt(env, "CHAT_FRAME_BURST"),

@@ -46,6 +46,27 @@ export const NotifyEventSchema = z.discriminatedUnion("kind", [
 export type NotifyEvent = z.infer<typeof NotifyEventSchema>;
 
 /**
+ * The steps of an account's purge, in the order they run (docs/accounts.md, "The purge"). Each
+ * delivery does one bounded chunk of one step and queues what comes next.
+ */
+export const PURGE_STEPS = [
+  "posts",
+  "comments",
+  "likes",
+  "saves",
+  "follows",
+  "graph",
+  "stories",
+  "notifications",
+  "chat",
+  "media",
+  "exports",
+  "sessions",
+  "finish",
+] as const;
+export type PurgeStep = (typeof PURGE_STEPS)[number];
+
+/**
  * Queue messages: ids only (never secrets, user URLs or blobs), validated on both ends.
  * One zod union keyed by `type`; consumers dispatch on it.
  */
@@ -89,6 +110,8 @@ export const JobSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("export.build"), export_id: Id }),
   // One stored mail (the `mails` row; its link's token is derived at send time, never carried).
   z.strictObject({ type: z.literal("mail.send"), mail_id: Id }),
+  // One step of a deleted account's purge (docs/accounts.md); the job queues the next itself.
+  z.strictObject({ type: z.literal("account.purge"), user_id: Id, step: z.enum(PURGE_STEPS) }),
 ]);
 
 /**
@@ -146,6 +169,7 @@ function queueOf(queues: JobQueues, job: Job): Queue {
     case "media.process":
       return queues.MEDIA_QUEUE;
     case "post.purge":
+    case "account.purge":
       return queues.POSTS_QUEUE;
     case "feed.fanout":
     case "feed.unlink":

@@ -29,18 +29,23 @@ export interface SessionClaims {
 
 interface GuardState {
   claims: SessionClaims;
+  /** The route serves an account whose deletion is pending (docs/accounts.md, "Grace period"). */
+  allowPendingDeletion: boolean;
   passed: boolean;
 }
 
 const current = new AsyncLocalStorage<GuardState>();
 
 /**
- * The session is still valid: the account exists, is not suspended, still has the role the token
- * names, and the token's refresh family has not been revoked. When it is not, `abs()` of the
- * smallest 64-bit integer raises "integer overflow", which aborts the statement and its batch.
+ * The session is still valid: the account exists, is not suspended, is not deleted (unless the
+ * route serves an account in its deletion grace period, ?4 = 1: `GET /v1/me` and
+ * `POST /v1/me/restore`, docs/accounts.md), still has the role the token names, and the token's
+ * refresh family has not been revoked. When it is not, `abs()` of the smallest 64-bit integer
+ * raises "integer overflow", which aborts the statement and its batch.
  */
 const sessionCheckSql = `SELECT CASE WHEN
-    EXISTS (SELECT 1 FROM users WHERE id = ?1 AND role = ?2 AND suspended_at IS NULL)
+    EXISTS (SELECT 1 FROM users WHERE id = ?1 AND role = ?2 AND suspended_at IS NULL
+      AND (deleted_at IS NULL OR ?4 = 1))
     AND NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = ?3 AND revoked_at IS NOT NULL)
   THEN 1 ELSE abs(-9223372036854775807 - 1) END AS session_ok`;
 
@@ -52,29 +57,59 @@ export class SessionRevokedError extends Error {
   }
 }
 
-/** Runs `fn` with `claims` as the request's session: its first D1 call checks them. */
-export function withSession<T>(claims: SessionClaims, fn: () => Promise<T>): Promise<T> {
-  return current.run({ claims, passed: false }, fn);
+/**
+ * Thrown (and answered 403 `account_pending_deletion`) when the session is valid but its account's
+ * deletion is pending and the route does not serve such an account (docs/accounts.md).
+ */
+export class AccountPendingDeletionError extends Error {
+  constructor() {
+    super("The account is scheduled for deletion.");
+    this.name = "AccountPendingDeletionError";
+  }
+}
+
+/**
+ * Runs `fn` with `claims` as the request's session: its first D1 call checks them. With
+ * `allowPendingDeletion`, an account whose deletion is pending passes the check.
+ */
+export function withSession<T>(
+  claims: SessionClaims,
+  fn: () => Promise<T>,
+  options: { allowPendingDeletion?: boolean } = {},
+): Promise<T> {
+  return current.run({ claims, allowPendingDeletion: options.allowPendingDeletion ?? false, passed: false }, fn);
 }
 
 const WRITE = /^\s*(insert|update|delete|replace|with)\b/i;
 
 type Unwrappable = D1PreparedStatement & { readonly __inner?: D1PreparedStatement };
 
-function check(d1: D1Database, claims: SessionClaims): D1PreparedStatement {
-  return d1.prepare(sessionCheckSql).bind(claims.userId, claims.role, claims.sessionId);
+function check(d1: D1Database, state: GuardState, allowPendingDeletion = state.allowPendingDeletion) {
+  const { claims } = state;
+  return d1.prepare(sessionCheckSql).bind(claims.userId, claims.role, claims.sessionId, allowPendingDeletion ? 1 : 0);
 }
 
-/** After a failed guarded call: was it the check? Then the session ended; else the call's own error. */
-async function explain(d1: D1Database, state: GuardState, err: unknown): Promise<never> {
-  let valid = false;
+async function passes(statement: D1PreparedStatement): Promise<boolean> {
   try {
-    await check(d1, state.claims).first();
-    valid = true;
+    await statement.first();
+    return true;
   } catch {
-    valid = false;
+    return false;
   }
-  if (!valid) throw new SessionRevokedError();
+}
+
+/**
+ * After the check failed: the session ended (401), or it stands but its account's deletion is
+ * pending and this route does not serve that (403). One more read, only on a refused request.
+ */
+async function refusal(d1: D1Database, state: GuardState): Promise<Error> {
+  if (!state.allowPendingDeletion && (await passes(check(d1, state, true)))) return new AccountPendingDeletionError();
+  return new SessionRevokedError();
+}
+
+/** After a failed guarded call: was it the check? Then the session is refused; else the call's own error. */
+async function explain(d1: D1Database, state: GuardState, err: unknown): Promise<never> {
+  if (!(await passes(check(d1, state)))) throw await refusal(d1, state);
   throw err;
 }
 
@@ -86,7 +121,7 @@ export function sessionGuarded(d1: D1Database): D1Database {
   };
   const guardedBatch = async <T>(state: GuardState, statements: D1PreparedStatement[]): Promise<D1Result<T>[]> => {
     try {
-      const [, ...results] = await d1.batch<T>([check(d1, state.claims), ...statements]);
+      const [, ...results] = await d1.batch<T>([check(d1, state), ...statements]);
       state.passed = true;
       return results;
     } catch (err) {
@@ -125,7 +160,7 @@ export function sessionGuarded(d1: D1Database): D1Database {
               const rows = (result?.results ?? []).map((row) => Object.values(row));
               return options?.columnNames ? [Object.keys(result?.results[0] ?? {}), ...rows] : rows;
             }
-            const [ok, rows] = await Promise.allSettled([check(d1, state.claims).first(), read()]);
+            const [ok, rows] = await Promise.allSettled([check(d1, state).first(), read()]);
             if (ok.status === "rejected") return explain(d1, state, ok.reason);
             state.passed = true;
             if (rows.status === "rejected") throw rows.reason;
@@ -159,10 +194,6 @@ export function sessionGuarded(d1: D1Database): D1Database {
 export async function verifyRequestSession(d1: D1Database): Promise<void> {
   const state = current.getStore();
   if (!state || state.passed) return;
-  try {
-    await check(d1, state.claims).first();
-    state.passed = true;
-  } catch {
-    throw new SessionRevokedError();
-  }
+  if (!(await passes(check(d1, state)))) throw await refusal(d1, state);
+  state.passed = true;
 }

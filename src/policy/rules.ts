@@ -10,8 +10,8 @@
  * - Audience `public`: anyone (followers only when the account is private); `followers`: approved
  *   followers; `close_friends`: the members of the owner's close-friends list.
  * - The owner always sees their own things.
- * - Moderation (docs/moderation.md): a suspended account, its profile and everything it made are
- *   gone for everyone else; hidden content answers 404 to all but its author and staff, who see it
+ * - Moderation (docs/moderation.md) and deletion (docs/accounts.md): a suspended or deleted account,
+ *   its profile and everything it made are gone for everyone else; hidden content answers 404 to all but its author and staff, who see it
  *   marked on its single read (the author also in their own grid), and is left out of every list.
  */
 
@@ -31,13 +31,16 @@ export interface Relation {
   closeFriend: boolean;
   /** Either has blocked the other. */
   blocked: boolean;
-  /** The owner's account is suspended (`users.suspended_at` set). */
+  /**
+   * The owner's account is gone: suspended (`users.suspended_at` set) or deleted by its owner
+   * (`users.deleted_at` set). Both hide it the same way (sql.ts `accountGoneSql`).
+   */
   ownerSuspended: boolean;
 }
 
 /**
- * Is the account shown to the viewer at all, as far as moderation goes? A suspended account is
- * gone for everyone but itself (its counters stay). (accountShownSql in sql.ts is its twin.)
+ * Is the account shown to the viewer at all, as far as moderation goes? A suspended or deleted
+ * account is gone for everyone but itself (its counters stay). (accountShownSql in sql.ts is its twin.)
  */
 export function isAccountShown(r: Pick<Relation, "self" | "ownerSuspended">): boolean {
   return r.self || !r.ownerSuspended;

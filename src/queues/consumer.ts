@@ -1,5 +1,6 @@
 import { failedJobs } from "../db/schema";
 import { failMail, sendStoredMail } from "../features/account/mail.service";
+import { purgeAccountStep } from "../features/account/purge.service";
 import { failCaptionJob, generateCaptions } from "../features/captions/captions.service";
 import { buildExport, failExport } from "../features/export/export.service";
 import { fanout, unlink } from "../features/feed/feed.service";
@@ -43,6 +44,8 @@ async function run(job: Job, platform: Platform): Promise<void> {
       return buildExport(platform, job.export_id);
     case "mail.send":
       return sendStoredMail(platform, job.mail_id);
+    case "account.purge":
+      return purgeAccountStep(platform, job.user_id, job.step);
   }
 }
 
@@ -60,13 +63,15 @@ async function giveUp(job: Job, platform: Platform, reason: string): Promise<voi
     case "mail.send":
       return failMail(platform, job.mail_id);
     case "post.purge":
+    case "account.purge":
     case "feed.fanout":
     case "feed.unlink":
     case "story.fanout":
     case "notify":
     case "push.send":
-      // Nothing to mark: a hidden post stays hidden, and reads re-check visibility. The
-      // failed_jobs row keeps the message for a replay.
+      // Nothing to mark: a hidden post stays hidden, and reads re-check visibility; a purge that
+      // stops is started again by the hourly cron once its stamp is stale. The failed_jobs row
+      // keeps the message for a replay.
       return;
   }
 }

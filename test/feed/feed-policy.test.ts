@@ -89,7 +89,7 @@ describe("the feed policy in SQL", () => {
     const bySql = await db.all<{ id: string }>(
       sql`SELECT ${p.id} FROM ${posts} ${p}
           JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
-          WHERE ${p.id} IN ${inList(postIds)} AND ${feedVisibleSql(viewer.id, p, u.suspended_at)}
+          WHERE ${p.id} IN ${inList(postIds)} AND ${feedVisibleSql(viewer.id, p, u)}
           ORDER BY ${p.id} DESC`,
     );
     expect(bySql.map((r) => r.id)).toEqual(byRules);
@@ -129,7 +129,7 @@ describe("the moderation rules in SQL", () => {
         for (const on of ["read", "grid", "list"] as ModerationSurface[]) {
           const bySql = await db.all<{ id: string }>(
             sql`SELECT ${p.id} AS id FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
-                WHERE ${p.id} IN ${inList(ids)} AND ${contentShownSql(viewer, p, u.suspended_at, on, staff)}
+                WHERE ${p.id} IN ${inList(ids)} AND ${contentShownSql(viewer, p, u, on, staff)}
                 ORDER BY ${p.id}`,
           );
           const byRules = facts

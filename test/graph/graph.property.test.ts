@@ -23,6 +23,10 @@ import { forgeToken } from "../helpers/auth-matrix";
  * (accounts and posts) finds exactly what the model lets the viewer see, explore shows nothing
  * else (and none of the viewer's own, followed or muted accounts' posts), and suggestions are
  * exactly the model's friends of friends and never an excluded account (docs/security.md A9).
+ * An account may also be deleted (straight to the state right after `DELETE /v1/me`): from then on
+ * its profile and content are visible to no one else, it is found and suggested nowhere, its
+ * token answers 403 `account_pending_deletion`, and no operation by or on it changes anything
+ * (docs/accounts.md).
  */
 
 const N = 4;
@@ -36,7 +40,8 @@ type Op =
     }
   | { type: "mute"; a: number; b: number; on: boolean }
   | { type: "private"; a: number; value: boolean }
-  | { type: "closeFriend"; a: number; b: number; on: boolean };
+  | { type: "closeFriend"; a: number; b: number; on: boolean }
+  | { type: "delete"; a: number };
 
 const who = fc.integer({ min: 0, max: N - 1 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -51,6 +56,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ type: fc.constant("closeFriend" as const), a: who, b: who, on: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ type: fc.constant("mute" as const), a: who, b: who, on: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ type: fc.constant("dismiss" as const), a: who, b: who }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant("delete" as const), a: who }) },
 );
 
 /** The rules, written out plainly over sets of "a>b" pairs. */
@@ -62,14 +68,26 @@ class Model {
   mutes = new Set<string>();
   dismissed = new Set<string>();
   isPrivate: boolean[] = Array(N).fill(false);
+  deleted: boolean[] = Array(N).fill(false);
 
   static key = (a: number, b: number) => `${a}>${b}`;
   blocked(a: number, b: number) {
     return this.blocks.has(Model.key(a, b)) || this.blocks.has(Model.key(b, a));
   }
 
+  /** What `op` answers: a deleted actor's token is refused (403), anything else as its route decides. */
+  refused(op: Op): boolean {
+    return this.deleted[op.a] === true;
+  }
+
   apply(op: Op) {
     const k = Model.key;
+    if (op.type === "delete") {
+      this.deleted[op.a] = true;
+      return;
+    }
+    // A deleted account acts no more, and no one can reach it (its edges stay until the purge).
+    if (this.deleted[op.a] || (op.type !== "private" && this.deleted[op.b])) return;
     switch (op.type) {
       case "follow":
         if (op.a === op.b || this.blocked(op.a, op.b) || this.follows.has(k(op.a, op.b))) return;
@@ -134,15 +152,18 @@ class Model {
 
   // Reference visibility, viewer v (null: anonymous) looking at owner o.
   seeAccount(v: number | null, o: number) {
+    if (v !== o && this.deleted[o]) return false;
     return v === o || v === null || !this.blocked(v, o);
   }
   seeContent(v: number | null, o: number) {
     if (v === o) return true;
+    if (this.deleted[o]) return false;
     if (v === null) return !this.isPrivate[o];
     return !this.blocked(v, o) && (!this.isPrivate[o] || this.follows.has(Model.key(v, o)));
   }
   seePost(v: number | null, o: number, audience: Audience) {
     if (v === o) return true;
+    if (this.deleted[o]) return false;
     if (v === null) return audience === "public" && !this.isPrivate[o];
     if (this.blocked(v, o)) return false;
     if (audience === "close_friends") return this.closeFriends.has(Model.key(o, v));
@@ -152,15 +173,19 @@ class Model {
   mayInteract(v: number | null, o: number) {
     return v !== null && v !== o && !this.blocked(v, o);
   }
-  /** Search finds every other account not across a block (docs/search.md). */
+  mayFollow(v: number | null, o: number) {
+    return this.mayInteract(v, o) && !this.deleted[o];
+  }
+  /** Search finds every other account not across a block (docs/search.md), and no deleted one. */
   searchAccounts(v: number) {
-    return [...Array(N).keys()].filter((o) => o !== v && !this.blocked(v, o));
+    return [...Array(N).keys()].filter((o) => o !== v && !this.blocked(v, o) && !this.deleted[o]);
   }
   /** Never suggested to v: v, and whom v follows, asked to follow, blocks or is blocked by, mutes or dismissed. */
   excludedFromSuggestions(v: number, c: number) {
     const k = Model.key(v, c);
     return (
       v === c ||
+      this.deleted[c] === true ||
       this.follows.has(k) ||
       this.requests.has(k) ||
       this.blocked(v, c) ||
@@ -241,6 +266,13 @@ async function freshAccounts(): Promise<Account[]> {
 
 async function perform(op: Op, users: Account[]): Promise<Response> {
   const a = users[op.a] as Account;
+  if (op.type === "delete") {
+    // The state right after DELETE /v1/me (its password and sockets have their own tests).
+    await env.DB.prepare("UPDATE users SET deleted_at = COALESCE(deleted_at, ?1) WHERE id = ?2")
+      .bind(new Date().toISOString(), a.id)
+      .run();
+    return new Response(null, { status: 202 });
+  }
   const b = op.type === "private" ? a : (users[op.b] as Account);
   switch (op.type) {
     case "follow":
@@ -321,7 +353,12 @@ async function checkState(model: Model, users: Account[]) {
   // The policy module answers as the model does, for every viewer (and anonymous) and owner.
   const db = dbFor(env.DB);
   for (let o = 0; o < N; o++) {
-    const owner = { id: ids[o] as string, is_private: model.isPrivate[o] ?? false, suspended_at: null };
+    const owner = {
+      id: ids[o] as string,
+      is_private: model.isPrivate[o] ?? false,
+      suspended_at: null,
+      deleted_at: model.deleted[o] ? new Date().toISOString() : null,
+    };
     for (const v of [null, 0, 1, 2, 3]) {
       const relation = await loadRelation(db, v === null ? null : (ids[v] as string), owner);
       const where = `viewer ${v} owner ${o}`;
@@ -329,7 +366,7 @@ async function checkState(model: Model, users: Account[]) {
       expect(canSeeAccountContent(relation), where).toBe(model.seeContent(v, o));
       for (const audience of AUDIENCES)
         expect(canSeeContent(relation, audience), `${where} ${audience}`).toBe(model.seePost(v, o, audience));
-      expect(canFollow(relation), where).toBe(model.mayInteract(v, o));
+      expect(canFollow(relation), where).toBe(model.mayFollow(v, o));
       expect(canMessage(relation), where).toBe(model.mayInteract(v, o));
     }
   }
@@ -401,8 +438,10 @@ it("keeps counters, edges and visibility consistent with the rules under random 
       const model = new Model();
       for (const op of ops) {
         const res = await perform(op, users);
-        // Every answer is a deliberate one: success, or a clear 404/422, never a 5xx.
-        expect([200, 204, 404, 422]).toContain(res.status);
+        // Every answer is a deliberate one: success, or a clear 404/422, never a 5xx; a deleted
+        // account's token answers 403 account_pending_deletion.
+        if (op.type !== "delete" && model.refused(op)) expect(res.status).toBe(403);
+        else expect([200, 202, 204, 404, 422]).toContain(res.status);
         model.apply(op);
         await checkState(model, users);
       }
@@ -412,18 +451,21 @@ it("keeps counters, edges and visibility consistent with the rules under random 
       const posts = await postsOf(users, word);
       for (const v of [null, 0, 1, 2, 3]) {
         const token = v === null ? undefined : users[v]?.token;
+        // A deleted account's token reaches nothing but its own account and restore.
+        const refused = v !== null && model.deleted[v] === true;
         for (let o = 0; o < N; o++) {
           if (v !== null) {
             const res = await api("GET", `/v1/users/${users[o]?.username}`, { token });
-            expect(res.status).toBe(model.seeAccount(v, o) ? 200 : 404);
+            expect(res.status).toBe(refused ? 403 : model.seeAccount(v, o) ? 200 : 404);
           }
           for (const audience of AUDIENCES) {
             const res = await api("GET", `/v1/posts/${posts[o]?.[audience]}`, { token });
-            expect(res.status, `viewer ${v} post ${o}/${audience}`).toBe(model.seePost(v, o, audience) ? 200 : 404);
+            const expected = refused ? 403 : model.seePost(v, o, audience) ? 200 : 404;
+            expect(res.status, `viewer ${v} post ${o}/${audience}`).toBe(expected);
           }
         }
       }
-      for (let v = 0; v < N; v++) await checkDiscovery(model, users, posts, v, word);
+      for (let v = 0; v < N; v++) if (!model.deleted[v]) await checkDiscovery(model, users, posts, v, word);
     }),
     { numRuns: 40 },
   );

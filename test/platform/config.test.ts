@@ -212,3 +212,17 @@ describe("MEDIA_BLOCKLIST_MAX_DISTANCE", () => {
     expect(() => parseConfig({ ...env, MEDIA_BLOCKLIST_MAX_DISTANCE: value })).toThrow(ConfigError);
   });
 });
+
+describe("ACCOUNT_DELETION_GRACE_DAYS", () => {
+  const withGrace = (value: string | undefined) => ({ ...env, ACCOUNT_DELETION_GRACE_DAYS: value }) as unknown as Env;
+
+  it("is read from the configuration (30), and is 30 when unset", () => {
+    expect(parseConfig(env).accountDeletionGraceDays).toBe(30);
+    expect(parseConfig(withGrace(undefined)).accountDeletionGraceDays).toBe(30);
+    expect(parseConfig(withGrace("7")).accountDeletionGraceDays).toBe(7);
+  });
+
+  it.each(["0", "-1", "2.5", "abc"])("fails closed at %j", (value) => {
+    expect(() => parseConfig(withGrace(value))).toThrow(ConfigError);
+  });
+});

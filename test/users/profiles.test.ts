@@ -26,6 +26,7 @@ describe("GET /v1/me", () => {
           "avatar_media_id",
           "bio",
           "created_at",
+          "deletion_scheduled_for",
           "display_name",
           "email",
           "email_verified",

@@ -38,7 +38,12 @@ export const storyViews = sqliteTable(
     id: text("id").notNull(),
     viewed_at: text("viewed_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.story_id, t.viewer_id] }), index("story_views_story_idx").on(t.story_id, t.id)],
+  (t) => [
+    primaryKey({ columns: [t.story_id, t.viewer_id] }),
+    index("story_views_story_idx").on(t.story_id, t.id),
+    // An account's purge finds the views it left on others' stories (docs/accounts.md).
+    index("story_views_viewer_idx").on(t.viewer_id),
+  ],
 );
 
 export const highlights = sqliteTable(

@@ -34,6 +34,19 @@ export const users = sqliteTable(
     suspension_reason: text("suspension_reason"),
     /** When the account's current email was proven (a verification link); null = unverified. */
     email_verified_at: text("email_verified_at"),
+    /**
+     * Set when the owner asked for the account's deletion (docs/accounts.md): from then on it is
+     * gone for everyone exactly as a suspended account is (the policy's account rule), its tokens
+     * only reach `GET /v1/me` and `POST /v1/me/restore`, and once the grace period
+     * (ACCOUNT_DELETION_GRACE_DAYS) has passed the hourly cron queues its purge.
+     */
+    deleted_at: text("deleted_at"),
+    /**
+     * When the purge of a deleted account last made progress (each step stamps it). The hourly cron
+     * queues a purge for an account whose grace period is over and whose stamp is unset or stale,
+     * so one chain runs at a time and a chain lost to the dead-letter queue is started again.
+     */
+    purge_touched_at: text("purge_touched_at"),
     /** Staff hid the bio (a `hide` on the account): others see an empty bio. */
     bio_hidden_at: text("bio_hidden_at"),
     created_at: text("created_at").notNull(),
@@ -46,6 +59,8 @@ export const users = sqliteTable(
     index("users_followers_count_idx").on(t.followers_count),
     // The minute cron finds suspensions that have ended without scanning the accounts.
     index("users_suspended_until_idx").on(t.suspended_until).where(sql`suspended_at IS NOT NULL`),
+    // The hourly cron finds deletions whose grace period has passed without scanning the accounts.
+    index("users_deleted_at_idx").on(t.deleted_at).where(sql`deleted_at IS NOT NULL`),
   ],
 );
 

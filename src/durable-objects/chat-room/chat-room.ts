@@ -138,6 +138,17 @@ export class ChatRoom extends DurableObject<Env> {
     return this.store.setHidden(messageId, hidden);
   }
 
+  /**
+   * The account `userId` was deleted and is being purged (docs/accounts.md): its messages stay for
+   * the other members, shown as from a deleted account with the body erased, and it stops being a
+   * member. Idempotent, so a redelivered purge step repeats it harmlessly.
+   */
+  async redactSender(conversationId: string, userId: string): Promise<void> {
+    if ((await this.ensureLoaded(conversationId)) === "not_found") return;
+    this.store.redactSender(userId);
+    for (const ws of this.ctx.getWebSockets(userId)) ws.close(CLOSE_REVOKED, "The account was deleted");
+  }
+
   /** The member's account was suspended: close their sockets, keep their membership. */
   async disconnect(conversationId: string, userId: string, code: number, reason: string): Promise<void> {
     if ((await this.ensureLoaded(conversationId)) === "not_found") return;

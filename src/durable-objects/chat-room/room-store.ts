@@ -36,6 +36,12 @@ const ADDED_COLUMNS = [
   { table: "messages", column: "story_id", ddl: "ALTER TABLE messages ADD COLUMN story_id TEXT" },
   // Staff hid the message (docs/moderation.md): its body is withheld from every reader.
   { table: "messages", column: "hidden", ddl: "ALTER TABLE messages ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0" },
+  // The sender's account was deleted (docs/accounts.md): the message stays, its body is erased.
+  {
+    table: "messages",
+    column: "sender_deleted",
+    ddl: "ALTER TABLE messages ADD COLUMN sender_deleted INTEGER NOT NULL DEFAULT 0",
+  },
 ];
 
 type MessageRow = {
@@ -47,15 +53,17 @@ type MessageRow = {
   created_at: string;
   story_id: string | null;
   hidden: number;
+  sender_deleted: number;
 };
 
-const MESSAGE_COLUMNS = "seq, id, sender_id, body, client_id, created_at, story_id, hidden";
+const MESSAGE_COLUMNS = "seq, id, sender_id, body, client_id, created_at, story_id, hidden, sender_deleted";
 
 const toMessage = (row: MessageRow): ChatMessage => ({
   id: row.id,
   seq: row.seq,
   sender: row.sender_id,
-  body: row.hidden === 1 ? "" : row.body,
+  body: row.hidden === 1 || row.sender_deleted === 1 ? "" : row.body,
+  sender_deleted: row.sender_deleted === 1,
   client_id: row.client_id,
   created_at: row.created_at,
   story_id: row.story_id,
@@ -165,6 +173,16 @@ export class RoomStore {
       )
       .toArray()
       .map((row) => ({ ...toMessage({ ...row, hidden: 0 }), hidden: row.hidden === 1 }));
+  }
+
+  /**
+   * The sender's account was purged: every message it sent keeps its place for the other members,
+   * marked as from a deleted account, with its body erased (not only withheld); it is no longer a
+   * member. Idempotent.
+   */
+  redactSender(senderId: string): void {
+    this.sql.exec("UPDATE messages SET body = '', sender_deleted = 1 WHERE sender_id = ?", senderId);
+    this.sql.exec("DELETE FROM members WHERE user_id = ?", senderId);
   }
 
   /** Hides or restores a message; answers whether it exists. */

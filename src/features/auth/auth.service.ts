@@ -13,7 +13,7 @@ import { summarizeUserAgent } from "../account/user-agent";
 import { endSuspensionIfOver } from "../moderation/suspension";
 import { holdUsernameStatement, usernameHeld } from "../users/reserved-names";
 import { findUserById } from "../users/users.repo";
-import { type Me, toMe } from "../users/users.service";
+import { type Me, purgeDueAt, toMe } from "../users/users.service";
 import {
   findRefreshToken,
   findUserByLogin,
@@ -169,6 +169,15 @@ export async function login(
   );
   if (!user || !ok) throw invalidCredentials();
   const now = deps.clock.now();
+  // An account whose deletion is pending may sign in within the grace period (its session reaches
+  // only GET /v1/me and POST /v1/me/restore); after it, the account is as good as gone
+  // (docs/accounts.md).
+  if (
+    user.deleted_at !== null &&
+    purgeDueAt(user.deleted_at, deps.config.accountDeletionGraceDays) <= now.toISOString()
+  ) {
+    throw invalidCredentials();
+  }
   // Told only to whoever knows the password, so a suspension is not announced to anyone else.
   if (user.suspended_at !== null && !(await endSuspensionIfOver(deps, user, now))) {
     const until = user.suspended_until;
@@ -205,6 +214,13 @@ export async function refresh(deps: AuthDeps, presented: string): Promise<Sessio
   const row = await findUserById(deps.db, rotated.user_id);
   // A suspension revokes every family, so a suspended account cannot get here; this is the belt.
   if (!row || row.suspended_at !== null) throw invalidRefresh();
+  // A session started within a deletion's grace period ends with it (docs/accounts.md).
+  if (
+    row.deleted_at !== null &&
+    purgeDueAt(row.deleted_at, deps.config.accountDeletionGraceDays) <= now.toISOString()
+  ) {
+    throw invalidRefresh();
+  }
   return session(deps, await toMe(deps, row), { token: next.token, familyId: rotated.family_id, role: row.role }, now);
 }
 

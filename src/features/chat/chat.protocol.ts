@@ -48,6 +48,9 @@ export const MessageSchema = z
     seq: z.number().int().openapi({ description: "Position in the conversation, 1, 2, 3…; for `?since=`" }),
     sender: z.string().openapi({ description: "The sender's user id (see the conversation's members)" }),
     body: z.string(),
+    sender_deleted: z.boolean().openapi({
+      description: "The sender deleted their account: the message keeps its place, its body is empty",
+    }),
     client_id: z.string(),
     created_at: z.string(),
     story_id: z.string().nullable().openapi({ description: "The story this message replies to, if any" }),

@@ -2,7 +2,13 @@ import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { conversationMembers, conversations, realtimeTickets, users } from "../../db/schema";
 import { columnNames, type Db, inList } from "../../platform/db";
-import { blockedEitherWaySql, blockedInConversationSql, conversationVisibleSql, followsSql } from "../../policy";
+import {
+  accountGoneSql,
+  blockedEitherWaySql,
+  blockedInConversationSql,
+  conversationVisibleSql,
+  followsSql,
+} from "../../policy";
 import { userSummaryJson } from "../users/user-summary";
 
 /*
@@ -257,7 +263,7 @@ export async function consumeTicket(db: Db, tokenHash: string, now: string) {
         eq(realtimeTickets.token_hash, tokenHash),
         isNull(realtimeTickets.used_at),
         gt(realtimeTickets.expires_at, now),
-        sql`NOT EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${realtimeTickets.user_id} AND ${users.suspended_at} IS NOT NULL)`,
+        sql`NOT EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${realtimeTickets.user_id} AND ${accountGoneSql(users)})`,
       ),
     )
     .returning({ user_id: realtimeTickets.user_id, scope: realtimeTickets.scope })

@@ -178,7 +178,7 @@ const feedCardsQuery = cachedAll<
           -- Policy first, on ids only; the card columns below are computed for the page alone.
           SELECT ${p.id} AS id FROM candidates c CROSS JOIN ${posts} ${p} ON ${p.id} = c.id
             JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
-          WHERE ${p.deleted_at} IS NULL AND ${feedVisibleSql(viewerId, p, u.suspended_at)}
+          WHERE ${p.deleted_at} IS NULL AND ${feedVisibleSql(viewerId, p, u)}
           ORDER BY ${p.id} DESC LIMIT ${limit})
         SELECT ${cardColumnsSql(viewerId, p, u)}
         FROM page pg CROSS JOIN ${posts} ${p} ON ${p.id} = pg.id JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
@@ -204,7 +204,7 @@ export async function feedCardsByIds(db: Db, viewerId: string, ids: string[]): P
   const u = alias(users, "u");
   return db.all<CardRow>(
     sql`SELECT ${cardColumnsSql(viewerId, p, u)} FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
-        WHERE ${p.id} IN ${inList(ids)} AND ${p.deleted_at} IS NULL AND ${feedVisibleSql(viewerId, p, u.suspended_at)}
+        WHERE ${p.id} IN ${inList(ids)} AND ${p.deleted_at} IS NULL AND ${feedVisibleSql(viewerId, p, u)}
         ORDER BY ${p.id} DESC`,
   );
 }

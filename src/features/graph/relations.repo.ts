@@ -13,7 +13,7 @@ import { type Relation, type RelationFacts, relationFactsSql, relationFromFacts 
 export async function loadRelation(
   db: Db,
   viewerId: string | null,
-  owner: { id: string; is_private: boolean; suspended_at: string | null },
+  owner: { id: string; is_private: boolean; suspended_at: string | null; deleted_at: string | null },
 ): Promise<Relation> {
   const known = {
     self: false,
@@ -22,7 +22,7 @@ export async function loadRelation(
     following: false,
     closeFriend: false,
     blocked: false,
-    ownerSuspended: owner.suspended_at !== null,
+    ownerSuspended: owner.suspended_at !== null || owner.deleted_at !== null,
   };
   if (viewerId === null) return known;
   if (viewerId === owner.id) return { ...known, self: true };
@@ -39,7 +39,7 @@ export async function loadRelations(
   if (ownerIds.length === 0) return out;
   const u = alias(users, "u");
   const rows = await db.all<RelationFacts & { owner_id: string }>(
-    sql`SELECT ${u.id} AS owner_id, ${relationFactsSql(viewerId ?? "", u.id, u.is_private, u.suspended_at)}
+    sql`SELECT ${u.id} AS owner_id, ${relationFactsSql(viewerId ?? "", u.id, u.is_private, u)}
         FROM ${users} ${u} WHERE ${u.id} IN ${inList([...new Set(ownerIds)])}`,
   );
   for (const row of rows) out.set(row.owner_id, relationFromFacts(viewerId, row.owner_id, row));

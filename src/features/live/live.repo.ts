@@ -4,6 +4,7 @@ import { follows, liveSessions, users } from "../../db/schema";
 import type { Db } from "../../platform/db";
 import type { Job } from "../../platform/jobs";
 import type { Outbox } from "../../platform/outbox";
+import { accountGoneSql } from "../../policy";
 import { userSummaryJson } from "../users/user-summary";
 
 export type LiveRow = typeof liveSessions.$inferSelect;
@@ -13,7 +14,7 @@ export type LiveWithHost = LiveRow & { host: string; host_private: number; host_
 const s = alias(liveSessions, "s");
 const u = alias(users, "u");
 const WITH_HOST = sql`SELECT ${s}.*, ${userSummaryJson(u)} AS host, ${u.is_private} AS host_private,
-    (${u.suspended_at} IS NOT NULL) AS host_suspended
+    ${accountGoneSql(u)} AS host_suspended
   FROM ${liveSessions} ${s} JOIN ${users} ${u} ON ${u.id} = ${s.host_id}`;
 
 export async function findSession(db: Db, id: string): Promise<LiveWithHost | undefined> {

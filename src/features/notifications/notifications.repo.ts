@@ -18,6 +18,7 @@ import {
 } from "../../db/schema";
 import { columnNames, type Db, idAfter, idBefore, inList } from "../../platform/db";
 import {
+  accountGoneSql,
   accountShownSql,
   blockedEitherWaySql,
   closeFriendSql,
@@ -227,9 +228,9 @@ export function withheldByModerationSql(recipientId: string, g: GroupsTable): SQ
   const n = alias(notifications, "mn");
   const u = alias(users, "mu");
   return sql`(${g.type} NOT IN ('moderation', 'system') AND (EXISTS (SELECT 1 FROM ${posts} ${p} JOIN ${users} ${pu} ON ${pu.id} = ${p.author_id}
-              WHERE ${p.id} = ${g.post_id} AND NOT ${contentShownSql(recipientId, p, pu.suspended_at, "list")})
+              WHERE ${p.id} = ${g.post_id} AND NOT ${contentShownSql(recipientId, p, pu, "list")})
     OR EXISTS (SELECT 1 FROM ${comments} ${c} JOIN ${users} ${cu} ON ${cu.id} = ${c.author_id}
-              WHERE ${c.id} = ${g.comment_id} AND NOT ${contentShownSql(recipientId, c, cu.suspended_at, "list")})
+              WHERE ${c.id} = ${g.comment_id} AND NOT ${contentShownSql(recipientId, c, cu, "list")})
     OR (EXISTS (SELECT 1 FROM ${notifications} ${n} WHERE ${n.recipient_id} = ${g.recipient_id}
                 AND ${n.group_key} = ${g.group_key} AND ${n.actor_id} IS NOT NULL)
         AND NOT EXISTS (SELECT 1 FROM ${notifications} ${n} JOIN ${users} ${u} ON ${u.id} = ${n.actor_id}
@@ -410,7 +411,7 @@ export async function liveFollowerChunk(
   const h = alias(users, "h");
   return db.all<LiveFollowerRow>(
     sql`SELECT ${f.follower_id} AS follower_id, ${f.id} AS edge_id, ${h.is_private} AS owner_private, 1 AS following,
-          (${h.suspended_at} IS NOT NULL) AS owner_suspended,
+          ${accountGoneSql(h)} AS owner_suspended,
           ${closeFriendSql(args.hostId, f.follower_id)} AS close_friend,
           ${blockedEitherWaySql(f.follower_id, args.hostId)} AS blocked
         FROM ${follows} ${f} JOIN ${users} ${h} ON ${h.id} = ${f.followee_id}
@@ -429,7 +430,7 @@ export async function liveTargets(db: Db, recipientId: string, ids: string[]): P
   const h = alias(users, "h");
   return db.all<LiveTargetRow>(
     sql`SELECT ${l.id} AS id, ${l.title} AS title, ${l.status} AS status, ${l.audience} AS audience, ${l.host_id} AS host_id,
-          ${relationFactsSql(recipientId, l.host_id, h.is_private, h.suspended_at)}
+          ${relationFactsSql(recipientId, l.host_id, h.is_private, h)}
         FROM ${liveSessions} ${l} JOIN ${users} ${h} ON ${h.id} = ${l.host_id}
         WHERE ${l.id} IN ${inList(ids)}`,
   );

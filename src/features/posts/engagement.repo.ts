@@ -242,7 +242,7 @@ export async function commentsPage(
   return db.all<CommentRow>(
     sql`${COMMENT_VIEW}
         WHERE ${cm.post_id} = ${args.postId} AND ${cm.parent_id} IS ${args.parentId} AND ${idAfter(cm.id, args.after)}
-          AND ${noBlockWith(args.viewerId, au.id)} AND ${contentShownSql(args.viewerId ?? "", cm, au.suspended_at, "list")}
+          AND ${noBlockWith(args.viewerId, au.id)} AND ${contentShownSql(args.viewerId ?? "", cm, au, "list")}
         ORDER BY ${cm.id} ASC LIMIT ${args.limit}`,
   );
 }

@@ -128,7 +128,7 @@ export async function hydratePosts(
   const viewer = viewerId ?? "";
   const cards = await deps.db.all<CardRow>(
     sql`SELECT ${cardColumnsSql(viewer, p, u)} FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
-        WHERE ${p.id} IN ${inList(rows.map((r) => r.id))} AND ${contentShownSql(viewer, p, u.suspended_at, "read", staff)}`,
+        WHERE ${p.id} IN ${inList(rows.map((r) => r.id))} AND ${contentShownSql(viewer, p, u, "read", staff)}`,
   );
   const byId = new Map(cards.map((r) => [r.id, r]));
   const ordered = rows.flatMap((r) => {

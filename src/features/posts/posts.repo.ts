@@ -18,7 +18,14 @@ import {
 } from "../../db/schema";
 import { type Db, idBefore, inList } from "../../platform/db";
 import type { Outbox, Staged } from "../../platform/outbox";
-import { contentShownSql, type ModerationSurface, mutesSql, type RelationFacts, relationFactsSql } from "../../policy";
+import {
+  ACCOUNT_CHECKED,
+  contentShownSql,
+  type ModerationSurface,
+  mutesSql,
+  type RelationFacts,
+  relationFactsSql,
+} from "../../policy";
 import { aboutPost, removalStatements } from "../notifications/notifications.repo";
 
 /*
@@ -77,7 +84,7 @@ export type PostWithFacts = PostRow &
  * `viewer` ("" for anonymous).
  */
 export function postWithFactsColumnsSql(viewer: string, p: PostsAlias, u: UsersAlias): SQL {
-  return sql`${postColumnsSql(p)}, ${p.save_count}, ${relationFactsSql(viewer, p.author_id, u.is_private, u.suspended_at)},
+  return sql`${postColumnsSql(p)}, ${p.save_count}, ${relationFactsSql(viewer, p.author_id, u.is_private, u)},
     ${mutesSql(viewer, p.author_id)} AS muted`;
 }
 
@@ -99,7 +106,7 @@ export async function postsWithFacts(
   const viewer = viewerId ?? "";
   return db.all<PostWithFacts>(
     sql`SELECT ${postWithFactsColumnsSql(viewer, p, u)} FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
-        WHERE ${p.deleted_at} IS NULL AND ${p.id} IN ${inList(ids)} AND ${contentShownSql(viewer, p, u.suspended_at, on, staff)}
+        WHERE ${p.deleted_at} IS NULL AND ${p.id} IN ${inList(ids)} AND ${contentShownSql(viewer, p, u, on, staff)}
         ORDER BY ${p.id} DESC`,
   );
 }
@@ -381,7 +388,7 @@ export async function listAuthorPosts(
 ): Promise<PostRow[]> {
   const p = alias(posts, "p");
   // The author's account was checked before (canSeeAccountContent): only `hidden_at` is left to ask.
-  const shown = contentShownSql(args.viewerId ?? "", p, sql`NULL`, "grid");
+  const shown = contentShownSql(args.viewerId ?? "", p, ACCOUNT_CHECKED, "grid");
   return db.all<PostRow>(
     sql`SELECT ${postColumnsSql(p)} FROM ${posts} ${p}
         WHERE ${p.author_id} = ${args.authorId} AND ${p.deleted_at} IS NULL AND ${idBefore(p.id, args.before)}
@@ -399,6 +406,6 @@ export async function postsByIds(db: Db, viewerId: string, ids: string[]): Promi
   const u = alias(users, "u");
   return db.all<PostRow>(
     sql`SELECT ${postColumnsSql(p)} FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
-        WHERE ${p.id} IN ${inList(ids)} AND ${p.deleted_at} IS NULL AND ${contentShownSql(viewerId, p, u.suspended_at, "list")}`,
+        WHERE ${p.id} IN ${inList(ids)} AND ${p.deleted_at} IS NULL AND ${contentShownSql(viewerId, p, u, "list")}`,
   );
 }

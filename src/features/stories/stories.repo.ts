@@ -53,7 +53,7 @@ const storyColumns = (viewerId: string | null) => {
     ${s.hidden_at}, ${s.hidden_reason},
     ${userSummaryJson(u)} AS author,
     ${m.id} AS media_id, ${m.owner_id} AS media_owner_id, ${m.width}, ${m.height}, ${m.thumbhash},
-    ${relationFactsSql(viewer, s.author_id, u.is_private, u.suspended_at)},
+    ${relationFactsSql(viewer, s.author_id, u.is_private, u)},
     ${mutesSql(viewer, s.author_id)} AS muted`;
 };
 /** The author and the image joined to the story `s`. */
@@ -184,7 +184,7 @@ export async function trayLiveSessions(db: Db, viewerId: string): Promise<TrayLi
   return db.all<TrayLiveRow>(
     sql`SELECT ${l.host_id} AS host_id, ${l.audience} AS audience, COALESCE(${l.started_at}, ${l.created_at}) AS started_at,
           ${userSummaryJson(u)} AS host,
-          ${relationFactsSql(viewerId, l.host_id, u.is_private, u.suspended_at)},
+          ${relationFactsSql(viewerId, l.host_id, u.is_private, u)},
           ${mutesSql(viewerId, l.host_id)} AS muted
         FROM ${liveSessions} ${l} JOIN ${users} ${u} ON ${u.id} = ${l.host_id}
         WHERE ${l.status} = 'live' AND ${l.host_id} IN (

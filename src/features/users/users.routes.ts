@@ -1,6 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
-import { callerOf, optionalAuth, requireAuth } from "../../http/middleware/auth";
-import { bearerAuth, createRouter, jsonBody, jsonContent, problems } from "../../http/openapi";
+import { callerOf, optionalAuth, requireAuth, requireAuthPendingDeletionAllowed } from "../../http/middleware/auth";
+import {
+  bearerAuth,
+  createRouter,
+  jsonBody,
+  jsonContent,
+  PENDING_DELETION_ALLOWED,
+  problems,
+} from "../../http/openapi";
 import { MeSchema, ProfileSchema, UpdateMeSchema, UsernameParamSchema } from "./users.schema";
 import { getMe, getProfile, updateMe } from "./users.service";
 
@@ -10,9 +17,10 @@ export const meRoutes = createRouter()
       method: "get",
       path: "/",
       tags: ["profiles"],
-      summary: "The caller's own account",
+      summary: "The caller's own account (also while its deletion is pending: see `deletion_scheduled_for`)",
       security: bearerAuth,
-      middleware: [requireAuth] as const,
+      [PENDING_DELETION_ALLOWED]: true,
+      middleware: [requireAuthPendingDeletionAllowed] as const,
       responses: { 200: jsonContent(MeSchema, "Own account"), ...problems("unauthorized") },
     }),
     async (c) => c.json(await getMe(c.var.platform, callerOf(c).userId), 200),

@@ -56,6 +56,10 @@ export const MeSchema = ProfileSchema.omit({ relationship: true })
   .extend({
     email: z.string(),
     email_verified: z.boolean().openapi({ description: "Whether `email` was proven by a mailed link" }),
+    deletion_scheduled_for: z.string().nullable().openapi({
+      description:
+        "When the account will be purged, if its owner asked for its deletion (restore it before then with POST /v1/me/restore); null otherwise",
+    }),
   })
   .openapi("Me");
 

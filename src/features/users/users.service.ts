@@ -20,6 +20,11 @@ import type { MeSchema, ProfileSchema, UpdateMeSchema } from "./users.schema";
 export type Me = z.infer<typeof MeSchema>;
 export type Profile = z.infer<typeof ProfileSchema>;
 
+/** When an account deleted at `deletedAt` is purged: the grace period later (docs/accounts.md). */
+export function purgeDueAt(deletedAt: string, graceDays: number): string {
+  return new Date(Date.parse(deletedAt) + graceDays * 86_400_000).toISOString();
+}
+
 /** The caller's own view of their account: the only place the email is shown. */
 export async function toMe(deps: SummaryDeps, row: UserRow): Promise<Me> {
   return {
@@ -36,6 +41,8 @@ export async function toMe(deps: SummaryDeps, row: UserRow): Promise<Me> {
     created_at: row.created_at,
     email: row.email,
     email_verified: row.email_verified_at !== null,
+    deletion_scheduled_for:
+      row.deleted_at === null ? null : purgeDueAt(row.deleted_at, deps.config.accountDeletionGraceDays),
   };
 }
 
@@ -49,7 +56,12 @@ async function toProfile(
   viewerId: string | null,
   relationship: RelationshipFlags | null,
 ): Promise<Profile> {
-  const { email: _email, email_verified: _verified, ...publicFields } = await toMe(deps, row);
+  const {
+    email: _email,
+    email_verified: _verified,
+    deletion_scheduled_for: _deletion,
+    ...publicFields
+  } = await toMe(deps, row);
   const bio = visibleBio(viewerId === row.id, row.bio, row.bio_hidden_at !== null);
   return { ...publicFields, bio, relationship };
 }

@@ -23,12 +23,21 @@ async function callerFrom(header: string, config: AppEnv["Variables"]["config"])
  * session still stands (platform/session-guard.ts); a request that made none is checked before
  * its response leaves.
  */
-async function asSession(c: Parameters<MiddlewareHandler<AppEnv>>[0], caller: Caller, next: () => Promise<void>) {
+async function asSession(
+  c: Parameters<MiddlewareHandler<AppEnv>>[0],
+  caller: Caller,
+  next: () => Promise<void>,
+  options: { allowPendingDeletion?: boolean } = {},
+) {
   c.set("caller", caller);
-  await withSession(caller, async () => {
-    await next();
-    await verifyRequestSession(c.env.DB);
-  });
+  await withSession(
+    caller,
+    async () => {
+      await next();
+      await verifyRequestSession(c.env.DB);
+    },
+    options,
+  );
 }
 
 /** Routes that need a signed-in user: anything but a valid access token answers 401. */
@@ -36,6 +45,18 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header("authorization");
   if (header === undefined) throw new ApiError("unauthorized", "A valid access token is required.");
   await asSession(c, await callerFrom(header, c.get("config")), next);
+};
+
+/**
+ * `requireAuth` for the two routes an account whose deletion is pending may still use (`GET /v1/me`
+ * and `POST /v1/me/restore`, docs/accounts.md): the session check lets such an account through. On
+ * every other route its session answers 403 `account_pending_deletion`. Mark such a route's
+ * operation with `PENDING_DELETION_ALLOWED` so the OpenAPI document does not list that answer.
+ */
+export const requireAuthPendingDeletionAllowed: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const header = c.req.header("authorization");
+  if (header === undefined) throw new ApiError("unauthorized", "A valid access token is required.");
+  await asSession(c, await callerFrom(header, c.get("config")), next, { allowPendingDeletion: true });
 };
 
 /**
