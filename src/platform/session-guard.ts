@@ -80,7 +80,10 @@ export function withSession<T>(
   return current.run({ claims, allowPendingDeletion: options.allowPendingDeletion ?? false, passed: false }, fn);
 }
 
-const WRITE = /^\s*(insert|update|delete|replace|with)\b/i;
+const WRITE_VERB = /^\s*(insert|update|delete|replace)\b/i;
+/** A statement that may write: it starts with a write, or its CTEs lead to one. */
+const mayWrite = (text: string) =>
+  WRITE_VERB.test(text) || (/^\s*with\b/i.test(text) && /\b(insert|update|delete|replace)\b/i.test(text));
 
 type Unwrappable = D1PreparedStatement & { readonly __inner?: D1PreparedStatement };
 
@@ -152,7 +155,7 @@ export function sessionGuarded(d1: D1Database): D1Database {
             const state = pending();
             const read = () => (options?.columnNames ? target.raw({ columnNames: true }) : target.raw());
             if (!state) return read();
-            if (WRITE.test(text)) {
+            if (mayWrite(text)) {
               // A write must not commit for an ended session: check and write in one transaction,
               // then read the written rows back in column order from the batch's objects (a
               // RETURNING clause names the columns of one table, so no two share a name).

@@ -9,7 +9,7 @@ describe("methods no route serves (docs/security.md E2)", () => {
     const put = await api("PUT", "/v1/me", { token: ana.accessToken, body: { display_name: "Changed" } });
     const problem = await expectProblem(put, 405, "method_not_allowed");
     expect(problem.title).toBe("Method not allowed");
-    expect(put.headers.get("allow")).toBe("GET, HEAD, PATCH, OPTIONS");
+    expect(put.headers.get("allow")).toBe("GET, HEAD, PATCH, DELETE, OPTIONS");
     expect(put.headers.get("cache-control")).toBe("no-store");
     expect(put.headers.get("x-content-type-options")).toBe("nosniff");
     const me = await api("GET", "/v1/me", { token: ana.accessToken });
