@@ -1,7 +1,8 @@
 import { and, eq, gt, isNotNull, isNull } from "drizzle-orm";
-import { authEvents, pushSubscriptions, refreshTokens, users } from "../../db/schema";
+import { authEvents, pushSubscriptions, users } from "../../db/schema";
 import type { Db } from "../../platform/db";
 import { newId } from "../../platform/ids";
+import { revokeFamiliesStatement } from "./account.repo";
 
 /**
  * One batch: the account is marked deleted (every read hides it from then on), every refresh
@@ -15,10 +16,7 @@ export async function markDeleted(db: Db, userId: string, now: string): Promise<
       .update(users)
       .set({ deleted_at: now, updated_at: now })
       .where(and(eq(users.id, userId), isNull(users.deleted_at))),
-    db
-      .update(refreshTokens)
-      .set({ revoked_at: now })
-      .where(and(eq(refreshTokens.user_id, userId), isNull(refreshTokens.revoked_at))),
+    revokeFamiliesStatement(db, { userId, now }),
     db.delete(pushSubscriptions).where(eq(pushSubscriptions.user_id, userId)),
     db.insert(authEvents).values({ id: newId(), user_id: userId, kind: "deletion_requested", created_at: now }),
   ]);

@@ -1,7 +1,8 @@
 import { and, eq, isNotNull, isNull, lte, sql } from "drizzle-orm";
-import { authEvents, conversationMembers, liveSessions, moderationEvents, refreshTokens, users } from "../../db/schema";
+import { authEvents, conversationMembers, liveSessions, moderationEvents, users } from "../../db/schema";
 import type { Platform } from "../../platform";
 import { newId } from "../../platform/ids";
+import { revokeFamiliesStatement } from "../account/account.repo";
 import { CLOSE_SESSION_ENDED } from "../chat/chat.protocol";
 import { finishForSuspension } from "../live/live.service";
 
@@ -25,10 +26,7 @@ export function suspendStatements(
       .update(users)
       .set({ suspended_at: args.now, suspended_until: args.until, suspension_reason: args.reason })
       .where(eq(users.id, args.userId)),
-    db
-      .update(refreshTokens)
-      .set({ revoked_at: args.now })
-      .where(and(eq(refreshTokens.user_id, args.userId), isNull(refreshTokens.revoked_at))),
+    revokeFamiliesStatement(db, { userId: args.userId, now: args.now }),
     db.insert(authEvents).values({
       id: newId(),
       user_id: args.userId,
