@@ -1,4 +1,4 @@
-import { and, eq, isNotNull, isNull, lte, sql } from "drizzle-orm";
+import { and, eq, isNotNull, lte, sql } from "drizzle-orm";
 import { authEvents, conversationMembers, liveSessions, moderationEvents, users } from "../../db/schema";
 import type { Platform } from "../../platform";
 import { newId } from "../../platform/ids";
