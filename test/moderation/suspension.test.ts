@@ -131,6 +131,25 @@ describe("suspension", () => {
     }
   });
 
+  it("a gone account cannot be blocked (404, nothing stored), but an earlier block can be undone", async () => {
+    const [victim, other, earlier] = await Promise.all([createUser(), createUser(), createUser()]);
+    const mod = await makeStaff("moderator");
+    expect((await api("POST", `/v1/users/${victim.username}/block`, { token: earlier.accessToken })).status).toBe(200);
+    await act(mod, "user", victim.id, "suspend");
+    await expectProblem(
+      await api("POST", `/v1/users/${victim.username}/block`, { token: other.accessToken }),
+      404,
+      "not_found",
+    );
+    const stored = await env.DB.prepare("SELECT COUNT(*) AS n FROM blocks WHERE blocker_id = ?1")
+      .bind(other.id)
+      .first<{ n: number }>();
+    expect(stored?.n).toBe(0);
+    const undo = await api("DELETE", `/v1/users/${victim.username}/block`, { token: earlier.accessToken });
+    expect(undo.status, await undo.clone().text()).toBe(200);
+    expect(((await undo.json()) as { blocking: boolean }).blocking).toBe(false);
+  });
+
   it("staff unsuspend lifts it; unsuspending an active account is a 409", async () => {
     const victim = await createUser();
     const mod = await makeStaff("moderator");

@@ -6,7 +6,7 @@ import { enforceLimit } from "../../http/rate-limit";
 import type { Platform } from "../../platform";
 import { newId } from "../../platform/ids";
 import type { Job } from "../../platform/jobs";
-import { canFollow, canSeeAccount, canSeeAccountContent } from "../../policy";
+import { canFollow, canSeeAccount, canSeeAccountContent, isAccountShown } from "../../policy";
 import { directBlockChanged } from "../chat/chat.service";
 import { backfill, invalidateFeeds } from "../feed/feed.service";
 import { liveBlockChanged } from "../live/live.service";
@@ -27,7 +27,7 @@ import {
   unfollow,
 } from "./graph.repo";
 import type { FollowStateSchema, UserPageSchema } from "./graph.schema";
-import { loadRelation } from "./relations.repo";
+import { accountGone, loadRelation } from "./relations.repo";
 
 /**
  * Follows are limited per account (`limits.follow`, 100 a minute, Mastodon's figure); a removed edge
@@ -155,6 +155,9 @@ export async function denyFollowRequest(deps: GraphDeps, ownerId: string, userna
 export async function setBlocked(deps: GraphDeps, viewerId: string, username: string, blocked: boolean) {
   const target = await existingUser(deps, username);
   notYourself(viewerId, target, "block");
+  // Unblocking works on any account (to undo one's own block); blocking one that is gone for
+  // everyone (suspended or deleted) answers the 404 every other read of it answers.
+  if (blocked && !isAccountShown({ self: false, ownerSuspended: accountGone(target) })) throw notFound("user");
   if (blocked) {
     const now = deps.clock.now();
     await block(deps.db, {

@@ -9,6 +9,10 @@ import { type Relation, type RelationFacts, relationFactsSql, relationFromFacts 
  * truth: never from a cache that could be a minute stale.
  */
 
+/** The account is gone for everyone else: suspended, or deleted by its owner (docs/accounts.md). */
+export const accountGone = (owner: { suspended_at: string | null; deleted_at: string | null }): boolean =>
+  owner.suspended_at !== null || owner.deleted_at !== null;
+
 /** The facts for one (viewer, owner) pair. */
 export async function loadRelation(
   db: Db,
@@ -22,7 +26,7 @@ export async function loadRelation(
     following: false,
     closeFriend: false,
     blocked: false,
-    ownerSuspended: owner.suspended_at !== null || owner.deleted_at !== null,
+    ownerSuspended: accountGone(owner),
   };
   if (viewerId === null) return known;
   if (viewerId === owner.id) return { ...known, self: true };
