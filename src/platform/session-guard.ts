@@ -1,4 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { sql } from "drizzle-orm";
+import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
+import { refreshTokens, users } from "../db/schema";
 
 /**
  * Access tokens that stop working at once, without a D1 round trip of their own (docs/moderation.md,
@@ -6,7 +9,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
  *
  * An access token is a JWT valid for its TTL; suspending an account, revoking a session (logout,
  * refresh-token reuse) or changing a role must refuse it before it expires. The check is one SQL
- * statement over the account row and the token's refresh family (`sessionCheckSql`). Rather than
+ * statement over the account row and the token's refresh family (`sessionCheck`). Rather than
  * a round trip of its own before the handler, it rides on the request's FIRST D1 call:
  * - a batch (every write of this code base is one) gets the check as its first statement: D1 runs
  *   a batch as one transaction, and the check raises an SQL error when the session is no longer
@@ -43,11 +46,17 @@ const current = new AsyncLocalStorage<GuardState>();
  * refresh family has not been revoked. When it is not, `abs()` of the smallest 64-bit integer
  * raises "integer overflow", which aborts the statement and its batch.
  */
-const sessionCheckSql = `SELECT CASE WHEN
-    EXISTS (SELECT 1 FROM users WHERE id = ?1 AND role = ?2 AND suspended_at IS NULL
-      AND (deleted_at IS NULL OR ?4 = 1))
-    AND NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = ?3 AND revoked_at IS NOT NULL)
-  THEN 1 ELSE abs(-9223372036854775807 - 1) END AS session_ok`;
+const ARG = { user: "\u0000user", role: "\u0000role", session: "\u0000session", pending: "\u0000pending" } as const;
+/**
+ * Rendered once from the schema's columns (a renamed column fails `tsc` here too), with a stand-in
+ * for each value; `check` binds the request's values in the stand-ins' places.
+ */
+const sessionCheck = new SQLiteAsyncDialect().sqlToQuery(sql`SELECT CASE WHEN
+    EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${ARG.user} AND ${users.role} = ${ARG.role}
+      AND ${users.suspended_at} IS NULL AND (${users.deleted_at} IS NULL OR ${ARG.pending} = 1))
+    AND NOT EXISTS (SELECT 1 FROM ${refreshTokens} WHERE ${refreshTokens.family_id} = ${ARG.session}
+      AND ${refreshTokens.revoked_at} IS NOT NULL)
+  THEN 1 ELSE abs(-9223372036854775807 - 1) END AS session_ok`);
 
 /** Thrown (and answered 401 by the error handler) when the request's session is no longer valid. */
 export class SessionRevokedError extends Error {
@@ -89,7 +98,13 @@ type Unwrappable = D1PreparedStatement & { readonly __inner?: D1PreparedStatemen
 
 function check(d1: D1Database, state: GuardState, allowPendingDeletion = state.allowPendingDeletion) {
   const { claims } = state;
-  return d1.prepare(sessionCheckSql).bind(claims.userId, claims.role, claims.sessionId, allowPendingDeletion ? 1 : 0);
+  const values: Record<string, unknown> = {
+    [ARG.user]: claims.userId,
+    [ARG.role]: claims.role,
+    [ARG.session]: claims.sessionId,
+    [ARG.pending]: allowPendingDeletion ? 1 : 0,
+  };
+  return d1.prepare(sessionCheck.sql).bind(...sessionCheck.params.map((p) => values[String(p)]));
 }
 
 async function passes(statement: D1PreparedStatement): Promise<boolean> {
