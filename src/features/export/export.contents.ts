@@ -1,5 +1,6 @@
 import { blocks, closeFriends, followRequests, follows, mutes } from "../../db/schema";
 import type { Platform } from "../../platform";
+import { getSettingsJson } from "../notifications/notifications.repo";
 import {
   accountRow,
   commentsPage,
@@ -8,7 +9,6 @@ import {
   edgesPage,
   highlightsPage,
   mastersPage,
-  notificationSettingsOf,
   postDetails,
   postEdgesPage,
   postsPage,
@@ -174,7 +174,7 @@ export async function* exportEntries(deps: ContentDeps, userId: string, now: Dat
   const entry = (name: string, input: ZipEntry["input"]): ZipEntry => ({ name, lastModified: now, input });
 
   yield entry("README.txt", readme(account.username, at));
-  const settings = await notificationSettingsOf(db, userId);
+  const settings = await getSettingsJson(db, userId);
   yield entry(
     "account.json",
     `${JSON.stringify({ ...account, notification_settings: settings ? (JSON.parse(settings) as unknown) : null, exported_at: at }, null, 2)}\n`,

@@ -10,7 +10,6 @@ import {
   highlights,
   likes,
   media,
-  notificationSettings,
   postHashtags,
   postMedia,
   postMentions,
@@ -149,15 +148,6 @@ export async function accountRow(db: Db, userId: string) {
     .from(users)
     .where(eq(users.id, userId))
     .get();
-}
-
-export async function notificationSettingsOf(db: Db, userId: string): Promise<string | null> {
-  const row = await db
-    .select({ settings: notificationSettings.settings })
-    .from(notificationSettings)
-    .where(eq(notificationSettings.user_id, userId))
-    .get();
-  return row?.settings ?? null;
 }
 
 export async function postsPage(db: Db, userId: string, after: string | null) {
