@@ -56,8 +56,8 @@ export async function resolveForReporter(
       break;
     case "user": {
       const user = await deps.db.query.users.findFirst({ where: eq(users.id, ref.id) });
-      if (!user || user.suspended_at !== null) throw notFound("user");
-      if (!canSeeAccount(await loadRelation(deps.db, reporterId, user))) throw notFound("user");
+      // The policy's account rule: not across a block, not gone (suspended or deleted).
+      if (!user || !canSeeAccount(await loadRelation(deps.db, reporterId, user))) throw notFound("user");
       break;
     }
     case "message": {
