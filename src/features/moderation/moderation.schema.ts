@@ -13,7 +13,7 @@ export const SubjectRefSchema = z
   ])
   .openapi("SubjectRef", {
     description:
-      "The reported thing: a post, comment, story or user by id (a user may also be named by username); a message with its `conversation_id`; a live comment with its `live_id`.",
+      "The reported thing: a post, comment, story or user by id; a message with its `conversation_id`; a live comment with its `live_id`.",
   });
 export type SubjectRef = z.infer<typeof SubjectRefSchema>;
 
