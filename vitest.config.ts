@@ -87,6 +87,20 @@ export default defineConfig(async () => {
             hookTimeout: 120_000,
           },
         },
+        {
+          // The web client in Debian's Chromium (Playwright) against the Worker under `wrangler dev`.
+          // `npm test` runs this project only when a Chromium is installed (scripts/task.sh).
+          test: {
+            name: "e2e",
+            include: ["test/e2e/**/*.test.ts"],
+            environment: "node",
+            globalSetup: ["./test/e2e/global-setup.ts"],
+            // Real browsers on a shared 2-core machine: generous, and one file at a time.
+            testTimeout: 180_000,
+            hookTimeout: 180_000,
+            fileParallelism: false,
+          },
+        },
       ],
     },
   };

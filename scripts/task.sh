@@ -7,7 +7,8 @@
 #   2. Dependencies, installed from package-lock.json when node_modules is missing or stale.
 #   3. .dev.vars (development secrets) copied from .dev.vars.example when missing, and a Web Push
 #      VAPID key pair generated into it when it has none (scripts/vapid-keys.mjs).
-# Then it runs the task: `dev` (migrate, seed, wrangler dev) or `test` (types, lint, tests).
+# Then it runs the task: `dev` (build the web client, migrate, seed, wrangler dev) or `test`
+# (types, the web client's API check, lint, build, tests; the browser tests when Chromium is here).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -44,6 +45,8 @@ node scripts/vapid-keys.mjs
 
 case "${1:-}" in
   dev)
+    # The web client, built into the Worker's static assets (public/index.html, public/assets/).
+    npx vite build --config web/vite.config.ts --logLevel warn
     CI=true npx wrangler d1 migrations apply DB --local
     node scripts/seed.mjs
     PORT=${PORT:-8787}
@@ -57,11 +60,25 @@ case "${1:-}" in
     ;;
   test)
     npx wrangler types --strict-vars=false --check
+    # The web client's typed API must be what the Worker's OpenAPI document generates today.
+    node scripts/api-client.mjs --check
     npx tsc --noEmit
+    npx tsc --noEmit -p web
     npx biome ci --colors=off --error-on-warnings .
+    npx vite build --config web/vite.config.ts --logLevel warn
+    # Browser tests run whenever a Chromium is installed (Debian's package; .ci/run installs it).
+    projects="--project workers --project unit --project http"
+    CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
+    if [ -x "$CHROMIUM_PATH" ]; then
+      projects="$projects --project e2e"
+    else
+      echo "task: no Chromium at $CHROMIUM_PATH (apt-get install chromium, or set CHROMIUM_PATH): the web client's browser tests (test/e2e) are not run"
+    fi
+    export CHROMIUM_PATH
     # The JSON report feeds a plain "N passed, N failed" closing line for CI logs.
     status=0
-    npx vitest run --reporter=default --reporter=json --outputFile=.wrangler/test-results.json || status=$?
+    # shellcheck disable=SC2086
+    npx vitest run $projects --reporter=default --reporter=json --outputFile=.wrangler/test-results.json || status=$?
     node -e '
       const r = JSON.parse(require("fs").readFileSync(".wrangler/test-results.json", "utf8"));
       const skipped = r.numPendingTests + r.numTodoTests;

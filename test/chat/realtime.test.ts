@@ -367,6 +367,21 @@ describe("who may connect", () => {
     new TestSocket(res.webSocket as WebSocket).close();
   });
 
+  it("admits a socket from the Worker's own origin (the web client's) without listing it in CORS_ORIGINS", async () => {
+    const [ana, ben] = [await createUser(), await createUser()];
+    const convo = await startConversation(ana, [ben]);
+    // upgrade() requests http://localhost/…: the web client served by this Worker sends that origin.
+    const res = await upgrade(wsPath(convo.id, await ticketFor(ana, `conversation:${convo.id}`)), {
+      origin: "http://localhost",
+    });
+    expect(res.status).toBe(101);
+    new TestSocket(res.webSocket as WebSocket).close();
+    const other = await upgrade(wsPath(convo.id, await ticketFor(ana, `conversation:${convo.id}`)), {
+      origin: "http://localhost:8788",
+    });
+    await expectProblem(other, 403, "forbidden");
+  });
+
   it("allows at most 5 sockets per member in one room", async () => {
     const [ana, ben] = [await createUser(), await createUser()];
     const convo = await startConversation(ana, [ben]);

@@ -6,7 +6,8 @@ import { consumeTicket } from "./chat.repo";
 /**
  * What every socket upgrade checks before any Durable Object is called, for chat rooms, the user
  * hub and live rooms alike: that it is an upgrade, that a browser's Origin is one of ours
- * (cross-site WebSocket hijacking), and that the ticket is fresh, unused and for this scope (it is
+ * (cross-site WebSocket hijacking: the Worker's own origin, where the web client is served, or one of
+ * CORS_ORIGINS), and that the ticket is fresh, unused and for this scope (it is
  * used up here, whatever happens next). Answers the ticket's user; `notFound` is what a ticket for
  * another scope gets, the same answer as for a room the caller may not see.
  */
@@ -23,7 +24,7 @@ export async function admitSocket(
     });
   }
   const origin = request.headers.get("origin");
-  if (origin !== null && !deps.config.corsOrigins.includes(origin)) {
+  if (origin !== null && origin !== new URL(request.url).origin && !deps.config.corsOrigins.includes(origin)) {
     throw new ApiError("forbidden", "WebSocket connections are not accepted from this origin.");
   }
   const used = await consumeTicket(deps.db, await sha256Hex(ticket), deps.clock.now().toISOString());

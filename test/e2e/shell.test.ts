@@ -1,0 +1,83 @@
+import { gzipSync } from "node:zlib";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appUrl, launch, newUserPage, PHONE, screenshot, signUp, uniqueName } from "./browser";
+
+let browser: Browser;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ browser, close } = await launch());
+});
+afterAll(async () => {
+  await close?.();
+});
+
+describe("the web client's shell", () => {
+  it("serves the app at / and any client path, while API paths still reach the Worker", async () => {
+    const navigate = { "sec-fetch-mode": "navigate", accept: "text/html" };
+    for (const path of ["/", "/u/someone", "/settings/privacy"]) {
+      const res = await fetch(`${appUrl}${path}`, { headers: navigate });
+      expect(res.status, path).toBe(200);
+      expect(await res.text()).toContain('<div id="root">');
+      expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+    }
+    const api = await fetch(`${appUrl}/v1/nope`, { headers: navigate });
+    expect(api.status).toBe(404);
+    expect(api.headers.get("content-type")).toContain("application/problem+json");
+    const docs = await fetch(`${appUrl}/docs`, { headers: navigate });
+    expect(await docs.text()).toContain("Edgegram API reference");
+  });
+
+  it("loads the first screen with at most 250 KB of JavaScript, gzipped, all from its own origin", async () => {
+    const { context, page } = await newUserPage(browser);
+    const scripts: { url: string; bytes: number }[] = [];
+    const foreign: string[] = [];
+    page.on("response", async (response) => {
+      const url = response.url();
+      if (!url.startsWith(appUrl)) foreign.push(url);
+      if (response.request().resourceType() === "script") {
+        scripts.push({ url, bytes: gzipSync(await response.body()).length });
+      }
+    });
+    await page.goto("/");
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await page.waitForLoadState("networkidle");
+    const total = scripts.reduce((sum, s) => sum + s.bytes, 0);
+    console.warn(`e2e: first screen JavaScript ${(total / 1024).toFixed(1)} KB gzipped in ${scripts.length} files`);
+    expect(scripts.length).toBeGreaterThan(0);
+    expect(total).toBeLessThanOrEqual(250 * 1024);
+    expect(foreign).toEqual([]);
+    await context.close();
+  });
+
+  it("signs a new person up and in, lands on an empty feed, and signs out", async () => {
+    const { context, page } = await newUserPage(browser, PHONE);
+    const name = uniqueName("e2eshell");
+    await page.goto("/");
+    await page.waitForURL(/\/login/);
+    await screenshot(page, "login");
+    await signUp(page, name);
+    await expect.poll(() => page.getByText("Your feed is empty").count()).toBe(1);
+    await screenshot(page, "feed-empty-phone");
+    // A reload keeps the session (the refresh token), like a returning visitor.
+    await page.reload();
+    await page.getByRole("heading", { name: "Home" }).waitFor({ state: "attached" });
+    await context.close();
+  });
+
+  it("shows the server's words next to the field that caused them", async () => {
+    const { context, page } = await newUserPage(browser);
+    await page.goto("/signup");
+    await page.getByLabel("Email").fill("not-an-email");
+    await page.getByLabel("Username").fill("x");
+    await page.getByLabel("Password").fill("short");
+    await page.getByRole("button", { name: "Sign up" }).click();
+    const email = page.getByLabel("Email");
+    await expect.poll(() => email.getAttribute("aria-invalid")).toBe("true");
+    const described = await email.getAttribute("aria-describedby");
+    expect(await page.locator(`[id="${described}"]`).textContent()).toMatch(/\S/);
+    await screenshot(page, "signup-errors");
+    await context.close();
+  });
+});

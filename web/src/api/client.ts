@@ -1,0 +1,46 @@
+import createClient from "openapi-fetch";
+import { ApiProblem } from "./problem";
+import type { components, paths } from "./schema";
+import { refreshSession, validAccessToken } from "./session";
+
+export type Schemas = components["schemas"];
+
+/**
+ * Every request the app makes goes through here: it carries the access token (refreshed first when
+ * it is about to expire) and, when the server still answers 401 (a token that expired in flight),
+ * refreshes once (single-flight, src/api/session.ts) and sends the request again.
+ */
+async function authorizedFetch(request: Request): Promise<Response> {
+  const token = await validAccessToken();
+  const again = request.clone();
+  if (token) request.headers.set("authorization", `Bearer ${token}`);
+  let response: Response;
+  try {
+    response = await fetch(request);
+  } catch {
+    throw ApiProblem.network();
+  }
+  if (response.status !== 401 || !token) return response;
+  const fresh = await refreshSession(token);
+  if (!fresh) return response;
+  again.headers.set("authorization", `Bearer ${fresh}`);
+  try {
+    return await fetch(again);
+  } catch {
+    throw ApiProblem.network();
+  }
+}
+
+/** The typed client: paths, parameters, bodies and answers all come from web/src/api/schema.d.ts. */
+export const api = createClient<paths>({ baseUrl: window.location.origin, fetch: authorizedFetch });
+
+type Result<T> = { data?: T; error?: unknown; response: Response };
+
+/**
+ * The answer's body, or an ApiProblem carrying the server's problem+json. Screens call
+ * `data(await api.GET(...))` and let React Query (or their own catch) show the problem.
+ */
+export async function data<T>(result: Result<T>): Promise<T> {
+  if (result.response.ok) return result.data as T;
+  throw await ApiProblem.from(result.response, result.error);
+}

@@ -1,0 +1,14 @@
+import { useQuery } from "@tanstack/react-query";
+import { api, data } from "../api/client";
+
+export const UNREAD_KEY = ["notifications", "unread"] as const;
+
+/** How many notification groups the signed-in person has not seen. */
+export function useUnreadNotifications(): number {
+  const query = useQuery({
+    queryKey: UNREAD_KEY,
+    queryFn: async () => data(await api.GET("/v1/notifications/unread_count")),
+    refetchInterval: 60_000,
+  });
+  return query.data?.count ?? 0;
+}

@@ -1,0 +1,6 @@
+import { EmptyState } from "../../ui/Feedback";
+
+/** Placeholder until this screen's change lands. */
+export default function InboxScreen() {
+  return <EmptyState title="Coming soon" />;
+}

@@ -1,0 +1,4 @@
+/** The stories tray above the feed (built in the stories screens' change). */
+export function StoriesTray() {
+  return null;
+}
