@@ -53,6 +53,9 @@ case "${1:-}" in
     # Crons do not fire under `wrangler dev`: tick them locally while it runs (the outbox sender
     # every minute, the clean-up every hour). The ticker stops when wrangler (this PID) is gone.
     node scripts/cron-ticker.mjs "$$" "$PORT" &
+    # Demo photos and a story for the web client, posted through the API once the Worker is up
+    # (only the first time: it does nothing when alice already has posts).
+    node scripts/seed-content.mjs "$PORT" &
     # DEV_MAILBOX=1: mail lands in the development mailbox (GET /dev/mailbox), here only, never in
     # wrangler.toml, so a deployment never gets it (README "Email"). APP_URL: links in mail point
     # at this server (the web app and the API share the origin).
