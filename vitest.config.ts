@@ -63,7 +63,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/http/**", "test/unit/**"],
+            exclude: ["test/http/**", "test/unit/**", "test/e2e/**"],
             setupFiles: ["./test/setup/apply-migrations.ts"],
             globalSetup: ["./test/setup/global-fixtures.ts"],
             // Generous: the suite must pass on a busy 2-core machine (sign-ups hash passwords with

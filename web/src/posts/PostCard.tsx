@@ -187,7 +187,11 @@ export function PostCard({ post, eager = false }: { post: Post; eager?: boolean 
       <ErrorMessage error={like.error ?? save.error} className="mx-4 mt-2" />
       <div className="space-y-1 px-4 pt-2 text-sm">
         <p className="font-semibold" data-testid="like-count">
-          {post.like_count === 1 ? "1 like" : `${post.like_count.toLocaleString()} likes`}
+          {post.like_count === 0
+            ? "Be the first to like this"
+            : post.like_count === 1
+              ? "1 like"
+              : `${post.like_count.toLocaleString()} likes`}
         </p>
         {post.caption ? (
           <p className="whitespace-pre-wrap break-words">

@@ -25,7 +25,7 @@ export function FeedScreen() {
   const feed = useFeed(mode);
   const posts = feed.data?.pages.flatMap((page) => page.items) ?? [];
   return (
-    <div className="space-y-4 sm:py-6">
+    <div className="space-y-4 pt-3 sm:py-6">
       <h1 className="sr-only">Home</h1>
       <StoriesTray />
       <fieldset className="flex gap-2 px-4 sm:px-0">
