@@ -64,6 +64,17 @@ export class ApiError extends Error {
 
 export const notFound = (what = "resource"): ApiError => new ApiError("not_found", `No such ${what}.`);
 
+/**
+ * A 401 about the access token itself (bad, expired, or its session ended), as opposed to one
+ * about something the request carries (a wrong password). RFC 6750 §3.1's `error="invalid_token"`
+ * in WWW-Authenticate tells them apart, so a client refreshes its token (and retries) only when
+ * refreshing can help.
+ */
+export const invalidToken = (detail: string): ApiError =>
+  new ApiError("unauthorized", detail, {
+    headers: { "www-authenticate": 'Bearer realm="edgegram", error="invalid_token"' },
+  });
+
 /** RFC 9457 problem details body. */
 export interface Problem {
   type: string;
@@ -94,8 +105,8 @@ export function problemResponse(c: Context<AppEnv>, err: ApiError): Response {
     "cache-control": "no-store",
     "x-request-id": body.request_id,
   });
-  for (const [name, value] of Object.entries(err.headers ?? {})) headers.set(name, value);
   if (err.status === 401) headers.set("www-authenticate", 'Bearer realm="edgegram"');
+  for (const [name, value] of Object.entries(err.headers ?? {})) headers.set(name, value);
   return new Response(JSON.stringify(body), { status: err.status, headers });
 }
 
@@ -130,7 +141,7 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof ApiError) return problemResponse(c, err);
   if (err instanceof HTTPException) return problemResponse(c, fromHttpException(err));
   if (causedBy(err, (e) => e instanceof SessionRevokedError)) {
-    return problemResponse(c, new ApiError("unauthorized", "The session has ended; sign in again."));
+    return problemResponse(c, invalidToken("The session has ended; sign in again."));
   }
   if (causedBy(err, (e) => e instanceof AccountPendingDeletionError)) {
     return problemResponse(

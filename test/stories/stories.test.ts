@@ -16,7 +16,7 @@ interface StoryBody {
   expires_at: string;
   expired: boolean;
   view_count: number | null;
-  media: { urls: { large: string } };
+  media: { alt_text: string; urls: { large: string } };
 }
 interface TrayItem {
   user: { username: string };
@@ -84,6 +84,16 @@ describe("posting stories", () => {
     expect(story.media.urls.large).toMatch(/\/media\/.+\/large\?exp=\d+&sig=/);
   });
 
+  it("keeps the image's alt text for screen readers, and an empty one when none was given", async () => {
+    const [ana, ben] = [await createUser(), await createUser()];
+    await follow(ben, ana);
+    const described = await postStory(ana, { caption: "dawn", alt_text: "Blue hills under a pale sun" });
+    expect(described.media.alt_text).toBe("Blue hills under a pale sun");
+    const read = await api("GET", `/v1/stories/${described.id}`, { token: ben.accessToken });
+    expect(((await read.json()) as StoryBody).media.alt_text).toBe("Blue hills under a pale sun");
+    expect((await postStory(ana)).media.alt_text).toBe("");
+  });
+
   it("answers 422 for an image that is not the author's, not ready, or already used, and writes nothing", async () => {
     const [ana, ben] = [await createUser(), await createUser()];
     const bens = await readyMedia(ben);
@@ -94,6 +104,7 @@ describe("posting stories", () => {
     for (const body of [
       { media_id: await readyMedia(ana), audience: "public" },
       { media_id: await readyMedia(ana), caption: "x".repeat(2201) },
+      { media_id: await readyMedia(ana), alt_text: "x".repeat(1001) },
       { media_id: await readyMedia(ana), extra: true },
       {},
     ]) {

@@ -13,6 +13,8 @@ export const stories = sqliteTable(
     media_id: text("media_id").notNull(),
     audience: text("audience", { enum: ["followers", "close_friends"] }).notNull(),
     caption: text("caption").notNull().default(""),
+    /** The image described for people who cannot see it ("" when the author gave none). */
+    alt_text: text("alt_text").notNull().default(""),
     /** Distinct viewers, changed in the same batch as the view row (exact under repeats). */
     view_count: integer("view_count").notNull().default(0),
     created_at: text("created_at").notNull(),

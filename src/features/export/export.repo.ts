@@ -258,6 +258,7 @@ export async function storiesPage(db: Db, userId: string, after: string | null) 
       media_id: stories.media_id,
       audience: stories.audience,
       caption: stories.caption,
+      alt_text: stories.alt_text,
       view_count: stories.view_count,
       created_at: stories.created_at,
       expires_at: stories.expires_at,

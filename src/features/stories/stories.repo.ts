@@ -26,6 +26,7 @@ export type StoryRow = Pick<
   | "author_id"
   | "audience"
   | "caption"
+  | "alt_text"
   | "view_count"
   | "created_at"
   | "expires_at"
@@ -49,7 +50,7 @@ const m = alias(media, "m");
 /** The columns of a `StoryRow`, with the facts about (`viewer` or '', the author). */
 const storyColumns = (viewerId: string | null) => {
   const viewer = viewerId ?? "";
-  return sql`${s.id}, ${s.author_id}, ${s.audience}, ${s.caption}, ${s.view_count}, ${s.created_at}, ${s.expires_at}, ${s.deleted_at},
+  return sql`${s.id}, ${s.author_id}, ${s.audience}, ${s.caption}, ${s.alt_text}, ${s.view_count}, ${s.created_at}, ${s.expires_at}, ${s.deleted_at},
     ${s.hidden_at}, ${s.hidden_reason},
     ${userSummaryJson(u)} AS author,
     ${m.id} AS media_id, ${m.owner_id} AS media_owner_id, ${m.width}, ${m.height}, ${m.thumbhash},
@@ -66,6 +67,7 @@ export interface NewStory {
   mediaId: string;
   audience: Story["audience"];
   caption: string;
+  altText: string;
   now: string;
   expiresAt: string;
   maxActive: number;
@@ -96,8 +98,8 @@ export async function insertStory(
   );
   const [inserted] = await db.batch([
     db.run(
-      sql`INSERT INTO ${stories} (${columnNames(stories.id, stories.author_id, stories.media_id, stories.audience, stories.caption, stories.created_at, stories.expires_at)})
-          SELECT ${n.id}, ${n.authorId}, ${n.mediaId}, ${n.audience}, ${n.caption}, ${n.now}, ${n.expiresAt}
+      sql`INSERT INTO ${stories} (${columnNames(stories.id, stories.author_id, stories.media_id, stories.audience, stories.caption, stories.alt_text, stories.created_at, stories.expires_at)})
+          SELECT ${n.id}, ${n.authorId}, ${n.mediaId}, ${n.audience}, ${n.caption}, ${n.altText}, ${n.now}, ${n.expiresAt}
           WHERE EXISTS (SELECT 1 FROM ${media} WHERE ${usableMediaSql(n.mediaId, n.authorId)})
             AND (SELECT COUNT(*) FROM ${stories}
                  WHERE ${stories.author_id} = ${n.authorId} AND ${stories.deleted_at} IS NULL AND ${stories.expires_at} > ${n.now}) < ${n.maxActive}`,

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { pageOf } from "../../http/cursor";
 import { userText } from "../../http/text";
 import { ClientIdSchema, MessageBodySchema } from "../chat/chat.protocol";
-import { ModerationFieldSchema, PostMediaSchema } from "../posts/posts.schema";
+import { ALT_TEXT_MAX, ModerationFieldSchema, PostMediaSchema } from "../posts/posts.schema";
 import { UserSummarySchema } from "../users/user-summary";
 
 export const MAX_ACTIVE_STORIES = 20;
@@ -19,6 +19,10 @@ export const CreateStorySchema = z
     media_id: z.string().min(1).max(64),
     audience: StoryAudienceSchema.default("followers"),
     caption: userText().max(STORY_CAPTION_MAX).optional(),
+    alt_text: userText()
+      .max(ALT_TEXT_MAX)
+      .optional()
+      .openapi({ description: "The image described for people who cannot see it (screen readers)" }),
   })
   .openapi("CreateStory");
 
@@ -26,7 +30,9 @@ export const StorySchema = z
   .object({
     id: z.string(),
     author: UserSummarySchema,
-    media: PostMediaSchema.omit({ alt_text: true }),
+    media: PostMediaSchema.extend({
+      alt_text: z.string().openapi({ description: "The author's description of the image; empty when they gave none" }),
+    }),
     caption: z.string(),
     audience: StoryAudienceSchema,
     created_at: z.string(),

@@ -109,6 +109,7 @@ async function toStory(deps: StoriesDeps, row: StoryRow, viewerId: string | null
       width: row.width,
       height: row.height,
       thumbhash: row.thumbhash,
+      alt_text: row.alt_text,
       urls: await deliveryUrls(deps, { id: row.media_id, owner_id: row.media_owner_id }, notAfter),
     },
     caption: row.caption,
@@ -126,7 +127,7 @@ async function toStory(deps: StoriesDeps, row: StoryRow, viewerId: string | null
 export async function createStory(
   deps: StoriesDeps,
   authorId: string,
-  input: { media_id: string; audience: "followers" | "close_friends"; caption?: string },
+  input: { media_id: string; audience: "followers" | "close_friends"; caption?: string; alt_text?: string },
 ): Promise<Story> {
   const now = deps.clock.now();
   const id = newId(now.getTime());
@@ -138,6 +139,7 @@ export async function createStory(
       mediaId: input.media_id,
       audience: input.audience,
       caption: input.caption ?? "",
+      altText: input.alt_text ?? "",
       now: now.toISOString(),
       expiresAt: new Date(now.getTime() + deps.config.storyTtlSeconds * 1000).toISOString(),
       maxActive: MAX_ACTIVE_STORIES,

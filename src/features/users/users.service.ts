@@ -2,7 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import type { UserRow } from "../../db/schema";
 import { users } from "../../db/schema";
-import { ApiError, notFound } from "../../http/errors";
+import { ApiError, invalidToken, notFound } from "../../http/errors";
 import { enforceLimit } from "../../http/rate-limit";
 import type { Platform } from "../../platform";
 import { isoPlusSeconds } from "../../platform/clock";
@@ -72,7 +72,7 @@ type UpdateMeDeps = UsersDeps & Pick<Platform, "outbox">;
 export async function getMe(deps: UsersDeps, userId: string): Promise<Me> {
   const row = await findUserById(deps.db, userId);
   // A valid token for an account that no longer exists is no longer a valid session.
-  if (!row) throw new ApiError("unauthorized", "The account for this token no longer exists.");
+  if (!row) throw invalidToken("The account for this token no longer exists.");
   return toMe(deps, row);
 }
 
@@ -83,7 +83,7 @@ export async function getMe(deps: UsersDeps, userId: string): Promise<Me> {
  */
 async function rename(deps: UsersDeps, userId: string, username: string): Promise<void> {
   const current = await findUserById(deps.db, userId);
-  if (!current) throw new ApiError("unauthorized", "The account for this token no longer exists.");
+  if (!current) throw invalidToken("The account for this token no longer exists.");
   if (current.username === username) return;
   await enforceLimit(deps.limits.account, `rename:${userId}`);
   const now = deps.clock.now();
@@ -133,7 +133,7 @@ export async function updateMe(deps: UpdateMeDeps, userId: string, input: z.infe
     },
     staged,
   );
-  if (!row) throw new ApiError("unauthorized", "The account for this token no longer exists.");
+  if (!row) throw invalidToken("The account for this token no longer exists.");
   if (staged) await deps.outbox.deliver(staged.ids);
   // Going public lets everyone who asked in: their requests become follows.
   if (

@@ -2,13 +2,13 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv, Caller } from "../../env";
 import { verifyAccessToken } from "../../features/auth/tokens";
 import { verifyRequestSession, withSession } from "../../platform/session-guard";
-import { ApiError } from "../errors";
+import { ApiError, invalidToken } from "../errors";
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
 const MAX_AUTHORIZATION_LENGTH = 4096;
 
 async function callerFrom(header: string, config: AppEnv["Variables"]["config"]): Promise<Caller> {
-  const unauthorized = new ApiError("unauthorized", "A valid access token is required.");
+  const unauthorized = invalidToken("A valid access token is required.");
   if (header.length > MAX_AUTHORIZATION_LENGTH) throw unauthorized;
   const match = BEARER.exec(header);
   const token = match?.[1];

@@ -6,9 +6,17 @@ import { refreshSession, validAccessToken } from "./session";
 export type Schemas = components["schemas"];
 
 /**
+ * The server marks a 401 about the token itself with RFC 6750's `error="invalid_token"`; other
+ * 401s (a wrong password) are answers to show, and refreshing would not change them.
+ */
+const tokenRefused = (response: Response) =>
+  response.status === 401 && /error="invalid_token"/.test(response.headers.get("www-authenticate") ?? "");
+
+/**
  * Every request the app makes goes through here: it carries the access token (refreshed first when
- * it is about to expire) and, when the server still answers 401 (a token that expired in flight),
- * refreshes once (single-flight, src/api/session.ts) and sends the request again.
+ * it is about to expire) and, when the server still refuses the token (it expired in flight, or
+ * the session ended), refreshes once (single-flight, web/src/api/session.ts) and sends the request
+ * again; when the refresh fails too, the session is cleared and the app shows the sign-in screen.
  */
 async function authorizedFetch(request: Request): Promise<Response> {
   const token = await validAccessToken();
@@ -20,7 +28,7 @@ async function authorizedFetch(request: Request): Promise<Response> {
   } catch {
     throw ApiProblem.network();
   }
-  if (response.status !== 401 || !token) return response;
+  if (!token || !tokenRefused(response)) return response;
   const fresh = await refreshSession(token);
   if (!fresh) return response;
   again.headers.set("authorization", `Bearer ${fresh}`);

@@ -2023,6 +2023,8 @@ export type components = {
             target: components["schemas"]["SubjectRef"];
         };
         CreateStory: {
+            /** @description The image described for people who cannot see it (screen readers) */
+            alt_text?: string;
             /**
              * @description `followers`: whoever may see your posts (anyone, for a public account); `close_friends`: your list
              * @default followers
@@ -2788,17 +2790,9 @@ export type components = {
             expired: boolean;
             expires_at: string;
             id: string;
-            media: {
-                height: number | null;
-                id: string;
-                thumbhash: string | null;
-                urls: {
-                    large: string;
-                    medium: string;
-                    small: string;
-                    thumb: string;
-                };
-                width: number | null;
+            media: components["schemas"]["PostMedia"] & {
+                /** @description The author's description of the image; empty when they gave none */
+                alt_text?: string;
             };
             /** @description Set when staff hid it (docs/moderation.md). Hidden content answers 404 to everyone but its author and staff, so this is non-null only for them: on its single read, and in the author's own profile grid. Null otherwise. */
             moderation: components["schemas"]["ModerationMark"] | null;

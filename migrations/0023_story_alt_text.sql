@@ -1,0 +1,1 @@
+ALTER TABLE `stories` ADD `alt_text` text DEFAULT '' NOT NULL;
