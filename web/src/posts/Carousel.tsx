@@ -11,7 +11,7 @@ const arrow = (d: string) => (
 );
 
 /**
- * A post's photos, one at a time: Previous/Next buttons over the photo, dots under it, and the
+ * A post's photos, one at a time: Previous/Next buttons and position dots over the photo, and the
  * left/right arrow keys while the carousel has focus. The position is announced politely.
  */
 export function Carousel({ media, author }: { media: Media[]; author: string }) {
@@ -55,9 +55,9 @@ export function Carousel({ media, author }: { media: Media[]; author: string }) 
         {arrow("M9 18l6-6-6-6")}
         <span className="sr-only">Next photo</span>
       </button>
-      <div className="flex justify-center gap-1.5 py-2" aria-hidden="true">
+      <div className="absolute inset-x-0 bottom-3 flex justify-center gap-1.5" aria-hidden="true">
         {media.map((m, i) => (
-          <span key={m.id} className={`h-1.5 w-1.5 rounded-full ${i === index ? "bg-blue-700" : "bg-neutral-300"}`} />
+          <span key={m.id} className={`h-1.5 w-1.5 rounded-full shadow ${i === index ? "bg-white" : "bg-white/50"}`} />
         ))}
       </div>
       <p className="sr-only" aria-live="polite">

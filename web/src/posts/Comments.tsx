@@ -93,7 +93,7 @@ export function Comments({ post }: { post: Post }) {
     input.current?.focus();
   };
   return (
-    <section aria-labelledby="comments-heading" className="flex flex-col">
+    <section aria-labelledby="comments-heading" className="flex flex-1 flex-col">
       <h2 id="comments-heading" className="sr-only">
         Comments
       </h2>
@@ -102,7 +102,7 @@ export function Comments({ post }: { post: Post }) {
       {comments.isSuccess && items.length === 0 ? (
         <EmptyState title="No comments yet">Start the conversation.</EmptyState>
       ) : null}
-      <ul className="space-y-1 py-2" data-testid="comments">
+      <ul className="flex-1 space-y-1 py-2" data-testid="comments">
         {items.map((comment) => (
           <CommentItem
             key={comment.id}
@@ -328,7 +328,7 @@ const CommentBox = forwardRef<
   return (
     <form
       onSubmit={(event) => void submit(event)}
-      className="sticky bottom-16 border-t border-neutral-200 bg-white px-4 py-3 sm:bottom-0"
+      className="sticky bottom-[49px] border-t border-neutral-200 bg-white px-4 py-3 sm:bottom-0"
     >
       {replyTo ? (
         <p className="mb-2 flex items-center justify-between text-sm text-neutral-700">

@@ -23,7 +23,7 @@ export function ProfileMenu({ profile }: { profile: Profile }) {
         onClick={() => setOpen("menu")}
         aria-label={`More options for ${profile.username}`}
         aria-haspopup="dialog"
-        className="rounded-lg border border-neutral-300 bg-neutral-100 p-1.5 text-neutral-900 hover:bg-neutral-200"
+        className="rounded-lg border border-neutral-300 bg-neutral-100 p-2 text-neutral-900 hover:bg-neutral-200"
       >
         <svg viewBox="0 0 24 24" className="h-5 w-5" fill="currentColor" aria-hidden="true">
           <circle cx="5" cy="12" r="1.8" />

@@ -49,9 +49,11 @@ function PostView({ post }: { post: Post }) {
   const saved = post.viewer?.saved ?? false;
   const iconButton = "rounded-full p-1 hover:bg-neutral-100";
   return (
-    <article className="bg-white sm:my-6 sm:overflow-hidden sm:rounded-xl sm:border sm:border-neutral-200">
+    // On wide screens the post breaks out of the feed-width column into Instagram's two panes:
+    // the photo on the left, the rest beside it with the comments scrolling on their own.
+    <article className="bg-white sm:my-6 sm:overflow-hidden sm:rounded-xl sm:border sm:border-neutral-200 lg:ml-[calc((100%_-_var(--post-w))/2)] lg:grid lg:w-(--post-w) lg:grid-cols-[minmax(0,1fr)_24rem] lg:grid-rows-[auto_minmax(0,1fr)] lg:[--post-w:min(calc(100vw_-_18rem),64rem)]">
       <h1 className="sr-only">Post by {post.author.username}</h1>
-      <header className="flex items-center gap-3 px-4 py-3">
+      <header className="flex items-center gap-3 px-4 py-3 lg:col-start-2 lg:row-start-1 lg:border-b lg:border-neutral-200">
         <Link href={`/u/${post.author.username}`} className="flex min-w-0 items-center gap-3 rounded-lg">
           <Avatar user={post.author} size="sm" />
           <span className="truncate font-semibold">{post.author.username}</span>
@@ -63,113 +65,121 @@ function PostView({ post }: { post: Post }) {
         ) : null}
         <PostMenu post={post} onEdit={() => setEditing(true)} />
       </header>
-      {post.moderation ? (
-        <p className="mx-4 mb-2 rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900">
-          Hidden by moderators: {post.moderation.reason}. Only you can see it.
-        </p>
-      ) : null}
-      <Carousel media={post.media} author={post.author.username} />
-      <div className="flex items-center gap-3 px-3 pt-2">
-        <button
-          type="button"
-          aria-pressed={liked}
-          aria-label={liked ? "Unlike" : "Like"}
-          onClick={() => like.mutate(!liked)}
-          className={`${iconButton} ${liked ? "text-red-700" : "text-neutral-900"}`}
-        >
-          <svg
-            viewBox="0 0 24 24"
-            className="h-7 w-7"
-            fill={liked ? "currentColor" : "none"}
-            stroke="currentColor"
-            strokeWidth="2"
-            aria-hidden="true"
-          >
-            <path d={heart} />
-          </svg>
-        </button>
-        <button
-          type="button"
-          aria-label="Comment"
-          onClick={() => document.getElementById(COMMENT_BOX_ID)?.focus()}
-          className={iconButton}
-        >
-          <svg
-            viewBox="0 0 24 24"
-            className="h-7 w-7"
-            fill="none"
-            stroke="currentColor"
-            strokeWidth="2"
-            aria-hidden="true"
-          >
-            <path d="M21 12a8 8 0 0 1-11.6 7.1L3 21l1.9-6.4A8 8 0 1 1 21 12z" />
-          </svg>
-        </button>
-        <button
-          type="button"
-          aria-pressed={saved}
-          aria-label={saved ? "Remove from saved" : "Save"}
-          onClick={() => save.mutate(!saved)}
-          className={`${iconButton} ml-auto`}
-        >
-          <svg
-            viewBox="0 0 24 24"
-            className="h-7 w-7"
-            fill={saved ? "currentColor" : "none"}
-            stroke="currentColor"
-            strokeWidth="2"
-            aria-hidden="true"
-          >
-            <path d="M19 21l-7-5-7 5V5a2 2 0 0 1 2-2h10a2 2 0 0 1 2 2z" />
-          </svg>
-        </button>
+      <div className="lg:col-start-1 lg:row-span-2 lg:row-start-1 lg:flex lg:items-center lg:border-r lg:border-neutral-200 lg:bg-neutral-950">
+        <div className="w-full">
+          <Carousel media={post.media} author={post.author.username} />
+        </div>
       </div>
-      <ActionError
-        error={like.error}
-        action={like.variables === false ? "unlike the post" : "like the post"}
-        className="mx-4 mt-2"
-      />
-      <ActionError
-        error={save.error}
-        action={save.variables === false ? "unsave the post" : "save the post"}
-        className="mx-4 mt-2"
-      />
-      <div className="space-y-2 px-4 pt-1 pb-3 text-sm">
-        {post.like_count > 0 ? (
-          <button
-            type="button"
-            onClick={() => setLikers(true)}
-            aria-haspopup="dialog"
-            className="rounded font-semibold hover:underline"
-            data-testid="like-count"
-          >
-            {post.like_count === 1 ? "1 like" : `${post.like_count.toLocaleString()} likes`}
-          </button>
-        ) : (
-          <p className="text-neutral-700" data-testid="like-count">
-            0 likes
-          </p>
-        )}
-        {editing ? (
-          <CaptionEditor post={post} onDone={() => setEditing(false)} />
-        ) : post.caption ? (
-          <p className="break-words whitespace-pre-wrap">
-            <Link href={`/u/${post.author.username}`} className="mr-1.5 font-semibold">
-              {post.author.username}
-            </Link>
-            <RichText text={post.caption} />
-          </p>
-        ) : null}
-        {post.location ? <p className="text-neutral-600">{post.location}</p> : null}
-        <p className="text-xs text-neutral-600 uppercase">
-          <time dateTime={post.created_at} title={new Date(post.created_at).toLocaleString()}>
-            {ago(post.created_at)}
-          </time>
-          {post.updated_at !== post.created_at ? " · edited" : null}
-        </p>
-      </div>
-      <div className="border-t border-neutral-200">
-        <Comments post={post} />
+      <div className="lg:relative lg:col-start-2 lg:row-start-2">
+        <div className="lg:absolute lg:inset-0 lg:flex lg:flex-col lg:overflow-y-auto">
+          {post.moderation ? (
+            <p className="mx-4 my-2 rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900">
+              Hidden by moderators: {post.moderation.reason}. Only you can see it.
+            </p>
+          ) : null}
+          <div className="flex items-center gap-3 px-3 pt-2">
+            <button
+              type="button"
+              aria-pressed={liked}
+              aria-label={liked ? "Unlike" : "Like"}
+              onClick={() => like.mutate(!liked)}
+              className={`${iconButton} ${liked ? "text-red-700" : "text-neutral-900"}`}
+            >
+              <svg
+                viewBox="0 0 24 24"
+                className="h-7 w-7"
+                fill={liked ? "currentColor" : "none"}
+                stroke="currentColor"
+                strokeWidth="2"
+                aria-hidden="true"
+              >
+                <path d={heart} />
+              </svg>
+            </button>
+            <button
+              type="button"
+              aria-label="Comment"
+              onClick={() => document.getElementById(COMMENT_BOX_ID)?.focus()}
+              className={iconButton}
+            >
+              <svg
+                viewBox="0 0 24 24"
+                className="h-7 w-7"
+                fill="none"
+                stroke="currentColor"
+                strokeWidth="2"
+                aria-hidden="true"
+              >
+                <path d="M21 12a8 8 0 0 1-11.6 7.1L3 21l1.9-6.4A8 8 0 1 1 21 12z" />
+              </svg>
+            </button>
+            <button
+              type="button"
+              aria-pressed={saved}
+              aria-label={saved ? "Remove from saved" : "Save"}
+              onClick={() => save.mutate(!saved)}
+              className={`${iconButton} ml-auto`}
+            >
+              <svg
+                viewBox="0 0 24 24"
+                className="h-7 w-7"
+                fill={saved ? "currentColor" : "none"}
+                stroke="currentColor"
+                strokeWidth="2"
+                aria-hidden="true"
+              >
+                <path d="M19 21l-7-5-7 5V5a2 2 0 0 1 2-2h10a2 2 0 0 1 2 2z" />
+              </svg>
+            </button>
+          </div>
+          <ActionError
+            error={like.error}
+            action={like.variables === false ? "unlike the post" : "like the post"}
+            className="mx-4 mt-2"
+          />
+          <ActionError
+            error={save.error}
+            action={save.variables === false ? "unsave the post" : "save the post"}
+            className="mx-4 mt-2"
+          />
+          <div className="space-y-2 px-4 pt-1 pb-3 text-sm">
+            {post.like_count > 0 ? (
+              <button
+                type="button"
+                onClick={() => setLikers(true)}
+                aria-haspopup="dialog"
+                className="rounded font-semibold hover:underline"
+                data-testid="like-count"
+              >
+                {post.like_count === 1 ? "1 like" : `${post.like_count.toLocaleString()} likes`}
+              </button>
+            ) : (
+              <p className="text-neutral-700" data-testid="like-count">
+                0 likes
+              </p>
+            )}
+            {editing ? (
+              <CaptionEditor post={post} onDone={() => setEditing(false)} />
+            ) : post.caption ? (
+              <p className="break-words whitespace-pre-wrap">
+                <Link href={`/u/${post.author.username}`} className="mr-1.5 font-semibold">
+                  {post.author.username}
+                </Link>
+                <RichText text={post.caption} />
+              </p>
+            ) : null}
+            {post.location ? <p className="text-neutral-600">{post.location}</p> : null}
+            <p className="text-xs text-neutral-600 uppercase">
+              <time dateTime={post.created_at} title={new Date(post.created_at).toLocaleString()}>
+                {ago(post.created_at)}
+              </time>
+              {post.updated_at !== post.created_at ? " · edited" : null}
+            </p>
+          </div>
+          <div className="border-t border-neutral-200 lg:flex lg:flex-1 lg:flex-col">
+            <Comments post={post} />
+          </div>
+        </div>
       </div>
       {likers ? <LikersDialog postId={post.id} onClose={() => setLikers(false)} /> : null}
     </article>
