@@ -1,6 +1,7 @@
 import { type QueryClient, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, data, type Schemas } from "../api/client";
 import { useSession } from "../api/session";
+import { isNotFound } from "../posts/errors";
 
 type Profile = Schemas["Profile"];
 type Relationship = Schemas["Relationship"];
@@ -14,7 +15,7 @@ export function useProfile(username: string, enabled = true) {
     queryFn: async () => data(await api.GET("/v1/users/{username}", { params: { path: { username } } })),
     enabled,
     staleTime: 30_000,
-    retry: (count, error) => count < 2 && !(error instanceof Error && "status" in error && error.status === 404),
+    retry: (count, error) => count < 2 && !isNotFound(error),
   });
 }
 

@@ -34,7 +34,8 @@ export default function PostScreen() {
     );
   }
   if (!post.data) return <Spinner label="Loading the post" />;
-  return <PostView post={post.data} />;
+  // Keyed by post so the photo index and an open caption edit do not carry over to the next post.
+  return <PostView key={post.data.id} post={post.data} />;
 }
 
 const heart =
