@@ -195,4 +195,37 @@ describe("profiles and posts", () => {
     await expect.poll(() => page.getByTestId("like-count").textContent()).toBe("1 like");
     await context.close();
   });
+
+  it("lets the author edit the caption, remove a comment and delete the post", async () => {
+    const author = await apiPerson(uniqueName("editor"));
+    const postId = await apiPost(author, "First try at a caption", { alt: "A lighthouse on a cliff" });
+    const visitor = await apiPerson(uniqueName("visitor"));
+    await apiCall("POST", `/v1/posts/${postId}/comments`, visitor.token, { body: "Rude remark" });
+    const { context, page } = await newUserPage(browser);
+    await ownAddress(context);
+    await signIn(page, author.username);
+    await page.goto(`/p/${postId}`);
+    await page.getByText("Rude remark").waitFor();
+
+    await page.getByRole("button", { name: "More options for this post" }).click();
+    await page.getByRole("dialog", { name: "Post options" }).getByRole("button", { name: "Edit caption" }).click();
+    const caption = page.getByLabel("Caption");
+    await caption.fill("The #lighthouse at dawn");
+    await page.getByRole("button", { name: "Save caption" }).click();
+    await page.getByRole("link", { name: "#lighthouse" }).waitFor();
+
+    // The post's author may remove anyone's comment on it.
+    await page.getByRole("button", { name: `Delete ${visitor.username}'s comment` }).click();
+    await expect.poll(() => page.getByText("Rude remark").count()).toBe(0);
+
+    await page.getByRole("button", { name: "More options for this post" }).click();
+    await page.getByRole("button", { name: "Delete post" }).click();
+    const confirm = page.getByRole("dialog", { name: "Delete this post?" });
+    await confirm.getByRole("button", { name: "Delete", exact: true }).click();
+    await page.waitForURL(new RegExp(`/u/${author.username}$`));
+    await page.getByText("Share your first photo").waitFor();
+    await page.goto(`/p/${postId}`);
+    await page.getByRole("heading", { name: "This post isn't available" }).waitFor();
+    await context.close();
+  });
 });

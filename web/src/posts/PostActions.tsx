@@ -143,7 +143,7 @@ export function CaptionEditor({ post, onDone }: { post: Post; onDone: () => void
           Cancel
         </Button>
         <Button type="submit" busy={busy}>
-          Save
+          Save caption
         </Button>
       </div>
     </form>

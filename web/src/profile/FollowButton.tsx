@@ -1,4 +1,6 @@
+import { useState } from "react";
 import type { Schemas } from "../api/client";
+import { Dialog } from "../posts/Dialog";
 import { ActionError } from "../posts/errors";
 import { Button } from "../ui/Button";
 import { useFollow } from "./queries";
@@ -20,15 +22,19 @@ export function followLabel(relationship: Relationship): "Following" | "Requeste
 export function FollowButton({
   username,
   relationship,
+  isPrivate = false,
   className = "",
   compact = false,
 }: {
   username: string;
   relationship: Relationship;
+  /** Unfollowing a private account takes its posts away until it approves again: ask first. */
+  isPrivate?: boolean;
   className?: string;
   compact?: boolean;
 }) {
   const follow = useFollow(username);
+  const [confirming, setConfirming] = useState(false);
   const label = followLabel(relationship);
   const active = relationship.following || relationship.requested;
   const hint =
@@ -43,7 +49,10 @@ export function FollowButton({
         variant={active ? "secondary" : "primary"}
         busy={follow.isPending}
         aria-label={hint}
-        onClick={() => follow.mutate(!active)}
+        onClick={() => {
+          if (relationship.following && isPrivate) setConfirming(true);
+          else follow.mutate(!active);
+        }}
         className={compact ? "px-3 py-1.5" : "w-full"}
       >
         {label}
@@ -53,6 +62,28 @@ export function FollowButton({
         action={active ? `unfollow ${username}` : `follow ${username}`}
         className="mt-2"
       />
+      {confirming ? (
+        <Dialog title={`Unfollow ${username}?`} onClose={() => setConfirming(false)}>
+          <div className="space-y-4 p-4">
+            <p className="text-sm text-neutral-700">
+              Their account is private: to see their posts again you'll have to ask to follow them again.
+            </p>
+            <div className="flex gap-2">
+              <Button variant="secondary" className="flex-1" onClick={() => setConfirming(false)}>
+                Cancel
+              </Button>
+              <Button
+                variant="danger"
+                className="flex-1"
+                busy={follow.isPending}
+                onClick={() => follow.mutate(false, { onSettled: () => setConfirming(false) })}
+              >
+                Unfollow
+              </Button>
+            </div>
+          </div>
+        </Dialog>
+      ) : null}
     </div>
   );
 }

@@ -102,7 +102,12 @@ function OtherButtons({ profile }: { profile: Profile }) {
   if (!profile.relationship) return null;
   return (
     <>
-      <FollowButton username={profile.username} relationship={profile.relationship} className="flex-1 sm:flex-none" />
+      <FollowButton
+        username={profile.username}
+        relationship={profile.relationship}
+        isPrivate={profile.is_private}
+        className="flex-1 sm:flex-none"
+      />
       <Link href={`/direct?to=${encodeURIComponent(profile.username)}`} className={linkButton}>
         Message
       </Link>

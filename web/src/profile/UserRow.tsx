@@ -33,5 +33,12 @@ export function RowFollowButton({ username }: { username: string }) {
   const me = useIsMe(username);
   const profile = useProfile(username, !me);
   if (me || !profile.data?.relationship || profile.data.relationship.blocking) return null;
-  return <FollowButton username={username} relationship={profile.data.relationship} compact />;
+  return (
+    <FollowButton
+      username={username}
+      relationship={profile.data.relationship}
+      isPrivate={profile.data.is_private}
+      compact
+    />
+  );
 }
