@@ -133,6 +133,14 @@ describe("profiles and posts", () => {
     await replies.getByText("And the light was perfect").waitFor();
 
     // Both are there for the next visitor too, read back from the server.
+    const live = new Promise<void>((resolve) => {
+      page.on("websocket", (socket) => {
+        if (!socket.url().includes("/comments/live")) return;
+        socket.on("framereceived", (frame) => {
+          if (String(frame.payload).includes('"type":"ready"')) resolve();
+        });
+      });
+    });
     await page.reload();
     await comments.getByText("What a lovely spot!").waitFor();
     await page.getByRole("button", { name: "View 1 reply" }).click();
@@ -144,6 +152,11 @@ describe("profiles and posts", () => {
     await likes.getByRole("link", { name: author.username }).waitFor();
     await page.keyboard.press("Escape");
     await expect.poll(() => likes.count()).toBe(0);
+
+    // Someone else's comment shows up while the page is open, over the post's live socket.
+    await live;
+    await apiCall("POST", `/v1/posts/${postId}/comments`, author.token, { body: "Glad you like it!" });
+    await comments.getByText("Glad you like it!").waitFor();
     await page.evaluate("window.scrollTo(0, 0)");
     await screenshot(page, "post");
     await context.close();

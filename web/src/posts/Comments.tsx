@@ -18,6 +18,7 @@ import { LoadMore } from "../ui/InfiniteList";
 import { RichText } from "./Caption";
 import { patchPost } from "./cache";
 import { ActionError, plainError } from "./errors";
+import { commentsKey, repliesKey, useLiveComments } from "./liveComments";
 import { ReportDialog } from "./ReportDialog";
 
 type Comment = Schemas["Comment"];
@@ -27,13 +28,10 @@ type Page = Schemas["CommentPage"];
 /** The comment box's id, for the post's comment button to move focus to. */
 export const COMMENT_BOX_ID = "add-comment";
 
-const commentsKey = (postId: string) => ["comments", postId] as const;
-const repliesKey = (commentId: string) => ["replies", commentId] as const;
-
 /** One level of comments (top-level ones, or the replies to one), oldest first, page by page. */
 function useCommentPages(postId: string, replyTo: string | null, enabled = true) {
   return useInfiniteQuery({
-    queryKey: replyTo ? repliesKey(replyTo) : commentsKey(postId),
+    queryKey: replyTo ? repliesKey(postId, replyTo) : commentsKey(postId),
     initialPageParam: undefined as string | undefined,
     queryFn: async ({ pageParam }) =>
       data(
@@ -83,6 +81,7 @@ interface ReplyTarget {
 /** A post's comments with their replies, and the box to add one. */
 export function Comments({ post }: { post: Post }) {
   const comments = useCommentPages(post.id, null);
+  useLiveComments(post.id);
   const items = comments.data?.pages.flatMap((page) => page.items) ?? [];
   const [replyTo, setReplyTo] = useState<ReplyTarget | null>(null);
   const [openReplies, setOpenReplies] = useState<Set<string>>(new Set());
@@ -220,7 +219,7 @@ function CommentItem({
     onSuccess: () => {
       const without = (items: Comment[]) => items.filter((c) => c.id !== comment.id);
       if (comment.reply_to) {
-        mapPages(client, repliesKey(comment.reply_to), without);
+        mapPages(client, repliesKey(post.id, comment.reply_to), without);
         mapPages(client, commentsKey(post.id), (items) =>
           items.map((c) => (c.id === comment.reply_to ? { ...c, reply_count: Math.max(0, c.reply_count - 1) } : c)),
         );
@@ -309,7 +308,7 @@ const CommentBox = forwardRef<
       }),
     );
     if (comment.reply_to) {
-      addToList(client, repliesKey(comment.reply_to), comment);
+      addToList(client, repliesKey(post.id, comment.reply_to), comment);
       mapPages(client, commentsKey(post.id), (items) =>
         items.map((c) => (c.id === comment.reply_to ? { ...c, reply_count: c.reply_count + 1 } : c)),
       );
