@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { Link } from "wouter";
 import { ApiProblem, describeError } from "../api/problem";
 
 /**
@@ -39,6 +40,9 @@ export function Unavailable({ title, children }: { title: string; children?: Rea
       <p className="mt-2 text-neutral-600">
         {children ?? "The link may be broken, or it may have been removed or made private."}
       </p>
+      <Link href="/" className="mt-4 inline-block font-semibold text-blue-700 hover:underline">
+        Go back to your feed
+      </Link>
     </section>
   );
 }
