@@ -52,9 +52,9 @@ function PostView({ post }: { post: Post }) {
   return (
     // On wide screens the post breaks out of the feed-width column into Instagram's two panes:
     // the photo on the left, the rest beside it with the comments scrolling on their own.
-    <article className="bg-white sm:my-6 sm:overflow-hidden sm:rounded-xl sm:border sm:border-neutral-200 lg:ml-[calc((100%_-_var(--post-w))/2)] lg:grid lg:w-(--post-w) lg:grid-cols-[minmax(0,1fr)_24rem] lg:grid-rows-[auto_minmax(0,1fr)] lg:[--post-w:min(calc(100vw_-_18rem),64rem)]">
+    <article className="bg-white sm:my-6 sm:overflow-hidden sm:rounded-xl sm:border sm:border-neutral-200 xl:ml-[calc((100%_-_var(--post-w))/2)] xl:grid xl:w-(--post-w) xl:grid-cols-[minmax(0,1fr)_24rem] xl:grid-rows-[auto_minmax(0,1fr)] xl:[--post-w:min(calc(100vw_-_18rem),64rem)]">
       <h1 className="sr-only">Post by {post.author.username}</h1>
-      <header className="flex items-center gap-3 px-4 py-3 lg:col-start-2 lg:row-start-1 lg:border-b lg:border-neutral-200">
+      <header className="flex items-center gap-3 px-4 py-3 xl:col-start-2 xl:row-start-1 xl:border-b xl:border-neutral-200">
         <Link href={`/u/${post.author.username}`} className="flex min-w-0 items-center gap-3 rounded-lg">
           <Avatar user={post.author} size="sm" />
           <span className="truncate font-semibold">{post.author.username}</span>
@@ -66,13 +66,13 @@ function PostView({ post }: { post: Post }) {
         ) : null}
         <PostMenu post={post} onEdit={() => setEditing(true)} />
       </header>
-      <div className="lg:col-start-1 lg:row-span-2 lg:row-start-1 lg:flex lg:items-center lg:border-r lg:border-neutral-200 lg:bg-neutral-950">
+      <div className="xl:col-start-1 xl:row-span-2 xl:row-start-1 xl:flex xl:items-center xl:border-r xl:border-neutral-200 xl:bg-neutral-950">
         <div className="w-full">
           <Carousel media={post.media} author={post.author.username} />
         </div>
       </div>
-      <div className="lg:relative lg:col-start-2 lg:row-start-2">
-        <div className="lg:absolute lg:inset-0 lg:flex lg:flex-col lg:overflow-y-auto">
+      <div className="xl:relative xl:col-start-2 xl:row-start-2">
+        <div className="xl:absolute xl:inset-0 xl:flex xl:flex-col xl:overflow-y-auto">
           {post.moderation ? (
             <p className="mx-4 my-2 rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900">
               Hidden by moderators: {post.moderation.reason}. Only you can see it.
@@ -177,7 +177,7 @@ function PostView({ post }: { post: Post }) {
               {post.updated_at !== post.created_at ? " · edited" : null}
             </p>
           </div>
-          <div className="border-t border-neutral-200 lg:flex lg:flex-1 lg:flex-col">
+          <div className="border-t border-neutral-200 xl:flex xl:flex-1 xl:flex-col">
             <Comments post={post} />
           </div>
         </div>
