@@ -241,4 +241,30 @@ describe("profiles and posts", () => {
     await page.getByRole("heading", { name: "This post isn't available" }).waitFor();
     await context.close();
   });
+
+  it("reports a post with a reason, and blocks and unblocks its author from their profile", async () => {
+    const author = await apiPerson(uniqueName("reported"));
+    const postId = await apiPost(author, "Buy followers cheap", { alt: "A banner full of prices" });
+    const reader = await apiPerson(uniqueName("reporter"));
+    const { context, page } = await newUserPage(browser);
+    await ownAddress(context);
+    await signIn(page, reader.username);
+    await page.goto(`/p/${postId}`);
+    await page.getByRole("button", { name: "More options for this post" }).click();
+    await page.getByRole("button", { name: "Report post" }).click();
+    const report = page.getByRole("dialog", { name: "Report post" });
+    await report.getByLabel("Why are you reporting this?").selectOption("spam");
+    await report.getByRole("button", { name: "Send report" }).click();
+    await report.getByText("Thanks for telling us").waitFor();
+    await report.getByRole("button", { name: "Done" }).click();
+    await expect.poll(() => report.count()).toBe(0);
+
+    await page.goto(`/u/${author.username}`);
+    await page.getByRole("button", { name: `More options for ${author.username}` }).click();
+    await page.getByRole("dialog", { name: author.username }).getByRole("button", { name: "Block" }).click();
+    await page.getByRole("heading", { name: `You blocked ${author.username}` }).waitFor();
+    await page.getByRole("button", { name: `Unblock ${author.username}` }).click();
+    await page.getByRole("button", { name: "Follow", exact: true }).waitFor();
+    await context.close();
+  });
 });
