@@ -15,6 +15,7 @@ const PostScreen = lazy(() => import("../screens/posts/PostScreen"));
 const ComposerScreen = lazy(() => import("../screens/composer/ComposerScreen"));
 const ProfileScreen = lazy(() => import("../screens/profile/ProfileScreen"));
 const FollowListScreen = lazy(() => import("../screens/profile/FollowListScreen"));
+const FollowRequestsScreen = lazy(() => import("../screens/profile/FollowRequestsScreen"));
 const StoryViewerScreen = lazy(() => import("../screens/stories/StoryViewerScreen"));
 const InboxScreen = lazy(() => import("../screens/direct/InboxScreen"));
 const ConversationScreen = lazy(() => import("../screens/direct/ConversationScreen"));
@@ -52,6 +53,7 @@ export function App() {
         <Route path="/new" component={ComposerScreen} />
         <Route path="/u/:username" component={ProfileScreen} />
         <Route path="/u/:username/:list" component={FollowListScreen} />
+        <Route path="/requests" component={FollowRequestsScreen} />
         <Route path="/stories/:username" component={StoryViewerScreen} />
         <Route path="/direct" component={InboxScreen} />
         <Route path="/direct/:id" component={ConversationScreen} />
