@@ -1,0 +1,95 @@
+import { useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { api, data } from "../../api/client";
+import { updateMe, useSession } from "../../api/session";
+import { Card, Section } from "../../settings/Section";
+import { ErrorMessage } from "../../ui/Feedback";
+
+/** /settings/privacy: the private-account switch, changed at once (and put back if the server refuses). */
+export default function PrivacySettings() {
+  const { user } = useSession();
+  const queryClient = useQueryClient();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  if (!user) return null;
+  const me = user;
+  async function toggle() {
+    setError(null);
+    setBusy(true);
+    const next = !me.is_private;
+    updateMe({ ...me, is_private: next });
+    try {
+      updateMe(await data(await api.PATCH("/v1/me", { body: { is_private: next } })));
+      await queryClient.invalidateQueries();
+    } catch (caught) {
+      updateMe(me);
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Section title="Privacy">
+      <Card title="Account privacy">
+        <div className="flex items-start justify-between gap-4">
+          <div className="space-y-1">
+            <p id="private-label" className="font-medium text-neutral-900">
+              Private account
+            </p>
+            <p id="private-help" className="text-sm text-neutral-600">
+              {me.is_private
+                ? "Only people you approve can see your posts, stories, followers and following. New followers send a request first."
+                : "Anyone can see your posts and stories, and anyone can follow you without asking."}
+            </p>
+          </div>
+          <Switch
+            on={me.is_private}
+            busy={busy}
+            labelledBy="private-label"
+            describedBy="private-help"
+            onToggle={() => void toggle()}
+          />
+        </div>
+        <p className="text-sm text-neutral-600">
+          Making your account private does not remove people who already follow you. When you make it public again,
+          everyone who asked to follow you becomes a follower.
+        </p>
+        <ErrorMessage error={error} />
+      </Card>
+    </Section>
+  );
+}
+
+/** An on/off switch: a real button with role="switch", so Space and Enter toggle it. */
+export function Switch({
+  on,
+  busy = false,
+  labelledBy,
+  describedBy,
+  onToggle,
+}: {
+  on: boolean;
+  busy?: boolean;
+  labelledBy: string;
+  describedBy?: string;
+  onToggle: () => void;
+}) {
+  return (
+    <button
+      type="button"
+      role="switch"
+      aria-checked={on}
+      aria-labelledby={labelledBy}
+      aria-describedby={describedBy}
+      aria-busy={busy || undefined}
+      disabled={busy}
+      onClick={onToggle}
+      className={`relative inline-flex h-7 w-12 shrink-0 items-center rounded-full transition-colors disabled:opacity-70 ${on ? "bg-blue-700" : "bg-neutral-400"}`}
+    >
+      <span
+        aria-hidden="true"
+        className={`inline-block h-5 w-5 rounded-full bg-white shadow motion-safe:transition-transform ${on ? "translate-x-6" : "translate-x-1"}`}
+      />
+    </button>
+  );
+}
