@@ -94,17 +94,20 @@ function ExportCard() {
 
 function DeleteCard() {
   const dialog = useRef<HTMLDialogElement>(null);
+  // The dialog sits outside the card so the card's spacing treats the button as its last item.
   return (
-    <Card title="Delete your account">
-      <p className="text-sm text-neutral-600">
-        Your profile, posts, stories, comments and messages disappear at once. You have {GRACE_DAYS} days to change your
-        mind by signing in again; after that everything is erased for good.
-      </p>
-      <Button variant="danger" onClick={() => dialog.current?.showModal()}>
-        Delete account…
-      </Button>
+    <>
+      <Card title="Delete your account">
+        <p className="text-sm text-neutral-600">
+          Your profile, posts, stories, comments and messages disappear at once. You have {GRACE_DAYS} days to change
+          your mind by signing in again; after that everything is erased for good.
+        </p>
+        <Button variant="danger" onClick={() => dialog.current?.showModal()}>
+          Delete account…
+        </Button>
+      </Card>
       <DeleteDialog dialog={dialog} />
-    </Card>
+    </>
   );
 }
 

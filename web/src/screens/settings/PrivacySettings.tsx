@@ -20,7 +20,8 @@ export default function PrivacySettings() {
     updateMe({ ...me, is_private: next });
     try {
       updateMe(await data(await api.PATCH("/v1/me", { body: { is_private: next } })));
-      await queryClient.invalidateQueries();
+      // Profiles and lists elsewhere show the old privacy; they refetch in the background.
+      void queryClient.invalidateQueries();
     } catch (caught) {
       updateMe(me);
       setError(caught);

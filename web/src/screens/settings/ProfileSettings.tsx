@@ -27,8 +27,7 @@ export default function ProfileSettings() {
   return (
     <Section title="Edit profile" intro="This is what people see on your profile.">
       <AvatarEditor user={user} />
-      {/* Keyed by the saved values, so a save elsewhere (another tab) starts the form afresh. */}
-      <ProfileForm key={`${user.username}|${user.display_name}|${user.bio}`} user={user} />
+      <ProfileForm user={user} />
     </Section>
   );
 }
@@ -47,7 +46,7 @@ function ProfileForm({ user }: { user: Me }) {
     if (Object.keys(body).length > 0) {
       await saveMe(body);
       // Profiles, posts and lists elsewhere in the app hold the old name or bio.
-      await queryClient.invalidateQueries();
+      void queryClient.invalidateQueries();
     }
     setSaved(true);
   });
