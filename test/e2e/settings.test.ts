@@ -99,6 +99,37 @@ describe("settings", () => {
     await context.close();
   });
 
+  it("changes a notification setting, and offers push in a browser that has it", async () => {
+    const user = await settingsUser(uniqueName("setnotif"));
+    const { context, page } = await settingsPage(browser);
+    await context.grantPermissions(["notifications"]);
+    await signIn(page, user.username);
+    await page.goto("/settings");
+    await openSection(page, "Notifications");
+    const likes = page.getByLabel("Likes on your posts");
+    await expect.poll(() => likes.inputValue()).toBe("all");
+    await likes.selectOption("following");
+    await expect
+      .poll(async () => (await apiCall<{ like: string }>("GET", "/v1/me/notification-settings", user.token)).like)
+      .toBe("following");
+    await page.getByLabel("Notifications from strangers").selectOption("filter");
+    await expect
+      .poll(
+        async () => (await apiCall<{ strangers: string }>("GET", "/v1/me/notification-settings", user.token)).strangers,
+      )
+      .toBe("filter");
+    const push = page.getByRole("switch", { name: "Push notifications on this device" });
+    await expect.poll(() => push.getAttribute("aria-checked")).toBe("false");
+    await push.click();
+    // This machine has no way out to a push service: the browser's subscribe fails, and says so.
+    await page
+      .getByRole("alert")
+      .filter({ hasText: /push service|push subscription/ })
+      .waitFor({ timeout: 60_000 });
+    await screenshot(page, "settings-notifications");
+    await context.close();
+  });
+
   it("lists blocked and muted accounts and lifts a block and a mute", async () => {
     const user = await settingsUser(uniqueName("setblk"));
     const blocked = await settingsUser(uniqueName("setblkd"));

@@ -1,7 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { api, data, type Schemas } from "../../api/client";
+import { currentSubscription, disablePush, enablePush, pushSupported } from "../../settings/push";
 import { Card, Section } from "../../settings/Section";
+import { Switch } from "../../settings/Switch";
 import { ErrorMessage, Spinner } from "../../ui/Feedback";
 
 type Settings = Schemas["NotificationSettings"];
@@ -30,7 +32,7 @@ const LEVELS: { value: Level; label: string }[] = [
 
 const STRANGERS: { value: Settings["strangers"]; label: string }[] = [
   { value: "accept", label: "Show them with the others" },
-  { value: "filter", label: "Put them in a separate filtered list" },
+  { value: "filter", label: "Put them in a filtered list" },
   { value: "drop", label: "Don't show them" },
 ];
 
@@ -115,7 +117,7 @@ function Choice<T extends string>({
   const id = useId();
   return (
     <div className="flex flex-col gap-2 sm:flex-row sm:items-center sm:justify-between">
-      <label htmlFor={id} className="text-neutral-900">
+      <label htmlFor={id} className="text-neutral-900 sm:flex-1">
         {label}
       </label>
       <select
@@ -125,7 +127,7 @@ function Choice<T extends string>({
           const next = options.find((o) => o.value === e.target.value);
           if (next) onChange(next.value);
         }}
-        className="rounded-lg border border-neutral-400 bg-white px-3 py-2 text-sm text-neutral-900 sm:w-64"
+        className="rounded-lg border border-neutral-400 bg-white px-3 py-2 text-sm text-neutral-900 sm:w-52 sm:shrink-0"
       >
         {options.map((option) => (
           <option key={option.value} value={option.value}>
@@ -138,15 +140,54 @@ function Choice<T extends string>({
 }
 
 /**
- * Web Push needs a service worker to receive pushes while the app is closed, and this client does
- * not ship one yet: rather than a control that cannot work, the card says so plainly.
+ * Web Push in this browser: the switch subscribes through the service worker (public/sw.js) and
+ * tells the server; browsers without push (or outside a secure context) are told so plainly.
  */
 function PushCard() {
+  const queryClient = useQueryClient();
+  const supported = pushSupported();
+  const subscription = useQuery({
+    queryKey: ["push-subscription"],
+    queryFn: async () => (await currentSubscription()) !== null,
+    enabled: supported,
+  });
+  const toggle = useMutation({
+    mutationFn: async (on: boolean) => {
+      if (on) await enablePush();
+      else await disablePush();
+      return on;
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ["push-subscription"] }),
+  });
+  const on = toggle.isPending ? toggle.variables : (subscription.data ?? false);
   return (
     <Card title="Push notifications">
-      <p className="text-sm text-neutral-600">
-        Push notifications are not available in this browser yet. You'll still see new notifications in the app.
-      </p>
+      {supported ? (
+        <>
+          <div className="flex items-start justify-between gap-4">
+            <div className="space-y-1">
+              <p id="push-label" className="font-medium text-neutral-900">
+                Push notifications on this device
+              </p>
+              <p id="push-help" className="text-sm text-neutral-600">
+                Get notified in this browser even when Edgegram isn't open. Pushes follow the choices above.
+              </p>
+            </div>
+            <Switch
+              on={on}
+              busy={toggle.isPending || subscription.isPending}
+              labelledBy="push-label"
+              describedBy="push-help"
+              onToggle={() => toggle.mutate(!on)}
+            />
+          </div>
+          <ErrorMessage error={toggle.error ?? subscription.error} />
+        </>
+      ) : (
+        <p className="text-sm text-neutral-600">
+          Push notifications are not available in this browser. You'll still see new notifications in the app.
+        </p>
+      )}
     </Card>
   );
 }

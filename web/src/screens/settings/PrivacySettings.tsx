@@ -3,6 +3,7 @@ import { useState } from "react";
 import { api, data } from "../../api/client";
 import { updateMe, useSession } from "../../api/session";
 import { Card, Section } from "../../settings/Section";
+import { Switch } from "../../settings/Switch";
 import { ErrorMessage } from "../../ui/Feedback";
 
 /** /settings/privacy: the private-account switch, changed at once (and put back if the server refuses). */
@@ -58,39 +59,5 @@ export default function PrivacySettings() {
         <ErrorMessage error={error} />
       </Card>
     </Section>
-  );
-}
-
-/** An on/off switch: a real button with role="switch", so Space and Enter toggle it. */
-export function Switch({
-  on,
-  busy = false,
-  labelledBy,
-  describedBy,
-  onToggle,
-}: {
-  on: boolean;
-  busy?: boolean;
-  labelledBy: string;
-  describedBy?: string;
-  onToggle: () => void;
-}) {
-  return (
-    <button
-      type="button"
-      role="switch"
-      aria-checked={on}
-      aria-labelledby={labelledBy}
-      aria-describedby={describedBy}
-      aria-busy={busy || undefined}
-      disabled={busy}
-      onClick={onToggle}
-      className={`relative inline-flex h-7 w-12 shrink-0 items-center rounded-full transition-colors disabled:opacity-70 ${on ? "bg-blue-700" : "bg-neutral-400"}`}
-    >
-      <span
-        aria-hidden="true"
-        className={`inline-block h-5 w-5 rounded-full bg-white shadow motion-safe:transition-transform ${on ? "translate-x-6" : "translate-x-1"}`}
-      />
-    </button>
   );
 }
