@@ -130,6 +130,26 @@ describe("settings", () => {
     await context.close();
   });
 
+  it("adds a close friend by username, says so when there is no such account, and removes one", async () => {
+    const user = await settingsUser(uniqueName("setcf"));
+    const friend = await settingsUser(uniqueName("setcff"));
+    const { context, page } = await settingsPage(browser);
+    await signIn(page, user.username);
+    await page.goto("/settings/close-friends");
+    await page.getByText("No close friends yet").waitFor();
+    const field = page.getByLabel("Username");
+    await field.fill("nobody_by_this_name");
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await expect.poll(() => field.getAttribute("aria-invalid")).toBe("true");
+    await field.fill(friend.username);
+    await field.press("Enter");
+    await page.getByRole("list", { name: "Close friends" }).getByText(friend.username).waitFor();
+    await page.getByRole("button", { name: `Remove ${friend.username}` }).click();
+    await page.getByText("No close friends yet").waitFor();
+    expect((await apiCall<{ items: unknown[] }>("GET", "/v1/me/close-friends", user.token)).items).toEqual([]);
+    await context.close();
+  });
+
   it("lists blocked and muted accounts and lifts a block and a mute", async () => {
     const user = await settingsUser(uniqueName("setblk"));
     const blocked = await settingsUser(uniqueName("setblkd"));
@@ -223,6 +243,13 @@ describe("settings", () => {
     await page.goto("/settings");
     await page.getByRole("heading", { name: "Settings", level: 1 }).waitFor();
     await screenshot(page, "settings-phone");
+    // On a phone each section is a page of its own, with a way back to the menu.
+    await page.getByRole("link", { name: /Password and security/ }).click();
+    await page.getByRole("heading", { name: "Password and security", level: 1 }).waitFor();
+    await page.getByRole("list", { name: "Sessions" }).getByText("This device").waitFor();
+    await screenshot(page, "settings-phone-security");
+    await page.getByRole("link", { name: "Settings", exact: true }).first().click();
+    await page.getByRole("heading", { name: "Settings", level: 1 }).waitFor();
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL(/\/login/);
     expect(await page.evaluate(() => localStorage.getItem("edgegram.refresh_token"))).toBe(null);

@@ -4,6 +4,7 @@ import { api, data, type Schemas } from "../../api/client";
 import { useSubmit } from "../../api/forms";
 import { ApiProblem } from "../../api/problem";
 import { updateMe, useSession } from "../../api/session";
+import { ago } from "../../lib/time";
 import { moment } from "../../settings/account";
 import { Card, Done, Section } from "../../settings/Section";
 import { Button } from "../../ui/Button";
@@ -12,6 +13,11 @@ import { TextField } from "../../ui/Field";
 
 type SessionInfo = Schemas["SessionInfo"];
 const SESSIONS = ["me", "sessions"] as const;
+
+function lastActive(iso: string): string {
+  const when = ago(iso);
+  return when === "now" ? "Active now" : `Last active ${when}`;
+}
 
 /** A wrong password answers 401 with no field path; its words belong under the password field. */
 function passwordWords(error: unknown, field: (path: string) => string | undefined, path: string) {
@@ -69,7 +75,7 @@ function Sessions() {
                   ) : null}
                 </p>
                 <p className="text-sm text-neutral-600">
-                  Signed in {moment(session.created_at)} · Last active {moment(session.last_used_at)}
+                  {lastActive(session.last_used_at)} · Signed in {moment(session.created_at)}
                 </p>
               </div>
               {session.current ? null : (
