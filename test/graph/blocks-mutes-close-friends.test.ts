@@ -188,6 +188,32 @@ describe("mutes", () => {
     expect(await res.json()).toEqual({ muting: false });
   });
 
+  it("lists your mutes newest first with paging, and only yours", async () => {
+    const [alice, bob, carol, dave] = [await createUser(), await createUser(), await createUser(), await createUser()];
+    for (const other of [bob, carol, dave]) {
+      await api("POST", `/v1/users/${other.username}/mute`, { token: alice.accessToken });
+    }
+    const page1 = (await (await api("GET", "/v1/me/mutes?limit=2", { token: alice.accessToken })).json()) as {
+      items: { username: string }[];
+      next_cursor: string;
+    };
+    expect(page1.items.map((u) => u.username)).toEqual([dave.username, carol.username]);
+    const page2 = await api("GET", `/v1/me/mutes?limit=2&cursor=${page1.next_cursor}`, { token: alice.accessToken });
+    expect(await usernames(page2)).toEqual([bob.username]);
+
+    await api("DELETE", `/v1/users/${carol.username}/mute`, { token: alice.accessToken });
+    expect(await usernames(await api("GET", "/v1/me/mutes", { token: alice.accessToken }))).toEqual([
+      dave.username,
+      bob.username,
+    ]);
+    // The muted accounts are not told, and their own lists are their own.
+    expect(await usernames(await api("GET", "/v1/me/mutes", { token: bob.accessToken }))).toEqual([]);
+    // A block either way takes the account off the list, as it does on close friends.
+    await block(dave, alice);
+    expect(await usernames(await api("GET", "/v1/me/mutes", { token: alice.accessToken }))).toEqual([bob.username]);
+    await expectProblem(await api("GET", "/v1/me/mutes"), 401, "unauthorized");
+  });
+
   it("answers 422 for muting yourself", async () => {
     const alice = await createUser();
     await expectProblem(

@@ -262,13 +262,14 @@ export interface UserListRow {
   user: string;
 }
 
-export type UserListKind = "followers" | "following" | "follow_requests" | "close_friends" | "blocks";
+export type UserListKind = "followers" | "following" | "follow_requests" | "close_friends" | "blocks" | "mutes";
 
 /* Each list's edge table is read under the alias `e`. */
 const eFollows = alias(follows, "e");
 const eRequests = alias(followRequests, "e");
 const eCloseFriends = alias(closeFriends, "e");
 const eBlocks = alias(blocks, "e");
+const eMutes = alias(mutes, "e");
 
 /** For each list: the edge table and its alias, the column naming the list's owner, and the one naming each member. */
 const LISTS: Record<
@@ -304,6 +305,7 @@ const LISTS: Record<
     member: eCloseFriends.friend_id,
   },
   blocks: { table: blocks, e: eBlocks, id: eBlocks.id, owner: eBlocks.blocker_id, member: eBlocks.blocked_id },
+  mutes: { table: mutes, e: eMutes, id: eMutes.id, owner: eMutes.muter_id, member: eMutes.muted_id },
 };
 
 /**

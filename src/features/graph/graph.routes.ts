@@ -188,4 +188,7 @@ export const graphMeRoutes = createRouter()
   )
   .openapi(ownList("/blocks", "Accounts you have blocked"), async (c) =>
     c.json(await graph.listOwn(c.var.platform, callerOf(c).userId, "blocks", c.req.valid("query")), 200),
+  )
+  .openapi(ownList("/mutes", "Accounts you have muted"), async (c) =>
+    c.json(await graph.listOwn(c.var.platform, callerOf(c).userId, "mutes", c.req.valid("query")), 200),
   );

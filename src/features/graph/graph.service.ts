@@ -247,11 +247,11 @@ export async function listConnections(
   return pageOfUsers(deps, kind, owner.id, viewerId, page);
 }
 
-/** The caller's own lists: pending requests, close friends, blocked accounts. */
+/** The caller's own lists: pending requests, close friends, blocked and muted accounts. */
 export function listOwn(
   deps: GraphDeps,
   ownerId: string,
-  kind: "follow_requests" | "close_friends" | "blocks",
+  kind: "follow_requests" | "close_friends" | "blocks" | "mutes",
   page: PageArgs,
 ): Promise<UserPage> {
   return pageOfUsers(deps, kind, ownerId, ownerId, page);

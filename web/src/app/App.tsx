@@ -3,6 +3,7 @@ import { Redirect, Route, Switch, useLocation } from "wouter";
 import { restoreSession, useSession } from "../api/session";
 import { LoginScreen } from "../screens/auth/LoginScreen";
 import { FeedScreen } from "../screens/feed/FeedScreen";
+import { PendingDeletion } from "../settings/PendingDeletion";
 import { Spinner } from "../ui/Feedback";
 import { Layout } from "./Layout";
 
@@ -40,6 +41,8 @@ export function App() {
   if (!session.ready) return <Spinner label="Starting Edgegram" />;
   const open = PUBLIC.some((path) => location === path);
   if (!session.user && !open) return <Redirect to={`/login?next=${encodeURIComponent(location)}`} replace />;
+  // An account pending deletion reaches nothing but its restore page (docs/accounts.md).
+  if (session.user?.deletion_scheduled_for) return <PendingDeletion user={session.user} />;
 
   const screens = (
     <Suspense fallback={<Spinner />}>
