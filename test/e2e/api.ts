@@ -1,6 +1,6 @@
 import sharp from "sharp";
 import { expect } from "vitest";
-import { appUrl, PASSWORD } from "./browser";
+import { appUrl, freshAddress, PASSWORD } from "./browser";
 
 /**
  * Setting up a browser test's world through the HTTP API (fast), so each test drives in the
@@ -12,11 +12,18 @@ export interface ApiUser {
   token: string;
 }
 
-async function call<T>(method: string, path: string, token: string | null, body?: unknown): Promise<T> {
+async function call<T>(
+  method: string,
+  path: string,
+  token: string | null,
+  body?: unknown,
+  address?: string,
+): Promise<T> {
   const res = await fetch(`${appUrl}${path}`, {
     method,
     headers: {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(address ? { "cf-connecting-ip": address } : {}),
       ...(body === undefined ? {} : { "content-type": "application/json" }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -27,13 +34,18 @@ async function call<T>(method: string, path: string, token: string | null, body?
 
 export const apiCall = call;
 
-/** Signs a new account up and in through the API. */
+/** Signs a new account up and in through the API, from a client address of its own. */
 export async function apiUser(username: string, options: { private?: boolean } = {}): Promise<ApiUser> {
-  await call("POST", "/v1/auth/signup", null, { username, email: `${username}@example.com`, password: PASSWORD });
-  const session = await call<{ access_token: string; user: { id: string } }>("POST", "/v1/auth/login", null, {
-    login: username,
-    password: PASSWORD,
-  });
+  const address = freshAddress();
+  const credentials = { username, email: `${username}@example.com`, password: PASSWORD };
+  await call("POST", "/v1/auth/signup", null, credentials, address);
+  const session = await call<{ access_token: string; user: { id: string } }>(
+    "POST",
+    "/v1/auth/login",
+    null,
+    { login: username, password: PASSWORD },
+    address,
+  );
   const user = { id: session.user.id, username, token: session.access_token };
   if (options.private) await call("PATCH", "/v1/me", user.token, { is_private: true });
   return user;

@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiCall, apiPost } from "./api";
-import { apiCarouselPost, apiPerson, ownAddress } from "./api-posts";
+import { apiCall, apiPost, apiUser } from "./api";
+import { apiCarouselPost } from "./api-posts";
 import { launch, newUserPage, PHONE, screenshot, signIn, uniqueName } from "./browser";
 
 let browser: Browser;
@@ -33,14 +33,12 @@ async function loaded(page: Page, name: string): Promise<void> {
 
 describe("profiles and posts", () => {
   it("keeps a private account's post from a stranger until the owner approves their follow request", async () => {
-    const owner = await apiPerson(uniqueName("privowner"), { private: true });
+    const owner = await apiUser(uniqueName("privowner"), { private: true });
     await apiCall("PATCH", "/v1/me", owner.token, { display_name: "Priya Owner", bio: "Harbour walks and #sunsets" });
     const postId = await apiPost(owner, "Morning at the #harbour", { alt: "Boats moored at a quiet harbour" });
-    const stranger = await apiPerson(uniqueName("stranger"));
+    const stranger = await apiUser(uniqueName("stranger"));
 
     const visitor = await newUserPage(browser);
-
-    await ownAddress(visitor.context);
     const page = visitor.page;
     await signIn(page, stranger.username);
     await page.goto(`/u/${owner.username}`);
@@ -62,7 +60,6 @@ describe("profiles and posts", () => {
 
     // The owner sees the request from their profile and approves it.
     const ownerWindow = await newUserPage(browser);
-    await ownAddress(ownerWindow.context);
     await signIn(ownerWindow.page, owner.username);
     await ownerWindow.page.goto(`/u/${owner.username}`);
     await ownerWindow.page.getByRole("link", { name: "Follow requests" }).click();
@@ -87,17 +84,15 @@ describe("profiles and posts", () => {
   });
 
   it("comments on a post and replies to the comment, and lists both", async () => {
-    const author = await apiPerson(uniqueName("postauthor"));
+    const author = await apiUser(uniqueName("postauthor"));
     const postId = await apiCarouselPost(author, "Lunch by the #river with @friends", [
       "A picnic blanket by a river",
       "Sandwiches on a wooden board",
     ]);
-    const reader = await apiPerson(uniqueName("commenter"));
+    const reader = await apiUser(uniqueName("commenter"));
     await apiCall("POST", `/v1/posts/${postId}/like`, author.token);
 
     const { context, page } = await newUserPage(browser);
-
-    await ownAddress(context);
     await signIn(page, reader.username);
     await page.goto(`/p/${postId}`);
     await loaded(page, "A picnic blanket by a river");
@@ -163,11 +158,10 @@ describe("profiles and posts", () => {
   });
 
   it("rolls a failed like back and says so in plain words", async () => {
-    const author = await apiPerson(uniqueName("likeauthor"));
+    const author = await apiUser(uniqueName("likeauthor"));
     const postId = await apiPost(author, "A #bridge at dusk", { alt: "A bridge lit up at dusk" });
-    const reader = await apiPerson(uniqueName("liker"));
+    const reader = await apiUser(uniqueName("liker"));
     const { context, page } = await newUserPage(browser);
-    await ownAddress(context);
     await signIn(page, reader.username);
     await page.goto(`/p/${postId}`);
     await loaded(page, "A bridge lit up at dusk");
@@ -210,12 +204,11 @@ describe("profiles and posts", () => {
   });
 
   it("lets the author edit the caption, remove a comment and delete the post", async () => {
-    const author = await apiPerson(uniqueName("editor"));
+    const author = await apiUser(uniqueName("editor"));
     const postId = await apiPost(author, "First try at a caption", { alt: "A lighthouse on a cliff" });
-    const visitor = await apiPerson(uniqueName("visitor"));
+    const visitor = await apiUser(uniqueName("visitor"));
     await apiCall("POST", `/v1/posts/${postId}/comments`, visitor.token, { body: "Rude remark" });
     const { context, page } = await newUserPage(browser);
-    await ownAddress(context);
     await signIn(page, author.username);
     await page.goto(`/p/${postId}`);
     await page.getByText("Rude remark").waitFor();
@@ -243,11 +236,10 @@ describe("profiles and posts", () => {
   });
 
   it("reports a post with a reason, and blocks and unblocks its author from their profile", async () => {
-    const author = await apiPerson(uniqueName("reported"));
+    const author = await apiUser(uniqueName("reported"));
     const postId = await apiPost(author, "Buy followers cheap", { alt: "A banner full of prices" });
-    const reader = await apiPerson(uniqueName("reporter"));
+    const reader = await apiUser(uniqueName("reporter"));
     const { context, page } = await newUserPage(browser);
-    await ownAddress(context);
     await signIn(page, reader.username);
     await page.goto(`/p/${postId}`);
     await page.getByRole("button", { name: "More options for this post" }).click();

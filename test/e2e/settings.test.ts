@@ -1,8 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiUser, apiCall, photo } from "./api";
-import { launch, PASSWORD, PHONE, screenshot, signIn, uniqueName } from "./browser";
-import { settingsPage, settingsUser } from "./settings-helpers";
+import { type ApiUser, apiCall, apiUser, photo } from "./api";
+import { launch, newUserPage, PASSWORD, PHONE, screenshot, signIn, uniqueName } from "./browser";
 
 let browser: Browser;
 let close: () => Promise<void>;
@@ -30,8 +29,8 @@ async function openSection(page: Page, name: string, heading = name): Promise<vo
 
 describe("settings", () => {
   it("edits the profile (name, bio, picture) and the change reaches the server and survives a reload", async () => {
-    const user = await settingsUser(uniqueName("setprof"));
-    const { context, page } = await settingsPage(browser);
+    const user = await apiUser(uniqueName("setprof"));
+    const { context, page } = await newUserPage(browser);
     await signIn(page, user.username);
     await page.goto("/settings/profile");
     await page.getByLabel("Name", { exact: true }).fill("Ada Lovelace");
@@ -66,9 +65,9 @@ describe("settings", () => {
   });
 
   it("shows the server's words under the username when the name is taken", async () => {
-    const taken = await settingsUser(uniqueName("settaken"));
-    const user = await settingsUser(uniqueName("setname"));
-    const { context, page } = await settingsPage(browser);
+    const taken = await apiUser(uniqueName("settaken"));
+    const user = await apiUser(uniqueName("setname"));
+    const { context, page } = await newUserPage(browser);
     await signIn(page, user.username);
     await page.goto("/settings/profile");
     const field = page.getByLabel("Username");
@@ -81,8 +80,8 @@ describe("settings", () => {
   });
 
   it("makes the account private and public again", async () => {
-    const user = await settingsUser(uniqueName("setpriv"));
-    const { context, page } = await settingsPage(browser);
+    const user = await apiUser(uniqueName("setpriv"));
+    const { context, page } = await newUserPage(browser);
     await signIn(page, user.username);
     await page.goto("/settings");
     await openSection(page, "Privacy");
@@ -100,8 +99,8 @@ describe("settings", () => {
   });
 
   it("changes a notification setting, and offers push in a browser that has it", async () => {
-    const user = await settingsUser(uniqueName("setnotif"));
-    const { context, page } = await settingsPage(browser);
+    const user = await apiUser(uniqueName("setnotif"));
+    const { context, page } = await newUserPage(browser);
     await context.grantPermissions(["notifications"]);
     await signIn(page, user.username);
     await page.goto("/settings");
@@ -131,9 +130,9 @@ describe("settings", () => {
   });
 
   it("adds a close friend by username, says so when there is no such account, and removes one", async () => {
-    const user = await settingsUser(uniqueName("setcf"));
-    const friend = await settingsUser(uniqueName("setcff"));
-    const { context, page } = await settingsPage(browser);
+    const user = await apiUser(uniqueName("setcf"));
+    const friend = await apiUser(uniqueName("setcff"));
+    const { context, page } = await newUserPage(browser);
     await signIn(page, user.username);
     await page.goto("/settings/close-friends");
     await page.getByText("No close friends yet").waitFor();
@@ -151,12 +150,12 @@ describe("settings", () => {
   });
 
   it("lists blocked and muted accounts and lifts a block and a mute", async () => {
-    const user = await settingsUser(uniqueName("setblk"));
-    const blocked = await settingsUser(uniqueName("setblkd"));
-    const muted = await settingsUser(uniqueName("setmtd"));
+    const user = await apiUser(uniqueName("setblk"));
+    const blocked = await apiUser(uniqueName("setblkd"));
+    const muted = await apiUser(uniqueName("setmtd"));
     await apiCall("POST", `/v1/users/${blocked.username}/block`, user.token);
     await apiCall("POST", `/v1/users/${muted.username}/mute`, user.token);
-    const { context, page } = await settingsPage(browser);
+    const { context, page } = await newUserPage(browser);
     await signIn(page, user.username);
     await page.goto("/settings/blocked");
     await page.getByRole("button", { name: `Unmute ${muted.username}` }).click();
@@ -170,9 +169,9 @@ describe("settings", () => {
   });
 
   it("signs another session out; that browser is sent to sign in on its next step", async () => {
-    const user = await settingsUser(uniqueName("setsess"));
-    const first = await settingsPage(browser);
-    const second = await settingsPage(browser);
+    const user = await apiUser(uniqueName("setsess"));
+    const first = await newUserPage(browser);
+    const second = await newUserPage(browser);
     await signIn(first.page, user.username);
     await signIn(second.page, user.username);
     await second.page.goto("/settings/security");
@@ -199,9 +198,9 @@ describe("settings", () => {
   });
 
   it("signs one chosen session out", async () => {
-    const user = await settingsUser(uniqueName("setone"));
-    const first = await settingsPage(browser);
-    const second = await settingsPage(browser);
+    const user = await apiUser(uniqueName("setone"));
+    const first = await newUserPage(browser);
+    const second = await newUserPage(browser);
     await signIn(first.page, user.username);
     await signIn(second.page, user.username);
     // The API's sign-in (apiUser) and the two browsers.
@@ -220,8 +219,8 @@ describe("settings", () => {
   });
 
   it("shows the server's words under the current password when it is wrong", async () => {
-    const user = await settingsUser(uniqueName("setpwd"));
-    const { context, page } = await settingsPage(browser);
+    const user = await apiUser(uniqueName("setpwd"));
+    const { context, page } = await newUserPage(browser);
     await signIn(page, user.username);
     await page.goto("/settings/security");
     const current = page.getByLabel("Current password");
@@ -237,8 +236,8 @@ describe("settings", () => {
   });
 
   it("signs out from the settings menu", async () => {
-    const user = await settingsUser(uniqueName("setout"));
-    const { context, page } = await settingsPage(browser, PHONE);
+    const user = await apiUser(uniqueName("setout"));
+    const { context, page } = await newUserPage(browser, PHONE);
     await signIn(page, user.username);
     await page.goto("/settings");
     await page.getByRole("heading", { name: "Settings", level: 1 }).waitFor();
@@ -260,8 +259,8 @@ describe("settings", () => {
   });
 
   it("deletes the account; signing in again shows the pending deletion, and Restore brings the app back", async () => {
-    const user = await settingsUser(uniqueName("setdel"));
-    const { context, page } = await settingsPage(browser);
+    const user = await apiUser(uniqueName("setdel"));
+    const { context, page } = await newUserPage(browser);
     await signIn(page, user.username);
     await page.goto("/settings/data");
     await page.getByRole("heading", { name: "Your data", level: 1 }).waitFor();
