@@ -3,6 +3,8 @@ import type { Schemas } from "../api/client";
 type Person = Pick<Schemas["UserSummary"], "username" | "avatar">;
 
 const SIZES = { sm: "h-8 w-8", md: "h-11 w-11", lg: "h-20 w-20 sm:h-36 sm:w-36" } as const;
+/** The initial, sized to its circle, for people with no picture. */
+const INITIAL = { sm: "text-sm", md: "text-lg", lg: "text-3xl sm:text-5xl" } as const;
 
 /** A person's picture, or their initial when they have none. Decorative beside their name. */
 export function Avatar({
@@ -27,7 +29,7 @@ export function Avatar({
     );
   }
   const initial = user.username.slice(0, 1);
-  const look = `${SIZES[size]} inline-flex shrink-0 items-center justify-center rounded-full bg-blue-100 font-semibold text-blue-900 uppercase`;
+  const look = `${SIZES[size]} ${INITIAL[size]} inline-flex shrink-0 items-center justify-center rounded-full bg-blue-100 font-semibold text-blue-900 uppercase`;
   if (decorative) {
     return (
       <span aria-hidden="true" className={look}>
