@@ -250,54 +250,57 @@ export default function ComposerScreen() {
         <h2 id={`${inputId}-photos`} className="sr-only">
           Photos
         </h2>
-        <div
-          {...dropZone}
-          className={`flex flex-col items-center justify-center gap-2 rounded-xl border-2 border-dashed px-4 py-8 text-center transition-colors ${dragging ? "border-blue-700 bg-blue-50" : "border-neutral-300 bg-neutral-50"}`}
-          data-testid="drop-zone"
-        >
-          <svg
-            viewBox="0 0 24 24"
-            className="h-10 w-10 text-neutral-600"
-            fill="none"
-            stroke="currentColor"
-            strokeWidth="1.5"
-            aria-hidden="true"
-          >
-            <path
-              d="M4 5h16a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1zm0 11 5-5 4 4 3-3 4 4M15 9.5a1.5 1.5 0 1 0 0-.01"
-              strokeLinecap="round"
-              strokeLinejoin="round"
-            />
-          </svg>
-          <input
-            id={inputId}
-            type="file"
-            accept={`image/*,${ACCEPTED_TYPES.join(",")}`}
-            multiple={mode === "post"}
-            className="peer sr-only"
-            disabled={items.length >= limit}
-            onChange={(event) => {
-              onFiles(event.target.files);
-              // The same file can be picked again after it was removed.
-              event.target.value = "";
-            }}
-          />
-          <label
-            htmlFor={inputId}
-            className={`rounded-lg px-4 py-2 text-sm font-semibold peer-focus-visible:outline-3 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-blue-700 ${items.length >= limit ? "cursor-not-allowed bg-neutral-200 text-neutral-600" : "cursor-pointer bg-blue-700 text-white hover:bg-blue-800"}`}
-          >
-            {mode === "story" ? "Choose a photo" : "Choose photos"}
-          </label>
+        {items.length >= limit ? (
           <p className="text-sm text-neutral-600">
-            {items.length >= limit
-              ? mode === "story"
-                ? "A story has one photo."
-                : `That's the most a post can have (${MAX_IMAGES}).`
-              : mode === "story"
-                ? "or drag one here"
-                : `or drag them here · up to ${MAX_IMAGES} (${items.length} picked)`}
+            {mode === "story"
+              ? "A story has one photo. Remove it to pick another."
+              : `That's the most a post can have (${MAX_IMAGES}). Remove one to pick another.`}
           </p>
-        </div>
+        ) : (
+          <div
+            {...dropZone}
+            className={`flex flex-col items-center justify-center gap-2 rounded-xl border-2 border-dashed px-4 text-center transition-colors ${items.length > 0 ? "py-4" : "py-10"} ${dragging ? "border-blue-700 bg-blue-50" : "border-neutral-300 bg-neutral-50"}`}
+            data-testid="drop-zone"
+          >
+            <svg
+              viewBox="0 0 24 24"
+              className={`h-10 w-10 text-neutral-600 ${items.length > 0 ? "hidden" : ""}`}
+              fill="none"
+              stroke="currentColor"
+              strokeWidth="1.5"
+              aria-hidden="true"
+            >
+              <path
+                d="M4 5h16a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1zm0 11 5-5 4 4 3-3 4 4M15 9.5a1.5 1.5 0 1 0 0-.01"
+                strokeLinecap="round"
+                strokeLinejoin="round"
+              />
+            </svg>
+            <input
+              id={inputId}
+              type="file"
+              accept={`image/*,${ACCEPTED_TYPES.join(",")}`}
+              multiple={mode === "post"}
+              className="peer sr-only"
+              onChange={(event) => {
+                onFiles(event.target.files);
+                // The same file can be picked again after it was removed.
+                event.target.value = "";
+              }}
+            />
+            <label
+              htmlFor={inputId}
+              className="cursor-pointer rounded-lg bg-blue-700 px-4 py-2 text-sm font-semibold text-white peer-focus-visible:outline-3 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-blue-700 hover:bg-blue-800"
+            >
+              {mode === "story" ? "Choose a photo" : items.length > 0 ? "Add more photos" : "Choose photos"}
+            </label>
+            <p className="text-sm text-neutral-600">
+              {mode === "story"
+                ? "or drag one here"
+                : `or drag them here · up to ${MAX_IMAGES}${items.length > 0 ? ` (${items.length} picked)` : ""}`}
+            </p>
+          </div>
+        )}
         {uploads.notice ? (
           <p role="alert" className="text-sm text-amber-900">
             {uploads.notice}

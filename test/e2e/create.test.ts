@@ -1,0 +1,187 @@
+import type { Browser, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiCall, apiFollow, apiUser, photo } from "./api";
+import { apiStoryViewers, apiTray, apiUserStories } from "./api-stories";
+import { launch, newUserPage, PHONE, screenshot, signIn, uniqueName } from "./browser";
+
+let browser: Browser;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ browser, close } = await launch());
+});
+afterAll(async () => {
+  await close?.();
+});
+
+/** The root tsconfig has no DOM types: these evaluate on an <img> and a <progress>. */
+const imageLoaded = (image: Locator) =>
+  image.evaluate((img) => {
+    const loaded = img as unknown as { complete: boolean; naturalWidth: number };
+    return loaded.complete && loaded.naturalWidth > 0;
+  });
+const progressValue = (bar: Locator) => bar.evaluate((p) => (p as unknown as { value: number }).value);
+
+/** Waits until every picked photo has uploaded and been processed (the status says Ready). */
+async function waitUntilReady(page: Page, count: number) {
+  const statuses = page.getByTestId("upload-status");
+  await expect.poll(() => statuses.count()).toBe(count);
+  await expect
+    .poll(async () => (await statuses.allTextContents()).every((text) => text === "Ready"), {
+      timeout: 120_000,
+      interval: 250,
+    })
+    .toBe(true);
+  for (const bar of await page.getByTestId("upload-progress").all()) expect(await progressValue(bar)).toBe(100);
+}
+
+describe("creating posts and stories", () => {
+  it("uploads photos through the composer, orders and describes them, and publishes a post followers see", async () => {
+    const author = await apiUser(uniqueName("composer"));
+    const follower = await apiUser(uniqueName("composerfan"));
+    await apiFollow(follower, author.username);
+
+    const { context, page } = await newUserPage(browser);
+    await signIn(page, author.username);
+    await page.getByRole("link", { name: "New post" }).click();
+    await page.getByRole("heading", { name: "New post" }).waitFor();
+    await page.getByLabel("Choose photos").setInputFiles([
+      { name: "harbour.jpg", mimeType: "image/jpeg", buffer: await photo(30) },
+      { name: "boats.jpg", mimeType: "image/jpeg", buffer: await photo(120) },
+    ]);
+    await expect
+      .poll(() => imageLoaded(page.getByRole("img", { name: "Preview of photo 2" })), { timeout: 30_000 })
+      .toBe(true);
+    await waitUntilReady(page, 2);
+
+    // The second photo goes first, by keyboard: the button keeps focus after the move.
+    await page.getByRole("button", { name: "Move photo 2 earlier" }).focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.getByTestId("composer-image").first().textContent()).toContain("boats.jpg");
+    await page.getByLabel("Alt text for photo 1").fill("A yellow square on a purple field");
+    await page.getByLabel("Alt text for photo 2").fill("A yellow square on a green field");
+    await page.getByLabel("Caption").fill("Harbour lights #evening");
+    await expect.poll(() => page.getByText("23 / 2,200 characters").count()).toBe(1);
+    await page.getByLabel("Location").fill("Lisbon");
+    await page.getByRole("heading", { name: "New post" }).scrollIntoViewIfNeeded();
+    await screenshot(page, "composer");
+
+    await page.getByRole("button", { name: "Share", exact: true }).click();
+    await page.waitForURL(/\/p\/[^/]+$/, { timeout: 60_000 });
+    const id = new URL(page.url()).pathname.split("/").pop() ?? "";
+    const post = await apiCall<{ caption: string; location: string; media: { alt_text: string }[] }>(
+      "GET",
+      `/v1/posts/${id}`,
+      author.token,
+    );
+    expect(post.caption).toBe("Harbour lights #evening");
+    expect(post.location).toBe("Lisbon");
+    expect(post.media.map((m) => m.alt_text)).toEqual([
+      "A yellow square on a purple field",
+      "A yellow square on a green field",
+    ]);
+    await context.close();
+
+    const reader = await newUserPage(browser);
+    await signIn(reader.page, follower.username);
+    const image = reader.page.getByRole("img", { name: "A yellow square on a purple field" });
+    await image.waitFor({ timeout: 60_000 });
+    await expect.poll(() => imageLoaded(image), { timeout: 30_000 }).toBe(true);
+    await reader.context.close();
+  });
+
+  it("shows the server's words beside a file it refuses", async () => {
+    const author = await apiUser(uniqueName("composerbad"));
+    const { context, page } = await newUserPage(browser, PHONE);
+    await signIn(page, author.username);
+    await page.goto("/new");
+    await page.getByLabel("Choose photos").setInputFiles({
+      name: "animation.gif",
+      mimeType: "image/gif",
+      buffer: Buffer.from("GIF89a"),
+    });
+    const card = page.getByTestId("composer-image");
+    await expect.poll(() => card.getByRole("alert").textContent()).toMatch(/content_type must be one of/);
+    expect(await page.getByRole("button", { name: "Share", exact: true }).isDisabled()).toBe(true);
+    await page.getByRole("button", { name: "Remove photo 1" }).click();
+    await expect.poll(() => card.count()).toBe(0);
+    await context.close();
+  });
+
+  it("posts a story from the composer; a follower sees the ring, views it (seen) and replies", async () => {
+    const owner = await apiUser(uniqueName("storyteller"));
+    const follower = await apiUser(uniqueName("storyfan"));
+    await apiFollow(follower, owner.username);
+
+    // The owner, on a phone, shares a story through the composer's story mode.
+    const own = await newUserPage(browser, PHONE);
+    await signIn(own.page, owner.username);
+    await own.page.getByRole("link", { name: "New post" }).click();
+    await own.page.getByRole("button", { name: "Story", exact: true }).click();
+    await own.page.getByRole("heading", { name: "New story" }).waitFor();
+    await own.page.getByLabel("Choose a photo").setInputFiles({
+      name: "sunrise.jpg",
+      mimeType: "image/jpeg",
+      buffer: await photo(300, 720),
+    });
+    await waitUntilReady(own.page, 1);
+    await own.page.getByLabel("Caption").fill("Good morning");
+    await screenshot(own.page, "composer-phone");
+    await own.page.getByRole("button", { name: "Share to your story" }).click();
+    await own.page.getByRole("heading", { name: "Home" }).waitFor({ state: "attached" });
+    await own.page.getByRole("link", { name: "Your story" }).waitFor();
+    const [story] = await apiUserStories(owner, owner.username);
+    expect(story?.caption).toBe("Good morning");
+    const storyId = story?.id ?? "";
+
+    // The follower's tray has the owner, unseen (the tray is filled by a queue: wait for it).
+    await expect
+      .poll(async () => (await apiTray(follower)).some((e) => e.user.username === owner.username && e.has_unseen), {
+        timeout: 60_000,
+        interval: 500,
+      })
+      .toBe(true);
+    const fan = await newUserPage(browser);
+    await signIn(fan.page, follower.username);
+    const ring = fan.page.getByRole("link", { name: `${owner.username}'s story, not seen yet` });
+    await ring.waitFor();
+    await screenshot(fan.page, "stories-tray");
+    await ring.click();
+    await fan.page.waitForURL(new RegExp(`/stories/${owner.username}$`));
+    // Paused before the image is even shown, so the 5 s clock cannot move on while the test looks.
+    await fan.page.getByRole("button", { name: "Pause" }).click();
+    await fan.page.getByRole("button", { name: "Play" }).waitFor();
+    const image = fan.page.getByRole("img", { name: `Story by ${owner.username}` });
+    await expect.poll(() => imageLoaded(image), { timeout: 30_000 }).toBe(true);
+    await screenshot(fan.page, "story-viewer");
+    await expect
+      .poll(() => apiStoryViewers(owner, storyId), { timeout: 30_000, interval: 500 })
+      .toContain(follower.username);
+
+    await fan.page.getByLabel(`Reply to ${owner.username}`).fill("Lovely light!");
+    await fan.page.getByRole("button", { name: "Send" }).click();
+    await expect.poll(() => fan.page.getByRole("status").filter({ hasText: "Reply sent" }).count()).toBe(1);
+    // Played again, the last story moves on by itself, back home, where the tray shows it seen.
+    await fan.page.getByRole("button", { name: "Play" }).click();
+    await fan.page.getByRole("heading", { name: "Home" }).waitFor({ state: "attached", timeout: 30_000 });
+    await fan.page.getByRole("link", { name: `${owner.username}'s story`, exact: true }).waitFor();
+    await fan.context.close();
+
+    // The owner sees who viewed it, in the viewer on the phone.
+    await own.page.getByRole("link", { name: "Your story" }).click();
+    await own.page.getByRole("button", { name: "Pause" }).click();
+    await expect
+      .poll(() => imageLoaded(own.page.getByRole("img", { name: `Story by ${owner.username}` })), { timeout: 30_000 })
+      .toBe(true);
+    await screenshot(own.page, "story-viewer-phone");
+    await own.page.getByRole("button", { name: /^Viewers/ }).click();
+    const viewers = own.page.getByRole("dialog", { name: /Viewers/ });
+    await viewers.getByText(follower.username).waitFor();
+    // Escape closes the list, then the viewer.
+    await own.page.keyboard.press("Escape");
+    await expect.poll(() => viewers.count()).toBe(0);
+    await own.page.keyboard.press("Escape");
+    await own.page.getByRole("heading", { name: "Home" }).waitFor({ state: "attached" });
+    await own.context.close();
+  });
+});
