@@ -1,14 +1,31 @@
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiCall, apiFollow, apiUser, photo } from "./api";
-import { apiStoryViewers, apiTray, apiUserStories } from "./api-stories";
-import { launch, newUserPage, PHONE, screenshot, signIn, uniqueName } from "./browser";
+import { type ApiUser, apiCall, apiFollow, apiUser, photo } from "./api";
+import { apiStory, apiStoryViewers, apiTray, apiUserStories } from "./api-stories";
+import { DESKTOP, launch, newUserPage, PHONE, screenshot, signIn, uniqueName } from "./browser";
 
 let browser: Browser;
 let close: () => Promise<void>;
 
+/**
+ * One author and one follower, each signed in once in their own window, for every test here: the
+ * server allows 5 sign-ups and 10 logins a minute per address, and the other browser tests need
+ * theirs too.
+ */
+let author: ApiUser;
+let follower: ApiUser;
+let authorWindow: { context: BrowserContext; page: Page };
+let followerWindow: { context: BrowserContext; page: Page };
+
 beforeAll(async () => {
   ({ browser, close } = await launch());
+  author = await apiUser(uniqueName("composer"));
+  follower = await apiUser(uniqueName("composerfan"));
+  await apiFollow(follower, author.username);
+  authorWindow = await newUserPage(browser);
+  await signIn(authorWindow.page, author.username);
+  followerWindow = await newUserPage(browser);
+  await signIn(followerWindow.page, follower.username);
 });
 afterAll(async () => {
   await close?.();
@@ -37,12 +54,9 @@ async function waitUntilReady(page: Page, count: number) {
 
 describe("creating posts and stories", () => {
   it("uploads photos through the composer, orders and describes them, and publishes a post followers see", async () => {
-    const author = await apiUser(uniqueName("composer"));
-    const follower = await apiUser(uniqueName("composerfan"));
-    await apiFollow(follower, author.username);
-
-    const { context, page } = await newUserPage(browser);
-    await signIn(page, author.username);
+    const { page } = authorWindow;
+    await page.setViewportSize(DESKTOP);
+    await page.goto("/");
     await page.getByRole("link", { name: "New post" }).click();
     await page.getByRole("heading", { name: "New post" }).waitFor();
     await page.getByLabel("Choose photos").setInputFiles([
@@ -80,20 +94,17 @@ describe("creating posts and stories", () => {
       "A yellow square on a purple field",
       "A yellow square on a green field",
     ]);
-    await context.close();
 
-    const reader = await newUserPage(browser);
-    await signIn(reader.page, follower.username);
-    const image = reader.page.getByRole("img", { name: "A yellow square on a purple field" });
+    const reader = followerWindow.page;
+    await reader.goto("/");
+    const image = reader.getByRole("img", { name: "A yellow square on a purple field" });
     await image.waitFor({ timeout: 60_000 });
     await expect.poll(() => imageLoaded(image), { timeout: 30_000 }).toBe(true);
-    await reader.context.close();
   });
 
   it("shows the server's words beside a file it refuses", async () => {
-    const author = await apiUser(uniqueName("composerbad"));
-    const { context, page } = await newUserPage(browser, PHONE);
-    await signIn(page, author.username);
+    const { page } = authorWindow;
+    await page.setViewportSize(PHONE);
     await page.goto("/new");
     await page.getByLabel("Choose photos").setInputFiles({
       name: "animation.gif",
@@ -105,17 +116,62 @@ describe("creating posts and stories", () => {
     expect(await page.getByRole("button", { name: "Share", exact: true }).isDisabled()).toBe(true);
     await page.getByRole("button", { name: "Remove photo 1" }).click();
     await expect.poll(() => card.count()).toBe(0);
-    await context.close();
+  });
+
+  it("offers AI suggestions, where the server has a provider, as buttons that fill the caption and alt text", async () => {
+    const { page } = authorWindow;
+    await page.setViewportSize(PHONE);
+    // The server here has no AI provider (the composer then hides suggestions, as the other tests
+    // see); this browser gets a provider's answers instead: pending once, then ready.
+    const pending = {
+      status: "pending",
+      suggestions: [],
+      alt_text: null,
+      model: null,
+      generated_at: null,
+      options: { tone: "casual", language: "en", hint: "" },
+      usage: null,
+    };
+    const ready = {
+      ...pending,
+      status: "ready",
+      suggestions: [
+        { caption: "Golden hour.", hashtags: ["sunset"] },
+        { caption: "A square of sun on a quiet field.", hashtags: [] },
+        { caption: "Some days the light does all the work for you.", hashtags: ["light", "calm"] },
+      ],
+      alt_text: "A yellow square on a green field",
+      model: "fake-model",
+      generated_at: new Date().toISOString(),
+      usage: { input_tokens: 10, output_tokens: 20 },
+    };
+    let polls = 0;
+    await page.route("**/v1/media/*/caption-suggestions", (route) => {
+      if (route.request().method() === "POST") return route.fulfill({ status: 202, json: pending });
+      polls += 1;
+      return route.fulfill({ status: 200, json: polls > 1 ? ready : pending });
+    });
+    await page.goto("/new");
+    await page.getByLabel("Choose photos").setInputFiles({
+      name: "field.jpg",
+      mimeType: "image/jpeg",
+      buffer: await photo(30),
+    });
+    await waitUntilReady(page, 1);
+    await page.getByRole("button", { name: "Use caption: Golden hour. #sunset" }).click({ timeout: 30_000 });
+    expect(await page.getByLabel("Caption").inputValue()).toBe("Golden hour. #sunset");
+    await page.getByRole("button", { name: /Use suggested alt text/ }).click();
+    expect(await page.getByLabel("Alt text for photo 1").inputValue()).toBe("A yellow square on a green field");
+    await page.unrouteAll();
   });
 
   it("posts a story from the composer; a follower sees the ring, views it (seen) and replies", async () => {
-    const owner = await apiUser(uniqueName("storyteller"));
-    const follower = await apiUser(uniqueName("storyfan"));
-    await apiFollow(follower, owner.username);
+    const owner = author;
 
     // The owner, on a phone, shares a story through the composer's story mode.
-    const own = await newUserPage(browser, PHONE);
-    await signIn(own.page, owner.username);
+    const own = authorWindow;
+    await own.page.setViewportSize(PHONE);
+    await own.page.goto("/");
     await own.page.getByRole("link", { name: "New post" }).click();
     await own.page.getByRole("button", { name: "Story", exact: true }).click();
     await own.page.getByRole("heading", { name: "New story" }).waitFor();
@@ -133,6 +189,7 @@ describe("creating posts and stories", () => {
     const [story] = await apiUserStories(owner, owner.username);
     expect(story?.caption).toBe("Good morning");
     const storyId = story?.id ?? "";
+    await apiStory(owner, "And a second one");
 
     // The follower's tray has the owner, unseen (the tray is filled by a queue: wait for it).
     await expect
@@ -141,10 +198,13 @@ describe("creating posts and stories", () => {
         interval: 500,
       })
       .toBe(true);
-    const fan = await newUserPage(browser);
-    await signIn(fan.page, follower.username);
+    const fan = followerWindow;
+    await fan.page.goto("/");
     const ring = fan.page.getByRole("link", { name: `${owner.username}'s story, not seen yet` });
     await ring.waitFor();
+    await expect
+      .poll(() => fan.page.getByRole("status").filter({ hasText: "Loading your feed" }).count(), { timeout: 30_000 })
+      .toBe(0);
     await screenshot(fan.page, "stories-tray");
     await ring.click();
     await fan.page.waitForURL(new RegExp(`/stories/${owner.username}$`));
@@ -161,11 +221,14 @@ describe("creating posts and stories", () => {
     await fan.page.getByLabel(`Reply to ${owner.username}`).fill("Lovely light!");
     await fan.page.getByRole("button", { name: "Send" }).click();
     await expect.poll(() => fan.page.getByRole("status").filter({ hasText: "Reply sent" }).count()).toBe(1);
-    // Played again, the last story moves on by itself, back home, where the tray shows it seen.
+    // The arrow key moves to the next story; played again, the last one moves on by itself, back
+    // home, where the tray shows the stories seen.
+    await fan.page.keyboard.press("ArrowRight");
+    await fan.page.getByText("Story 2 of 2").waitFor({ state: "attached" });
+    await fan.page.getByText("And a second one").waitFor();
     await fan.page.getByRole("button", { name: "Play" }).click();
     await fan.page.getByRole("heading", { name: "Home" }).waitFor({ state: "attached", timeout: 30_000 });
     await fan.page.getByRole("link", { name: `${owner.username}'s story`, exact: true }).waitFor();
-    await fan.context.close();
 
     // The owner sees who viewed it, in the viewer on the phone.
     await own.page.getByRole("link", { name: "Your story" }).click();
@@ -182,6 +245,5 @@ describe("creating posts and stories", () => {
     await expect.poll(() => viewers.count()).toBe(0);
     await own.page.keyboard.press("Escape");
     await own.page.getByRole("heading", { name: "Home" }).waitFor({ state: "attached" });
-    await own.context.close();
   });
 });

@@ -2,7 +2,7 @@ import { type DragEvent, useEffect, useState } from "react";
 import { describeError } from "../api/problem";
 import { Button } from "../ui/Button";
 import { TextArea } from "../ui/Field";
-import { useSuggestions } from "./suggestions";
+import { type JobState, useSuggestions } from "./suggestions";
 import type { Upload } from "./useUploads";
 
 /** Alt text's limit (CreatePost `alt_texts` items; docs/security.md D2: 1,000 characters). */
@@ -43,8 +43,7 @@ export function ImageCard({
   withAlt,
   altError,
   aiAvailable,
-  aiStarted,
-  aiError,
+  aiJob,
   onAlt,
   onMove,
   onRemove,
@@ -60,8 +59,8 @@ export function ImageCard({
   withAlt: boolean;
   altError: string | undefined;
   aiAvailable: boolean;
-  aiStarted: boolean;
-  aiError: unknown;
+  /** This image's suggestion job, if one was asked for. */
+  aiJob: JobState | undefined;
   onAlt: (alt: string) => void;
   onMove: (by: number) => void;
   onRemove: () => void;
@@ -76,8 +75,10 @@ export function ImageCard({
   const label = `photo ${number}`;
   const percent = Math.round(item.progress * 100);
   const ready = item.phase === "ready";
-  const suggestions = useSuggestions(item.media?.id ?? null, aiAvailable && aiStarted && ready);
+  const suggestions = useSuggestions(item.media?.id ?? null, aiAvailable && aiJob?.phase === "started" && ready);
   const suggestedAlt = suggestions.data?.status === "ready" ? suggestions.data.alt_text : null;
+  const writing =
+    aiJob?.phase === "requesting" || (aiJob?.phase === "started" && suggestions.data?.status === "pending");
   useEffect(() => {
     if (suggestions.data?.status === "unavailable") onUnavailable();
   }, [suggestions.data?.status, onUnavailable]);
@@ -214,19 +215,23 @@ export function ImageCard({
               >
                 <span className="font-semibold">Use suggested alt text:</span> {suggestedAlt}
               </button>
-            ) : aiStarted && (suggestions.isPending || suggestions.data?.status === "pending") && !aiError ? (
+            ) : writing ? (
               <p className="text-sm text-neutral-600" role="status">
-                Writing suggestions…
+                Suggesting alt text…
               </p>
             ) : suggestions.data?.status === "failed" ? (
               <p className="text-sm text-neutral-600">No suggestions for this photo right now.</p>
-            ) : !aiStarted ? (
+            ) : aiJob === undefined || aiJob.phase === "error" ? (
               <Button variant="ghost" className="px-2 py-1" onClick={onSuggest}>
-                Suggest alt text
+                {aiJob ? "Ask for suggestions again" : "Suggest alt text"}
               </Button>
             ) : null
           ) : null}
-          {aiError ? <p className="text-sm text-red-700">{describeError(aiError)}</p> : null}
+          {aiJob?.phase === "error" ? (
+            <p className="text-sm text-red-700" role="alert">
+              {describeError(aiJob.error)}
+            </p>
+          ) : null}
         </div>
       ) : null}
     </li>

@@ -11,21 +11,22 @@ const key = (mediaId: string) => ["caption-suggestions", mediaId] as const;
 const isUnavailable = (error: unknown) =>
   error instanceof ApiProblem && error.status === 503 && error.code === "unavailable";
 
+export type JobState = { phase: "requesting" } | { phase: "started" } | { phase: "error"; error: unknown };
+
 /**
  * AI caption and alt-text suggestions (docs/captions.md), for the composer's images. A job is
- * started per image on request; its answer is polled while pending. When the server says no
- * provider is configured, `available` turns false and the composer hides every suggestion quietly.
+ * started per image on request (once: a failed request shows its problem and waits for the
+ * person to ask again); its answer is then polled while pending. When the server says no provider
+ * is configured, `available` turns false and the composer hides every suggestion quietly.
  */
 export function useCaptionJobs() {
   const client = useQueryClient();
   const [available, setAvailable] = useState(true);
-  const [started, setStarted] = useState<ReadonlySet<string>>(new Set());
-  const [errors, setErrors] = useState<Record<string, unknown>>({});
+  const [jobs, setJobs] = useState<Record<string, JobState>>({});
 
   const start = useCallback(
     async (mediaId: string) => {
-      setStarted((set) => new Set(set).add(mediaId));
-      setErrors((all) => ({ ...all, [mediaId]: null }));
+      setJobs((all) => ({ ...all, [mediaId]: { phase: "requesting" } }));
       try {
         const language = typeof navigator !== "undefined" && navigator.language ? navigator.language : "en";
         const answer = await data(
@@ -34,17 +35,22 @@ export function useCaptionJobs() {
             body: { tone: "casual", language, hint: "" },
           }),
         );
-        if (answer.status === "unavailable") setAvailable(false);
-        else client.setQueryData(key(mediaId), answer);
+        if (answer.status === "unavailable") {
+          setAvailable(false);
+          return;
+        }
+        // The answer seeds the poll, so the GET never runs before the job exists.
+        client.setQueryData(key(mediaId), answer);
+        setJobs((all) => ({ ...all, [mediaId]: { phase: "started" } }));
       } catch (error) {
         if (isUnavailable(error)) setAvailable(false);
-        else setErrors((all) => ({ ...all, [mediaId]: error }));
+        else setJobs((all) => ({ ...all, [mediaId]: { phase: "error", error } }));
       }
     },
     [client],
   );
 
-  return { available, started, errors, start, setAvailable };
+  return { available, jobs, start, setAvailable };
 }
 
 /** One image's suggestions, polled every 1.5 s while the job is pending. */

@@ -96,11 +96,12 @@ export default function ComposerScreen() {
 
   // Suggestions are asked for once, for the first ready photo (the caption is the post's, and
   // the daily quota is small); other photos have a button for their alt text.
-  const { start: startSuggestions, started: aiStarted, available: aiAvailable } = ai;
+  const { start: startSuggestions, jobs: aiJobs, available: aiAvailable } = ai;
+  const firstJob = firstId ? aiJobs[firstId] : undefined;
   useEffect(() => {
-    if (firstId && aiAvailable && !aiStarted.has(firstId)) void startSuggestions(firstId);
-  }, [firstId, aiAvailable, aiStarted, startSuggestions]);
-  const captionIdeas = useSuggestions(firstId, aiAvailable && firstId !== null && aiStarted.has(firstId));
+    if (firstId && aiAvailable && firstJob === undefined) void startSuggestions(firstId);
+  }, [firstId, aiAvailable, firstJob, startSuggestions]);
+  const captionIdeas = useSuggestions(firstId, aiAvailable && firstJob?.phase === "started");
 
   // Screen readers hear when each photo is ready or failed, not every percent.
   const phases = useRef(new Map<string, string>());
@@ -324,8 +325,7 @@ export default function ComposerScreen() {
                 withAlt={mode === "post"}
                 altError={errorsByKey[item.key]?.alt}
                 aiAvailable={ai.available}
-                aiStarted={item.media ? ai.started.has(item.media.id) : false}
-                aiError={item.media ? ai.errors[item.media.id] : null}
+                aiJob={item.media ? ai.jobs[item.media.id] : undefined}
                 onAlt={(alt) => uploads.setAlt(item.key, alt)}
                 onMove={(by) => move(item.key, by)}
                 onRemove={() => uploads.remove(item.key)}
@@ -382,8 +382,8 @@ export default function ComposerScreen() {
           </div>
         ) : ai.available &&
           mode === "post" &&
-          firstId &&
-          (captionIdeas.isFetching || captionIdeas.data?.status === "pending") ? (
+          (firstJob?.phase === "requesting" ||
+            (firstJob?.phase === "started" && captionIdeas.data?.status === "pending")) ? (
           <p className="text-sm text-neutral-600" role="status">
             Writing caption suggestions…
           </p>
