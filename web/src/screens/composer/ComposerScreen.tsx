@@ -174,6 +174,11 @@ export default function ComposerScreen() {
       uploads.clear();
       navigate(`/p/${post.id}`);
     } catch (error) {
+      // A refusal (4xx) stored nothing, so the next try is a new request; after a network fault or
+      // a 5xx the post may exist, and the same key then answers it instead of posting twice.
+      if (error instanceof ApiProblem && error.status >= 400 && error.status < 500) {
+        idempotencyKey.current = newIdempotencyKey();
+      }
       const { byKey, shown } = imageErrors(error, order);
       setErrorsByKey(byKey);
       // A problem naming only image fields is shown beside the images; say so at the button too.

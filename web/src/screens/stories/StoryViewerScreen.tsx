@@ -1,5 +1,15 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import {
+  type FormEvent,
+  type KeyboardEvent as ReactKeyboardEvent,
+  type MouseEvent as ReactMouseEvent,
+  type ReactNode,
+  useCallback,
+  useEffect,
+  useRef,
+  useState,
+} from "react";
+import { preload } from "react-dom";
 import { Link, useLocation, useParams } from "wouter";
 import { api, data, type Schemas } from "../../api/client";
 import { describeError } from "../../api/problem";
@@ -17,6 +27,9 @@ const STORY_MS = 5000;
 /** A press longer than this is a hold (pause), not a tap (next/previous). */
 const HOLD_MS = 250;
 const TICK_MS = 50;
+/** The viewer is at most about 480 px wide on a wide screen, the whole width on a phone. */
+const SIZES = "(min-width: 640px) 480px, 100vw";
+const srcSet = (urls: Story["media"]["urls"]) => `${urls.medium} 640w, ${urls.large} 1080w`;
 
 /** /stories/:username: that account's live stories, full screen, one after another. */
 export default function StoryViewerScreen() {
@@ -92,6 +105,13 @@ function Viewer({ username }: { username: string }) {
     if (elapsed >= STORY_MS) next();
   }, [elapsed, next]);
 
+  // The next story's image loads while this one shows, so moving on does not wait for it.
+  // (the same srcset and sizes as the <img>, so the browser fetches the width it will show).
+  const upcoming = items[index + 1]?.media.urls;
+  if (upcoming) {
+    preload(upcoming.large, { as: "image", imageSrcSet: srcSet(upcoming), imageSizes: SIZES });
+  }
+
   useEffect(() => {
     const onVisibility = () => setHidden(document.hidden);
     document.addEventListener("visibilitychange", onVisibility);
@@ -139,7 +159,7 @@ function Viewer({ username }: { username: string }) {
   useEffect(() => {
     dialog.current?.focus();
   }, []);
-  const trapFocus = (event: React.KeyboardEvent) => {
+  const trapFocus = (event: ReactKeyboardEvent) => {
     if (event.key !== "Tab" || !dialog.current) return;
     const focusable = [
       ...dialog.current.querySelectorAll<HTMLElement>("a[href], button:not([disabled]), input, textarea"),
@@ -197,10 +217,10 @@ function Viewer({ username }: { username: string }) {
       }
       go();
     },
-    onContextMenu: (event: React.MouseEvent) => event.preventDefault(),
+    onContextMenu: (event: ReactMouseEvent) => event.preventDefault(),
   });
 
-  const frame = (body: React.ReactNode) => (
+  const frame = (body: ReactNode) => (
     <div
       ref={dialog}
       role="dialog"
@@ -301,8 +321,8 @@ function Viewer({ username }: { username: string }) {
         <img
           key={story.id}
           src={story.media.urls.large}
-          srcSet={`${story.media.urls.medium} 640w, ${story.media.urls.large} 1080w`}
-          sizes="(min-width: 640px) 480px, 100vw"
+          srcSet={srcSet(story.media.urls)}
+          sizes={SIZES}
           alt={alt}
           width={story.media.width ?? undefined}
           height={story.media.height ?? undefined}
