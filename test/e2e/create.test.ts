@@ -102,17 +102,24 @@ describe("creating posts and stories", () => {
     await expect.poll(() => imageLoaded(image), { timeout: 30_000 }).toBe(true);
   });
 
-  it("shows the server's words beside a file it refuses", async () => {
+  it("takes dropped files, and shows the server's words beside a file it refuses", async () => {
     const { page } = authorWindow;
     await page.setViewportSize(PHONE);
     await page.goto("/new");
-    await page.getByLabel("Choose photos").setInputFiles({
-      name: "animation.gif",
-      mimeType: "image/gif",
-      buffer: Buffer.from("GIF89a"),
-    });
+    // A file dragged from the desktop: a DataTransfer made in the page (Playwright cannot drag
+    // from outside the browser), holding a GIF, which the server does not take (415).
+    const files = await page.evaluateHandle(`(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(["GIF89a"], "animation.gif", { type: "image/gif" }));
+      return transfer;
+    })()`);
+    await page.getByTestId("drop-zone").dispatchEvent("dragover", { dataTransfer: files });
+    await page.getByTestId("drop-zone").dispatchEvent("drop", { dataTransfer: files });
     const card = page.getByTestId("composer-image");
-    await expect.poll(() => card.getByRole("alert").textContent()).toMatch(/content_type must be one of/);
+    await expect
+      .poll(() => card.getByRole("alert").textContent(), { timeout: 30_000 })
+      .toMatch(/content_type must be one of/);
+    expect(await card.getByTestId("upload-status").textContent()).toBe("Upload failed");
     expect(await page.getByRole("button", { name: "Share", exact: true }).isDisabled()).toBe(true);
     await page.getByRole("button", { name: "Remove photo 1" }).click();
     await expect.poll(() => card.count()).toBe(0);

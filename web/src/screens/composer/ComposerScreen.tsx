@@ -170,7 +170,6 @@ export default function ComposerScreen() {
       await client.invalidateQueries({
         predicate: (query) => query.queryKey[0] === "feed" || (user !== null && query.queryKey.includes(user.username)),
       });
-      client.setQueryData(["post", post.id], post);
       uploads.clear();
       navigate(`/p/${post.id}`);
     } catch (error) {
@@ -233,7 +232,13 @@ export default function ComposerScreen() {
   const ideas = captionIdeas.data?.status === "ready" ? captionIdeas.data.suggestions : [];
 
   return (
-    <form className="space-y-6 px-4 py-4 sm:py-8" onSubmit={(event) => void publish.submit(event)} noValidate>
+    // The whole composer takes dropped files (a drop anywhere else would open the file in the tab).
+    <form
+      className="space-y-6 px-4 py-4 sm:py-8"
+      onSubmit={(event) => void publish.submit(event)}
+      noValidate
+      {...dropZone}
+    >
       <div className="flex flex-wrap items-center justify-between gap-3">
         <h1 className="text-2xl font-bold tracking-tight">{mode === "story" ? "New story" : "New post"}</h1>
         <fieldset className="inline-flex rounded-full bg-neutral-100 p-1">
@@ -264,7 +269,6 @@ export default function ComposerScreen() {
           </p>
         ) : (
           <div
-            {...dropZone}
             className={`flex flex-col items-center justify-center gap-2 rounded-xl border-2 border-dashed px-4 text-center transition-colors ${items.length > 0 ? "py-4" : "py-10"} ${dragging ? "border-blue-700 bg-blue-50" : "border-neutral-300 bg-neutral-50"}`}
             data-testid="drop-zone"
           >
