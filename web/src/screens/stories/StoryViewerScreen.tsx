@@ -277,7 +277,7 @@ function Viewer({ username }: { username: string }) {
             {ago(story.created_at)}
           </time>
           {story.audience === "close_friends" ? (
-            <span className="shrink-0 rounded-full bg-green-600 px-2 text-xs font-semibold">Close friends</span>
+            <span className="shrink-0 rounded-full bg-green-700 px-2 text-xs font-semibold">Close friends</span>
           ) : null}
           <span className="ml-auto flex shrink-0 items-center gap-1">
             <button
