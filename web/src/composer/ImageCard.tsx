@@ -77,8 +77,9 @@ export function ImageCard({
   const ready = item.phase === "ready";
   const suggestions = useSuggestions(item.media?.id ?? null, aiAvailable && aiJob?.phase === "started" && ready);
   const suggestedAlt = suggestions.data?.status === "ready" ? suggestions.data.alt_text : null;
-  const writing =
-    aiJob?.phase === "requesting" || (aiJob?.phase === "started" && suggestions.data?.status === "pending");
+  // Nothing shows while the job is being asked for: a server without a provider answers 503, and
+  // the suggestions then vanish without ever having appeared.
+  const writing = aiJob?.phase === "started" && suggestions.data?.status === "pending";
   useEffect(() => {
     if (suggestions.data?.status === "unavailable") onUnavailable();
   }, [suggestions.data?.status, onUnavailable]);

@@ -19,9 +19,16 @@ export type JobState = { phase: "requesting" } | { phase: "started" } | { phase:
  * person to ask again); its answer is then polled while pending. When the server says no provider
  * is configured, `available` turns false and the composer hides every suggestion quietly.
  */
+/** Once a server said it has no provider, later composers in this tab do not ask again. */
+let knownUnavailable = false;
+
 export function useCaptionJobs() {
   const client = useQueryClient();
-  const [available, setAvailable] = useState(true);
+  const [available, setAvailableState] = useState(!knownUnavailable);
+  const setAvailable = useCallback((value: boolean) => {
+    if (!value) knownUnavailable = true;
+    setAvailableState(value);
+  }, []);
   const [jobs, setJobs] = useState<Record<string, JobState>>({});
 
   const start = useCallback(
@@ -47,7 +54,7 @@ export function useCaptionJobs() {
         else setJobs((all) => ({ ...all, [mediaId]: { phase: "error", error } }));
       }
     },
-    [client],
+    [client, setAvailable],
   );
 
   return { available, jobs, start, setAvailable };

@@ -391,8 +391,8 @@ export default function ComposerScreen() {
           </div>
         ) : ai.available &&
           mode === "post" &&
-          (firstJob?.phase === "requesting" ||
-            (firstJob?.phase === "started" && captionIdeas.data?.status === "pending")) ? (
+          firstJob?.phase === "started" &&
+          captionIdeas.data?.status === "pending" ? (
           <p className="text-sm text-neutral-600" role="status">
             Writing caption suggestions…
           </p>
