@@ -175,7 +175,7 @@ describe("creating posts and stories", () => {
     await page.unrouteAll();
   });
 
-  it("posts a story from the composer; a follower sees the ring, views it (seen) and replies", async () => {
+  it("posts a story from the composer; a follower sees the ring, views it (seen) and replies; the owner sees who viewed it and deletes it", async () => {
     const owner = author;
 
     // The owner, on a phone, shares a story through the composer's story mode.
@@ -250,9 +250,14 @@ describe("creating posts and stories", () => {
     await own.page.getByRole("button", { name: /^Viewers/ }).click();
     const viewers = own.page.getByRole("dialog", { name: /Viewers/ });
     await viewers.getByText(follower.username).waitFor();
-    // Escape closes the list, then the viewer.
+    // Escape closes the list; the owner deletes this story (after a confirmation), and the other
+    // one stays; Escape then closes the viewer.
     await own.page.keyboard.press("Escape");
     await expect.poll(() => viewers.count()).toBe(0);
+    await own.page.getByRole("button", { name: "Delete story" }).click();
+    await own.page.getByRole("alertdialog").getByRole("button", { name: "Delete", exact: true }).click();
+    await own.page.getByText("Story 1 of 1").waitFor({ state: "attached" });
+    expect((await apiUserStories(owner, owner.username)).map((s) => s.caption)).toEqual(["And a second one"]);
     await own.page.keyboard.press("Escape");
     await own.page.getByRole("heading", { name: "Home" }).waitFor({ state: "attached" });
   });
