@@ -177,6 +177,10 @@ describe("creating posts and stories", () => {
 
   it("posts a story from the composer; a follower sees the ring, views it (seen) and replies; the owner sees who viewed it and deletes it", async () => {
     const owner = author;
+    // Another account the follower follows has an older story: next in the tray after the owner's.
+    const other = await apiUser(uniqueName("storyother"));
+    await apiFollow(follower, other.username);
+    await apiStory(other, "Meanwhile, elsewhere");
 
     // The owner, on a phone, shares a story through the composer's story mode.
     const own = authorWindow;
@@ -231,14 +235,24 @@ describe("creating posts and stories", () => {
     await fan.page.getByLabel(`Reply to ${owner.username}`).fill("Lovely light!");
     await fan.page.getByRole("button", { name: "Send" }).click();
     await expect.poll(() => fan.page.getByRole("status").filter({ hasText: "Reply sent" }).count()).toBe(1);
-    // The arrow key moves to the next story; played again, the last one moves on by itself, back
-    // home, where the tray shows the stories seen.
+    // The arrow key moves to the next story; played again, the last one moves on by itself to the
+    // next account in the tray; Escape goes home, where the tray shows both seen.
     await fan.page.keyboard.press("ArrowRight");
     await fan.page.getByText("Story 2 of 2").waitFor({ state: "attached" });
     await fan.page.getByText("And a second one").waitFor();
     await fan.page.getByRole("button", { name: "Play" }).click();
-    await fan.page.getByRole("heading", { name: "Home" }).waitFor({ state: "attached", timeout: 30_000 });
+    await fan.page.waitForURL(new RegExp(`/stories/${other.username}$`), { timeout: 30_000 });
+    await fan.page.getByText("Meanwhile, elsewhere").waitFor();
+    await expect
+      .poll(async () => (await apiTray(follower)).find((e) => e.user.username === other.username)?.has_unseen, {
+        timeout: 30_000,
+        interval: 500,
+      })
+      .toBe(false);
+    await fan.page.keyboard.press("Escape");
+    await fan.page.getByRole("heading", { name: "Home" }).waitFor({ state: "attached" });
     await fan.page.getByRole("link", { name: `${owner.username}'s story`, exact: true }).waitFor();
+    await fan.page.getByRole("link", { name: `${other.username}'s story`, exact: true }).waitFor();
 
     // The owner sees who viewed it, in the viewer on the phone.
     await own.page.getByRole("link", { name: "Your story" }).click();

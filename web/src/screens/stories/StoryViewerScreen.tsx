@@ -34,16 +34,27 @@ const srcSet = (urls: Story["media"]["urls"]) => `${urls.medium} 640w, ${urls.la
 /** /stories/:username: that account's live stories, full screen, one after another. */
 export default function StoryViewerScreen() {
   const { username = "" } = useParams<{ username: string }>();
+  const client = useQueryClient();
+  const tray = useStoryTray();
+  // The order of accounts is the tray's as it was when the viewer opened: the tray puts unseen
+  // first, so reading it afresh mid-way would send someone back to an account just watched.
+  const [order, setOrder] = useState<string[] | null>(null);
+  useEffect(() => {
+    if (order === null && tray.data) {
+      setOrder(tray.data.items.filter((e) => e.story_count > 0).map((e) => e.user.username));
+    }
+  }, [order, tray.data]);
+  // Leaving the viewer: the tray reads the server's view of what is seen.
+  useEffect(() => () => void client.invalidateQueries({ queryKey: TRAY_KEY }), [client]);
   // A new account starts from its first story with fresh state.
-  return <Viewer key={username} username={username} />;
+  return <Viewer key={username} username={username} order={order ?? []} />;
 }
 
-function Viewer({ username }: { username: string }) {
+function Viewer({ username, order }: { username: string; order: string[] }) {
   const [, navigate] = useLocation();
   const client = useQueryClient();
   const { user } = useSession();
   const stories = useUserStories(username);
-  const tray = useStoryTray();
   const [index, setIndex] = useState(0);
   const [elapsed, setElapsed] = useState(0);
   const [paused, setPaused] = useState(false);
@@ -66,12 +77,10 @@ function Viewer({ username }: { username: string }) {
   /** The account after (or before) this one in the tray that has stories up. */
   const neighbour = useCallback(
     (step: 1 | -1): string | null => {
-      const entries = (tray.data?.items ?? []).filter((e) => e.story_count > 0);
-      const at = entries.findIndex((e) => e.user.username === username);
-      if (at < 0) return step === 1 ? (entries.find((e) => e.has_unseen)?.user.username ?? null) : null;
-      return entries[at + step]?.user.username ?? null;
+      const at = order.indexOf(username);
+      return at < 0 ? null : (order[at + step] ?? null);
     },
-    [tray.data, username],
+    [order, username],
   );
 
   const next = useCallback(() => {
@@ -131,9 +140,6 @@ function Viewer({ username }: { username: string }) {
       .catch((error: unknown) => console.warn("marking a story seen failed", error));
   }, [story, own, items, client, username]);
 
-  // Leaving the viewer: the tray reads the server's view of what is seen.
-  useEffect(() => () => void client.invalidateQueries({ queryKey: TRAY_KEY }), [client]);
-
   // Keyboard: arrows move, Escape closes, Space pauses (not while typing a reply).
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -142,6 +148,7 @@ function Viewer({ username }: { username: string }) {
         if (event.key === "Escape" && target instanceof HTMLElement) target.blur();
         return;
       }
+      if (confirmDelete && event.key === "Escape") setConfirmDelete(false);
       if (viewersOpen || confirmDelete) return;
       if (event.key === "ArrowRight") next();
       else if (event.key === "ArrowLeft") previous();
