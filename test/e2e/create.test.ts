@@ -217,6 +217,10 @@ describe("creating posts and stories", () => {
     await expect
       .poll(() => fan.page.getByRole("status").filter({ hasText: "Loading your feed" }).count(), { timeout: 30_000 })
       .toBe(0);
+    // The feed's photos (the first test's post) have loaded, so the picture is the finished page.
+    for (const photoInFeed of await fan.page.getByTestId("feed").getByRole("img").all()) {
+      await expect.poll(() => imageLoaded(photoInFeed), { timeout: 30_000 }).toBe(true);
+    }
     await screenshot(fan.page, "stories-tray");
     // Their own story first; when it ends, the viewer moves on by itself to the next account in
     // the tray, the owner's.
