@@ -180,7 +180,7 @@ export function ImageCard({
                 </Button>
               </>
             ) : null}
-            {item.phase === "failed" && item.media === null ? (
+            {item.phase === "failed" ? (
               <Button variant="ghost" className="px-2 py-1" onClick={onRetry} aria-label={`Try ${label} again`}>
                 Try again
               </Button>

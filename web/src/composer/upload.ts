@@ -30,8 +30,6 @@ export interface UploadEvents {
   phase(phase: Phase): void;
   /** Bytes sent so far, 0-1. */
   progress(fraction: number): void;
-  /** The media id, as soon as the server has given one. */
-  created(id: string): void;
 }
 
 const aborted = () => new DOMException("The upload was cancelled.", "AbortError");
@@ -104,7 +102,6 @@ export async function uploadImage(file: File, events: UploadEvents, signal: Abor
   const ticket = await data(
     await api.POST("/v1/media", { body: { content_type: contentTypeOf(file), byte_size: file.size }, signal }),
   );
-  events.created(ticket.media_id);
   events.phase("uploading");
   await putBytes(ticket.upload_url, ticket.upload_headers, file, events.progress, signal);
   events.phase("processing");

@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Schemas } from "../api/client";
-import { ApiProblem } from "../api/problem";
 import { isAbort, type Phase, uploadImage } from "./upload";
 
 /** How many images a post takes (CreatePost `media_ids`: minItems 1, maxItems 10). */
@@ -49,7 +48,6 @@ export function useUploads(limit: number) {
         {
           phase: (phase) => update(key, { phase }),
           progress: (progress) => update(key, { progress }),
-          created: () => undefined,
         },
         controller.signal,
       )
@@ -140,19 +138,11 @@ export function useUploads(limit: number) {
 
   const setAlt = useCallback((key: string, alt: string) => update(key, { alt }), [update]);
 
-  /** Server words about one image after publishing (422 `media_ids.N`), shown beside it. */
-  const setError = useCallback(
-    (key: string, message: string) => {
-      update(key, { error: new ApiProblem(422, "validation_failed", message) });
-    },
-    [update],
-  );
-
   const clear = useCallback(() => {
     for (const controller of controllers.current.values()) controller.abort();
     controllers.current.clear();
     setItems([]);
   }, []);
 
-  return { items, notice, add, remove, retry, move, moveTo, setAlt, setError, clear };
+  return { items, notice, add, remove, retry, move, moveTo, setAlt, clear };
 }
