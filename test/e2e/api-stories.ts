@@ -20,9 +20,16 @@ export async function apiTray(user: ApiUser): Promise<TrayEntry[]> {
   return (await apiCall<{ items: TrayEntry[] }>("GET", "/v1/stories/tray", user.token)).items;
 }
 
-export async function apiUserStories(viewer: ApiUser, username: string): Promise<{ id: string; caption: string }[]> {
+export async function apiUserStories(
+  viewer: ApiUser,
+  username: string,
+): Promise<{ id: string; caption: string; media: { alt_text: string } }[]> {
   return (
-    await apiCall<{ items: { id: string; caption: string }[] }>("GET", `/v1/users/${username}/stories`, viewer.token)
+    await apiCall<{ items: { id: string; caption: string; media: { alt_text: string } }[] }>(
+      "GET",
+      `/v1/users/${username}/stories`,
+      viewer.token,
+    )
   ).items;
 }
 

@@ -194,12 +194,14 @@ describe("creating posts and stories", () => {
     });
     await waitUntilReady(own.page, 1);
     await own.page.getByLabel("Caption").fill("Good morning");
+    await own.page.getByLabel("Alt text for photo 1").fill("A bright square on a dusky field at sunrise");
     await screenshot(own.page, "composer-phone");
     await own.page.getByRole("button", { name: "Share to your story" }).click();
     await own.page.getByRole("heading", { name: "Home" }).waitFor({ state: "attached" });
     await own.page.getByRole("link", { name: "Your story" }).waitFor();
     const [story] = await apiUserStories(owner, owner.username);
     expect(story?.caption).toBe("Good morning");
+    expect(story?.media.alt_text).toBe("A bright square on a dusky field at sunrise");
     const storyId = story?.id ?? "";
     await apiStory(owner, "And a second one");
 
@@ -231,7 +233,8 @@ describe("creating posts and stories", () => {
     // Paused before the image is even shown, so the 5 s clock cannot move on while the test looks.
     await fan.page.getByRole("button", { name: "Pause" }).click();
     await fan.page.getByRole("button", { name: "Play" }).waitFor();
-    const image = fan.page.getByRole("img", { name: `Story by ${owner.username}` });
+    // The story's own alt text (given in the composer), not a stand-in.
+    const image = fan.page.getByRole("img", { name: "A bright square on a dusky field at sunrise" });
     await expect.poll(() => imageLoaded(image), { timeout: 30_000 }).toBe(true);
     await screenshot(fan.page, "story-viewer");
     await expect
@@ -254,7 +257,9 @@ describe("creating posts and stories", () => {
     await own.page.getByRole("link", { name: "Your story" }).click();
     await own.page.getByRole("button", { name: "Pause" }).click();
     await expect
-      .poll(() => imageLoaded(own.page.getByRole("img", { name: `Story by ${owner.username}` })), { timeout: 30_000 })
+      .poll(() => imageLoaded(own.page.getByRole("img", { name: "A bright square on a dusky field at sunrise" })), {
+        timeout: 30_000,
+      })
       .toBe(true);
     await screenshot(own.page, "story-viewer-phone");
     await own.page.getByRole("button", { name: /^Viewers/ }).click();

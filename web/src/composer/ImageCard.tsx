@@ -40,7 +40,6 @@ export function ImageCard({
   item,
   index,
   count,
-  withAlt,
   altError,
   aiAvailable,
   aiJob,
@@ -55,8 +54,6 @@ export function ImageCard({
   item: Upload;
   index: number;
   count: number;
-  /** Posts carry alt text per image; stories take none (CreateStory). */
-  withAlt: boolean;
   altError: string | undefined;
   aiAvailable: boolean;
   /** This image's suggestion job, if one was asked for. */
@@ -196,45 +193,43 @@ export function ImageCard({
           </div>
         </div>
       </div>
-      {withAlt ? (
-        <div className="mt-3 space-y-2">
-          <TextArea
-            label={`Alt text for ${label}`}
-            hint="Describe the photo for people who can't see it."
-            rows={2}
-            maxLength={ALT_TEXT_MAX}
-            value={item.alt}
-            error={altError}
-            onChange={(event) => onAlt(event.target.value)}
-          />
-          {aiAvailable && ready ? (
-            suggestedAlt ? (
-              <button
-                type="button"
-                onClick={() => onAlt(suggestedAlt)}
-                className="block w-full rounded-lg border border-blue-200 bg-blue-50 px-3 py-2 text-left text-sm text-blue-900 hover:bg-blue-100"
-              >
-                <span className="font-semibold">Use suggested alt text:</span> {suggestedAlt}
-              </button>
-            ) : writing ? (
-              <p className="text-sm text-neutral-600" role="status">
-                Suggesting alt text…
-              </p>
-            ) : suggestions.data?.status === "failed" ? (
-              <p className="text-sm text-neutral-600">No suggestions for this photo right now.</p>
-            ) : aiJob === undefined || aiJob.phase === "error" ? (
-              <Button variant="ghost" className="px-2 py-1" onClick={onSuggest}>
-                {aiJob ? "Ask for suggestions again" : "Suggest alt text"}
-              </Button>
-            ) : null
-          ) : null}
-          {aiJob?.phase === "error" ? (
-            <p className="text-sm text-red-700" role="alert">
-              {describeError(aiJob.error)}
+      <div className="mt-3 space-y-2">
+        <TextArea
+          label={`Alt text for ${label}`}
+          hint="Describe the photo for people who can't see it."
+          rows={2}
+          maxLength={ALT_TEXT_MAX}
+          value={item.alt}
+          error={altError}
+          onChange={(event) => onAlt(event.target.value)}
+        />
+        {aiAvailable && ready ? (
+          suggestedAlt ? (
+            <button
+              type="button"
+              onClick={() => onAlt(suggestedAlt)}
+              className="block w-full rounded-lg border border-blue-200 bg-blue-50 px-3 py-2 text-left text-sm text-blue-900 hover:bg-blue-100"
+            >
+              <span className="font-semibold">Use suggested alt text:</span> {suggestedAlt}
+            </button>
+          ) : writing ? (
+            <p className="text-sm text-neutral-600" role="status">
+              Suggesting alt text…
             </p>
-          ) : null}
-        </div>
-      ) : null}
+          ) : suggestions.data?.status === "failed" ? (
+            <p className="text-sm text-neutral-600">No suggestions for this photo right now.</p>
+          ) : aiJob === undefined || aiJob.phase === "error" ? (
+            <Button variant="ghost" className="px-2 py-1" onClick={onSuggest}>
+              {aiJob ? "Ask for suggestions again" : "Suggest alt text"}
+            </Button>
+          ) : null
+        ) : null}
+        {aiJob?.phase === "error" ? (
+          <p className="text-sm text-red-700" role="alert">
+            {describeError(aiJob.error)}
+          </p>
+        ) : null}
+      </div>
     </li>
   );
 }

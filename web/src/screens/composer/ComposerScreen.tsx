@@ -146,7 +146,12 @@ export default function ComposerScreen() {
         if (!media) throw new ApiProblem(422, "validation_failed", "Pick a photo for your story.");
         await data(
           await api.POST("/v1/stories", {
-            body: { media_id: media.id, audience: storyAudience, ...(caption.trim() ? { caption } : {}) },
+            body: {
+              media_id: media.id,
+              audience: storyAudience,
+              ...(caption.trim() ? { caption } : {}),
+              ...(order[0]?.alt.trim() ? { alt_text: order[0].alt.trim() } : {}),
+            },
           }),
         );
         await client.invalidateQueries({ queryKey: ["stories"] });
@@ -331,7 +336,6 @@ export default function ComposerScreen() {
                 }
                 index={index}
                 count={items.length}
-                withAlt={mode === "post"}
                 altError={errorsByKey[item.key]?.alt}
                 aiAvailable={ai.available}
                 aiJob={item.media ? ai.jobs[item.media.id] : undefined}

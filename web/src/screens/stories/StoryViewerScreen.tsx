@@ -257,7 +257,7 @@ function Viewer({ username, order }: { username: string; order: string[] }) {
   }
 
   const progress = Math.min(1, elapsed / STORY_MS);
-  const alt = `Story by ${story.author.username}`;
+  const alt = story.media.alt_text || `Story by ${story.author.username}`;
   return frame(
     <div className="relative flex h-full w-full max-w-[calc(100vh*9/16)] flex-col sm:h-[calc(100vh-2rem)] sm:overflow-hidden sm:rounded-2xl">
       {/* Progress: one bar per story. */}
