@@ -27,6 +27,19 @@ const marked = (page: Page) =>
 
 const texts = (page: Page, testId: string) => page.getByTestId(testId).allTextContents();
 
+let windows = 0;
+/**
+ * A person's browser window with its own client address (`cf-connecting-ip`, which `wrangler dev`
+ * takes from the client), so this file's sign-ins do not use up the per-address login limit that
+ * every other browser test shares.
+ */
+async function personPage(viewport?: typeof PHONE) {
+  const opened = await newUserPage(browser, viewport);
+  windows += 1;
+  await opened.context.setExtraHTTPHeaders({ "cf-connecting-ip": `203.0.113.${(Date.now() + windows) % 250}` });
+  return opened;
+}
+
 describe("notifications and direct messages in real time", () => {
   it("shows a like arriving live: the badge counts it without a reload, the screen lists it", async () => {
     const author = await apiPerson(uniqueName("rtauthor"));
@@ -37,7 +50,7 @@ describe("notifications and direct messages in real time", () => {
     await apiFollow(friend, author.username);
     await apiLike(friend, postId);
     await apiReadNotifications(author, 2);
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await personPage();
     await signIn(page, author.username);
     await page.getByRole("link", { name: "Notifications", exact: true }).waitFor();
     await mark(page);
@@ -78,8 +91,8 @@ describe("notifications and direct messages in real time", () => {
     const request = await apiConversation(stranger, [b.username]);
     await apiSend(stranger, request.id, "Hi! We met at the harbour photo walk.");
 
-    const alice = await newUserPage(browser);
-    const bob = await newUserPage(browser);
+    const alice = await personPage();
+    const bob = await personPage();
     await signIn(alice.page, a.username);
     await signIn(bob.page, b.username);
 
@@ -152,10 +165,12 @@ describe("notifications and direct messages in real time", () => {
     await apiSend(a, conversation.id, "Are you around later?");
     await apiSend(b, conversation.id, "Yes, after work");
 
-    const { context, page } = await newUserPage(browser, PHONE);
+    const { context, page } = await personPage(PHONE);
     await signIn(page, a.username);
     await page.goto(`/direct/${conversation.id}`);
     await expect.poll(() => page.getByTestId("message").count(), LIVE).toBe(2);
+    // B's follow is unread: the phone's bell says how many in its name.
+    await expect.poll(() => page.getByRole("link", { name: "Notifications, 1 unread" }).count(), LIVE).toBe(1);
     await mark(page);
     // Live first, to know the socket is up.
     await apiSend(b, conversation.id, "I'll call you");
@@ -176,6 +191,42 @@ describe("notifications and direct messages in real time", () => {
     await box.press("Enter");
     await expect.poll(() => texts(page, "receipt"), LIVE).toEqual([expect.stringMatching(/Sent|Seen/)]);
     await screenshot(page, "conversation-phone");
+    await context.close();
+  });
+
+  it("starts a conversation from New message on a phone, naming a mistyped username next to the field", async () => {
+    const a = await apiPerson(uniqueName("rtstarter"));
+    const b = await apiPerson(uniqueName("rtfriendly"));
+    await apiFollow(b, a.username);
+    const { context, page } = await personPage(PHONE);
+    await signIn(page, a.username);
+    await page.getByRole("link", { name: "Messages" }).click();
+    await page.getByText("No messages yet").waitFor();
+    await page.getByRole("button", { name: "New message" }).click();
+    const to = page.getByLabel("To");
+    await to.fill(`${b.username}x`);
+    await page.getByRole("button", { name: "Chat", exact: true }).click();
+    await page.getByText(`No account is named @${b.username}x`).waitFor();
+    expect(await to.getAttribute("aria-invalid")).toBe("true");
+    await to.fill(`@${b.username}`);
+    await to.press("Enter");
+    await page.waitForURL(/\/direct\/[0-9A-Za-z]+$/);
+    const box = page.getByLabel("Message", { exact: true });
+    await box.fill("Welcome to Edgegram!");
+    await box.press("Enter");
+    await expect.poll(() => texts(page, "receipt"), LIVE).toEqual(["Sent"]);
+    await page.getByRole("link", { name: "Back to messages" }).click();
+    const row = page.getByTestId("conversation").filter({ hasText: b.username });
+    await expect.poll(() => row.textContent(), LIVE).toContain("You: Welcome to Edgegram!");
+    await screenshot(page, "inbox-phone");
+
+    await page.getByRole("link", { name: "Notifications, 1 unread" }).click();
+    await page
+      .getByTestId("notification")
+      .filter({ hasText: `${b.username} started following you.` })
+      .waitFor();
+    await expect.poll(() => page.getByRole("link", { name: "Notifications", exact: true }).count(), LIVE).toBe(1);
+    await screenshot(page, "notifications-phone");
     await context.close();
   });
 });
