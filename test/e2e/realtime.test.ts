@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiFollow, apiPost } from "./api";
+import { apiCall, apiFollow, apiPost } from "./api";
 import { apiConversation, apiLike, apiPerson, apiReadNotifications, apiSend } from "./api-chat";
 import { launch, newUserPage, PHONE, screenshot, signIn, uniqueName } from "./browser";
 
@@ -191,6 +191,24 @@ describe("notifications and direct messages in real time", () => {
     await box.press("Enter");
     await expect.poll(() => texts(page, "receipt"), LIVE).toEqual([expect.stringMatching(/Sent|Seen/)]);
     await screenshot(page, "conversation-phone");
+
+    // A network that lets HTTP through but never the room's socket (the upgrade goes nowhere):
+    // sends fall back to POST …/messages and still arrive.
+    await page.routeWebSocket(/\/v1\/conversations\/[^/]+\/ws/, () => {});
+    await context.setOffline(true);
+    await expect.poll(() => page.getByText("You're offline").count(), LIVE).toBe(1);
+    await context.setOffline(false);
+    await expect.poll(() => page.getByText("Reconnecting…").count(), LIVE).toBe(1);
+    await box.fill("This one went over HTTP");
+    await box.press("Enter");
+    await expect.poll(async () => (await texts(page, "message")).at(-1) ?? "", LIVE).toContain("went over HTTP");
+    await expect.poll(() => texts(page, "receipt"), LIVE).toEqual([expect.stringMatching(/Sent|Seen/)]);
+    const stored = await apiCall<{ items: { body: string }[] }>(
+      "GET",
+      `/v1/conversations/${conversation.id}/messages`,
+      b.token,
+    );
+    expect(stored.items[0]?.body).toBe("This one went over HTTP");
     await context.close();
   });
 
