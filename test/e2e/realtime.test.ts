@@ -247,4 +247,29 @@ describe("notifications and direct messages in real time", () => {
     await screenshot(page, "notifications-phone");
     await context.close();
   });
+
+  it("pages a long group conversation upwards, oldest messages on request", async () => {
+    const a = await apiPerson(uniqueName("rtgroupa"));
+    const b = await apiPerson(uniqueName("rtgroupb"));
+    const c = await apiPerson(uniqueName("rtgroupc"));
+    await apiFollow(b, a.username);
+    await apiFollow(c, a.username);
+    const conversation = await apiConversation(a, [b.username, c.username]);
+    for (let i = 1; i <= 35; i++) await apiSend(i % 3 === 0 ? c : b, conversation.id, `Message ${i}`);
+    const { context, page } = await personPage();
+    await signIn(page, a.username);
+    await page.goto(`/direct/${conversation.id}`);
+    await expect.poll(() => page.getByTestId("message").count(), LIVE).toBe(30);
+    expect((await texts(page, "message")).at(-1)).toContain("Message 35");
+    await page.getByRole("button", { name: "Load earlier messages" }).click();
+    await expect.poll(() => page.getByTestId("message").count(), LIVE).toBe(35);
+    expect((await texts(page, "message"))[0]).toContain("Message 1");
+    await expect.poll(() => page.getByRole("button", { name: "Load earlier messages" }).count(), LIVE).toBe(0);
+    const box = page.getByLabel("Message", { exact: true });
+    await box.fill("Thanks, both of you");
+    await box.press("Enter");
+    await expect.poll(() => texts(page, "receipt"), LIVE).toEqual(["Sent"]);
+    await screenshot(page, "conversation-group");
+    await context.close();
+  });
 });

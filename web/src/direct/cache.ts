@@ -1,5 +1,5 @@
 import type { InfiniteData, QueryClient } from "@tanstack/react-query";
-import type { Schemas } from "../api/client";
+import { api, data, type Schemas } from "../api/client";
 
 type Conversation = Schemas["Conversation"];
 type ConversationPage = Schemas["ConversationPage"];
@@ -26,6 +26,11 @@ export const setOpenConversation = (id: string | null): void => {
  * one) makes the lists load again.
  */
 export function applyInboxMessage(client: QueryClient, conversationId: string, message: Message, meId: string): void {
+  if (!placeInInbox(client, conversationId, message, meId)) void fetchIntoInbox(client, conversationId, message, meId);
+}
+
+/** Moves a cached conversation to the top with the message; false when no cached list has it. */
+function placeInInbox(client: QueryClient, conversationId: string, message: Message, meId: string): boolean {
   let found = false;
   for (const folder of ["inbox", "requests"] as const) {
     client.setQueryData<InfiniteData<ConversationPage>>(conversationsKey(folder), (cached) => {
@@ -48,7 +53,31 @@ export function applyInboxMessage(client: QueryClient, conversationId: string, m
       return { ...cached, pages };
     });
   }
-  if (!found) void client.invalidateQueries({ queryKey: CONVERSATIONS_KEY });
+  return found;
+}
+
+/**
+ * A conversation the cached lists do not have (new, or further down than loaded): read it and put
+ * it on top of its folder with this message, since the server's own summary may not have the
+ * message yet.
+ */
+async function fetchIntoInbox(client: QueryClient, conversationId: string, message: Message, meId: string) {
+  const folders = (["inbox", "requests"] as const).filter((f) => client.getQueryData(conversationsKey(f)));
+  if (folders.length === 0) return;
+  try {
+    const conversation = await data(
+      await api.GET("/v1/conversations/{id}", { params: { path: { id: conversationId } } }),
+    );
+    client.setQueryData<InfiniteData<ConversationPage>>(conversationsKey(conversation.folder), (cached) => {
+      if (!cached || cached.pages.some((page) => page.items.some((c) => c.id === conversationId))) return cached;
+      const [first, ...rest] = cached.pages;
+      if (!first) return cached;
+      return { ...cached, pages: [{ ...first, items: [conversation, ...first.items] }, ...rest] };
+    });
+    placeInInbox(client, conversationId, message, meId);
+  } catch {
+    void client.invalidateQueries({ queryKey: CONVERSATIONS_KEY });
+  }
 }
 
 /** The conversation was read on this device: its inbox row stops counting unread messages. */

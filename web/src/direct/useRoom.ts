@@ -25,6 +25,9 @@ const TYPING_EVERY_MS = 3_000;
 /** The other side's indicator stays this long after their last typing frame. */
 const TYPING_SHOWS_MS = 6_000;
 
+/** What a room replays after `since` at most (src/features/chat/chat.protocol.ts). */
+const RESUME_MAX_MESSAGES = 200;
+
 const newClientId = (): string => `m-${crypto.randomUUID()}`;
 
 const FRAME_WORDS: Record<string, string> = {
@@ -140,6 +143,10 @@ export function useRoom(conversationId: string, meId: string, historyReady: bool
       onFrame: (frame) => {
         switch (frame.type) {
           case "ready":
+            // The room replays at most RESUME_MAX_MESSAGES after `since`; a longer gap is read over HTTP.
+            if (frame.last_seq - lastSeq() > RESUME_MAX_MESSAGES) {
+              void client.invalidateQueries({ queryKey: messagesKey(conversationId) });
+            }
             // Whatever was sent into the gap goes again; the client id keeps it to one message.
             for (const item of pendingRef.current) if (item.state === "sending") deliver(item);
             return;
@@ -169,7 +176,7 @@ export function useRoom(conversationId: string, meId: string, historyReady: bool
       room.stop();
       socket.current = null;
     };
-  }, [historyReady, conversationId, meId, lastSeq, received, deliver, fail]);
+  }, [historyReady, conversationId, meId, lastSeq, received, deliver, fail, client]);
 
   useEffect(() => {
     const timers = confirmTimers.current;
