@@ -90,6 +90,9 @@ describe("notifications and direct messages in real time", () => {
     // A message request for B: from someone B does not follow.
     const request = await apiConversation(stranger, [b.username]);
     await apiSend(stranger, request.id, "Hi! We met at the harbour photo walk.");
+    const other = await apiPerson(uniqueName("rtseller"));
+    const offer = await apiConversation(other, [b.username]);
+    await apiSend(other, offer.id, "Is your bike still for sale?");
 
     const alice = await personPage();
     const bob = await personPage();
@@ -114,7 +117,7 @@ describe("notifications and direct messages in real time", () => {
     const row = bob.page.getByTestId("conversation").filter({ hasText: a.username });
     await expect.poll(() => row.textContent(), LIVE).toContain("Hello from Alice");
     await expect.poll(() => row.textContent(), LIVE).toContain("1 unread message");
-    await bob.page.getByRole("button", { name: "Requests (1)" }).waitFor();
+    await bob.page.getByRole("button", { name: "Requests (2)" }).waitFor();
     expect(await marked(bob.page)).toBe("still here");
     await screenshot(bob.page, "inbox");
 
@@ -147,11 +150,33 @@ describe("notifications and direct messages in real time", () => {
 
     // The request: B accepts it and it moves to the inbox.
     await bob.page.getByRole("link", { name: "Back to messages" }).click();
-    await bob.page.getByRole("button", { name: "Requests (1)" }).click();
+    await bob.page.getByRole("button", { name: "Requests (2)" }).click();
     await bob.page.getByRole("button", { name: `Accept the message request from ${stranger.username}` }).click();
-    await bob.page.getByText("No message requests").waitFor();
-    await bob.page.getByRole("button", { name: "Chats" }).click();
-    await bob.page.getByTestId("conversation").filter({ hasText: "harbour photo walk" }).waitFor();
+    await bob.page.getByRole("button", { name: "Requests (1)" }).waitFor();
+    // The other request is opened first: reading it sends no receipt until B accepts it there.
+    await bob.page.getByTestId("conversation").filter({ hasText: "bike" }).getByRole("link").click();
+    await bob.page.getByText("wants to send you messages").waitFor();
+    await bob.page.getByRole("button", { name: "Accept", exact: true }).click();
+    await expect.poll(() => bob.page.getByText("wants to send you messages").count(), LIVE).toBe(0);
+    await expect
+      .poll(
+        async () =>
+          (await apiCall<{ unread_count: number }>("GET", `/v1/conversations/${offer.id}`, b.token)).unread_count,
+        LIVE,
+      )
+      .toBe(0);
+    await bob.page.getByRole("link", { name: "Back to messages" }).click();
+    await bob.page.getByRole("button", { name: "Requests", exact: true }).waitFor();
+    // Alice's row shows her latest message, read, even if the server's index lags behind.
+    await expect
+      .poll(() => bob.page.getByTestId("conversation").filter({ hasText: a.username }).textContent(), LIVE)
+      .toContain("Great! Coffee at 8?");
+    expect(await bob.page.getByTestId("conversation").filter({ hasText: a.username }).textContent()).not.toContain(
+      "unread",
+    );
+    for (const text of ["harbour photo walk", "bike"]) {
+      await bob.page.getByTestId("conversation").filter({ hasText: text }).waitFor();
+    }
     expect(await marked(bob.page)).toBe("still here");
     await alice.context.close();
     await bob.context.close();

@@ -240,7 +240,7 @@ export function useRoom(conversationId: string, meId: string, historyReady: bool
     (message: Message) => {
       if (message.seq <= lastReadSent.current) return;
       lastReadSent.current = message.seq;
-      markConversationReadInCache(client, conversationId);
+      markConversationReadInCache(client, conversationId, message.id);
       if (socket.current?.send({ type: "read", message_id: message.id })) return;
       void (async () => {
         try {

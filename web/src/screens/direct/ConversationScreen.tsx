@@ -70,17 +70,19 @@ function Room({ conversation, me }: { conversation: Conversation; me: Me }) {
   }, [id]);
 
   // Read what is on screen: the newest message from someone else, whenever the tab is visible.
+  // A message request sends no receipt until it is accepted (the inbox promises so).
   const { markRead } = room;
   const latestTheirs = [...messages].reverse().find((m) => m.sender !== me.id);
+  const request = conversation.folder === "requests";
   useEffect(() => {
-    if (!latestTheirs) return;
+    if (!latestTheirs || request) return;
     const mark = () => {
       if (document.visibilityState === "visible") markRead(latestTheirs);
     };
     mark();
     document.addEventListener("visibilitychange", mark);
     return () => document.removeEventListener("visibilitychange", mark);
-  }, [latestTheirs, markRead]);
+  }, [latestTheirs, markRead, request]);
 
   // Scrolling: to the newest message on opening and when one arrives while at the bottom (or is
   // one's own); loading older messages keeps the one being read in place.

@@ -4,18 +4,26 @@ import { Link, useLocation, useSearchParams } from "wouter";
 import { api, data } from "../../api/client";
 import { useSession } from "../../api/session";
 import { ConversationRow } from "../../direct/ConversationRow";
-import { CONVERSATIONS_KEY, conversationKey, conversationsKey, type Folder } from "../../direct/cache";
+import { CONVERSATIONS_KEY, conversationKey, conversationsKey, type Folder, overlayLive } from "../../direct/cache";
 import { NewMessage } from "../../direct/NewMessage";
 import { Button } from "../../ui/Button";
 import { EmptyState, ErrorMessage, Spinner } from "../../ui/Feedback";
 import { LoadMore } from "../../ui/InfiniteList";
 
-function useConversations(folder: Folder) {
+function useConversations(folder: Folder, meId: string) {
   return useInfiniteQuery({
     queryKey: conversationsKey(folder),
     initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) =>
-      data(await api.GET("/v1/conversations", { params: { query: { folder, cursor: pageParam, limit: 20 } } })),
+    queryFn: async ({ pageParam }) => {
+      const page = await data(
+        await api.GET("/v1/conversations", { params: { query: { folder, cursor: pageParam, limit: 20 } } }),
+      );
+      // What this tab saw live may be newer than the server's index, written a moment later.
+      const items = page.items
+        .map((c) => overlayLive(c, meId))
+        .sort((x, y) => y.last_activity_at.localeCompare(x.last_activity_at));
+      return { ...page, items };
+    },
     getNextPageParam: (page) => page.next_cursor ?? undefined,
   });
 }
@@ -32,8 +40,8 @@ function Inbox({ folder }: { folder: Folder }) {
   const me = useSession().user;
   const [, setParams] = useSearchParams();
   const [composing, setComposing] = useState(false);
-  const inbox = useConversations("inbox");
-  const requests = useConversations("requests");
+  const inbox = useConversations("inbox", me?.id ?? "");
+  const requests = useConversations("requests", me?.id ?? "");
   const list = folder === "inbox" ? inbox : requests;
   const conversations = list.data?.pages.flatMap((page) => page.items) ?? [];
   const requestCount = requests.data?.pages.flatMap((page) => page.items).length ?? 0;
