@@ -119,7 +119,9 @@ export const MarkReadSchema = z
   .strictObject({
     last_read_id: z.string().min(1).max(64).openapi({ description: "A `most_recent_notification_id` of yours" }),
   })
-  .openapi("MarkRead");
+  // Not "MarkRead": chat's body for POST /v1/conversations/{id}/read has that name, and two
+  // schemas under one name leave the document describing only one of them.
+  .openapi("NotificationsMarkRead");
 
 export const MarkerSchema = z
   .object({ last_read_id: z.union([z.string(), z.null()]), updated_at: z.union([z.string(), z.null()]) })

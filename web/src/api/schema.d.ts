@@ -2573,6 +2573,10 @@ export type components = {
              */
             strangers?: "accept" | "filter" | "drop";
         };
+        NotificationsMarkRead: {
+            /** @description A `most_recent_notification_id` of yours */
+            last_read_id: string;
+        };
         /** @enum {string} */
         NotificationType: "like" | "comment" | "reply" | "mention" | "follow" | "follow_request" | "follow_accepted" | "live_started" | "moderation" | "system";
         PasswordResetConfirm: {
@@ -9734,7 +9738,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["MarkRead"];
+                "application/json": components["schemas"]["NotificationsMarkRead"];
             };
         };
         responses: {

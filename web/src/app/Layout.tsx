@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { Link, useLocation } from "wouter";
 import { useSession } from "../api/session";
+import { useUserHub } from "../realtime/hub";
 import { useUnreadNotifications } from "../realtime/unread";
 import { Avatar } from "../ui/Avatar";
 
@@ -35,6 +36,7 @@ const ICONS = {
 export function Layout({ children }: { children: ReactNode }) {
   const { user } = useSession();
   const unread = useUnreadNotifications();
+  useUserHub();
   if (!user) return null;
   const items: NavItem[] = [
     { href: "/", label: "Home", icon: ICONS.home, phone: true },
@@ -60,7 +62,13 @@ export function Layout({ children }: { children: ReactNode }) {
           Edgegram
         </Link>
         <nav aria-label="Activity" className="flex items-center gap-1">
-          <NavLink href="/notifications" label="Notifications" icon={ICONS.bell} compact extra={badge} />
+          <NavLink
+            href="/notifications"
+            label={unread > 0 ? `Notifications, ${unread > 99 ? "99+" : unread} unread` : "Notifications"}
+            icon={ICONS.bell}
+            compact
+            extra={badge}
+          />
           <NavLink href="/direct" label="Messages" icon={ICONS.direct} compact />
         </nav>
       </header>
