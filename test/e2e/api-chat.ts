@@ -1,6 +1,5 @@
 import { expect } from "vitest";
 import { type ApiUser, apiCall } from "./api";
-import { appUrl, PASSWORD } from "./browser";
 
 /** Direct messages and likes through the public API, for the realtime browser tests. */
 export interface ApiConversation {
@@ -15,31 +14,6 @@ export async function apiLike(user: ApiUser, postId: string): Promise<void> {
 /** Starts (or finds) a conversation with the named people. */
 export async function apiConversation(user: ApiUser, usernames: string[]): Promise<ApiConversation> {
   return apiCall<ApiConversation>("POST", "/v1/conversations", user.token, { usernames });
-}
-
-let people = 0;
-/**
- * Like apiUser, but each sign-up comes from its own address (`cf-connecting-ip`, which `wrangler
- * dev` takes from the client): these tests need more people than one address may sign up a minute.
- */
-export async function apiPerson(username: string): Promise<ApiUser> {
-  people += 1;
-  const address = `198.51.100.${(Date.now() + people) % 250}`;
-  const post = async <T>(path: string, body: unknown): Promise<T> => {
-    const res = await fetch(`${appUrl}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "cf-connecting-ip": address },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`POST ${path} answered ${res.status}: ${await res.text()}`);
-    return (await res.json()) as T;
-  };
-  await post("/v1/auth/signup", { username, email: `${username}@example.com`, password: PASSWORD });
-  const session = await post<{ access_token: string; user: { id: string } }>("/v1/auth/login", {
-    login: username,
-    password: PASSWORD,
-  });
-  return { id: session.user.id, username, token: session.access_token };
 }
 
 let sent = 0;

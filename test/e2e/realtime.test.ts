@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiCall, apiFollow, apiPost } from "./api";
-import { apiConversation, apiLike, apiPerson, apiReadNotifications, apiSend } from "./api-chat";
+import { apiCall, apiFollow, apiPost, apiUser } from "./api";
+import { apiConversation, apiLike, apiReadNotifications, apiSend } from "./api-chat";
 import { launch, newUserPage, PHONE, screenshot, signIn, uniqueName } from "./browser";
 
 let browser: Browser;
@@ -27,30 +27,17 @@ const marked = (page: Page) =>
 
 const texts = (page: Page, testId: string) => page.getByTestId(testId).allTextContents();
 
-let windows = 0;
-/**
- * A person's browser window with its own client address (`cf-connecting-ip`, which `wrangler dev`
- * takes from the client), so this file's sign-ins do not use up the per-address login limit that
- * every other browser test shares.
- */
-async function personPage(viewport?: typeof PHONE) {
-  const opened = await newUserPage(browser, viewport);
-  windows += 1;
-  await opened.context.setExtraHTTPHeaders({ "cf-connecting-ip": `203.0.113.${(Date.now() + windows) % 250}` });
-  return opened;
-}
-
 describe("notifications and direct messages in real time", () => {
   it("shows a like arriving live: the badge counts it without a reload, the screen lists it", async () => {
-    const author = await apiPerson(uniqueName("rtauthor"));
-    const fan = await apiPerson(uniqueName("rtfan"));
-    const friend = await apiPerson(uniqueName("rtfriend"));
+    const author = await apiUser(uniqueName("rtauthor"));
+    const fan = await apiUser(uniqueName("rtfan"));
+    const friend = await apiUser(uniqueName("rtfriend"));
     const postId = await apiPost(author, "Morning light", { alt: "An orange square on a teal field" });
     // Earlier activity, already read, so the screen has more than the one row to show.
     await apiFollow(friend, author.username);
     await apiLike(friend, postId);
     await apiReadNotifications(author, 2);
-    const { context, page } = await personPage();
+    const { context, page } = await newUserPage(browser);
     await signIn(page, author.username);
     await page.getByRole("link", { name: "Notifications", exact: true }).waitFor();
     await mark(page);
@@ -75,7 +62,7 @@ describe("notifications and direct messages in real time", () => {
     await screenshot(page, "notifications");
 
     // A new one while the screen is open arrives at the top.
-    const late = await apiPerson(uniqueName("rtlate"));
+    const late = await apiUser(uniqueName("rtlate"));
     await apiFollow(late, author.username);
     await expect.poll(async () => (await texts(page, "notification"))[0] ?? "", LIVE).toContain(late.username);
     expect(await marked(page)).toBe("still here");
@@ -83,19 +70,19 @@ describe("notifications and direct messages in real time", () => {
   });
 
   it("lets two people message each other live: typing, messages both ways, and Seen", async () => {
-    const a = await apiPerson(uniqueName("rtalice"));
-    const b = await apiPerson(uniqueName("rtbob"));
-    const stranger = await apiPerson(uniqueName("rtstranger"));
+    const a = await apiUser(uniqueName("rtalice"));
+    const b = await apiUser(uniqueName("rtbob"));
+    const stranger = await apiUser(uniqueName("rtstranger"));
     await apiFollow(b, a.username);
     // A message request for B: from someone B does not follow.
     const request = await apiConversation(stranger, [b.username]);
     await apiSend(stranger, request.id, "Hi! We met at the harbour photo walk.");
-    const other = await apiPerson(uniqueName("rtseller"));
+    const other = await apiUser(uniqueName("rtseller"));
     const offer = await apiConversation(other, [b.username]);
     await apiSend(other, offer.id, "Is your bike still for sale?");
 
-    const alice = await personPage();
-    const bob = await personPage();
+    const alice = await newUserPage(browser);
+    const bob = await newUserPage(browser);
     await signIn(alice.page, a.username);
     await signIn(bob.page, b.username);
 
@@ -183,14 +170,14 @@ describe("notifications and direct messages in real time", () => {
   });
 
   it("gets what was sent while the connection was down, after reconnecting, without a reload", async () => {
-    const a = await apiPerson(uniqueName("rtaway"));
-    const b = await apiPerson(uniqueName("rtsender"));
+    const a = await apiUser(uniqueName("rtaway"));
+    const b = await apiUser(uniqueName("rtsender"));
     await apiFollow(b, a.username);
     const conversation = await apiConversation(a, [b.username]);
     await apiSend(a, conversation.id, "Are you around later?");
     await apiSend(b, conversation.id, "Yes, after work");
 
-    const { context, page } = await personPage(PHONE);
+    const { context, page } = await newUserPage(browser, PHONE);
     await signIn(page, a.username);
     await page.goto(`/direct/${conversation.id}`);
     await expect.poll(() => page.getByTestId("message").count(), LIVE).toBe(2);
@@ -238,10 +225,10 @@ describe("notifications and direct messages in real time", () => {
   });
 
   it("starts a conversation from New message on a phone, naming a mistyped username next to the field", async () => {
-    const a = await apiPerson(uniqueName("rtstarter"));
-    const b = await apiPerson(uniqueName("rtfriendly"));
+    const a = await apiUser(uniqueName("rtstarter"));
+    const b = await apiUser(uniqueName("rtfriendly"));
     await apiFollow(b, a.username);
-    const { context, page } = await personPage(PHONE);
+    const { context, page } = await newUserPage(browser, PHONE);
     await signIn(page, a.username);
     await page.getByRole("link", { name: "Messages" }).click();
     await page.getByText("No messages yet").waitFor();
@@ -274,14 +261,14 @@ describe("notifications and direct messages in real time", () => {
   });
 
   it("pages a long group conversation upwards, oldest messages on request", async () => {
-    const a = await apiPerson(uniqueName("rtgroupa"));
-    const b = await apiPerson(uniqueName("rtgroupb"));
-    const c = await apiPerson(uniqueName("rtgroupc"));
+    const a = await apiUser(uniqueName("rtgroupa"));
+    const b = await apiUser(uniqueName("rtgroupb"));
+    const c = await apiUser(uniqueName("rtgroupc"));
     await apiFollow(b, a.username);
     await apiFollow(c, a.username);
     const conversation = await apiConversation(a, [b.username, c.username]);
     for (let i = 1; i <= 35; i++) await apiSend(i % 3 === 0 ? c : b, conversation.id, `Message ${i}`);
-    const { context, page } = await personPage();
+    const { context, page } = await newUserPage(browser);
     await signIn(page, a.username);
     await page.goto(`/direct/${conversation.id}`);
     await expect.poll(() => page.getByTestId("message").count(), LIVE).toBe(30);
