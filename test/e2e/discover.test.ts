@@ -1,0 +1,139 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiPost } from "./api";
+import { type ApiAccount, apiAccount, apiPhotoPost, apiSearchNames, apiTag, openAs } from "./api-discover";
+import { launch, PHONE, screenshot, uniqueName } from "./browser";
+
+let browser: Browser;
+let close: () => Promise<void>;
+/**
+ * The people of these tests, made once: signups are rate limited per address (5 a minute), so
+ * every test shares them. `poster` writes the posts searched for and tagged; `reader` searches,
+ * follows a tag and explores; `phone` explores on a phone and watches `host`'s live session;
+ * `host` and `other` give explore authors besides `poster` (it shows one post per author in six).
+ */
+let poster: ApiAccount;
+let reader: ApiAccount;
+let phone: ApiAccount;
+let host: ApiAccount;
+let other: ApiAccount;
+
+beforeAll(async () => {
+  ({ browser, close } = await launch());
+  poster = await apiAccount(uniqueName("findme"));
+  reader = await apiAccount(uniqueName("reader"));
+  phone = await apiAccount(uniqueName("phone"));
+  host = await apiAccount(uniqueName("host"));
+  other = await apiAccount(uniqueName("other"));
+}, 300_000);
+afterAll(async () => {
+  await close?.();
+});
+
+/** A tag no other test uses: letters and digits (a tag may not be digits alone). */
+const uniqueTag = (prefix: string) => `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+
+/** Waits until an image has really loaded (not just its placeholder). */
+async function imageLoaded(page: Page, name: string): Promise<void> {
+  const image = page.getByRole("img", { name }).first();
+  await image.waitFor();
+  await expect
+    .poll(
+      () =>
+        image.evaluate((img) => {
+          // The root tsconfig has no DOM types: the element is an <img>. Its fade-in counts too,
+          // so a screenshot shows the photo and not the moment it appears.
+          const loaded = img as unknown as { complete: boolean; naturalWidth: number };
+          const view = globalThis as unknown as { getComputedStyle(e: unknown): { opacity: string } };
+          return loaded.complete && loaded.naturalWidth > 0 && view.getComputedStyle(img).opacity === "1";
+        }),
+      { timeout: 30_000 },
+    )
+    .toBe(true);
+}
+
+describe("discovery", () => {
+  it("search finds an account and a tag by prefix and opens them", async () => {
+    const found = poster;
+    const searcher = reader;
+    const tag = uniqueTag("srchtag");
+    await apiPost(found, `Morning light #${tag}`, { alt: "A yellow square on a purple field" });
+    const accountPrefix = found.username.slice(0, -2);
+    const tagPrefix = tag.slice(0, -3);
+    await expect
+      .poll(() => apiSearchNames(searcher, accountPrefix, "accounts"), { timeout: 30_000 })
+      .toContain(found.username);
+    await expect.poll(() => apiSearchNames(searcher, tagPrefix, "tags"), { timeout: 30_000 }).toContain(tag);
+
+    const { page, close: done } = await openAs(browser, searcher, "/");
+    await page.getByRole("link", { name: "Search" }).first().click();
+    await page.waitForURL(/\/search/);
+    await page.getByRole("heading", { name: "Suggested for you" }).waitFor();
+    await page.getByLabel("Search accounts, tags and posts").fill(accountPrefix);
+    await page.waitForURL((url) => url.searchParams.get("q") === accountPrefix);
+    const account = page.getByRole("link", { name: new RegExp(found.username) });
+    await account.waitFor();
+    await screenshot(page, "search");
+    await account.click();
+    await page.waitForURL(new RegExp(`/u/${found.username}$`));
+
+    await page.goBack();
+    await page.waitForURL(/\/search\?q=/);
+    const tagsTab = page.getByRole("tab", { name: "Accounts" });
+    await tagsTab.waitFor();
+    // Arrow keys move between the tabs, as a tab list should.
+    await tagsTab.focus();
+    await page.keyboard.press("ArrowRight");
+    await expect.poll(() => page.getByRole("tab", { name: "Tags" }).getAttribute("aria-selected")).toBe("true");
+    await page.getByLabel("Search accounts, tags and posts").fill(`#${tagPrefix}`);
+    const tagLink = page.getByRole("link", { name: new RegExp(`#${tag}`) });
+    await tagLink.waitFor();
+    await tagLink.click();
+    await page.waitForURL(new RegExp(`/tags/${tag}$`));
+    await page.getByRole("heading", { name: `#${tag}` }).waitFor();
+    await done();
+  });
+
+  it("a tag page lists its posts and follows and unfollows the tag", async () => {
+    const tag = uniqueTag("tagpage");
+    await apiPost(poster, `Harbour walk #${tag}`, { alt: "A gold square on a blue harbour" });
+    const { page, close: done } = await openAs(browser, reader, `/tags/${tag}`);
+    await page.getByRole("heading", { name: `#${tag}` }).waitFor();
+    await expect.poll(() => page.getByTestId("tag-post-count").textContent()).toBe("1 post");
+    await imageLoaded(page, "A gold square on a blue harbour");
+    await page.getByRole("button", { name: "Follow", exact: true }).click();
+    const following = page.getByRole("button", { name: "Following" });
+    await expect.poll(() => following.getAttribute("aria-pressed")).toBe("true");
+    await expect.poll(async () => (await apiTag(reader, tag)).following).toBe(true);
+    await screenshot(page, "tag");
+    await page.reload();
+    await following.click();
+    await page.getByRole("button", { name: "Follow", exact: true }).waitFor();
+    await expect.poll(async () => (await apiTag(reader, tag)).following).toBe(false);
+    // The grid links to the post.
+    await page.getByRole("link", { name: "A gold square on a blue harbour" }).click();
+    await page.waitForURL(/\/p\/[0-9A-Za-z]+$/);
+    await done();
+  });
+
+  it("explore shows a public post from someone the reader does not follow", async () => {
+    // Explore shows one post per author in any six, so each post has its own author.
+    await Promise.all([
+      apiPhotoPost(host, "Fresh bread this morning", "A warm loaf on a teal table", 40),
+      apiPhotoPost(other, "Evening walk", "A pink square on a green evening", 140),
+    ]);
+    const { page, close: done } = await openAs(browser, reader, "/");
+    await page.getByRole("link", { name: "Explore" }).click();
+    await page.getByRole("heading", { name: "Explore" }).waitFor();
+    await imageLoaded(page, "A warm loaf on a teal table");
+    await imageLoaded(page, "A pink square on a green evening");
+    await screenshot(page, "explore");
+    await done();
+
+    // Explore leaves out what it has shown a reader before, so the phone is another reader.
+    const onPhone = await openAs(browser, phone, "/explore", PHONE);
+    await imageLoaded(onPhone.page, "A warm loaf on a teal table");
+    await screenshot(onPhone.page, "explore-phone");
+    await onPhone.close();
+  });
+});
