@@ -1,7 +1,16 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiPost } from "./api";
-import { type ApiAccount, apiAccount, apiPhotoPost, apiSearchNames, apiTag, openAs } from "./api-discover";
+import { apiFollow, apiPost } from "./api";
+import {
+  type ApiAccount,
+  apiAccount,
+  apiLiveNow,
+  apiLiveStatus,
+  apiPhotoPost,
+  apiSearchNames,
+  apiTag,
+  openAs,
+} from "./api-discover";
 import { launch, PHONE, screenshot, uniqueName } from "./browser";
 
 let browser: Browser;
@@ -66,7 +75,7 @@ describe("discovery", () => {
     await expect.poll(() => apiSearchNames(searcher, tagPrefix, "tags"), { timeout: 30_000 }).toContain(tag);
 
     const { page, close: done } = await openAs(browser, searcher, "/");
-    await page.getByRole("link", { name: "Search" }).first().click();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Search" }).click();
     await page.waitForURL(/\/search/);
     await page.getByRole("heading", { name: "Suggested for you" }).waitFor();
     await page.getByLabel("Search accounts, tags and posts").fill(accountPrefix);
@@ -123,7 +132,7 @@ describe("discovery", () => {
       apiPhotoPost(other, "Evening walk", "A pink square on a green evening", 140),
     ]);
     const { page, close: done } = await openAs(browser, reader, "/");
-    await page.getByRole("link", { name: "Explore" }).click();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Explore" }).click();
     await page.getByRole("heading", { name: "Explore" }).waitFor();
     await imageLoaded(page, "A warm loaf on a teal table");
     await imageLoaded(page, "A pink square on a green evening");
@@ -135,5 +144,51 @@ describe("discovery", () => {
     await imageLoaded(onPhone.page, "A warm loaf on a teal table");
     await screenshot(onPhone.page, "explore-phone");
     await onPhone.close();
+  });
+
+  it("live: a host goes live with comments only, a follower joins from the list, both chat live, the host ends it", async () => {
+    await apiFollow(phone, host.username);
+    const a = await openAs(browser, host, "/live");
+    await a.page.getByRole("heading", { name: "Live", exact: true }).waitFor();
+    await a.page.getByLabel("Title").fill("Sunday baking");
+    await a.page.getByRole("button", { name: "Go live" }).click();
+    await a.page.waitForURL(/\/live\/[0-9A-Za-z]+$/);
+    const id = a.page.url().split("/").at(-1) ?? "";
+    await a.page.getByRole("heading", { name: "Sunday baking" }).waitFor();
+    await expect.poll(() => apiLiveStatus(host, id)).toBe("live");
+    await expect.poll(() => apiLiveNow(phone)).toContain(id);
+
+    const b = await openAs(browser, phone, "/live");
+    const entry = b.page.getByRole("link", { name: new RegExp(host.username) });
+    await entry.waitFor();
+    await entry.click();
+    await b.page.waitForURL(new RegExp(`/live/${id}$`));
+    await b.page.getByRole("heading", { name: "Sunday baking" }).waitFor();
+
+    const aLog = a.page.getByRole("log", { name: "Live comments" });
+    const bLog = b.page.getByRole("log", { name: "Live comments" });
+    // Each waits for its room before typing, so the test is about delivery, not connecting.
+    await expect.poll(() => a.page.getByText("Connecting…").count()).toBe(0);
+    await expect.poll(() => b.page.getByText("Connecting…").count()).toBe(0);
+
+    await a.page.getByLabel("Add a comment").fill("Welcome, the oven is hot");
+    await a.page.getByLabel("Add a comment").press("Enter");
+    await bLog.getByText("Welcome, the oven is hot").waitFor();
+    await b.page.getByLabel("Add a comment").fill("Smells great from here");
+    await b.page.getByLabel("Add a comment").press("Enter");
+    await aLog.getByText("Smells great from here").waitFor();
+    await expect.poll(() => bLog.getByText("Smells great from here").count()).toBe(1);
+    await b.page.getByRole("button", { name: "Send a heart" }).click();
+    await expect.poll(() => a.page.getByTestId("viewer-count").textContent(), { timeout: 15_000 }).toMatch(/watching/);
+    await screenshot(a.page, "live");
+
+    await a.page.getByRole("button", { name: "End live" }).click();
+    await b.page.getByText("This live has ended").waitFor();
+    await a.page.getByText("This live has ended").waitFor();
+    // The replay keeps both comments after the end.
+    await bLog.getByText("Welcome, the oven is hot").waitFor();
+    await screenshot(b.page, "live-ended");
+    await a.close();
+    await b.close();
   });
 });

@@ -16,7 +16,7 @@ function blurFor(hash: string | null): string | undefined {
   }
 }
 
-const count = (n: number, one: string, many: string) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
+const count = (n: number) => n.toLocaleString();
 
 /**
  * One square tile: the post's first photo cropped to the centre (Instagram's grid), its ThumbHash
@@ -67,8 +67,18 @@ function Tile({ post, eager }: { post: Post; eager: boolean }) {
           aria-hidden="true"
           className="absolute inset-0 hidden items-center justify-center gap-4 bg-black/40 text-sm font-bold text-white group-hover:flex"
         >
-          <span>♥ {count(post.like_count, "like", "likes")}</span>
-          <span>💬 {post.comment_count.toLocaleString()}</span>
+          <span className="flex items-center gap-1">
+            <svg viewBox="0 0 24 24" className="h-5 w-5" fill="currentColor" aria-hidden="true">
+              <path d="M12 21s-7.5-4.6-9.5-9.3C1.2 8.3 3.4 5 6.8 5c2 0 3.5 1.1 4.2 2.4h2C13.7 6.1 15.2 5 17.2 5c3.4 0 5.6 3.3 4.3 6.7C19.5 16.4 12 21 12 21z" />
+            </svg>
+            {count(post.like_count)}
+          </span>
+          <span className="flex items-center gap-1">
+            <svg viewBox="0 0 24 24" className="h-5 w-5" fill="currentColor" aria-hidden="true">
+              <path d="M21 12a8 8 0 0 1-11.6 7.1L3 21l1.9-6.4A8 8 0 1 1 21 12z" />
+            </svg>
+            {count(post.comment_count)}
+          </span>
         </span>
       </Link>
     </li>
