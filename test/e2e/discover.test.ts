@@ -78,6 +78,12 @@ describe("discovery", () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Search" }).click();
     await page.waitForURL(/\/search/);
     await page.getByRole("heading", { name: "Suggested for you" }).waitFor();
+    // With nothing typed: people to follow, each with a follow and a dismiss.
+    const dismiss = page.getByRole("button", { name: `Dismiss ${other.username}` });
+    await dismiss.waitFor();
+    await screenshot(page, "search-suggestions");
+    await dismiss.click();
+    await expect.poll(() => dismiss.count()).toBe(0);
     await page.getByLabel("Search accounts, tags and posts").fill(accountPrefix);
     await page.waitForURL((url) => url.searchParams.get("q") === accountPrefix);
     const account = page.getByRole("link", { name: new RegExp(found.username) });
@@ -112,7 +118,7 @@ describe("discovery", () => {
     await imageLoaded(page, "A gold square on a blue harbour");
     await page.getByRole("button", { name: "Follow", exact: true }).click();
     const following = page.getByRole("button", { name: "Following" });
-    await expect.poll(() => following.getAttribute("aria-pressed")).toBe("true");
+    await following.waitFor();
     await expect.poll(async () => (await apiTag(reader, tag)).following).toBe(true);
     await screenshot(page, "tag");
     await page.reload();
@@ -158,9 +164,10 @@ describe("discovery", () => {
     await expect.poll(() => apiLiveStatus(host, id)).toBe("live");
     await expect.poll(() => apiLiveNow(phone)).toContain(id);
 
-    const b = await openAs(browser, phone, "/live");
+    const b = await openAs(browser, phone, "/live", PHONE);
     const entry = b.page.getByRole("link", { name: new RegExp(host.username) });
     await entry.waitFor();
+    await screenshot(b.page, "live-list-phone");
     await entry.click();
     await b.page.waitForURL(new RegExp(`/live/${id}$`));
     await b.page.getByRole("heading", { name: "Sunday baking" }).waitFor();
@@ -179,8 +186,10 @@ describe("discovery", () => {
     await aLog.getByText("Smells great from here").waitFor();
     await expect.poll(() => bLog.getByText("Smells great from here").count()).toBe(1);
     await b.page.getByRole("button", { name: "Send a heart" }).click();
-    await expect.poll(() => a.page.getByTestId("viewer-count").textContent(), { timeout: 15_000 }).toMatch(/watching/);
+    await expect.poll(() => a.page.getByRole("button", { name: "Send a heart" }).textContent()).toContain("1");
+    await expect.poll(() => a.page.getByTestId("viewer-count").textContent(), { timeout: 15_000 }).toBe("2 watching");
     await screenshot(a.page, "live");
+    await screenshot(b.page, "live-phone");
 
     await a.page.getByRole("button", { name: "End live" }).click();
     await b.page.getByText("This live has ended").waitFor();

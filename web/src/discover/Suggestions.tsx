@@ -13,7 +13,7 @@ const SUGGESTIONS_KEY = ["me", "suggestions"] as const;
 
 function followedByText(s: Suggestion): string {
   const [first, ...rest] = s.followed_by;
-  if (!first) return s.is_private ? "Private account" : "Suggested for you";
+  if (!first) return s.is_private ? "Private account" : "";
   const others = Math.max(s.mutual_count - 1, rest.length);
   return others > 0 ? `Followed by ${first} and ${others} more` : `Followed by ${first}`;
 }
@@ -51,6 +51,7 @@ function SuggestionRow({ person }: { person: Suggestion }) {
     },
     onError: (_e, _v, before) => client.setQueryData(SUGGESTIONS_KEY, before),
   });
+  const note = [person.display_name, followedByText(person)].filter(Boolean).join(" · ");
   const label = state === "following" ? "Following" : state === "requested" ? "Requested" : "Follow";
   return (
     <li className="flex flex-wrap items-center gap-3 px-4 py-2.5">
@@ -58,15 +59,11 @@ function SuggestionRow({ person }: { person: Suggestion }) {
         <Avatar user={person} />
         <span className="min-w-0">
           <span className="block truncate font-semibold text-neutral-900">{person.username}</span>
-          <span className="block truncate text-sm text-neutral-600">
-            {person.display_name ? `${person.display_name} · ` : ""}
-            {followedByText(person)}
-          </span>
+          {note ? <span className="block truncate text-sm text-neutral-600">{note}</span> : null}
         </span>
       </Link>
       <Button
         variant={state === "none" ? "primary" : "secondary"}
-        aria-pressed={state !== "none"}
         aria-label={`${label} ${person.username}`}
         onClick={() => follow.mutate(state === "none")}
         className="shrink-0"

@@ -32,7 +32,7 @@ function CopyField({ label, value, secret = false }: { label: string; value: str
           className="min-w-0 flex-1 rounded-lg border border-neutral-400 bg-neutral-50 px-3 py-2 font-mono text-sm text-neutral-900"
         />
         {secret ? (
-          <Button variant="secondary" aria-pressed={shown} onClick={() => setShown(!shown)}>
+          <Button variant="secondary" onClick={() => setShown(!shown)}>
             {shown ? "Hide" : "Show"}
             <span className="sr-only"> {label}</span>
           </Button>

@@ -116,7 +116,6 @@ export default function TagScreen() {
           {info.data ? (
             <Button
               variant={following ? "secondary" : "primary"}
-              aria-pressed={following}
               onClick={() => follow.mutate(!following)}
               className="min-w-28"
             >

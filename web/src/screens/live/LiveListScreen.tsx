@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { Link, useLocation } from "wouter";
 import { api, data, type Schemas } from "../../api/client";
 import { useSubmit } from "../../api/forms";
@@ -114,10 +114,11 @@ function YourLive() {
     },
   });
   const live = session.data;
-  if (!live || live.status === "ended") {
-    if (live && id) forgetHosting(id);
-    return null;
-  }
+  const over = live?.status === "ended";
+  useEffect(() => {
+    if (over && id) forgetHosting(id);
+  }, [over, id]);
+  if (!live || over) return null;
   return (
     <Link
       href={`/live/${live.id}`}

@@ -225,6 +225,7 @@ function LiveRoomView({ session }: { session: Session }) {
     if (state.connection === "ended" && !endedInD1) {
       void client.invalidateQueries({ queryKey: ["live", session.id], exact: true });
       void client.invalidateQueries({ queryKey: ["live", "list"] });
+      void client.invalidateQueries({ queryKey: ["live", session.id, "comments"] });
     }
   }, [state.connection, endedInD1, client, session.id]);
 
@@ -319,7 +320,6 @@ function LiveRoomView({ session }: { session: Session }) {
             ) : null}
             <Button
               variant="secondary"
-              aria-pressed={state.commentsOff}
               disabled={state.connection !== "open"}
               onClick={() => room.send({ type: "comments_off", off: !state.commentsOff })}
             >
