@@ -192,6 +192,7 @@ describe("discovery", () => {
     await screenshot(b.page, "live-phone");
 
     await a.page.getByRole("button", { name: "End live" }).click();
+    await a.page.getByRole("button", { name: "End now" }).click();
     await b.page.getByText("This live has ended").waitFor();
     await a.page.getByText("This live has ended").waitFor();
     // The replay keeps both comments after the end.

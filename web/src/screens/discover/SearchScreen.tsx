@@ -164,12 +164,15 @@ export default function SearchScreen() {
   const type: SearchType = isType(rawType) ? rawType : "accounts";
   const [text, setText] = useState(urlQuery);
   const inputId = useId();
+  const lastUrlQuery = useRef(urlQuery);
 
   // The URL follows the field a moment after typing stops (replacing, so Back leaves the screen
   // instead of stepping through every keystroke); a shared or reloaded link fills the field.
   useEffect(() => {
     if (text === urlQuery) return;
     const timer = setTimeout(() => {
+      // Our own change: the effect below must not write it back into the field.
+      lastUrlQuery.current = text;
       setParams(
         (current) => {
           const next = new URLSearchParams(current);
@@ -184,7 +187,6 @@ export default function SearchScreen() {
   }, [text, urlQuery, setParams]);
 
   // Back and forward (or a link to /search?q=…) change the URL under the field.
-  const lastUrlQuery = useRef(urlQuery);
   useEffect(() => {
     if (urlQuery !== lastUrlQuery.current) {
       lastUrlQuery.current = urlQuery;

@@ -113,17 +113,30 @@ function Hearts({
   burst: { id: number; count: number };
   onHeart: () => void;
 }) {
+  const floater = useRef<HTMLSpanElement>(null);
+  // One float-up per burst of hearts (the Web Animations API: no stylesheet to add), skipped for
+  // people who asked for less motion.
+  useEffect(() => {
+    const el = floater.current;
+    if (!el || burst.count === 0 || typeof el.animate !== "function") return;
+    if (window.matchMedia("(prefers-reduced-motion: reduce)").matches) return;
+    el.animate(
+      [
+        { transform: "translate(-50%, 0) scale(0.8)", opacity: 1 },
+        { transform: "translate(-50%, -48px) scale(1.3)", opacity: 0 },
+      ],
+      { duration: 900, easing: "ease-out" },
+    );
+  }, [burst]);
   return (
     <div className="relative">
-      {burst.count > 0 ? (
-        <span
-          key={burst.id}
-          aria-hidden="true"
-          className="pointer-events-none absolute -top-6 left-1/2 -translate-x-1/2 text-lg text-red-600 motion-safe:animate-bounce"
-        >
-          ♥
-        </span>
-      ) : null}
+      <span
+        ref={floater}
+        aria-hidden="true"
+        className="pointer-events-none absolute -top-4 left-1/2 -translate-x-1/2 text-xl text-red-600 opacity-0"
+      >
+        ♥
+      </span>
       <button
         type="button"
         onClick={onHeart}
@@ -136,6 +149,51 @@ function Hearts({
         <span aria-hidden="true">{total > 0 ? total.toLocaleString() : ""}</span>
       </button>
     </div>
+  );
+}
+
+/** Ending cannot be undone (the room closes for everyone), so it asks once more; Escape keeps going. */
+function EndButton({ busy, onEnd }: { busy: boolean; onEnd: () => void }) {
+  const [asking, setAsking] = useState(false);
+  const box = useRef<HTMLFieldSetElement>(null);
+  const returnFocus = useRef(false);
+  // Focus follows the question: onto "End now" when it appears, back to "End live" after "Keep going".
+  useEffect(() => {
+    const buttons = box.current?.querySelectorAll("button");
+    if (asking) buttons?.[buttons.length - 1]?.focus();
+    else if (returnFocus.current) buttons?.[0]?.focus();
+  }, [asking]);
+  const cancel = () => {
+    returnFocus.current = true;
+    setAsking(false);
+  };
+  return (
+    <fieldset
+      ref={box}
+      className="ml-auto flex min-w-0 flex-wrap items-center gap-2"
+      onKeyDown={(event) => {
+        if (event.key === "Escape" && asking) cancel();
+      }}
+    >
+      {asking ? (
+        <>
+          <legend className="sr-only">End the live for everyone?</legend>
+          <span aria-hidden="true" className="text-sm font-semibold text-neutral-900">
+            End for everyone?
+          </span>
+          <Button variant="secondary" onClick={cancel}>
+            Keep going
+          </Button>
+          <Button variant="danger" busy={busy} onClick={onEnd}>
+            End now
+          </Button>
+        </>
+      ) : (
+        <Button variant="danger" onClick={() => setAsking(true)}>
+          End live
+        </Button>
+      )}
+    </fieldset>
   );
 }
 
@@ -299,6 +357,9 @@ function LiveRoomView({ session }: { session: Session }) {
               Ended <time dateTime={session.ended_at}>{ago(session.ended_at)}</time>. The comments are below.
             </p>
           ) : null}
+          <Link href="/live" className="mt-3 inline-block text-sm font-semibold text-white underline">
+            See who else is live
+          </Link>
         </div>
       ) : showVideo && session.playback ? (
         <LivePlayer playback={session.playback} title={`Live video: ${title}`} />
@@ -309,6 +370,15 @@ function LiveRoomView({ session }: { session: Session }) {
       {isHost && !ended ? (
         <div className="space-y-3 px-4 sm:px-0">
           {session.ingest && session.status === "created" ? <IngestDetails ingest={session.ingest} /> : null}
+          {session.ingest && session.status === "live" ? (
+            // Still at hand while live, for reconnecting the encoder, but folded away from the screen.
+            <details className="text-sm">
+              <summary className="cursor-pointer font-medium text-blue-700">Streaming software settings</summary>
+              <div className="mt-2">
+                <IngestDetails ingest={session.ingest} />
+              </div>
+            </details>
+          ) : null}
           <div className="flex flex-wrap items-center gap-2">
             {session.status === "created" && !session.ingest && !session.playback ? (
               <Button busy={start.isPending} onClick={() => start.mutate()}>
@@ -325,9 +395,7 @@ function LiveRoomView({ session }: { session: Session }) {
             >
               {state.commentsOff ? "Turn comments on" : "Turn comments off"}
             </Button>
-            <Button variant="danger" busy={end.isPending} onClick={() => end.mutate()} className="ml-auto">
-              End live
-            </Button>
+            <EndButton busy={end.isPending} onEnd={() => end.mutate()} />
           </div>
           <ErrorMessage error={end.error ?? start.error} />
         </div>
@@ -461,5 +529,6 @@ export default function LiveScreen() {
       </div>
     );
   }
-  return <LiveRoomView session={session.data} />;
+  // Keyed by session, so opening another live starts from an empty room, not this one's comments.
+  return <LiveRoomView key={session.data.id} session={session.data} />;
 }
