@@ -110,6 +110,9 @@ export async function openAs(
     [REFRESH_KEY, account.refresh] as const,
   );
   await page.goto(path);
+  // The app trades the stored token for a new one as it starts; leaving the page before that
+  // answer is stored would leave the browser holding a spent token. The frame shows once signed in.
+  await page.getByRole("navigation", { name: "Main" }).first().waitFor({ state: "attached" });
   return {
     context,
     page,
@@ -126,4 +129,13 @@ export async function openAs(
 interface Storage {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;
+}
+
+/** Opens a live session through the API (comments-only here: the e2e server has no Stream). */
+export async function apiOpenLive(user: ApiUser, title: string): Promise<Record<string, unknown> & { id: string }> {
+  return apiCall("POST", "/v1/live", user.token, { title });
+}
+
+export async function apiEndLive(user: ApiUser, id: string): Promise<void> {
+  await apiCall("POST", `/v1/live/${id}/end`, user.token, {});
 }

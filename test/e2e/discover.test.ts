@@ -4,8 +4,10 @@ import { apiFollow, apiPost } from "./api";
 import {
   type ApiAccount,
   apiAccount,
+  apiEndLive,
   apiLiveNow,
   apiLiveStatus,
+  apiOpenLive,
   apiPhotoPost,
   apiSearchNames,
   apiTag,
@@ -200,5 +202,65 @@ describe("discovery", () => {
     await screenshot(b.page, "live-ended");
     await a.close();
     await b.close();
+  });
+
+  it("live with Stream: the host gets the encoder settings, a viewer gets Stream's player (the session's Stream fields stubbed)", async () => {
+    // The e2e server has no Stream account, so a real comments-only session is read back with the
+    // fields a Stream session has (docs/live.md), as the server would answer them.
+    const session = await apiOpenLive(other, "Studio session");
+    const uid = "0123456789abcdef0123456789abcdef";
+    const stream = {
+      ingest: {
+        rtmps_url: "rtmps://live.cloudflare.com:443/live/",
+        stream_key: "secret-stream-key-123",
+        srt_url: "srt://live.cloudflare.com:778",
+        srt_stream_id: "srt-id",
+        srt_passphrase: "srt-pass",
+        whip_url: null,
+      },
+      playback: {
+        hls_url: `https://customer-test.cloudflarestream.com/${uid}/manifest/video.m3u8`,
+        dash_url: `https://customer-test.cloudflarestream.com/${uid}/manifest/video.mpd`,
+        whep_url: null,
+      },
+    };
+    const a = await openAs(browser, other, "/live");
+    await a.context.grantPermissions(["clipboard-read", "clipboard-write"]);
+    await a.page.route(`**/v1/live/${session.id}`, async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, json: { ...(await res.json()), ...stream } });
+    });
+    await a.page.goto(`/live/${session.id}`);
+    await a.page.getByRole("heading", { name: "Connect your streaming software" }).waitFor();
+    await a.page.getByText("Keep your stream key secret.").waitFor();
+    const key = a.page.getByLabel("Stream key", { exact: true });
+    expect(await key.getAttribute("type")).toBe("password");
+    expect(await key.inputValue()).toBe("secret-stream-key-123");
+    await a.page.getByRole("button", { name: "Copy Stream key" }).click();
+    await a.page.getByText("Stream key copied.").waitFor();
+    await a.page.getByRole("button", { name: "Show Stream key" }).click();
+    expect(await key.getAttribute("type")).toBe("text");
+    await a.page.getByText("Waiting for your video…").waitFor();
+    await screenshot(a.page, "live-stream-host");
+    await a.close();
+
+    const b = await openAs(browser, reader, "/live");
+    await b.page.route(`**/v1/live/${session.id}`, async (route) => {
+      await route.fulfill({
+        json: { ...session, status: "live", started_at: new Date().toISOString(), ...stream, ingest: null },
+      });
+    });
+    // Stream's player page is not reachable from here (no outside network): only its address matters.
+    await b.page.route("https://customer-test.cloudflarestream.com/**", (route) =>
+      route.fulfill({ contentType: "text/html", body: "<p>player</p>" }),
+    );
+    await b.page.goto(`/live/${session.id}`);
+    const player = b.page.locator("iframe[title='Live video: Studio session']");
+    await player.waitFor();
+    expect(await player.getAttribute("src")).toBe(
+      `https://customer-test.cloudflarestream.com/${uid}/iframe?autoplay=true`,
+    );
+    await b.close();
+    await apiEndLive(other, session.id);
   });
 });

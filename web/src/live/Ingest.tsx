@@ -41,7 +41,7 @@ function CopyField({ label, value, secret = false }: { label: string; value: str
           Copy<span className="sr-only"> {label}</span>
         </Button>
       </div>
-      <p role="status" className="min-h-5 text-sm text-neutral-700">
+      <p role="status" className="text-sm text-neutral-700">
         {copied === "yes" ? `${label} copied.` : copied === "no" ? "Could not copy: select the text instead." : ""}
       </p>
     </div>

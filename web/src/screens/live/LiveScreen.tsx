@@ -34,7 +34,11 @@ function Stage({ session }: { session: Session }) {
     <div className="relative flex aspect-[16/7] w-full flex-col items-center justify-center gap-2 overflow-hidden bg-gradient-to-br from-fuchsia-800 via-red-700 to-amber-600 text-white sm:rounded-xl">
       <Avatar user={session.host} size="lg" />
       <p className="text-sm font-semibold drop-shadow">
-        {session.status === "ended" ? "The live has ended" : "Live chat · no video"}
+        {session.status === "ended"
+          ? "The live has ended"
+          : session.playback
+            ? "The video starts when the broadcast connects"
+            : "Live chat · no video"}
       </p>
     </div>
   );
