@@ -18,8 +18,7 @@ import { launch, PHONE, screenshot, uniqueName } from "./browser";
 let browser: Browser;
 let close: () => Promise<void>;
 /**
- * The people of these tests, made once: signups are rate limited per address (5 a minute), so
- * every test shares them. `poster` writes the posts searched for and tagged; `reader` searches,
+ * The people of these tests, made once and shared (fewer signups, a shorter run). `poster` writes the posts searched for and tagged; `reader` searches,
  * follows a tag and explores; `phone` explores on a phone and watches `host`'s live session;
  * `host` and `other` give explore authors besides `poster` (it shows one post per author in six).
  */
@@ -31,12 +30,15 @@ let other: ApiAccount;
 
 beforeAll(async () => {
   ({ browser, close } = await launch());
-  poster = await apiAccount(uniqueName("findme"));
-  reader = await apiAccount(uniqueName("reader"));
-  phone = await apiAccount(uniqueName("phone"));
-  host = await apiAccount(uniqueName("host"));
-  other = await apiAccount(uniqueName("other"));
-}, 300_000);
+  const made = (prefix: string) => apiAccount(uniqueName(prefix));
+  [poster, reader, phone, host, other] = await Promise.all([
+    made("findme"),
+    made("reader"),
+    made("phone"),
+    made("host"),
+    made("other"),
+  ]);
+}, 120_000);
 afterAll(async () => {
   await close?.();
 });
