@@ -13,7 +13,7 @@ import {
   apiTag,
   openAs,
 } from "./api-discover";
-import { launch, PHONE, screenshot, uniqueName } from "./browser";
+import { DESKTOP, launch, PHONE, screenshot, uniqueName } from "./browser";
 
 let browser: Browser;
 let close: () => Promise<void>;
@@ -93,6 +93,9 @@ describe("discovery", () => {
     const account = page.getByRole("link", { name: new RegExp(found.username) });
     await account.waitFor();
     await screenshot(page, "search");
+    await page.setViewportSize(PHONE);
+    await screenshot(page, "search-phone");
+    await page.setViewportSize(DESKTOP);
     await account.click();
     await page.waitForURL(new RegExp(`/u/${found.username}$`));
 
@@ -125,6 +128,9 @@ describe("discovery", () => {
     await following.waitFor();
     await expect.poll(async () => (await apiTag(reader, tag)).following).toBe(true);
     await screenshot(page, "tag");
+    await page.setViewportSize(PHONE);
+    await screenshot(page, "tag-phone");
+    await page.setViewportSize(DESKTOP);
     await page.reload();
     await following.click();
     await page.getByRole("button", { name: "Follow", exact: true }).waitFor();

@@ -246,7 +246,31 @@ export default function SearchScreen() {
         </div>
       </search>
       {q === "" ? (
-        <Suggestions />
+        <>
+          {/* Phones have no Explore tab in the bottom bar: search is the way there, as on Instagram. */}
+          <Link
+            href="/explore"
+            className="mx-4 mt-2 flex items-center gap-3 rounded-xl border border-neutral-200 px-4 py-3 hover:bg-neutral-50 sm:mx-0"
+          >
+            <svg
+              viewBox="0 0 24 24"
+              className="h-6 w-6 shrink-0 text-neutral-900"
+              fill="none"
+              stroke="currentColor"
+              strokeWidth="2"
+              aria-hidden="true"
+            >
+              <path d="M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zm4.2-14.2-2.1 6.3-6.3 2.1 2.1-6.3z" />
+            </svg>
+            <span className="min-w-0 flex-1">
+              <span className="block font-semibold text-neutral-900">Explore</span>
+              <span className="block text-sm text-neutral-600">
+                Posts and trending tags from people you don't follow yet
+              </span>
+            </span>
+          </Link>
+          <Suggestions />
+        </>
       ) : (
         <>
           <Tabs tabs={TABS} selected={type} onSelect={selectType} label="What to search" idPrefix="search" />
