@@ -1,4 +1,4 @@
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiFollow, apiPost } from "./api";
 import {
@@ -175,6 +175,12 @@ describe("discovery", () => {
     await expect.poll(() => apiLiveNow(phone)).toContain(id);
 
     const b = await openAs(browser, phone, "/live", PHONE);
+    // B's room sockets pass through here, so the test can drop one as a network would.
+    const bSockets: WebSocketRoute[] = [];
+    await b.page.routeWebSocket(/\/v1\/live\/[^/]+\/ws/, (ws) => {
+      bSockets.push(ws);
+      ws.connectToServer();
+    });
     const entry = b.page.getByRole("link", { name: new RegExp(host.username) });
     await entry.waitFor();
     await screenshot(b.page, "live-list-phone");
@@ -195,6 +201,13 @@ describe("discovery", () => {
     await b.page.getByLabel("Add a comment").press("Enter");
     await aLog.getByText("Smells great from here").waitFor();
     await expect.poll(() => bLog.getByText("Smells great from here").count()).toBe(1);
+    // The connection drops (not an end): B reconnects with a new ticket and chats on.
+    await bSockets[0]?.close({ code: 3001, reason: "network blip" });
+    await expect.poll(() => bSockets.length, { timeout: 30_000 }).toBe(2);
+    await b.page.getByLabel("Add a comment").fill("Back after a blip");
+    await b.page.getByLabel("Add a comment").press("Enter");
+    await aLog.getByText("Back after a blip").waitFor();
+    await expect.poll(() => bLog.getByText("Welcome, the oven is hot").count()).toBe(1);
     await b.page.getByRole("button", { name: "Send a heart" }).click();
     await expect.poll(() => a.page.getByRole("button", { name: "Send a heart" }).textContent()).toContain("1");
     await expect.poll(() => a.page.getByTestId("viewer-count").textContent(), { timeout: 15_000 }).toBe("2 watching");
