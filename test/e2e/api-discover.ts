@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { type ApiUser, apiCall, apiMedia, photo } from "./api";
-import { appUrl, DESKTOP, newUserPage, PASSWORD } from "./browser";
+import { DESKTOP, newUserPage } from "./browser";
 
 /**
  * Discovery and live helpers for the browser tests: reads through the public API, so a test can
@@ -52,58 +52,6 @@ export async function apiPhotoPost(user: ApiUser, caption: string, alt: string, 
 const REFRESH_KEY = "edgegram.refresh_token";
 
 /**
- * A made-up client address for one simulated person. Signups and logins are limited per address
- * (5 and 10 a minute) and the whole e2e run comes from one machine, so each account set up here
- * arrives from its own address (`cf-connecting-ip`, which `wrangler dev` takes from the client:
- * src/http/rate-limit.ts) and leaves the machine's own budget to the tests that sign up by form.
- */
-function addressFor(username: string): string {
-  let hash = 0;
-  for (const char of username) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return `10.${(hash >>> 16) & 255}.${(hash >>> 8) & 255}.${hash & 255}`;
-}
-
-/** One request, retried while the server's rate limiter still says so. */
-async function patiently(method: string, path: string, body: unknown, address: string): Promise<Response> {
-  for (let attempt = 0; ; attempt++) {
-    const res = await fetch(`${appUrl}${path}`, {
-      method,
-      headers: { "content-type": "application/json", "cf-connecting-ip": address },
-      body: JSON.stringify(body),
-    });
-    if (res.status !== 429 || attempt >= 4) {
-      if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
-      return res;
-    }
-    const wait = Number(res.headers.get("retry-after") ?? "10");
-    await new Promise((resolve) => setTimeout(resolve, Math.min(Math.max(wait, 1), 60) * 1000));
-  }
-}
-
-export interface ApiAccount extends ApiUser {
-  /** A refresh token of its own session, for a browser to start signed in (see `openAs`). */
-  refresh: string;
-}
-
-/**
- * Signs a new account up and in through the API from its own address (see `addressFor`), and keeps
- * the refresh token so a browser can start signed in without another login on the sign-in form
- * (the shell tests cover that form).
- */
-export async function apiAccount(username: string): Promise<ApiAccount> {
-  const address = addressFor(username);
-  await patiently(
-    "POST",
-    "/v1/auth/signup",
-    { username, email: `${username}@example.com`, password: PASSWORD },
-    address,
-  );
-  const res = await patiently("POST", "/v1/auth/login", { login: username, password: PASSWORD }, address);
-  const session = (await res.json()) as { access_token: string; refresh_token: string; user: { id: string } };
-  return { id: session.user.id, username, token: session.access_token, refresh: session.refresh_token };
-}
-
-/**
  * A browser window signed in as `account`: its refresh token is stored before the app starts
  * (once: the app rotates it afterwards and a stale one would revoke the session), then `path`
  * opens. `close()` keeps the token the app rotated to, so the next window of this account starts
@@ -111,7 +59,7 @@ export async function apiAccount(username: string): Promise<ApiAccount> {
  */
 export async function openAs(
   browser: Browser,
-  account: ApiAccount,
+  account: ApiUser,
   path: string,
   viewport = DESKTOP,
 ): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {

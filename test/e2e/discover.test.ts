@@ -1,9 +1,7 @@
 import type { Browser, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiFollow, apiPost } from "./api";
+import { type ApiUser, apiFollow, apiPost, apiUser } from "./api";
 import {
-  type ApiAccount,
-  apiAccount,
   apiEndLive,
   apiLiveNow,
   apiLiveStatus,
@@ -22,15 +20,15 @@ let close: () => Promise<void>;
  * follows a tag and explores; `phone` explores on a phone and watches `host`'s live session;
  * `host` and `other` give explore authors besides `poster` (it shows one post per author in six).
  */
-let poster: ApiAccount;
-let reader: ApiAccount;
-let phone: ApiAccount;
-let host: ApiAccount;
-let other: ApiAccount;
+let poster: ApiUser;
+let reader: ApiUser;
+let phone: ApiUser;
+let host: ApiUser;
+let other: ApiUser;
 
 beforeAll(async () => {
   ({ browser, close } = await launch());
-  const made = (prefix: string) => apiAccount(uniqueName(prefix));
+  const made = (prefix: string) => apiUser(uniqueName(prefix));
   [poster, reader, phone, host, other] = await Promise.all([
     made("findme"),
     made("reader"),
