@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { type ApiUser, apiCall, apiMedia, photo } from "./api";
-import { DESKTOP, newUserPage } from "./browser";
+import { DESKTOP, freshAddress, newUserPage, PASSWORD } from "./browser";
 
 /**
  * Discovery and live helpers for the browser tests: reads through the public API, so a test can
@@ -52,10 +52,11 @@ export async function apiPhotoPost(user: ApiUser, caption: string, alt: string, 
 const REFRESH_KEY = "edgegram.refresh_token";
 
 /**
- * A browser window signed in as `account`: its refresh token is stored before the app starts
- * (once: the app rotates it afterwards and a stale one would revoke the session), then `path`
- * opens. `close()` keeps the token the app rotated to, so the next window of this account starts
- * with a live one (the server treats a reused refresh token as theft).
+ * A browser window signed in as `account`, starting at `path` without the sign-in form: a new
+ * session is made for it through the API and its refresh token stored before the app starts
+ * (once: the app rotates it as it starts). Each window has a session of its own, so a test that
+ * fails midway leaves no spent token behind for the next (the server treats a reused refresh
+ * token as theft and ends that session).
  */
 export async function openAs(
   browser: Browser,
@@ -63,6 +64,13 @@ export async function openAs(
   path: string,
   viewport = DESKTOP,
 ): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
+  const session = await apiCall<{ refresh_token: string }>(
+    "POST",
+    "/v1/auth/login",
+    null,
+    { login: account.username, password: PASSWORD },
+    freshAddress(),
+  );
   const { context, page } = await newUserPage(browser, viewport);
   await context.addInitScript(
     ([key, token]) => {
@@ -73,23 +81,13 @@ export async function openAs(
         storage.setItem(`${key}.seeded`, "1");
       }
     },
-    [REFRESH_KEY, account.refresh] as const,
+    [REFRESH_KEY, session.refresh_token] as const,
   );
   await page.goto(path);
   // The app trades the stored token for a new one as it starts; leaving the page before that
   // answer is stored would leave the browser holding a spent token. The frame shows once signed in.
   await page.getByRole("navigation", { name: "Main" }).first().waitFor({ state: "attached" });
-  return {
-    context,
-    page,
-    async close() {
-      const token = await page
-        .evaluate((key) => (globalThis as unknown as { localStorage: Storage }).localStorage.getItem(key), REFRESH_KEY)
-        .catch(() => null);
-      if (token) account.refresh = token;
-      await context.close();
-    },
-  };
+  return { context, page, close: () => context.close() };
 }
 
 interface Storage {

@@ -10,8 +10,6 @@ export interface ApiUser {
   id: string;
   username: string;
   token: string;
-  /** The session's refresh token, for a browser to start signed in (api-discover.ts `openAs`). */
-  refresh: string;
 }
 
 async function call<T>(
@@ -41,14 +39,14 @@ export async function apiUser(username: string, options: { private?: boolean } =
   const address = freshAddress();
   const credentials = { username, email: `${username}@example.com`, password: PASSWORD };
   await call("POST", "/v1/auth/signup", null, credentials, address);
-  const session = await call<{ access_token: string; refresh_token: string; user: { id: string } }>(
+  const session = await call<{ access_token: string; user: { id: string } }>(
     "POST",
     "/v1/auth/login",
     null,
     { login: username, password: PASSWORD },
     address,
   );
-  const user = { id: session.user.id, username, token: session.access_token, refresh: session.refresh_token };
+  const user = { id: session.user.id, username, token: session.access_token };
   if (options.private) await call("PATCH", "/v1/me", user.token, { is_private: true });
   return user;
 }

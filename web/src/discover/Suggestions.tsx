@@ -5,6 +5,7 @@ import { api, data, type Schemas } from "../api/client";
 import { Avatar } from "../ui/Avatar";
 import { Button } from "../ui/Button";
 import { EmptyState, ErrorMessage, Spinner } from "../ui/Feedback";
+import { Icon } from "../ui/Icon";
 
 type Suggestion = Schemas["Suggestion"];
 type FollowState = Schemas["FollowState"]["state"];
@@ -76,16 +77,14 @@ function SuggestionRow({ person }: { person: Suggestion }) {
         onClick={() => dismiss.mutate()}
         className="shrink-0 rounded-full p-1.5 text-neutral-600 hover:bg-neutral-100 hover:text-neutral-900"
       >
-        <svg
-          viewBox="0 0 24 24"
+        <Icon
+          name="close"
           className="h-4 w-4"
           fill="none"
           stroke="currentColor"
           strokeWidth="2.5"
-          aria-hidden="true"
-        >
-          <path d="M6 6l12 12M18 6 6 18" strokeLinecap="round" />
-        </svg>
+          strokeLinecap="round"
+        />
       </button>
       {follow.error || dismiss.error ? (
         <ErrorMessage error={follow.error ?? dismiss.error} className="basis-full" />

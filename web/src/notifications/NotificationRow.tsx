@@ -1,12 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type ReactNode, useMemo } from "react";
-import { thumbHashToDataURL } from "thumbhash";
 import { Link } from "wouter";
 import { api, data, type Schemas } from "../api/client";
 import { ago } from "../lib/time";
 import { Avatar } from "../ui/Avatar";
 import { Button } from "../ui/Button";
 import { ErrorMessage } from "../ui/Feedback";
+import { thumbhashUrl } from "../ui/Picture";
 
 type Group = Schemas["NotificationGroup"];
 type Person = Schemas["UserSummary"];
@@ -106,19 +106,8 @@ function Sentence({ group }: { group: Group }): ReactNode {
   }
 }
 
-/** The server's ThumbHash is base64url; shown blurred until the thumbnail arrives. */
-function blurOf(hash: string | null): string | undefined {
-  if (!hash) return undefined;
-  try {
-    const binary = atob(hash.replace(/-/g, "+").replace(/_/g, "/"));
-    return thumbHashToDataURL(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
-  } catch {
-    return undefined;
-  }
-}
-
 function PostThumb({ post }: { post: NonNullable<Group["post"]> }) {
-  const blur = useMemo(() => blurOf(post.thumbhash), [post.thumbhash]);
+  const blur = useMemo(() => thumbhashUrl(post.thumbhash), [post.thumbhash]);
   return (
     <Link
       href={`/p/${post.id}`}

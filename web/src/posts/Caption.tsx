@@ -17,7 +17,7 @@ export function RichText({ text }: { text: string }) {
             <Link
               key={at}
               href={`/tags/${encodeURIComponent(part.slice(1).toLowerCase())}`}
-              className="text-blue-700 hover:underline"
+              className="text-blue-700 underline decoration-blue-300 underline-offset-2 hover:decoration-blue-700"
             >
               {part}
             </Link>
@@ -25,7 +25,11 @@ export function RichText({ text }: { text: string }) {
         }
         if (part.startsWith("@") && part.length > 1) {
           return (
-            <Link key={at} href={`/u/${part.slice(1).replace(/\.$/, "")}`} className="text-blue-700 hover:underline">
+            <Link
+              key={at}
+              href={`/u/${part.slice(1).replace(/\.$/, "")}`}
+              className="text-blue-700 underline decoration-blue-300 underline-offset-2 hover:decoration-blue-700"
+            >
               {part}
             </Link>
           );

@@ -1,4 +1,5 @@
 import { type ReactNode, useEffect, useId, useRef } from "react";
+import { Icon } from "../ui/Icon";
 
 /**
  * A modal dialog on the native <dialog>: the browser traps focus inside it, closes it on Escape and
@@ -49,16 +50,14 @@ export function Dialog({
           aria-label="Close"
           className="rounded-full p-1 text-neutral-700 hover:bg-neutral-100"
         >
-          <svg
-            viewBox="0 0 24 24"
+          <Icon
+            name="close"
             className="h-5 w-5"
             fill="none"
             stroke="currentColor"
             strokeWidth="2"
-            aria-hidden="true"
-          >
-            <path d="M6 6l12 12M18 6 6 18" strokeLinecap="round" />
-          </svg>
+            strokeLinecap="round"
+          />
         </button>
       </div>
       <div className="max-h-[70vh] overflow-y-auto">{children}</div>

@@ -5,6 +5,7 @@ import { api, data, type Schemas } from "../api/client";
 import { ago } from "../lib/time";
 import { Avatar } from "../ui/Avatar";
 import { ErrorMessage } from "../ui/Feedback";
+import { Icon } from "../ui/Icon";
 import { Picture } from "../ui/Picture";
 import { RichText } from "./Caption";
 import { patchPost } from "./cache";
@@ -142,28 +143,16 @@ export function PostCard({ post, eager = false }: { post: Post; eager?: boolean 
           onClick={() => like.mutate(!liked)}
           className={`rounded-full p-1 ${liked ? "text-red-700" : "text-neutral-900"}`}
         >
-          <svg
-            viewBox="0 0 24 24"
+          <Icon
+            name="heart"
             className="h-7 w-7"
             fill={liked ? "currentColor" : "none"}
             stroke="currentColor"
             strokeWidth="2"
-            aria-hidden="true"
-          >
-            <path d="M12 21s-7.5-4.6-9.5-9.3C1.2 8.3 3.4 5 6.8 5c2 0 3.5 1.1 4.2 2.4h2C13.7 6.1 15.2 5 17.2 5c3.4 0 5.6 3.3 4.3 6.7C19.5 16.4 12 21 12 21z" />
-          </svg>
+          />
         </button>
         <Link href={`/p/${post.id}`} aria-label="Comments" className="rounded-full p-1">
-          <svg
-            viewBox="0 0 24 24"
-            className="h-7 w-7"
-            fill="none"
-            stroke="currentColor"
-            strokeWidth="2"
-            aria-hidden="true"
-          >
-            <path d="M21 12a8 8 0 0 1-11.6 7.1L3 21l1.9-6.4A8 8 0 1 1 21 12z" />
-          </svg>
+          <Icon name="comment" className="h-7 w-7" fill="none" stroke="currentColor" strokeWidth="2" />
         </Link>
         <button
           type="button"
@@ -172,16 +161,13 @@ export function PostCard({ post, eager = false }: { post: Post; eager?: boolean 
           onClick={() => save.mutate(!saved)}
           className="ml-auto rounded-full p-1"
         >
-          <svg
-            viewBox="0 0 24 24"
+          <Icon
+            name="bookmark"
             className="h-7 w-7"
             fill={saved ? "currentColor" : "none"}
             stroke="currentColor"
             strokeWidth="2"
-            aria-hidden="true"
-          >
-            <path d="M19 21l-7-5-7 5V5a2 2 0 0 1 2-2h10a2 2 0 0 1 2 2z" />
-          </svg>
+          />
         </button>
       </div>
       <ErrorMessage error={like.error ?? save.error} className="mx-4 mt-2" />

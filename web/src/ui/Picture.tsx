@@ -4,8 +4,8 @@ import type { Schemas } from "../api/client";
 
 type Media = Pick<Schemas["PostMedia"], "width" | "height" | "thumbhash" | "alt_text" | "urls">;
 
-/** The server's ThumbHash is base64url; the decoder takes bytes. */
-function placeholder(hash: string | null): string | undefined {
+/** A ThumbHash from the server (base64url) as a data URL to paint until the image loads. */
+export function thumbhashUrl(hash: string | null): string | undefined {
   if (!hash) return undefined;
   try {
     const binary = atob(hash.replace(/-/g, "+").replace(/_/g, "/"));
@@ -33,7 +33,7 @@ export function Picture({
   eager?: boolean;
 }) {
   const [loaded, setLoaded] = useState(false);
-  const blur = useMemo(() => placeholder(media.thumbhash), [media.thumbhash]);
+  const blur = useMemo(() => thumbhashUrl(media.thumbhash), [media.thumbhash]);
   const ratio = media.width && media.height ? `${media.width} / ${media.height}` : "1 / 1";
   return (
     <div

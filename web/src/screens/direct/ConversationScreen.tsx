@@ -11,6 +11,7 @@ import { ConversationFaces, conversationName, othersOf } from "../../direct/peop
 import { useRoom } from "../../direct/useRoom";
 import { Button } from "../../ui/Button";
 import { EmptyState, ErrorMessage, Spinner } from "../../ui/Feedback";
+import { Icon } from "../../ui/Icon";
 
 type Conversation = Schemas["Conversation"];
 type Message = Schemas["Message"];
@@ -129,16 +130,15 @@ function Room({ conversation, me }: { conversation: Conversation; me: Me }) {
     <div className="-mb-20 flex min-h-[calc(100dvh-57px)] flex-col pb-[49px] sm:-mb-6 sm:min-h-dvh sm:pb-0">
       <header className="sticky top-[57px] z-10 flex items-center gap-3 border-b border-neutral-200 bg-white px-4 py-2.5 sm:top-0">
         <Link href="/direct" aria-label="Back to messages" className="-ml-2 rounded-full p-2 text-neutral-900">
-          <svg
-            viewBox="0 0 24 24"
+          <Icon
+            name="back"
             className="h-6 w-6"
             fill="none"
             stroke="currentColor"
             strokeWidth="2"
-            aria-hidden="true"
-          >
-            <path d="M15 18l-6-6 6-6" strokeLinecap="round" strokeLinejoin="round" />
-          </svg>
+            strokeLinecap="round"
+            strokeLinejoin="round"
+          />
         </Link>
         <ConversationFaces people={others} size="sm" />
         <div className="min-w-0 flex-1">

@@ -1,7 +1,7 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { Link } from "wouter";
 import { api, data } from "../../api/client";
-import { PostGrid } from "../../discover/PostGrid";
+import { PostGrid } from "../../posts/PostGrid";
 import { EmptyState, ErrorMessage, Spinner } from "../../ui/Feedback";
 import { LoadMore } from "../../ui/InfiniteList";
 

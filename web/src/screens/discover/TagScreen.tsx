@@ -1,8 +1,8 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useParams, useSearchParams } from "wouter";
 import { api, data, type Schemas } from "../../api/client";
-import { PostGrid } from "../../discover/PostGrid";
 import { type Tab, TabPanel, Tabs } from "../../discover/Tabs";
+import { PostGrid } from "../../posts/PostGrid";
 import { Button } from "../../ui/Button";
 import { EmptyState, ErrorMessage, Spinner } from "../../ui/Feedback";
 import { LoadMore } from "../../ui/InfiniteList";

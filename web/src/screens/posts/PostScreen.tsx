@@ -12,6 +12,7 @@ import { CaptionEditor, PostMenu } from "../../posts/PostActions";
 import { useLike, useSave } from "../../posts/PostCard";
 import { Avatar } from "../../ui/Avatar";
 import { Spinner } from "../../ui/Feedback";
+import { Icon } from "../../ui/Icon";
 
 type Post = Schemas["Post"];
 
@@ -37,9 +38,6 @@ export default function PostScreen() {
   // Keyed by post so the photo index and an open caption edit do not carry over to the next post.
   return <PostView key={post.data.id} post={post.data} />;
 }
-
-const heart =
-  "M12 21s-7.5-4.6-9.5-9.3C1.2 8.3 3.4 5 6.8 5c2 0 3.5 1.1 4.2 2.4h2C13.7 6.1 15.2 5 17.2 5c3.4 0 5.6 3.3 4.3 6.7C19.5 16.4 12 21 12 21z";
 
 function PostView({ post }: { post: Post }) {
   const like = useLike(post);
@@ -86,16 +84,13 @@ function PostView({ post }: { post: Post }) {
               onClick={() => like.mutate(!liked)}
               className={`${iconButton} ${liked ? "text-red-700" : "text-neutral-900"}`}
             >
-              <svg
-                viewBox="0 0 24 24"
+              <Icon
+                name="heart"
                 className="h-7 w-7"
                 fill={liked ? "currentColor" : "none"}
                 stroke="currentColor"
                 strokeWidth="2"
-                aria-hidden="true"
-              >
-                <path d={heart} />
-              </svg>
+              />
             </button>
             <button
               type="button"
@@ -103,16 +98,7 @@ function PostView({ post }: { post: Post }) {
               onClick={() => document.getElementById(COMMENT_BOX_ID)?.focus()}
               className={iconButton}
             >
-              <svg
-                viewBox="0 0 24 24"
-                className="h-7 w-7"
-                fill="none"
-                stroke="currentColor"
-                strokeWidth="2"
-                aria-hidden="true"
-              >
-                <path d="M21 12a8 8 0 0 1-11.6 7.1L3 21l1.9-6.4A8 8 0 1 1 21 12z" />
-              </svg>
+              <Icon name="comment" className="h-7 w-7" fill="none" stroke="currentColor" strokeWidth="2" />
             </button>
             <button
               type="button"
@@ -121,16 +107,13 @@ function PostView({ post }: { post: Post }) {
               onClick={() => save.mutate(!saved)}
               className={`${iconButton} ml-auto`}
             >
-              <svg
-                viewBox="0 0 24 24"
+              <Icon
+                name="bookmark"
                 className="h-7 w-7"
                 fill={saved ? "currentColor" : "none"}
                 stroke="currentColor"
                 strokeWidth="2"
-                aria-hidden="true"
-              >
-                <path d="M19 21l-7-5-7 5V5a2 2 0 0 1 2-2h10a2 2 0 0 1 2 2z" />
-              </svg>
+              />
             </button>
           </div>
           <ActionError

@@ -7,6 +7,7 @@ import { profileKey, useIsMe, useProfile } from "../../profile/queries";
 import { RowFollowButton, UserRow } from "../../profile/UserRow";
 import { Button } from "../../ui/Button";
 import { EmptyState, Spinner } from "../../ui/Feedback";
+import { Icon } from "../../ui/Icon";
 import { LoadMore } from "../../ui/InfiniteList";
 
 type List = "followers" | "following";
@@ -46,16 +47,15 @@ function FollowList({ username, list }: { username: string; list: List }) {
         aria-label={`Back to ${username}'s profile`}
         className="rounded-full p-1 hover:bg-neutral-100"
       >
-        <svg
-          viewBox="0 0 24 24"
+        <Icon
+          name="back"
           className="h-5 w-5"
           fill="none"
           stroke="currentColor"
           strokeWidth="2.5"
-          aria-hidden="true"
-        >
-          <path d="M15 18l-6-6 6-6" strokeLinecap="round" strokeLinejoin="round" />
-        </svg>
+          strokeLinecap="round"
+          strokeLinejoin="round"
+        />
       </Link>
       <h1 className="text-base font-semibold">
         {title}

@@ -2,8 +2,8 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import { Link, useParams, useSearchParams } from "wouter";
 import { api, data, type Schemas } from "../../api/client";
 import { ActionError, isNotFound, Unavailable } from "../../posts/errors";
+import { PostGrid } from "../../posts/PostGrid";
 import { Highlights } from "../../profile/Highlights";
-import { PostGrid } from "../../profile/PostGrid";
 import { ProfileHeader } from "../../profile/ProfileHeader";
 import { useBlock, useIsMe, useProfile } from "../../profile/queries";
 import { Button } from "../../ui/Button";
@@ -148,7 +148,7 @@ function UserPosts({ profile, me }: { profile: Profile; me: boolean }) {
           ) : null}
         </EmptyState>
       ) : null}
-      <PostGrid posts={items} />
+      <PostGrid posts={items} label="Posts" />
       <LoadMore
         hasMore={posts.hasNextPage}
         loading={posts.isFetchingNextPage}
@@ -176,7 +176,7 @@ function SavedGrid() {
       {saved.isSuccess && items.length === 0 ? (
         <EmptyState title="Nothing saved yet">Save photos you want to see again; they'll show up here.</EmptyState>
       ) : null}
-      <PostGrid posts={items} />
+      <PostGrid posts={items} label="Saved posts" />
       <LoadMore
         hasMore={saved.hasNextPage}
         loading={saved.isFetchingNextPage}

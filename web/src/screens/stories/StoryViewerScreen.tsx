@@ -19,6 +19,7 @@ import { markTraySeen, TRAY_KEY, userStoriesKey, useStoryTray, useUserStories } 
 import { StoryRing } from "../../stories/StoryRing";
 import { ViewersDialog } from "../../stories/ViewersDialog";
 import { Spinner } from "../../ui/Feedback";
+import { Icon } from "../../ui/Icon";
 
 type Story = Schemas["Story"];
 
@@ -304,16 +305,14 @@ function Viewer({ username, order }: { username: string; order: string[] }) {
               className="rounded-full p-2 hover:bg-white/10"
               aria-label="Close stories"
             >
-              <svg
-                viewBox="0 0 24 24"
+              <Icon
+                name="close"
                 className="h-6 w-6"
                 fill="none"
                 stroke="currentColor"
                 strokeWidth="2"
-                aria-hidden="true"
-              >
-                <path d="M6 6l12 12M18 6 6 18" strokeLinecap="round" />
-              </svg>
+                strokeLinecap="round"
+              />
             </button>
           </span>
         </div>
