@@ -19,7 +19,7 @@ export function Carousel({ media, author }: { media: Media[]; author: string }) 
   const count = media.length;
   const current = media[Math.min(index, count - 1)];
   if (!current) return null;
-  if (count === 1) return <Picture media={current} eager sizes="(min-width: 640px) 640px, 100vw" />;
+  if (count === 1) return <Picture media={current} eager sizes="(min-width: 640px) 640px, 100vw" author={author} />;
   const go = (next: number) => setIndex(Math.max(0, Math.min(count - 1, next)));
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key === "ArrowLeft") go(index - 1);
@@ -41,7 +41,13 @@ export function Carousel({ media, author }: { media: Media[]; author: string }) 
       onKeyDown={onKeyDown}
       className="relative"
     >
-      <Picture key={current.id} media={current} eager={index === 0} sizes="(min-width: 640px) 640px, 100vw" />
+      <Picture
+        key={current.id}
+        media={current}
+        eager={index === 0}
+        sizes="(min-width: 640px) 640px, 100vw"
+        author={author}
+      />
       <button type="button" className={`${control} left-2`} disabled={index === 0} onClick={() => go(index - 1)}>
         {arrow("M15 18l-6-6 6-6")}
         <span className="sr-only">Previous photo</span>

@@ -108,7 +108,7 @@ export function PostCard({ post, eager = false }: { post: Post; eager?: boolean 
       {media ? (
         <div className="relative">
           <Link href={`/p/${post.id}`} aria-label={`Open the post by ${post.author.username}`}>
-            <Picture media={media} eager={eager} />
+            <Picture media={media} eager={eager} author={post.author.username} />
           </Link>
           {post.media.length > 1 ? (
             <div className="flex items-center justify-center gap-2 py-2">

@@ -26,11 +26,14 @@ export function Picture({
   sizes = "(min-width: 640px) 600px, 100vw",
   className = "",
   eager = false,
+  author,
 }: {
   media: Media;
   sizes?: string;
   className?: string;
   eager?: boolean;
+  /** Whose photo it is: named when the author gave no alt text, so no photo goes unannounced. */
+  author: string;
 }) {
   const [loaded, setLoaded] = useState(false);
   const blur = useMemo(() => thumbhashUrl(media.thumbhash), [media.thumbhash]);
@@ -48,7 +51,7 @@ export function Picture({
         src={media.urls.medium}
         srcSet={`${media.urls.small} 320w, ${media.urls.medium} 640w, ${media.urls.large} 1080w`}
         sizes={sizes}
-        alt={media.alt_text}
+        alt={media.alt_text.trim() || `Photo by ${author}`}
         width={media.width ?? undefined}
         height={media.height ?? undefined}
         loading={eager ? "eager" : "lazy"}

@@ -158,13 +158,14 @@ export default function ComposerScreen() {
         navigate("/");
         return;
       }
-      const fallbackAlt = `Photo by ${user?.username ?? "the author"}`;
       const post = await data(
         await api.POST("/v1/posts", {
           params: { header: { "idempotency-key": idempotencyKey.current } },
           body: {
             media_ids: order.flatMap((i) => (i.media ? [i.media.id] : [])),
-            alt_texts: order.map((i) => i.alt.trim() || fallbackAlt),
+            // An empty one is stored empty (the screens then name the author instead): a stand-in
+            // written into the post would read as the author's own description.
+            alt_texts: order.map((i) => i.alt.trim()),
             ...(caption.trim() ? { caption } : {}),
             ...(location.trim() ? { location: location.trim() } : {}),
             audience,
