@@ -1,7 +1,8 @@
 import { gzipSync } from "node:zlib";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appUrl, launch, newUserPage, PHONE, screenshot, signUp, uniqueName } from "./browser";
+import { apiFollow, apiPost, apiUser } from "./api";
+import { appUrl, launch, newUserPage, PHONE, screenshot, signIn, signUp, uniqueName } from "./browser";
 
 let browser: Browser;
 let close: () => Promise<void>;
@@ -14,6 +15,25 @@ afterAll(async () => {
 });
 
 describe("the web client's shell", () => {
+  it("renders people's text as text, and its CSP refuses any script it did not ship", async () => {
+    const author = await apiUser(uniqueName("e2exss"));
+    const reader = await apiUser(uniqueName("e2exssr"));
+    await apiFollow(reader, author.username);
+    const payload = `<img src=x onerror="window.pwned=1"><script>window.pwned=2</script> #safe`;
+    await apiPost(author, payload, { alt: "A photo with a hostile caption" });
+    const { context, page } = await newUserPage(browser);
+    await signIn(page, reader.username);
+    await page.getByRole("img", { name: "A photo with a hostile caption" }).waitFor();
+    // The caption shows as the characters typed; no element was made from it, nothing ran.
+    await page.getByText('<img src=x onerror="window.pwned=1">', { exact: false }).waitFor();
+    expect(await page.locator('article img[src="x"], article script').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned ?? null)).toBeNull();
+    // A script injected into the page (as an XSS would) is refused by the CSP.
+    await expect(page.addScriptTag({ content: "window.pwned = 3" })).rejects.toThrow(/Content Security Policy/);
+    expect(await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned ?? null)).toBeNull();
+    await context.close();
+  });
+
   it("serves the app at / and any client path, while API paths still reach the Worker", async () => {
     const navigate = { "sec-fetch-mode": "navigate", accept: "text/html" };
     for (const path of ["/", "/u/someone", "/settings/privacy"]) {
