@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useReducer, useRef } from "react";
-import { api, data, type Schemas } from "../api/client";
-import { ApiProblem } from "../api/problem";
+import type { Schemas } from "../api/client";
+import { RealtimeSocket } from "../realtime/socket";
 
 export type LiveComment = Schemas["LiveComment"];
 type ServerFrame = Schemas["LiveServerFrame"];
@@ -32,8 +32,9 @@ export interface RoomState {
 
 /** Comments kept in memory: a long session's early comments are in the replay (GET …/comments). */
 const KEEP = 500;
-const PING_MS = 25_000;
-const MAX_BACKOFF_MS = 30_000;
+/** The room's close codes that end it for good (src/durable-objects/live-room.ts). */
+const CLOSE_ENDED = 4000;
+const CLOSE_REMOVED = 4003;
 
 const initial: RoomState = {
   connection: "connecting",
@@ -123,21 +124,18 @@ function newClientId(): string {
   return `c-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 }
 
-function isServerFrame(value: unknown): value is ServerFrame {
-  return typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string";
-}
-
 /**
  * A live session's room over its WebSocket (docs/live.md): a one-use ticket for `live:{id}`,
  * then `ready` (the last 50 comments, the pinned one, the viewer count) and frames as they come.
- * A dropped socket reconnects with exponential backoff and jitter (1 s doubling to 30 s), with a
- * new ticket each time; comments typed meanwhile wait and go out once the room is back (the room
- * stores a sender's client_id once, so a resend is never a duplicate). The room closing with
- * 4000 (ended) or 4003 (removed), or the ticket refused as ended or hidden, stops it for good.
+ * A dropped socket reconnects like every socket of the app (web/src/realtime/socket.ts: a new
+ * ticket each time, backoff with jitter); comments typed meanwhile wait and go out once the room is
+ * back (the room stores a sender's client_id once, so a resend is never a duplicate). The room
+ * closing with 4000 (ended) or 4003 (removed), or the ticket refused as ended or hidden, stops it
+ * for good.
  */
 export function useLiveRoom(sessionId: string, active: boolean, me: string | null) {
   const [state, dispatch] = useReducer(reduce, initial);
-  const socket = useRef<WebSocket | null>(null);
+  const socket = useRef<RealtimeSocket<ServerFrame, ClientFrame> | null>(null);
   const pendingRef = useRef<PendingComment[]>([]);
   pendingRef.current = state.pending;
   const meRef = useRef(me);
@@ -145,89 +143,41 @@ export function useLiveRoom(sessionId: string, active: boolean, me: string | nul
 
   useEffect(() => {
     if (!active) return;
-    let stopped = false;
-    let attempt = 0;
-    let retry: ReturnType<typeof setTimeout> | undefined;
-    let ping: ReturnType<typeof setInterval> | undefined;
-
-    const schedule = () => {
-      if (stopped) return;
-      dispatch({ kind: "connection", connection: "reconnecting" });
-      const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2);
-      attempt += 1;
-      retry = setTimeout(() => void connect(), delay);
-    };
-
-    async function connect() {
-      let ticket: string;
-      try {
-        ticket = (await data(await api.POST("/v1/realtime/tickets", { body: { scope: `live:${sessionId}` } }))).ticket;
-      } catch (error) {
-        if (stopped) return;
-        if (error instanceof ApiProblem && error.status === 409) {
-          dispatch({ kind: "connection", connection: "ended" });
-        } else if (error instanceof ApiProblem && (error.status === 404 || error.status === 403)) {
-          dispatch({ kind: "connection", connection: "unavailable" });
-        } else {
-          schedule();
-        }
-        return;
-      }
-      if (stopped) return;
-      const scheme = location.protocol === "https:" ? "wss" : "ws";
-      const ws = new WebSocket(
-        `${scheme}://${location.host}/v1/live/${encodeURIComponent(sessionId)}/ws?ticket=${encodeURIComponent(ticket)}`,
-      );
-      socket.current = ws;
-      ws.onopen = () => {
-        ping = setInterval(() => {
-          if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "ping" }));
-        }, PING_MS);
-      };
-      ws.onmessage = (event) => {
-        let frame: unknown;
-        try {
-          frame = JSON.parse(String(event.data));
-        } catch {
-          return;
-        }
-        if (!isServerFrame(frame) || (frame as { type: string }).type === "pong") return;
+    const room = new RealtimeSocket<ServerFrame, ClientFrame>({
+      scope: `live:${sessionId}`,
+      path: (ticket) => `/v1/live/${encodeURIComponent(sessionId)}/ws?ticket=${ticket}`,
+      finalCloseCodes: [CLOSE_ENDED, CLOSE_REMOVED],
+      finalTicketStatuses: [401, 403, 404, 409],
+      onFrame: (frame) => {
         dispatch({ kind: "frame", frame, me: meRef.current });
         if (frame.type === "ready") {
-          attempt = 0;
           // Comments typed while the socket was away go out now (and resent ones are stored once).
           for (const p of pendingRef.current) {
-            if (!p.failed) ws.send(JSON.stringify({ type: "comment", body: p.body, client_id: p.client_id }));
+            if (!p.failed) room.send({ type: "comment", body: p.body, client_id: p.client_id });
           }
         }
-      };
-      ws.onclose = (event) => {
-        clearInterval(ping);
-        if (socket.current === ws) socket.current = null;
-        if (stopped) return;
-        if (event.code === 4000) dispatch({ kind: "connection", connection: "ended" });
-        else if (event.code === 4003) dispatch({ kind: "connection", connection: "removed" });
-        else schedule();
-      };
-    }
-
+      },
+      onStatus: (status) => {
+        if (status === "connecting" || status === "offline") {
+          dispatch({ kind: "connection", connection: socket.current?.wasOpen ? "reconnecting" : "connecting" });
+        }
+      },
+      onEnd: ({ code, problem }) => {
+        if (code === CLOSE_ENDED || problem?.status === 409) dispatch({ kind: "connection", connection: "ended" });
+        else if (code === CLOSE_REMOVED) dispatch({ kind: "connection", connection: "removed" });
+        else dispatch({ kind: "connection", connection: "unavailable" });
+      },
+    });
+    socket.current = room;
     dispatch({ kind: "connection", connection: "connecting" });
-    void connect();
+    room.start();
     return () => {
-      stopped = true;
-      clearTimeout(retry);
-      clearInterval(ping);
-      socket.current?.close(1000, "left");
+      room.stop();
       socket.current = null;
     };
   }, [sessionId, active]);
 
-  const send = useCallback((frame: ClientFrame): boolean => {
-    const ws = socket.current;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-    ws.send(JSON.stringify(frame));
-    return true;
-  }, []);
+  const send = useCallback((frame: ClientFrame): boolean => socket.current?.send(frame) ?? false, []);
 
   const comment = useCallback(
     (body: string) => {

@@ -9,7 +9,8 @@ import { clearSession, currentSession, refreshSession } from "../api/session";
  *
  * Close codes (src/features/chat/chat.protocol.ts): 4001 = the account's sessions ended, so the
  * session is refreshed once and the app signs out if that fails; 4003 = membership gone (left, a
- * block), which no retry would change.
+ * block), which no retry would change. Every socket of the app (the user hub, chat rooms, live
+ * rooms, a post's live comments) is one of these.
  */
 export type SocketStatus = "connecting" | "open" | "offline" | "closed";
 
@@ -20,6 +21,12 @@ interface Options<In> {
   path: (ticket: string) => string;
   onFrame: (frame: In) => void;
   onStatus?: (status: SocketStatus) => void;
+  /** Close codes that end the socket for good (default: 4003); a live room adds 4000 (ended). */
+  finalCloseCodes?: number[];
+  /** Ticket refusals that end it for good (default 401, 403, 404); a live room adds 409 (ended). */
+  finalTicketStatuses?: number[];
+  /** Why it ended for good: the close code, or the problem the ticket request answered. */
+  onEnd?: (why: { code?: number; problem?: ApiProblem }) => void;
 }
 
 const CLOSE_SESSION_ENDED = 4001;
@@ -41,6 +48,7 @@ export class RealtimeSocket<In extends { type: string }, Out> {
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private lastHeard = 0;
   private stopped = false;
+  private greeted = false;
   private status: SocketStatus = "connecting";
   private readonly options: Options<In>;
   private readonly online = () => this.reconnectNow();
@@ -86,6 +94,11 @@ export class RealtimeSocket<In extends { type: string }, Out> {
     return this.status === "open";
   }
 
+  /** Whether the server has greeted this socket at least once (a drop after that is a reconnect). */
+  get wasOpen(): boolean {
+    return this.greeted;
+  }
+
   /** Back online (or asked to): try at once instead of waiting out the backoff. */
   reconnectNow(): void {
     if (this.stopped || this.status === "closed") return;
@@ -113,8 +126,9 @@ export class RealtimeSocket<In extends { type: string }, Out> {
     } catch (error) {
       if (this.stopped) return;
       // Not a member (any more), or signed out: asking again will not change the answer.
-      if (error instanceof ApiProblem && [401, 403, 404].includes(error.status)) {
+      if (error instanceof ApiProblem && (this.options.finalTicketStatuses ?? [401, 403, 404]).includes(error.status)) {
         this.setStatus("closed");
+        this.options.onEnd?.({ problem: error });
         return;
       }
       this.retry();
@@ -144,6 +158,7 @@ export class RealtimeSocket<In extends { type: string }, Out> {
         // Only a socket the server greeted resets the backoff: one that opens and closes at once
         // (a refused upgrade behind a proxy, an overloaded object) keeps backing off.
         this.attempt = 0;
+        this.greeted = true;
         this.setStatus("open");
       }
       this.options.onFrame(frame as In);
@@ -179,8 +194,9 @@ export class RealtimeSocket<In extends { type: string }, Out> {
 
   private async closed(code: number): Promise<void> {
     if (this.stopped) return;
-    if (code === CLOSE_REVOKED) {
+    if ((this.options.finalCloseCodes ?? [CLOSE_REVOKED]).includes(code)) {
       this.setStatus("closed");
+      this.options.onEnd?.({ code });
       return;
     }
     if (code === CLOSE_SESSION_ENDED) {
