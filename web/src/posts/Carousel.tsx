@@ -14,12 +14,23 @@ const arrow = (d: string) => (
  * A post's photos, one at a time: Previous/Next buttons and position dots over the photo, and the
  * left/right arrow keys while the carousel has focus. The position is announced politely.
  */
-export function Carousel({ media, author }: { media: Media[]; author: string }) {
+export function Carousel({
+  media,
+  author,
+  eager = true,
+  sizes = "(min-width: 640px) 640px, 100vw",
+}: {
+  media: Media[];
+  author: string;
+  /** Load the first photo at once (the first post of a feed, a post's own page). */
+  eager?: boolean;
+  sizes?: string;
+}) {
   const [index, setIndex] = useState(0);
   const count = media.length;
   const current = media[Math.min(index, count - 1)];
   if (!current) return null;
-  if (count === 1) return <Picture media={current} eager sizes="(min-width: 640px) 640px, 100vw" author={author} />;
+  if (count === 1) return <Picture media={current} eager={eager} sizes={sizes} author={author} />;
   const go = (next: number) => setIndex(Math.max(0, Math.min(count - 1, next)));
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key === "ArrowLeft") go(index - 1);
@@ -41,13 +52,7 @@ export function Carousel({ media, author }: { media: Media[]; author: string }) 
       onKeyDown={onKeyDown}
       className="relative"
     >
-      <Picture
-        key={current.id}
-        media={current}
-        eager={index === 0}
-        sizes="(min-width: 640px) 640px, 100vw"
-        author={author}
-      />
+      <Picture key={current.id} media={current} eager={eager && index === 0} sizes={sizes} author={author} />
       <button type="button" className={`${control} left-2`} disabled={index === 0} onClick={() => go(index - 1)}>
         {arrow("M15 18l-6-6 6-6")}
         <span className="sr-only">Previous photo</span>

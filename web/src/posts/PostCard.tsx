@@ -1,14 +1,13 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
 import { Link } from "wouter";
 import { api, data, type Schemas } from "../api/client";
 import { ago } from "../lib/time";
 import { Avatar } from "../ui/Avatar";
 import { ErrorMessage } from "../ui/Feedback";
-import { Icon } from "../ui/Icon";
-import { Picture } from "../ui/Picture";
 import { RichText } from "./Caption";
+import { Carousel } from "./Carousel";
 import { patchPost } from "./cache";
+import { CommentIcon, LikeButton, SaveButton } from "./PostButtons";
 
 type Post = Schemas["Post"];
 
@@ -75,10 +74,8 @@ export function useSave(post: Post) {
 export function PostCard({ post, eager = false }: { post: Post; eager?: boolean }) {
   const like = useLike(post);
   const save = useSave(post);
-  const [index, setIndex] = useState(0);
   const liked = post.viewer?.liked ?? false;
   const saved = post.viewer?.saved ?? false;
-  const media = post.media[Math.min(index, post.media.length - 1)];
   return (
     <article
       className="border-b border-neutral-200 pb-4 sm:rounded-xl sm:border"
@@ -105,70 +102,20 @@ export function PostCard({ post, eager = false }: { post: Post; eager?: boolean 
           Hidden by moderators: {post.moderation.reason}. Only you can see it.
         </p>
       ) : null}
-      {media ? (
-        <div className="relative">
-          <Link href={`/p/${post.id}`} aria-label={`Open the post by ${post.author.username}`}>
-            <Picture media={media} eager={eager} author={post.author.username} />
-          </Link>
-          {post.media.length > 1 ? (
-            <div className="flex items-center justify-center gap-2 py-2">
-              <button
-                type="button"
-                className="rounded px-2 text-sm text-blue-700 disabled:text-neutral-400"
-                disabled={index === 0}
-                onClick={() => setIndex(index - 1)}
-              >
-                Previous photo
-              </button>
-              <span className="text-sm text-neutral-700" aria-live="polite">
-                {index + 1} of {post.media.length}
-              </span>
-              <button
-                type="button"
-                className="rounded px-2 text-sm text-blue-700 disabled:text-neutral-400"
-                disabled={index >= post.media.length - 1}
-                onClick={() => setIndex(index + 1)}
-              >
-                Next photo
-              </button>
-            </div>
-          ) : null}
-        </div>
+      {post.media.length > 0 ? (
+        <Carousel
+          media={post.media}
+          author={post.author.username}
+          eager={eager}
+          sizes="(min-width: 640px) 600px, 100vw"
+        />
       ) : null}
       <div className="flex items-center gap-4 px-4 pt-3">
-        <button
-          type="button"
-          aria-pressed={liked}
-          aria-label={liked ? "Unlike" : "Like"}
-          onClick={() => like.mutate(!liked)}
-          className={`rounded-full p-1 ${liked ? "text-red-700" : "text-neutral-900"}`}
-        >
-          <Icon
-            name="heart"
-            className="h-7 w-7"
-            fill={liked ? "currentColor" : "none"}
-            stroke="currentColor"
-            strokeWidth="2"
-          />
-        </button>
-        <Link href={`/p/${post.id}`} aria-label="Comments" className="rounded-full p-1">
-          <Icon name="comment" className="h-7 w-7" fill="none" stroke="currentColor" strokeWidth="2" />
+        <LikeButton liked={liked} onToggle={() => like.mutate(!liked)} />
+        <Link href={`/p/${post.id}`} aria-label="Comments" className="rounded-full p-1 hover:bg-neutral-100">
+          <CommentIcon />
         </Link>
-        <button
-          type="button"
-          aria-pressed={saved}
-          aria-label={saved ? "Remove from saved" : "Save"}
-          onClick={() => save.mutate(!saved)}
-          className="ml-auto rounded-full p-1"
-        >
-          <Icon
-            name="bookmark"
-            className="h-7 w-7"
-            fill={saved ? "currentColor" : "none"}
-            stroke="currentColor"
-            strokeWidth="2"
-          />
-        </button>
+        <SaveButton saved={saved} onToggle={() => save.mutate(!saved)} className="ml-auto" />
       </div>
       <ErrorMessage error={like.error ?? save.error} className="mx-4 mt-2" />
       <div className="space-y-1 px-4 pt-2 text-sm">

@@ -9,10 +9,10 @@ import { COMMENT_BOX_ID, Comments } from "../../posts/Comments";
 import { ActionError, isNotFound, Unavailable } from "../../posts/errors";
 import { LikersDialog } from "../../posts/LikersDialog";
 import { CaptionEditor, PostMenu } from "../../posts/PostActions";
+import { CommentIcon, LikeButton, SaveButton } from "../../posts/PostButtons";
 import { useLike, useSave } from "../../posts/PostCard";
 import { Avatar } from "../../ui/Avatar";
 import { Spinner } from "../../ui/Feedback";
-import { Icon } from "../../ui/Icon";
 
 type Post = Schemas["Post"];
 
@@ -77,44 +77,16 @@ function PostView({ post }: { post: Post }) {
             </p>
           ) : null}
           <div className="flex items-center gap-3 px-3 pt-2">
-            <button
-              type="button"
-              aria-pressed={liked}
-              aria-label={liked ? "Unlike" : "Like"}
-              onClick={() => like.mutate(!liked)}
-              className={`${iconButton} ${liked ? "text-red-700" : "text-neutral-900"}`}
-            >
-              <Icon
-                name="heart"
-                className="h-7 w-7"
-                fill={liked ? "currentColor" : "none"}
-                stroke="currentColor"
-                strokeWidth="2"
-              />
-            </button>
+            <LikeButton liked={liked} onToggle={() => like.mutate(!liked)} />
             <button
               type="button"
               aria-label="Comment"
               onClick={() => document.getElementById(COMMENT_BOX_ID)?.focus()}
               className={iconButton}
             >
-              <Icon name="comment" className="h-7 w-7" fill="none" stroke="currentColor" strokeWidth="2" />
+              <CommentIcon />
             </button>
-            <button
-              type="button"
-              aria-pressed={saved}
-              aria-label={saved ? "Remove from saved" : "Save"}
-              onClick={() => save.mutate(!saved)}
-              className={`${iconButton} ml-auto`}
-            >
-              <Icon
-                name="bookmark"
-                className="h-7 w-7"
-                fill={saved ? "currentColor" : "none"}
-                stroke="currentColor"
-                strokeWidth="2"
-              />
-            </button>
+            <SaveButton saved={saved} onToggle={() => save.mutate(!saved)} className="ml-auto" />
           </div>
           <ActionError
             error={like.error}
