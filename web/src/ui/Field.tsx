@@ -1,4 +1,4 @@
-import { type InputHTMLAttributes, type TextareaHTMLAttributes, useId } from "react";
+import { type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes, useId } from "react";
 
 interface FieldProps {
   label: string;
@@ -10,6 +10,39 @@ interface FieldProps {
 const INPUT =
   "block w-full rounded-lg border px-3 py-2 text-base text-neutral-900 placeholder:text-neutral-500 aria-[invalid=true]:border-red-700";
 
+/** The props every control of a field gets: its id, its state and what describes it. */
+interface ControlProps {
+  id: string;
+  "aria-invalid": true | undefined;
+  "aria-describedby": string | undefined;
+  className: string;
+}
+
+/** A label, the control, and the field's note (its error, else its hint), tied together by ids. */
+function Field({
+  label,
+  error,
+  hint,
+  className,
+  control,
+}: FieldProps & { className: string; control: (props: ControlProps) => ReactNode }) {
+  const id = useId();
+  return (
+    <div className={`space-y-1 ${className}`}>
+      <label htmlFor={id} className="block text-sm font-medium text-neutral-800">
+        {label}
+      </label>
+      {control({
+        id,
+        "aria-invalid": error ? true : undefined,
+        "aria-describedby": error || hint ? `${id}-note` : undefined,
+        className: `${INPUT} border-neutral-400`,
+      })}
+      <FieldNote id={`${id}-note`} error={error} hint={hint} />
+    </div>
+  );
+}
+
 export function TextField({
   label,
   error,
@@ -17,21 +50,14 @@ export function TextField({
   className = "",
   ...rest
 }: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
-  const id = useId();
   return (
-    <div className={`space-y-1 ${className}`}>
-      <label htmlFor={id} className="block text-sm font-medium text-neutral-800">
-        {label}
-      </label>
-      <input
-        id={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error || hint ? `${id}-note` : undefined}
-        className={`${INPUT} border-neutral-400`}
-        {...rest}
-      />
-      <FieldNote id={`${id}-note`} error={error} hint={hint} />
-    </div>
+    <Field
+      label={label}
+      error={error}
+      hint={hint}
+      className={className}
+      control={(props) => <input {...props} {...rest} />}
+    />
   );
 }
 
@@ -42,21 +68,14 @@ export function TextArea({
   className = "",
   ...rest
 }: FieldProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
-  const id = useId();
   return (
-    <div className={`space-y-1 ${className}`}>
-      <label htmlFor={id} className="block text-sm font-medium text-neutral-800">
-        {label}
-      </label>
-      <textarea
-        id={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error || hint ? `${id}-note` : undefined}
-        className={`${INPUT} border-neutral-400`}
-        {...rest}
-      />
-      <FieldNote id={`${id}-note`} error={error} hint={hint} />
-    </div>
+    <Field
+      label={label}
+      error={error}
+      hint={hint}
+      className={className}
+      control={(props) => <textarea {...props} {...rest} />}
+    />
   );
 }
 
