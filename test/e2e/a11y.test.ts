@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { apiFollow, apiPost, apiUser } from "./api";
-import { launch, newUserPage, PHONE, signIn, uniqueName } from "./browser";
+import { chromiumPerFile, newUserPage, PHONE, signIn, uniqueName } from "./browser";
 
 /**
  * Every main screen checked by axe-core (the accessibility engine browsers' audits use) against
@@ -30,19 +30,11 @@ async function violations(page: Page): Promise<string[]> {
   return found.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
-let browser: Browser;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ browser, close } = await launch());
-});
-afterAll(async () => {
-  await close?.();
-});
+const browser = chromiumPerFile();
 
 describe("accessibility (axe-core, WCAG 2.1 AA)", () => {
   it("finds nothing on the signed-out screens", async () => {
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     for (const path of ["/login", "/signup", "/reset-password"]) {
       await page.goto(path);
       await page.getByRole("heading", { level: 1 }).waitFor();
@@ -58,7 +50,7 @@ describe("accessibility (axe-core, WCAG 2.1 AA)", () => {
     const post = await apiPost(author, "Checking contrast by the #sea", { alt: "A yellow square on a blue field" });
     const problems: string[] = [];
     for (const viewport of [undefined, PHONE]) {
-      const { context, page } = await newUserPage(browser, viewport);
+      const { context, page } = await newUserPage(browser(), viewport);
       await signIn(page, reader.username);
       const screens: [string, () => Promise<void>][] = [
         ["/", () => page.getByRole("img", { name: "A yellow square on a blue field" }).waitFor()],

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 
 /** Debian's Chromium (`apt-get install chromium`), or the one CHROMIUM_PATH names. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -35,6 +35,24 @@ export async function launch(): Promise<{ browser: Browser; close(): Promise<voi
     async close() {
       await browser.close();
     },
+  };
+}
+
+/**
+ * One Chromium for a test file: launched before the file's tests (and before its own `beforeAll`,
+ * when called at the top), closed after them. Answers a getter for use inside tests and hooks.
+ */
+export function chromiumPerFile(): () => Browser {
+  let running: { browser: Browser; close(): Promise<void> } | undefined;
+  beforeAll(async () => {
+    running = await launch();
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+  return () => {
+    if (!running) throw new Error("Chromium is not running: call chromiumPerFile() at the top of the test file");
+    return running.browser;
   };
 }
 

@@ -1,11 +1,10 @@
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BrowserContext, Locator, Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { type ApiUser, apiCall, apiFollow, apiUser, photo } from "./api";
 import { apiStory, apiStoryViewers, apiTray, apiUserStories } from "./api-stories";
-import { DESKTOP, launch, newUserPage, PHONE, screenshot, signIn, uniqueName } from "./browser";
+import { chromiumPerFile, DESKTOP, newUserPage, PHONE, screenshot, signIn, uniqueName } from "./browser";
 
-let browser: Browser;
-let close: () => Promise<void>;
+const browser = chromiumPerFile();
 
 /**
  * One author and one follower, each signed in once in their own window, for every test here: the
@@ -18,17 +17,13 @@ let authorWindow: { context: BrowserContext; page: Page };
 let followerWindow: { context: BrowserContext; page: Page };
 
 beforeAll(async () => {
-  ({ browser, close } = await launch());
   author = await apiUser(uniqueName("composer"));
   follower = await apiUser(uniqueName("composerfan"));
   await apiFollow(follower, author.username);
-  authorWindow = await newUserPage(browser);
+  authorWindow = await newUserPage(browser());
   await signIn(authorWindow.page, author.username);
-  followerWindow = await newUserPage(browser);
+  followerWindow = await newUserPage(browser());
   await signIn(followerWindow.page, follower.username);
-});
-afterAll(async () => {
-  await close?.();
 });
 
 /** The root tsconfig has no DOM types: these evaluate on an <img> and a <progress>. */

@@ -1,5 +1,5 @@
-import type { Browser, Page, WebSocketRoute } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page, WebSocketRoute } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { type ApiUser, apiFollow, apiPost, apiUser } from "./api";
 import {
   apiEndLive,
@@ -11,10 +11,9 @@ import {
   apiTag,
   openAs,
 } from "./api-discover";
-import { DESKTOP, launch, PHONE, screenshot, uniqueName } from "./browser";
+import { chromiumPerFile, DESKTOP, PHONE, screenshot, uniqueName } from "./browser";
 
-let browser: Browser;
-let close: () => Promise<void>;
+const browser = chromiumPerFile();
 /**
  * The people of these tests, made once and shared (fewer signups, a shorter run). `poster` writes the posts searched for and tagged; `reader` searches,
  * follows a tag and explores; `phone` explores on a phone and watches `host`'s live session;
@@ -27,7 +26,6 @@ let host: ApiUser;
 let other: ApiUser;
 
 beforeAll(async () => {
-  ({ browser, close } = await launch());
   const made = (prefix: string) => apiUser(uniqueName(prefix));
   [poster, reader, phone, host, other] = await Promise.all([
     made("findme"),
@@ -37,9 +35,6 @@ beforeAll(async () => {
     made("other"),
   ]);
 }, 120_000);
-afterAll(async () => {
-  await close?.();
-});
 
 /** A tag no other test uses: letters and digits (a tag may not be digits alone). */
 const uniqueTag = (prefix: string) => `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
@@ -76,7 +71,7 @@ describe("discovery", () => {
       .toContain(found.username);
     await expect.poll(() => apiSearchNames(searcher, tagPrefix, "tags"), { timeout: 30_000 }).toContain(tag);
 
-    const { page, close: done } = await openAs(browser, searcher, "/");
+    const { page, close: done } = await openAs(browser(), searcher, "/");
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Search" }).click();
     await page.waitForURL(/\/search/);
     await page.getByRole("heading", { name: "Suggested for you" }).waitFor();
@@ -119,7 +114,7 @@ describe("discovery", () => {
   it("a tag page lists its posts and follows and unfollows the tag", async () => {
     const tag = uniqueTag("tagpage");
     await apiPost(poster, `Harbour walk #${tag}`, { alt: "A gold square on a blue harbour" });
-    const { page, close: done } = await openAs(browser, reader, `/tags/${tag}`);
+    const { page, close: done } = await openAs(browser(), reader, `/tags/${tag}`);
     await page.getByRole("heading", { name: `#${tag}` }).waitFor();
     await expect.poll(() => page.getByTestId("tag-post-count").textContent()).toBe("1 post");
     await imageLoaded(page, "A gold square on a blue harbour");
@@ -147,7 +142,7 @@ describe("discovery", () => {
       apiPhotoPost(host, "Fresh bread this morning", "A warm loaf on a teal table", 40),
       apiPhotoPost(other, "Evening walk", "A pink square on a green evening", 140),
     ]);
-    const { page, close: done } = await openAs(browser, reader, "/");
+    const { page, close: done } = await openAs(browser(), reader, "/");
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Explore" }).click();
     await page.getByRole("heading", { name: "Explore" }).waitFor();
     await imageLoaded(page, "A warm loaf on a teal table");
@@ -156,7 +151,7 @@ describe("discovery", () => {
     await done();
 
     // Explore leaves out what it has shown a reader before, so the phone is another reader.
-    const onPhone = await openAs(browser, phone, "/explore", PHONE);
+    const onPhone = await openAs(browser(), phone, "/explore", PHONE);
     await imageLoaded(onPhone.page, "A warm loaf on a teal table");
     await screenshot(onPhone.page, "explore-phone");
     await onPhone.close();
@@ -164,7 +159,7 @@ describe("discovery", () => {
 
   it("live: a host goes live with comments only, a follower joins from the list, both chat live, the host ends it", async () => {
     await apiFollow(phone, host.username);
-    const a = await openAs(browser, host, "/live");
+    const a = await openAs(browser(), host, "/live");
     await a.page.getByRole("heading", { name: "Live", exact: true }).waitFor();
     await a.page.getByLabel("Title").fill("Sunday baking");
     await a.page.getByRole("button", { name: "Go live" }).click();
@@ -174,7 +169,7 @@ describe("discovery", () => {
     await expect.poll(() => apiLiveStatus(host, id)).toBe("live");
     await expect.poll(() => apiLiveNow(phone)).toContain(id);
 
-    const b = await openAs(browser, phone, "/live", PHONE);
+    const b = await openAs(browser(), phone, "/live", PHONE);
     // B's room sockets pass through here, so the test can drop one as a network would.
     const bSockets: WebSocketRoute[] = [];
     await b.page.routeWebSocket(/\/v1\/live\/[^/]+\/ws/, (ws) => {
@@ -245,7 +240,7 @@ describe("discovery", () => {
         whep_url: null,
       },
     };
-    const a = await openAs(browser, other, "/live");
+    const a = await openAs(browser(), other, "/live");
     await a.context.grantPermissions(["clipboard-read", "clipboard-write"]);
     await a.page.route(`**/v1/live/${session.id}`, async (route) => {
       const res = await route.fetch();
@@ -265,7 +260,7 @@ describe("discovery", () => {
     await screenshot(a.page, "live-stream-host");
     await a.close();
 
-    const b = await openAs(browser, reader, "/live");
+    const b = await openAs(browser(), reader, "/live");
     await b.page.route(`**/v1/live/${session.id}`, async (route) => {
       await route.fulfill({
         json: { ...session, status: "live", started_at: new Date().toISOString(), ...stream, ingest: null },

@@ -1,17 +1,8 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { apiFollow, apiPost, apiUser } from "./api";
-import { launch, newUserPage, screenshot, signIn, uniqueName } from "./browser";
+import { chromiumPerFile, newUserPage, screenshot, signIn, uniqueName } from "./browser";
 
-let browser: Browser;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ browser, close } = await launch());
-});
-afterAll(async () => {
-  await close?.();
-});
+const browser = chromiumPerFile();
 
 describe("the home feed", () => {
   it("shows followed people's posts with their alt text, and a like that sticks", async () => {
@@ -19,7 +10,7 @@ describe("the home feed", () => {
     const reader = await apiUser(uniqueName("feedreader"));
     await apiFollow(reader, author.username);
     await apiPost(author, "Sunset over the #harbour", { alt: "An orange square on a teal field" });
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     await signIn(page, reader.username);
     const image = page.getByRole("img", { name: "An orange square on a teal field" });
     await image.waitFor();

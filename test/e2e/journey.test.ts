@@ -1,7 +1,7 @@
-import type { Browser, Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Locator, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { apiCall, apiPost, apiUser, photo } from "./api";
-import { launch, newUserPage, PHONE, screenshot, signUp, uniqueName } from "./browser";
+import { chromiumPerFile, newUserPage, PHONE, screenshot, signUp, uniqueName } from "./browser";
 
 /**
  * The issue's whole story in one run, through the screens only (no API shortcuts but the private
@@ -9,15 +9,7 @@ import { launch, newUserPage, PHONE, screenshot, signUp, uniqueName } from "./br
  * sees it and likes it, the author's badge counts it live, they message both ways, a story is
  * posted and seen, and a private account's post stays hidden from a stranger.
  */
-let browser: Browser;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ browser, close } = await launch());
-});
-afterAll(async () => {
-  await close?.();
-});
+const browser = chromiumPerFile();
 
 const LIVE = { timeout: 30_000, interval: 200 };
 const loaded = (image: Locator) =>
@@ -43,8 +35,8 @@ async function waitForUploads(page: Page, count: number) {
 
 describe("two people use Edgegram in their browsers", () => {
   it("sign up, post, see, like, get notified live, message both ways, share a story; a private post stays hidden", async () => {
-    const ana = { name: uniqueName("jana"), ...(await newUserPage(browser)) };
-    const ben = { name: uniqueName("jben"), ...(await newUserPage(browser, PHONE)) };
+    const ana = { name: uniqueName("jana"), ...(await newUserPage(browser())) };
+    const ben = { name: uniqueName("jben"), ...(await newUserPage(browser(), PHONE)) };
     await signUp(ana.page, ana.name);
     await signUp(ben.page, ben.name);
     await follow(ana.page, ben.name);

@@ -1,18 +1,10 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { apiCall, apiPost, apiUser } from "./api";
 import { apiCarouselPost } from "./api-posts";
-import { launch, newUserPage, PHONE, screenshot, signIn, uniqueName } from "./browser";
+import { chromiumPerFile, newUserPage, PHONE, screenshot, signIn, uniqueName } from "./browser";
 
-let browser: Browser;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ browser, close } = await launch());
-});
-afterAll(async () => {
-  await close?.();
-});
+const browser = chromiumPerFile();
 
 /** Waits until an image has really loaded (not only been put in the page). */
 async function loaded(page: Page, name: string): Promise<void> {
@@ -38,7 +30,7 @@ describe("profiles and posts", () => {
     const postId = await apiPost(owner, "Morning at the #harbour", { alt: "Boats moored at a quiet harbour" });
     const stranger = await apiUser(uniqueName("stranger"));
 
-    const visitor = await newUserPage(browser);
+    const visitor = await newUserPage(browser());
     const page = visitor.page;
     await signIn(page, stranger.username);
     await page.goto(`/u/${owner.username}`);
@@ -59,7 +51,7 @@ describe("profiles and posts", () => {
     expect(await page.getByRole("button", { name: /^Requested/ }).textContent()).toBe("Requested");
 
     // The owner sees the request from their profile and approves it.
-    const ownerWindow = await newUserPage(browser);
+    const ownerWindow = await newUserPage(browser());
     await signIn(ownerWindow.page, owner.username);
     await ownerWindow.page.goto(`/u/${owner.username}`);
     await ownerWindow.page.getByRole("link", { name: "Follow requests" }).click();
@@ -92,7 +84,7 @@ describe("profiles and posts", () => {
     const reader = await apiUser(uniqueName("commenter"));
     await apiCall("POST", `/v1/posts/${postId}/like`, author.token);
 
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     await signIn(page, reader.username);
     await page.goto(`/p/${postId}`);
     await loaded(page, "A picnic blanket by a river");
@@ -161,7 +153,7 @@ describe("profiles and posts", () => {
     const author = await apiUser(uniqueName("likeauthor"));
     const postId = await apiPost(author, "A #bridge at dusk", { alt: "A bridge lit up at dusk" });
     const reader = await apiUser(uniqueName("liker"));
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     await signIn(page, reader.username);
     await page.goto(`/p/${postId}`);
     await loaded(page, "A bridge lit up at dusk");
@@ -208,7 +200,7 @@ describe("profiles and posts", () => {
     const postId = await apiPost(author, "First try at a caption", { alt: "A lighthouse on a cliff" });
     const visitor = await apiUser(uniqueName("visitor"));
     await apiCall("POST", `/v1/posts/${postId}/comments`, visitor.token, { body: "Rude remark" });
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     await signIn(page, author.username);
     await page.goto(`/p/${postId}`);
     await page.getByText("Rude remark").waitFor();
@@ -239,7 +231,7 @@ describe("profiles and posts", () => {
     const author = await apiUser(uniqueName("reported"));
     const postId = await apiPost(author, "Buy followers cheap", { alt: "A banner full of prices" });
     const reader = await apiUser(uniqueName("reporter"));
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     await signIn(page, reader.username);
     await page.goto(`/p/${postId}`);
     await page.getByRole("button", { name: "More options for this post" }).click();

@@ -1,18 +1,10 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { apiCall, apiFollow, apiPost, apiUser } from "./api";
 import { apiConversation, apiLike, apiReadNotifications, apiSend } from "./api-chat";
-import { launch, newUserPage, PHONE, screenshot, signIn, uniqueName } from "./browser";
+import { chromiumPerFile, newUserPage, PHONE, screenshot, signIn, uniqueName } from "./browser";
 
-let browser: Browser;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ browser, close } = await launch());
-});
-afterAll(async () => {
-  await close?.();
-});
+const browser = chromiumPerFile();
 
 const LIVE = { timeout: 30_000, interval: 250 };
 
@@ -37,7 +29,7 @@ describe("notifications and direct messages in real time", () => {
     await apiFollow(friend, author.username);
     await apiLike(friend, postId);
     await apiReadNotifications(author, 2);
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     await signIn(page, author.username);
     await page.getByRole("link", { name: "Notifications", exact: true }).waitFor();
     await mark(page);
@@ -81,8 +73,8 @@ describe("notifications and direct messages in real time", () => {
     const offer = await apiConversation(other, [b.username]);
     await apiSend(other, offer.id, "Is your bike still for sale?");
 
-    const alice = await newUserPage(browser);
-    const bob = await newUserPage(browser);
+    const alice = await newUserPage(browser());
+    const bob = await newUserPage(browser());
     await signIn(alice.page, a.username);
     await signIn(bob.page, b.username);
 
@@ -177,7 +169,7 @@ describe("notifications and direct messages in real time", () => {
     await apiSend(a, conversation.id, "Are you around later?");
     await apiSend(b, conversation.id, "Yes, after work");
 
-    const { context, page } = await newUserPage(browser, PHONE);
+    const { context, page } = await newUserPage(browser(), PHONE);
     await signIn(page, a.username);
     await page.goto(`/direct/${conversation.id}`);
     await expect.poll(() => page.getByTestId("message").count(), LIVE).toBe(2);
@@ -228,7 +220,7 @@ describe("notifications and direct messages in real time", () => {
     const a = await apiUser(uniqueName("rtstarter"));
     const b = await apiUser(uniqueName("rtfriendly"));
     await apiFollow(b, a.username);
-    const { context, page } = await newUserPage(browser, PHONE);
+    const { context, page } = await newUserPage(browser(), PHONE);
     await signIn(page, a.username);
     await page.getByRole("link", { name: "Messages" }).click();
     await page.getByText("No messages yet").waitFor();
@@ -268,7 +260,7 @@ describe("notifications and direct messages in real time", () => {
     await apiFollow(c, a.username);
     const conversation = await apiConversation(a, [b.username, c.username]);
     for (let i = 1; i <= 35; i++) await apiSend(i % 3 === 0 ? c : b, conversation.id, `Message ${i}`);
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     await signIn(page, a.username);
     await page.goto(`/direct/${conversation.id}`);
     await expect.poll(() => page.getByTestId("message").count(), LIVE).toBe(30);

@@ -1,17 +1,9 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { type ApiUser, apiCall, apiUser, photo } from "./api";
-import { launch, newUserPage, PASSWORD, PHONE, screenshot, signIn, uniqueName } from "./browser";
+import { chromiumPerFile, newUserPage, PASSWORD, PHONE, screenshot, signIn, uniqueName } from "./browser";
 
-let browser: Browser;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ browser, close } = await launch());
-});
-afterAll(async () => {
-  await close?.();
-});
+const browser = chromiumPerFile();
 
 interface MeAnswer {
   display_name: string;
@@ -30,7 +22,7 @@ async function openSection(page: Page, name: string, heading = name): Promise<vo
 describe("settings", () => {
   it("edits the profile (name, bio, picture) and the change reaches the server and survives a reload", async () => {
     const user = await apiUser(uniqueName("setprof"));
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     await signIn(page, user.username);
     await page.goto("/settings/profile");
     await page.getByLabel("Name", { exact: true }).fill("Ada Lovelace");
@@ -67,7 +59,7 @@ describe("settings", () => {
   it("shows the server's words under the username when the name is taken", async () => {
     const taken = await apiUser(uniqueName("settaken"));
     const user = await apiUser(uniqueName("setname"));
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     await signIn(page, user.username);
     await page.goto("/settings/profile");
     const field = page.getByLabel("Username");
@@ -81,7 +73,7 @@ describe("settings", () => {
 
   it("makes the account private and public again", async () => {
     const user = await apiUser(uniqueName("setpriv"));
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     await signIn(page, user.username);
     await page.goto("/settings");
     await openSection(page, "Privacy");
@@ -100,7 +92,7 @@ describe("settings", () => {
 
   it("changes a notification setting, and offers push in a browser that has it", async () => {
     const user = await apiUser(uniqueName("setnotif"));
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     await context.grantPermissions(["notifications"]);
     await signIn(page, user.username);
     await page.goto("/settings");
@@ -132,7 +124,7 @@ describe("settings", () => {
   it("adds a close friend by username, says so when there is no such account, and removes one", async () => {
     const user = await apiUser(uniqueName("setcf"));
     const friend = await apiUser(uniqueName("setcff"));
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     await signIn(page, user.username);
     await page.goto("/settings/close-friends");
     await page.getByText("No close friends yet").waitFor();
@@ -155,7 +147,7 @@ describe("settings", () => {
     const muted = await apiUser(uniqueName("setmtd"));
     await apiCall("POST", `/v1/users/${blocked.username}/block`, user.token);
     await apiCall("POST", `/v1/users/${muted.username}/mute`, user.token);
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     await signIn(page, user.username);
     await page.goto("/settings/blocked");
     await page.getByRole("button", { name: `Unmute ${muted.username}` }).click();
@@ -170,8 +162,8 @@ describe("settings", () => {
 
   it("signs another session out; that browser is sent to sign in on its next step", async () => {
     const user = await apiUser(uniqueName("setsess"));
-    const first = await newUserPage(browser);
-    const second = await newUserPage(browser);
+    const first = await newUserPage(browser());
+    const second = await newUserPage(browser());
     await signIn(first.page, user.username);
     await signIn(second.page, user.username);
     await second.page.goto("/settings/security");
@@ -199,8 +191,8 @@ describe("settings", () => {
 
   it("signs one chosen session out", async () => {
     const user = await apiUser(uniqueName("setone"));
-    const first = await newUserPage(browser);
-    const second = await newUserPage(browser);
+    const first = await newUserPage(browser());
+    const second = await newUserPage(browser());
     await signIn(first.page, user.username);
     await signIn(second.page, user.username);
     // The API's sign-in (apiUser) and the two browsers.
@@ -220,7 +212,7 @@ describe("settings", () => {
 
   it("shows the server's words under the current password when it is wrong", async () => {
     const user = await apiUser(uniqueName("setpwd"));
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     await signIn(page, user.username);
     await page.goto("/settings/security");
     const current = page.getByLabel("Current password");
@@ -237,7 +229,7 @@ describe("settings", () => {
 
   it("signs out from the settings menu", async () => {
     const user = await apiUser(uniqueName("setout"));
-    const { context, page } = await newUserPage(browser, PHONE);
+    const { context, page } = await newUserPage(browser(), PHONE);
     await signIn(page, user.username);
     await page.goto("/settings");
     await page.getByRole("heading", { name: "Settings", level: 1 }).waitFor();
@@ -260,7 +252,7 @@ describe("settings", () => {
 
   it("deletes the account; signing in again shows the pending deletion, and Restore brings the app back", async () => {
     const user = await apiUser(uniqueName("setdel"));
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     await signIn(page, user.username);
     await page.goto("/settings/data");
     await page.getByRole("heading", { name: "Your data", level: 1 }).waitFor();

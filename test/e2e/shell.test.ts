@@ -1,18 +1,9 @@
 import { gzipSync } from "node:zlib";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { apiFollow, apiPost, apiUser } from "./api";
-import { appUrl, launch, newUserPage, PHONE, screenshot, signIn, signUp, uniqueName } from "./browser";
+import { appUrl, chromiumPerFile, newUserPage, PHONE, screenshot, signIn, signUp, uniqueName } from "./browser";
 
-let browser: Browser;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ browser, close } = await launch());
-});
-afterAll(async () => {
-  await close?.();
-});
+const browser = chromiumPerFile();
 
 describe("the web client's shell", () => {
   it("renders people's text as text, and its CSP refuses any script it did not ship", async () => {
@@ -21,7 +12,7 @@ describe("the web client's shell", () => {
     await apiFollow(reader, author.username);
     const payload = `<img src=x onerror="window.pwned=1"><script>window.pwned=2</script> #safe`;
     await apiPost(author, payload, { alt: "A photo with a hostile caption" });
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     await signIn(page, reader.username);
     await page.getByRole("img", { name: "A photo with a hostile caption" }).waitFor();
     // The caption shows as the characters typed; no element was made from it, nothing ran.
@@ -50,7 +41,7 @@ describe("the web client's shell", () => {
   });
 
   it("loads the first screen with at most 250 KB of JavaScript, gzipped, all from its own origin", async () => {
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     const scripts: { url: string; bytes: number }[] = [];
     const foreign: string[] = [];
     page.on("response", async (response) => {
@@ -72,7 +63,7 @@ describe("the web client's shell", () => {
   });
 
   it("signs a new person up and in, lands on an empty feed, and signs out", async () => {
-    const { context, page } = await newUserPage(browser, PHONE);
+    const { context, page } = await newUserPage(browser(), PHONE);
     const name = uniqueName("e2eshell");
     await page.goto("/");
     await page.waitForURL(/\/login/);
@@ -87,7 +78,7 @@ describe("the web client's shell", () => {
   });
 
   it("shows the server's words next to the field that caused them", async () => {
-    const { context, page } = await newUserPage(browser);
+    const { context, page } = await newUserPage(browser());
     await page.goto("/signup");
     await page.getByLabel("Email").fill("not-an-email");
     await page.getByLabel("Username").fill("x");
