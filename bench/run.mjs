@@ -4,171 +4,30 @@
 // would swamp what is measured), seeds it, and measures each route against a trivial one in the
 // same run. Ratios are the figures to read; absolute numbers move with the machine. Prints a table
 // and writes bench/results/latest.json.
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import autocannon from "autocannon";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
 import sharp from "sharp";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { generateVapidKeys } from "../scripts/vapid-keys.mjs";
 import { capacity, closeAll, deliveryLatency, setUpRoom } from "./chat.mjs";
 import { fanoutTime, reader, seedGraph } from "./feed.mjs";
 import { liveRun, setUpLive } from "./live.mjs";
 import { consumerThroughput, liveLatency, seedRecipient } from "./notifications.mjs";
 import { searcher, seedSearch } from "./search.mjs";
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-// The Miniflare copy inside wrangler, so the workerd version matches what `wrangler dev` runs.
-const { Miniflare, convertV4MiniflareOptions } = await import(
-  join(root, "node_modules/wrangler/node_modules/miniflare/dist/src/index.js")
-);
-
-// The Worker the bench serves: the same wrangler.toml (bindings, Durable Objects, queues) with this
-// entry in place of `main`; wrangler names the bundled script after it.
-const ENTRY = "src/bench/entry.ts";
-const SCRIPT = "entry.js";
-
-const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
-/** The live room's run: longer than the others, so its p99 rests on more than a few hundred comments. */
-const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
-const ROUNDS = 3;
-const CONNECTIONS = 10;
-const TRANSFORM_SAMPLES = Number(process.env.BENCH_TRANSFORMS ?? 8);
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-async function startWorker() {
-  const out = mkdtempSync(join(tmpdir(), "edgegram-bench-"));
-  // The bundle stays under the project: workerd resolves module paths from the project root.
-  const bundle = join(root, "bench", "out", "bundle");
-  rmSync(bundle, { recursive: true, force: true });
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", bundle, ENTRY], {
-    cwd: root,
-    stdio: "ignore",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-  });
-  const vapid = generateVapidKeys();
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
-  const devVars = Object.fromEntries(
-    readFileSync(join(root, ".dev.vars.example"), "utf8")
-      .split("\n")
-      .filter((l) => /^[A-Z_]+=/.test(l))
-      .map((l) => {
-        const i = l.indexOf("=");
-        return [l.slice(0, i), l.slice(i + 1).replace(/^"|"$/g, "")];
-      }),
-  );
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      workers: [
-        {
-          ...workerOptions,
-          modulesRules: undefined,
-          // Locally, an assets config routes every request through the asset router worker, even
-          // on the direct socket: ~600 µs of CPU each, ten times a trivial route. The benchmarked
-          // routes serve no assets, so the bench runs without them.
-          assets: undefined,
-          name: "edgegram",
-          // wrangler.toml turns WebSocket compression off (`no_web_socket_compression`); Node's
-          // WebSocket, like a browser, offers permessage-deflate. BENCH_WS_COMPRESSION=on measures
-          // the Worker without that flag, every frame deflated once per socket.
-          compatibilityFlags:
-            process.env.BENCH_WS_COMPRESSION === "on"
-              ? (workerOptions.compatibilityFlags ?? []).filter((f) => f !== "no_web_socket_compression")
-              : workerOptions.compatibilityFlags,
-          modules: true,
-          scriptPath: join(bundle, SCRIPT),
-          bindings: {
-            ...workerOptions.bindings,
-            ...devVars,
-            // .dev.vars.example holds no VAPID pair (each machine makes its own): a throwaway one.
-            VAPID_PUBLIC_KEY: vapid.publicKey,
-            VAPID_PRIVATE_KEY: vapid.privateKey,
-            // The room's capacity, not the per-connection frame limit (see bench/chat.mjs).
-            CHAT_FRAME_BURST: "1000000",
-            CHAT_FRAMES_PER_SECOND: "1000000",
-          },
-          unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-        },
-      ],
-      d1Persist: join(out, "d1"),
-      kvPersist: join(out, "kv"),
-      r2Persist: join(out, "r2"),
-      durableObjectsPersist: join(out, "do"),
-    }),
-  );
-  await mf.ready;
-  const url = await mf.unsafeGetDirectURL();
-  // Migrations, as wrangler applies them.
-  const db = await mf.getD1Database("DB");
-  const dir = join(root, "migrations");
-  for (const file of readdirSync(dir)
-    .filter((f) => f.endsWith(".sql"))
-    .sort()) {
-    for (const statement of readFileSync(join(dir, file), "utf8").split("--> statement-breakpoint")) {
-      if (statement.trim()) await db.prepare(statement).run();
-    }
-  }
-  return { mf, url: url.toString().replace(/\/$/, ""), cleanup: () => rmSync(out, { recursive: true, force: true }) };
-}
-
-async function json(url, path, body, token) {
-  const res = await fetch(`${url}${path}`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "cf-connecting-ip": `10.1.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`,
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  // Sign-up answers 202 "check your email" without a session (README "Accounts"): the benches
-  // sign in right after, and get the session a sign-up used to return.
-  if (path === "/v1/auth/signup") return json(url, "/v1/auth/login", { login: body.username, password: body.password });
-  return res.json();
-}
-
-async function readyImage(url, token, bytes) {
-  const ticket = await json(url, "/v1/media", { content_type: "image/jpeg", byte_size: bytes.length }, token);
-  const put = await fetch(ticket.upload_url.replace(/^https?:\/\/[^/]+/, url), { method: "PUT", body: bytes });
-  if (put.status !== 204) throw new Error(`upload: ${put.status}`);
-  await json(url, `/v1/media/${ticket.media_id}/complete`, {}, token);
-  for (let i = 0; i < 300; i++) {
-    const res = await fetch(`${url}/v1/media/${ticket.media_id}`, { headers: { authorization: `Bearer ${token}` } });
-    const media = await res.json();
-    if (media.status === "ready") return media;
-    if (media.status === "failed") throw new Error("media processing failed");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("media never became ready");
-}
-
-const local = (url, signed) => signed.replace(/^https?:\/\/[^/]+/, url);
-
-async function load(url, path, headers = {}, overallRate = undefined) {
-  const result = await autocannon({
-    url: `${url}${path}`,
-    connections: CONNECTIONS,
-    duration: DURATION,
-    headers,
-    overallRate,
-  });
-  if (result.non2xx > 0 || result.errors > 0)
-    throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
-}
-
-const summarise = (list) => ({
-  rps: Math.round(median(list.map((r) => r.rps))),
-  p50_ms: median(list.map((r) => r.p50)),
-  p99_ms: median(list.map((r) => r.p99)),
-});
+import {
+  CONNECTIONS,
+  DURATION,
+  json,
+  LIVE_SECONDS,
+  load,
+  local,
+  median,
+  ROUNDS,
+  readyImage,
+  root,
+  startWorker,
+  summarise,
+  TRANSFORM_SAMPLES,
+} from "./worker.mjs";
 
 async function feedOperations(url, readers) {
   const ops = async (user, fresh) =>
