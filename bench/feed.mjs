@@ -29,7 +29,7 @@ export async function insertRows(db, sql, rows, size = 2_000) {
 }
 
 /** Users, power-law follows (Zipf targets, Pareto out-degree capped at 2,000), posts, timelines. */
-export async function seedGraph(db, log) {
+export async function seedGraph(db, log, url) {
   const random = rng(20261121);
   const started = performance.now();
   const now = new Date().toISOString();
@@ -87,26 +87,32 @@ export async function seedGraph(db, log) {
      FROM json_each(?1)`,
     Array.from({ length: POSTS }, (_, i) => [pid(i), uid(Math.floor(random() * USERS)), Math.floor(random() * 50)]),
   );
-  await db
-    .prepare(
-      `INSERT OR IGNORE INTO timeline (user_id, post_id, author_id)
-       SELECT f.follower_id, p.id, p.author_id FROM posts p
-       JOIN users a ON a.id = p.author_id AND a.followers_count <= ${FANOUT_MAX}
-       JOIN follows f ON f.followee_id = p.author_id`,
-    )
-    .run();
+  // Timelines live in the partition objects: each post pushed to its author's followers through the
+  // Worker (/bench/timeline-seed), as fan-out would have. Only the feed bench needs them.
+  let timeline = 0;
+  if (url) {
+    for (let i = 0; i < POSTS; i += 500) {
+      const res = await fetch(`${url}/bench/timeline-seed`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ post_ids: Array.from({ length: Math.min(500, POSTS - i) }, (_, k) => pid(i + k)) }),
+      });
+      if (!res.ok) throw new Error(`timeline seed: ${res.status} ${await res.text()}`);
+      timeline += (await res.json()).rows;
+    }
+  }
   const stats = await db
     .prepare(
-      `SELECT (SELECT COUNT(*) FROM follows) AS follows, (SELECT COUNT(*) FROM timeline) AS timeline,
+      `SELECT (SELECT COUNT(*) FROM follows) AS follows,
               (SELECT COUNT(*) FROM users WHERE followers_count > ${FANOUT_MAX}) AS above_threshold,
               (SELECT MAX(following_count) FROM users) AS max_following`,
     )
     .first();
   log(
-    `seeded ${USERS} users, ${stats.follows} follows, ${POSTS} posts, ${stats.timeline} timeline rows, ` +
+    `seeded ${USERS} users, ${stats.follows} follows, ${POSTS} posts, ${timeline} timeline rows, ` +
       `${stats.above_threshold} accounts above the fan-out threshold in ${Math.round(performance.now() - started)} ms`,
   );
-  return { users: USERS, posts: POSTS, ...stats };
+  return { users: USERS, posts: POSTS, timeline, ...stats };
 }
 
 /** A fresh account through the API: its session (user and tokens). */
@@ -127,14 +133,12 @@ export async function reader(db, json, url, n, name) {
     )
     .bind(id, now, JSON.stringify(targets.map(uid)))
     .run();
-  await db
-    .prepare(
-      `INSERT OR IGNORE INTO timeline (user_id, post_id, author_id)
-       SELECT ?1, p.id, p.author_id FROM posts p JOIN follows f ON f.followee_id = p.author_id AND f.follower_id = ?1
-       JOIN users a ON a.id = p.author_id AND a.followers_count <= ${FANOUT_MAX}`,
-    )
-    .bind(id)
-    .run();
+  const filled = await fetch(`${url}/bench/timeline-backfill`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ user: id }),
+  });
+  if (!filled.ok) throw new Error(`timeline backfill: ${filled.status}`);
   return { id, token: session.access_token, follows: targets.length };
 }
 
@@ -163,28 +167,46 @@ export async function fanoutTime(db, json, url, followers, name) {
   const post = await json(url, "/v1/posts", { media_ids: [mediaId] }, author.access_token);
   const createMs = performance.now() - started;
   for (;;) {
-    const row = await db.prepare("SELECT COUNT(*) AS n FROM timeline WHERE post_id = ?1").bind(post.id).first();
-    if (row.n >= followers + 1) break;
+    const { n } = await (await fetch(`${url}/bench/timeline-count?post=${post.id}`)).json();
+    if (n >= followers) break;
     if (performance.now() - started > 120_000) throw new Error("fan-out did not finish in 2 minutes");
     await new Promise((r) => setTimeout(r, 20));
   }
   const totalMs = performance.now() - started;
-  // The same INSERT … SELECT the consumer runs, timed on its own: the D1 cost without queue hops.
-  const t0 = performance.now();
-  await db
-    .prepare(
-      `INSERT OR IGNORE INTO timeline (user_id, post_id, author_id)
-       SELECT follower_id, 'bench-probe-${name}', ?1 FROM follows WHERE followee_id = ?1 ORDER BY id LIMIT 1000`,
-    )
-    .bind(id)
-    .run();
-  const chunkMs = performance.now() - t0;
+  // The same fan-out run inside the Worker with every range at once (as parallel consumers run
+  // them), into 1, 2, 4 and 8 partition objects: the store's rate without the local queue's hops.
+  const partitions = {};
+  for (const count of PARTITION_COUNTS) {
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${url}/bench/fanout`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ post_id: post.id, partitions: count }),
+      });
+      runs.push(await res.json());
+    }
+    // The first run inserts; later runs find every row there (idempotent), so time the first.
+    const first = runs[0];
+    partitions[count] = {
+      delivered_ms: Math.round(first.ms),
+      rows_per_s: Math.round(first.rows / (first.ms / 1000)),
+      redelivery_ms: Math.round(median(runs.slice(1).map((r) => r.ms))),
+    };
+  }
   return {
     followers,
     post_create_ms: Math.round(createMs),
-    delivered_ms: Math.round(totalMs),
-    rows_per_s_end_to_end: Math.round(followers / (totalMs / 1000)),
-    chunk_insert_ms: Math.round(chunkMs * 10) / 10,
-    rows_per_s_d1_insert: Math.round(Math.min(followers, 1000) / (chunkMs / 1000)),
+    delivered_ms_through_queue: Math.round(totalMs),
+    rows_per_s_through_queue: Math.round(followers / (totalMs / 1000)),
+    direct_by_partitions: partitions,
   };
+}
+
+// Not 16: that is wrangler.toml's count, whose objects the queued fan-out above already filled.
+const PARTITION_COUNTS = [1, 2, 4, 8];
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }

@@ -41,9 +41,59 @@ async function feedOperations(url, readers) {
   return out;
 }
 
+/**
+ * Feed page 1 (KV cold) at a fixed rate, quiet and then during a fan-out burst: a 10,000-follower
+ * post every second (10,000 timeline rows/s, docs/scale.md's peak for 10 M daily users), each into
+ * wrangler.toml's partitions with every range at once. Its p50 under the burst against its quiet
+ * p50, in one run. Locally the partitions run on the Worker's own thread, so this is the harder
+ * case: deployed, their writes run in other objects' threads.
+ */
+const BURST_EVERY_MS = 1_000;
+
+async function feedDuringFanout(db, url, [path, headers], capacity) {
+  const rate = Math.max(1, Math.round(capacity["feed p1 KV cold, 300 follows"].rps * 0.4));
+  const quiet = await load(url, path, headers, rate);
+  const author = await (await db.prepare("SELECT id FROM users WHERE username = 'bench_author10000'").first()).id;
+  const partitions = Number((await (await fetch(`${url}/bench/fanout-partitions`)).json()).partitions);
+  let running = true;
+  let bursts = 0;
+  let rows = 0;
+  const writer = (async () => {
+    while (running) {
+      const post = `01JP${String(bursts).padStart(22, "0")}`;
+      await db
+        .prepare(
+          "INSERT INTO posts (id, author_id, caption, audience, created_at, updated_at) VALUES (?1, ?2, 'burst', 'public', ?3, ?3)",
+        )
+        .bind(post, author, new Date().toISOString())
+        .run();
+      const res = await fetch(`${url}/bench/fanout`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ post_id: post, partitions }),
+      });
+      const done = await res.json();
+      rows += done.rows;
+      bursts++;
+      await new Promise((r) => setTimeout(r, Math.max(0, BURST_EVERY_MS - done.ms)));
+    }
+  })();
+  const loaded = await load(url, path, headers, rate);
+  running = false;
+  await writer;
+  return {
+    rate_rps: rate,
+    quiet: { p50_ms: quiet.p50, p99_ms: quiet.p99 },
+    during_burst: { p50_ms: loaded.p50, p99_ms: loaded.p99 },
+    fanouts: bursts,
+    rows_written: rows,
+    p50_ratio: Number((loaded.p50 / Math.max(quiet.p50, 0.001)).toFixed(2)),
+  };
+}
+
 async function benchFeed(mf, url) {
   const db = await mf.getD1Database("DB");
-  const graph = await seedGraph(db, (line) => console.log(line));
+  const graph = await seedGraph(db, (line) => console.log(line), url);
   const r300 = await reader(db, json, url, 300, "bench_reader300");
   const r1000 = await reader(db, json, url, 1000, "bench_reader1000");
   const auth = (r) => ({ authorization: `Bearer ${r.token}` });
@@ -77,6 +127,7 @@ async function benchFeed(mf, url) {
     await fanoutTime(db, json, url, 1_000, "bench_author1000"),
     await fanoutTime(db, json, url, 10_000, "bench_author10000"),
   ];
+  const burst = await feedDuringFanout(db, url, routes["feed p1 KV cold, 300 follows"], capacity);
   return {
     graph,
     readers: { follows_300: r300.follows, follows_1000: r1000.follows },
@@ -92,7 +143,9 @@ async function benchFeed(mf, url) {
     // Counted by /bench/feed-ops (a counting D1 wrapper around the same readFeed): they do not
     // vary with noise, so they are the regression gate.
     operations_per_page1: await feedOperations(url, { r300, r1000 }),
+    rows_read_breakdown_r300: await (await fetch(`${url}/bench/feed-rows?user=${r300.id}`)).json(),
     fanout,
+    feed_during_fanout_burst: burst,
   };
 }
 
@@ -284,8 +337,15 @@ try {
     console.log("ratios:", results.feed.ratios);
     console.log("operations per page 1:");
     console.table(results.feed.operations_per_page1);
-    console.log("fan-out:");
-    console.table(results.feed.fanout);
+    console.log("rows read, page 1 KV cold (300 follows), by part:");
+    console.table(results.feed.rows_read_breakdown_r300);
+    for (const f of results.feed.fanout) {
+      console.log(
+        `fan-out to ${f.followers} followers: through the queue ${f.delivered_ms_through_queue} ms (${f.rows_per_s_through_queue} rows/s); direct, by partitions:`,
+      );
+      console.table(f.direct_by_partitions);
+    }
+    console.log("feed p1 KV cold during fan-out bursts:", results.feed.feed_during_fanout_burst);
   }
   if (!only || only === "notifications") {
     results.notifications = await benchNotifications(mf, url);

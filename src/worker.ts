@@ -3,7 +3,7 @@ import { queueDuePurges } from "./features/account/purge.service";
 import { sweepTickets } from "./features/chat/chat.service";
 import { pruneExploreSnapshots } from "./features/explore/explore.service";
 import { sweepExports } from "./features/export/export.service";
-import { trimAll } from "./features/feed/feed.service";
+import { pruneFeedSnapshots } from "./features/feed/feed.service";
 import { endAbandoned } from "./features/live/live.service";
 import { sweepOrphans } from "./features/media/media.service";
 import { liftEnded } from "./features/moderation/suspension";
@@ -35,7 +35,7 @@ export function workerFor(app: { fetch: ExportedHandlerFetchHandler<Env> }) {
       ctx.waitUntil(platform.outbox.prune());
       ctx.waitUntil(sweepOrphans(platform));
       ctx.waitUntil(sweepTickets(platform));
-      ctx.waitUntil(trimAll(platform));
+      ctx.waitUntil(pruneFeedSnapshots(platform));
       ctx.waitUntil(trimNotifications(platform));
       ctx.waitUntil(pruneExploreSnapshots(platform));
       ctx.waitUntil(refreshTrends(platform));

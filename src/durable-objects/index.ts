@@ -6,4 +6,5 @@
 export { ChatRoom } from "./chat-room/chat-room";
 export { LiveRoom } from "./live-room";
 export { StoryTray } from "./story-tray";
+export { TimelinePartition } from "./timeline-partition";
 export { UserHub } from "./user-hub";

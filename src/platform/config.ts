@@ -30,6 +30,8 @@ export interface AppConfig {
   feed: {
     fanoutMaxFollowers: number;
     timelineCap: number;
+    /** Durable Objects the timelines are spread over (src/platform/timelines.ts). */
+    timelinePartitions: number;
     cacheTtlSeconds: number;
   };
   media: {
@@ -377,6 +379,7 @@ export function parseConfig(env: Env): AppConfig {
     feed: {
       fanoutMaxFollowers: positiveInt(env, "FANOUT_MAX_FOLLOWERS"),
       timelineCap: positiveInt(env, "TIMELINE_CAP"),
+      timelinePartitions: positiveInt(env, "TIMELINE_PARTITIONS"),
       cacheTtlSeconds: Math.max(60, positiveInt(env, "FEED_CACHE_TTL_SECONDS")),
     },
     media: {

@@ -72,10 +72,11 @@ export function countingD1(d1: D1Database, counts: D1Counts): D1Database {
   });
 }
 
-/** What `countingPlatform` counts: D1 as `countingD1` does, and KV gets and puts. */
+/** What `countingPlatform` counts: D1 as `countingD1` does, KV gets and puts, timeline object calls. */
 export interface OpCounts extends D1Counts {
   kv_gets: number;
   kv_puts: number;
+  timeline_calls: number;
 }
 
 /**
@@ -84,9 +85,16 @@ export interface OpCounts extends D1Counts {
  * `platform`'s own, so a service given this does exactly what it does for a request.
  */
 export function countingPlatform(env: Env, platform: Platform, counts: OpCounts): Platform {
-  const { cache } = platform;
+  const { cache, timelines } = platform;
   return {
     ...platform,
+    timelines: {
+      ...timelines,
+      page: (readerId, before, limit) => {
+        counts.timeline_calls++;
+        return timelines.page(readerId, before, limit);
+      },
+    },
     db: dbFor(countingD1(env.DB, counts)),
     cache: {
       getJson: (key) => {

@@ -12,6 +12,7 @@ import { type RateLimiters, rateLimitersFor } from "./rate-limit";
 import { type Realtime, realtimeFor } from "./realtime";
 import { sessionGuarded } from "./session-guard";
 import { type StreamLive, streamFor } from "./stream";
+import { type Timelines, timelinesFor } from "./timelines";
 import { type WebPush, webPushFor } from "./web-push";
 
 /**
@@ -32,6 +33,8 @@ export interface Platform {
   /** Work that must follow a write: stored in the write's batch, then sent (see outbox.ts). */
   outbox: Outbox;
   realtime: Realtime;
+  /** Home timelines in partitioned Durable Objects (docs/scale.md, "Timelines"). */
+  timelines: Timelines;
   limits: RateLimiters;
   /** Cloudflare Stream Live, when configured; null: live sessions are comments-only. */
   stream: StreamLive | null;
@@ -65,6 +68,10 @@ export function platformFor(env: Env, origin = ""): Platform {
       jobs,
       outbox: outboxFor(db, jobs, appClock),
       realtime: realtimeFor(env),
+      timelines: timelinesFor(env.TIMELINES, {
+        partitions: config.feed.timelinePartitions,
+        cap: config.feed.timelineCap,
+      }),
       limits: rateLimitersFor(env),
       direct: directUploadsFor(env),
       stream: config.live.stream ? streamFor(config.live.stream) : null,
@@ -89,5 +96,6 @@ export type {
   Outbox,
   RateLimiters,
   Realtime,
+  Timelines,
   WebPush,
 };

@@ -190,6 +190,15 @@ function queueOf(queues: JobQueues, job: Job): Queue {
   }
 }
 
+/**
+ * Jobs that may run at the same time as others of their batch: idempotent and independent of each
+ * other (a post's fan-out ranges are disjoint; clean-ups touch one reader each). A post's ranges
+ * arrive in one batch, so running them together is what makes a large fan-out fast.
+ */
+export function runsConcurrently(job: Job): boolean {
+  return job.type === "feed.fanout" || job.type === "feed.unlink" || job.type === "story.fanout";
+}
+
 export function jobQueueFor(queues: JobQueues): JobQueue {
   const sendAll = async (jobs: Job[]) => {
     const byQueue = new Map<Queue, Job[]>();

@@ -11,7 +11,7 @@ import { purgePost } from "../features/posts/posts.service";
 import { storyFanout } from "../features/stories/stories.service";
 import { type Platform, platformFor } from "../platform";
 import { newId } from "../platform/ids";
-import { type Job, JobSchema, RetryLater } from "../platform/jobs";
+import { type Job, JobSchema, RetryLater, runsConcurrently } from "../platform/jobs";
 
 /** Retry delay: 30 s doubling per attempt, capped at 12 hours (docs/security.md H4). */
 export function backoffSeconds(attempts: number): number {
@@ -96,36 +96,47 @@ async function recordFailure(
 /**
  * Each message on its own: parse, dispatch by `type`, ack on success, retry with backoff on a
  * failure. A malformed body is recorded and acked (retrying cannot fix it). On a dead-letter queue
- * the job is given up: recorded, and its subject marked failed. Never returns out of the loop.
+ * the job is given up: recorded, and its subject marked failed. Never throws out of the batch.
+ * Messages run in order, except jobs that may run together (`runsConcurrently`: a post's fan-out
+ * ranges), which run at once after the others.
  */
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   // Jobs carry no origin: nothing they write contains a URL.
   const platform = platformFor(env);
+  const dead = isDeadLetterQueue(batch.queue);
+  const together: Message<unknown>[] = [];
   for (const message of batch.messages) {
     const parsed = JobSchema.safeParse(message.body);
-    try {
-      if (!parsed.success) {
-        await recordFailure(platform, batch.queue, message, `malformed: ${parsed.error.message}`);
-      } else if (isDeadLetterQueue(batch.queue)) {
-        await recordFailure(platform, batch.queue, message, "retries exhausted");
-        await giveUp(parsed.data, platform, "processing failed after retries");
-      } else {
-        await run(parsed.data, platform);
-      }
-      message.ack();
-    } catch (err) {
-      console.error(
-        JSON.stringify({
-          level: "error",
-          queue: batch.queue,
-          message_id: message.id,
-          attempts: message.attempts,
-          error: String(err),
-        }),
-      );
-      // A job may name its own delay (a provider's retry-after); otherwise the backoff.
-      const delaySeconds = err instanceof RetryLater ? err.delaySeconds : backoffSeconds(message.attempts);
-      message.retry({ delaySeconds: Math.min(Math.max(delaySeconds, 0), 43_200) });
+    if (!dead && parsed.success && runsConcurrently(parsed.data)) together.push(message);
+    else await handleMessage(platform, batch.queue, message);
+  }
+  await Promise.all(together.map((message) => handleMessage(platform, batch.queue, message)));
+}
+
+async function handleMessage(platform: Platform, queue: string, message: Message<unknown>): Promise<void> {
+  const parsed = JobSchema.safeParse(message.body);
+  try {
+    if (!parsed.success) {
+      await recordFailure(platform, queue, message, `malformed: ${parsed.error.message}`);
+    } else if (isDeadLetterQueue(queue)) {
+      await recordFailure(platform, queue, message, "retries exhausted");
+      await giveUp(parsed.data, platform, "processing failed after retries");
+    } else {
+      await run(parsed.data, platform);
     }
+    message.ack();
+  } catch (err) {
+    console.error(
+      JSON.stringify({
+        level: "error",
+        queue,
+        message_id: message.id,
+        attempts: message.attempts,
+        error: String(err),
+      }),
+    );
+    // A job may name its own delay (a provider's retry-after); otherwise the backoff.
+    const delaySeconds = err instanceof RetryLater ? err.delaySeconds : backoffSeconds(message.attempts);
+    message.retry({ delaySeconds: Math.min(Math.max(delaySeconds, 0), 43_200) });
   }
 }

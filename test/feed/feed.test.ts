@@ -1,20 +1,18 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { trimTimelines } from "../../src/features/feed/feed.repo";
 import { fanout, feedCacheKey } from "../../src/features/feed/feed.service";
 import worker from "../../src/index";
-import { configFor } from "../../src/platform/config";
-import { dbFor } from "../../src/platform/db";
+import { platformFor } from "../../src/platform";
 import { newId } from "../../src/platform/ids";
 import type { Job } from "../../src/platform/jobs";
+import { timelinesFor } from "../../src/platform/timelines";
 import { api, expectProblem } from "../helpers/api";
 import { createUser, type TestUser } from "../helpers/factories";
 import { follow, makePrivate } from "../helpers/graph";
 import { type PostBody, publish } from "../helpers/posts";
 
-const db = dbFor(env.DB);
-const config = configFor(env);
+const { db, config, timelines } = platformFor(env);
 
 /** Runs a post's whole fan-out synchronously, chunk after chunk; returns the messages it queued. */
 async function fanOut(postId: string): Promise<Job[]> {
@@ -23,10 +21,10 @@ async function fanOut(postId: string): Promise<Job[]> {
     send: async (job: Job) => void queued.push(job),
     sendAll: async (list: Job[]) => void queued.push(...list),
   };
-  await fanout({ db, config, jobs }, postId, null);
+  await fanout({ db, config, jobs, timelines }, postId, null);
   for (let i = 0; i < queued.length; i++) {
     const job = queued[i];
-    if (job?.type === "feed.fanout") await fanout({ db, config, jobs }, job.post_id, job.after, job.until);
+    if (job?.type === "feed.fanout") await fanout({ db, config, jobs, timelines }, job.post_id, job.after, job.until);
   }
   return queued;
 }
@@ -38,12 +36,11 @@ async function feedIds(user: TestUser, query = ""): Promise<{ ids: string[]; nex
   return { ids: body.items.map((p) => p.id), next: body.next_cursor };
 }
 
-async function timelineRows(postId: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM timeline WHERE post_id = ?")
-    .bind(postId)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
-}
+/** How many timelines hold the post, over every partition. */
+const timelineRows = (postId: string) => timelines.countPost(postId);
+
+/** The reader's timeline, newest first. */
+const timelineOf = (user: TestUser) => timelines.page(user.id, null, 1_000);
 
 /** `n` followers of `author`, written straight to D1 (follows have their own tests). */
 async function manyFollowers(author: TestUser, n: number): Promise<void> {
@@ -77,14 +74,12 @@ describe("GET /v1/feed", () => {
     await follow(bob, alice);
     const post = await publish(alice);
     const own = await publish(bob);
-    // Own post: in the author's timeline with no fan-out having run.
-    const bobsRows = () =>
-      env.DB.prepare("SELECT post_id FROM timeline WHERE user_id = ? ORDER BY post_id DESC")
-        .bind(bob.id)
-        .all<{ post_id: string }>();
-    expect((await bobsRows()).results.map((r) => r.post_id)).toEqual([own.id]);
+    // Own post: in the feed at once, read from posts (no timeline row, no fan-out); alice's comes
+    // from the fallback (followed authors read from D1) until it is pushed.
+    expect(await timelineOf(bob)).toEqual([]);
+    expect((await feedIds(bob, "?limit=1")).ids).toEqual([own.id]);
     await fanOut(post.id);
-    expect((await bobsRows()).results.map((r) => r.post_id)).toEqual([own.id, post.id]);
+    expect(await timelineOf(bob)).toEqual([post.id]);
     expect((await feedIds(bob)).ids).toEqual([own.id, post.id]);
   });
 
@@ -129,7 +124,7 @@ describe("GET /v1/feed", () => {
       .run();
     const post = await publish(star);
     expect(await fanOut(post.id)).toEqual([]);
-    expect(await timelineRows(post.id)).toBe(1); // the author's own row only
+    expect(await timelineRows(post.id)).toBe(0);
     expect((await feedIds(fan)).ids).toEqual([post.id]);
   });
 
@@ -140,20 +135,21 @@ describe("GET /v1/feed", () => {
     const queued = await fanOut(post.id);
     // The planner pushes the first range itself and queues the other two together.
     expect(queued.map((j) => j.type === "feed.fanout" && j.until !== undefined)).toEqual([true, true]);
-    expect(await timelineRows(post.id)).toBe(2_501);
+    expect(await timelineRows(post.id)).toBe(2_500);
     // Redeliver the planner and every range: nothing changes.
     const none = { send: async () => {}, sendAll: async () => {} };
-    await fanout({ db, config, jobs: none }, post.id, null);
+    await fanout({ db, config, jobs: none, timelines }, post.id, null);
     for (const job of queued)
-      if (job.type === "feed.fanout") await fanout({ db, config, jobs: none }, post.id, job.after, job.until);
-    expect(await timelineRows(post.id)).toBe(2_501);
+      if (job.type === "feed.fanout")
+        await fanout({ db, config, jobs: none, timelines }, post.id, job.after, job.until);
+    expect(await timelineRows(post.id)).toBe(2_500);
     // Ranges do not overlap and cover every follower: each range alone adds exactly its share.
-    await env.DB.prepare("DELETE FROM timeline WHERE post_id = ? AND user_id <> ?").bind(post.id, author.id).run();
+    await timelines.removePost(post.id);
     const shares = [];
     for (const job of queued) {
       if (job.type !== "feed.fanout") continue;
       const before = await timelineRows(post.id);
-      await fanout({ db, config, jobs: none }, post.id, job.after, job.until);
+      await fanout({ db, config, jobs: none, timelines }, post.id, job.after, job.until);
       shares.push((await timelineRows(post.id)) - before);
     }
     expect(shares).toEqual([1_000, 500]);
@@ -165,17 +161,17 @@ describe("GET /v1/feed", () => {
     await follow(reader, b);
     const pa = await publish(a);
     const pb = await publish(b);
-    // The first timeline insert fails (as D1 does on a lost connection); later ones work.
+    // The first read of a range's readers fails (as D1 does on a lost connection); later ones work.
     let calls = 0;
     const failFirstRun = (statement: D1PreparedStatement): D1PreparedStatement =>
       new Proxy(statement, {
         get(target, prop) {
           if (prop === "bind") return (...values: unknown[]) => failFirstRun(target.bind(...values));
-          if (prop === "run") {
-            return () => {
+          if (prop === "run" || prop === "all" || prop === "raw") {
+            return (...args: unknown[]) => {
               calls++;
               if (calls === 1) return Promise.reject(new Error("D1_ERROR: Network connection lost"));
-              return target.run();
+              return Reflect.apply(Reflect.get(target, prop) as (...a: unknown[]) => unknown, target, args);
             };
           }
           const value = Reflect.get(target, prop);
@@ -186,9 +182,7 @@ describe("GET /v1/feed", () => {
       get(target, prop) {
         if (prop === "prepare") {
           return (query: string) =>
-            query.includes('INSERT OR IGNORE INTO "timeline"')
-              ? failFirstRun(target.prepare(query))
-              : target.prepare(query);
+            query.includes('"follower_id" AS id') ? failFirstRun(target.prepare(query)) : target.prepare(query);
         }
         const value = Reflect.get(target, prop);
         return typeof value === "function" ? value.bind(target) : value;
@@ -203,7 +197,8 @@ describe("GET /v1/feed", () => {
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual(["fb"]);
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(["fa"]);
-    expect(await timelineRows(pb.id)).toBe(2);
+    expect(await timelineRows(pb.id)).toBe(1);
+    expect(await timelineRows(pa.id)).toBe(0);
 
     const dead = createMessageBatch("edgegram-feed-dlq", [
       { id: "fa", timestamp: new Date(), attempts: 4, body: { type: "feed.fanout", post_id: pa.id, after: null } },
@@ -250,11 +245,10 @@ describe("GET /v1/feed", () => {
       await fanOut(post.id);
       made.push(post.id);
     }
-    expect(await trimTimelines(db, [reader.id], 3)).toBe(5);
-    const kept = await env.DB.prepare("SELECT post_id FROM timeline WHERE user_id = ? ORDER BY post_id DESC")
-      .bind(reader.id)
-      .all<{ post_id: string }>();
-    expect(kept.results.map((r) => r.post_id)).toEqual(made.slice(-3).reverse());
+    // The same partitions with a cap of 3: adding a post the reader has already cuts it back.
+    const capped = timelinesFor(env.TIMELINES, { partitions: config.feed.timelinePartitions, cap: 3 });
+    await capped.add(reader.id, [{ postId: made[7] ?? "", authorId: author.id }]);
+    expect(await timelineOf(reader)).toEqual(made.slice(-3).reverse());
     const seen: string[] = [];
     let page = await feedIds(reader, "?limit=3");
     seen.push(...page.ids);
@@ -321,10 +315,9 @@ describe("GET /v1/feed", () => {
     const cf = await publish(carol, { audience: "close_friends" });
     await fanOut(cf.id);
     // Pushed to the close friend only.
-    const rows = await env.DB.prepare("SELECT user_id FROM timeline WHERE post_id = ? ORDER BY user_id")
-      .bind(cf.id)
-      .all<{ user_id: string }>();
-    expect(rows.results.map((r) => r.user_id).sort()).toEqual([carol.id, friend.id].sort());
+    expect(await timelineOf(friend)).toEqual([cf.id]);
+    expect(await timelineOf(follower)).toEqual([]);
+    expect(await timelineRows(cf.id)).toBe(1);
     expect((await feedIds(friend)).ids).toEqual([cf.id]);
     expect((await feedIds(follower)).ids).toEqual([]);
 

@@ -35,7 +35,6 @@ import {
   storyViews,
   suggestionDismissals,
   tagFollows,
-  timeline,
   users,
 } from "../../db/schema";
 import { columnNames, type Db } from "../../platform/db";
@@ -273,14 +272,13 @@ export function purgeExportRows(db: Db, userId: string): Promise<boolean> {
   return progressed(db, [deleteChunk(db, dataExports, sql`${dataExports.user_id} = ${userId}`)]);
 }
 
-/** Sessions, tickets, push subscriptions, its timeline and caches, idempotency keys, live sessions. */
+/** Sessions, tickets, push subscriptions, its caches, idempotency keys, live sessions (its timeline: the service). */
 export function purgeSessions(db: Db, userId: string): Promise<boolean> {
   return progressed(db, [
     deleteChunk(db, refreshTokens, sql`${refreshTokens.user_id} = ${userId}`),
     deleteChunk(db, realtimeTickets, sql`${realtimeTickets.user_id} = ${userId}`),
     deleteChunk(db, authEvents, sql`${authEvents.user_id} = ${userId}`),
     deleteChunk(db, pushSubscriptions, sql`${pushSubscriptions.user_id} = ${userId}`),
-    deleteChunk(db, timeline, sql`${timeline.user_id} = ${userId}`),
     deleteChunk(db, feedSnapshots, sql`${feedSnapshots.user_id} = ${userId}`),
     deleteChunk(db, exploreSeen, sql`${exploreSeen.user_id} = ${userId}`),
     deleteChunk(db, exploreSnapshots, sql`${exploreSnapshots.user_id} = ${userId}`),
@@ -333,7 +331,7 @@ export async function leftovers(db: Db, userId: string): Promise<PurgeStep | nul
     [
       "sessions",
       sql`(${any(refreshTokens, eq(refreshTokens.user_id, userId))} OR ${any(pushSubscriptions, eq(pushSubscriptions.user_id, userId))}
-        OR ${any(timeline, eq(timeline.user_id, userId))} OR ${any(liveSessions, eq(liveSessions.host_id, userId))}
+        OR ${any(liveSessions, eq(liveSessions.host_id, userId))}
         OR ${any(realtimeTickets, eq(realtimeTickets.user_id, userId))})`,
     ],
   ];

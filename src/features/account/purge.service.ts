@@ -27,7 +27,10 @@ import {
   touchPurge,
 } from "./purge.repo";
 
-export type PurgeDeps = Pick<Platform, "db" | "clock" | "config" | "jobs" | "outbox" | "store" | "realtime">;
+export type PurgeDeps = Pick<
+  Platform,
+  "db" | "clock" | "config" | "jobs" | "outbox" | "store" | "realtime" | "timelines"
+>;
 
 /** A purge whose last step is older than this is taken to be lost, and the cron starts it again. */
 const STALE_MS = 6 * 3_600_000;
@@ -80,7 +83,7 @@ export async function purgeAccountStep(deps: PurgeDeps, userId: string, step: Pu
   // Restored, or already erased (a redelivered `finish`): nothing to do.
   if (!(await touchPurge(deps.db, userId, cutoff, now.toISOString()))) return;
   if (step === "finish") {
-    const left = await leftovers(deps.db, userId);
+    const left = (await leftovers(deps.db, userId)) ?? ((await deps.timelines.holds(userId)) ? "sessions" : null);
     if (left !== null) return next(deps, userId, left);
     await deleteAccountRow(deps.db, userId, cutoff);
     return;
@@ -150,6 +153,9 @@ async function runChunk(deps: PurgeDeps, userId: string, step: Exclude<PurgeStep
       return false;
     }
     case "sessions":
-      return purgeSessions(db, userId);
+      if (await purgeSessions(db, userId)) return true;
+      // Its timeline lives in its partition, not D1 (docs/scale.md, "Timelines").
+      await deps.timelines.drop(userId);
+      return false;
   }
 }

@@ -1,12 +1,13 @@
 import { and, eq, lt, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
-import { comments, feedSnapshots, follows, likes, posts, timeline, users } from "../../db/schema";
-import { cachedAll, columnNames, type Db, idAfter, idBefore, inList } from "../../platform/db";
+import { comments, feedSnapshots, follows, likes, posts, users } from "../../db/schema";
+import type { TimelinePost } from "../../durable-objects/timeline-partition";
+import { cachedAll, type Db, idAfter, idBefore, inList } from "../../platform/db";
 import { closeFriendSql, feedVisibleSql, followsSql } from "../../policy";
 import { type CardRow, cardColumnsSql } from "../posts/posts.hydrate";
 import { type PostWithFacts, postWithFactsColumnsSql } from "../posts/posts.repo";
 
-/** Followers pushed per fan-out message (one INSERT … SELECT each). */
+/** Followers pushed per fan-out message (one read of the follow index, one call per partition). */
 export const FANOUT_CHUNK = 1000;
 
 export type FanoutPost = Pick<typeof posts.$inferSelect, "id" | "author_id" | "audience" | "deleted_at"> &
@@ -49,35 +50,37 @@ export async function fanoutBoundaries(
 }
 
 /**
- * Pushes a post into the timelines of the followers whose edge id is in (after, until] (null:
+ * The readers a post goes to among the followers whose edge id is in (after, until] (null:
  * unbounded), over the (followee_id, id) index; close-friends posts to close friends only.
- * INSERT OR IGNORE on the (user_id, post_id) key makes a redelivered range change nothing.
  */
-export async function fanoutRange(db: Db, post: FanoutPost, after: string | null, until: string | null): Promise<void> {
+export async function fanoutReaders(
+  db: Db,
+  post: FanoutPost,
+  after: string | null,
+  until: string | null,
+): Promise<string[]> {
   const f = alias(follows, "f");
   const closeFriendsOnly = post.audience === "close_friends" ? 1 : 0;
-  await db.run(
-    sql`INSERT OR IGNORE INTO ${timeline} (${columnNames(timeline.user_id, timeline.post_id, timeline.author_id)})
-        SELECT ${f.follower_id}, ${post.id}, ${post.author_id} FROM ${follows} ${f}
+  const rows = await db.all<{ id: string }>(
+    sql`SELECT ${f.follower_id} AS id FROM ${follows} ${f}
         WHERE ${f.followee_id} = ${post.author_id} AND ${idAfter(f.id, after)} AND ${f.id} <= COALESCE(${until}, '~')
           AND (${closeFriendsOnly} = 0 OR ${closeFriendSql(post.author_id, f.follower_id)})`,
   );
+  return rows.map((r) => r.id);
 }
 
 /**
- * A new follow: the followee's newest `limit` posts the follower may see go into the follower's
- * timeline at once, so the feed shows an account as soon as it is followed, not from its next
- * post. Nothing for an author above the fan-out threshold (read time pulls those) or when the
- * follow is gone again. INSERT OR IGNORE: repeats add nothing.
+ * A new follow: the followee's newest `limit` posts the follower may see, for the follower's
+ * timeline, so the feed shows an account as soon as it is followed, not from its next post. None
+ * for an author above the fan-out threshold (read time pulls those) or when the follow is gone.
  */
-export async function backfillAuthor(
+export async function backfillPosts(
   db: Db,
   args: { userId: string; authorId: string; limit: number; maxFollowers: number },
-): Promise<void> {
+): Promise<TimelinePost[]> {
   const p = alias(posts, "p");
-  await db.run(
-    sql`INSERT OR IGNORE INTO ${timeline} (${columnNames(timeline.user_id, timeline.post_id, timeline.author_id)})
-        SELECT ${args.userId}, ${p.id}, ${p.author_id} FROM ${posts} ${p}
+  return db.all<TimelinePost>(
+    sql`SELECT ${p.id} AS postId, ${p.author_id} AS authorId FROM ${posts} ${p}
         WHERE ${p.author_id} = ${args.authorId} AND ${p.deleted_at} IS NULL
           AND ${followsSql(args.userId, args.authorId)}
           AND (SELECT ${users.followers_count} FROM ${users} WHERE ${users.id} = ${args.authorId}) <= ${args.maxFollowers}
@@ -86,49 +89,36 @@ export async function backfillAuthor(
   );
 }
 
-export async function unlinkAuthor(db: Db, userId: string, authorId: string): Promise<void> {
-  await db.delete(timeline).where(and(eq(timeline.user_id, userId), eq(timeline.author_id, authorId)));
-}
-
-/** Keeps each listed reader's timeline to its newest `cap` rows. */
-export async function trimTimelines(db: Db, userIds: string[], cap: number): Promise<number> {
-  if (userIds.length === 0) return 0;
-  const t2 = alias(timeline, "t2");
-  const result = await db.run(
-    sql`DELETE FROM ${timeline} WHERE ${timeline.user_id} IN ${inList(userIds)}
-          AND ${timeline.post_id} < (SELECT ${t2.post_id} FROM ${timeline} ${t2} WHERE ${t2.user_id} = ${timeline.user_id}
-                                     ORDER BY ${t2.post_id} DESC LIMIT 1 OFFSET ${cap} - 1)`,
-  );
-  return result.meta.changes;
-}
-
-/** Readers whose timelines hold more than `cap` rows (for the trim job), a bounded batch at a time. */
-export async function readersOverCap(db: Db, cap: number, limit: number): Promise<string[]> {
-  const rows = await db
-    .select({ user_id: timeline.user_id })
-    .from(timeline)
-    .groupBy(timeline.user_id)
-    .having(sql`COUNT(*) > ${cap}`)
-    .limit(limit);
-  return rows.map((r) => r.user_id);
-}
-
 export type FeedRow = PostWithFacts;
+
+/** What a feed page is read from: the reader's timeline ids (from its partition) and the cursor. */
+export interface FeedSource {
+  viewerId: string;
+  /** The reader's newest timeline ids before `before`, at least `limit` of them when there are. */
+  timelineIds: string[];
+  before: string | null;
+  limit: number;
+  maxFollowers: number;
+}
 
 /**
  * The ids (as `id`) of the newest `limit` feed candidates before `before`, newest first: the
- * reader's timeline rows merged with the posts of followed authors above the fan-out threshold,
- * which are pulled at read time rather than pushed.
+ * reader's timeline ids merged with the reader's own posts (read-your-writes without a timeline
+ * write) and the posts of followed authors above the fan-out threshold, which are pulled at read
+ * time rather than pushed. Each source gives its newest `limit`, so the merge is exact.
  */
-function candidateIdsSql(args: { viewerId: string; before: string | null; limit: number; maxFollowers: number }): SQL {
+export function candidateIdsSql(args: Omit<FeedSource, "timelineIds"> & { timelineJson: string }): SQL {
   const a = alias(users, "a");
   const f = alias(follows, "f");
   const p2 = alias(posts, "p2");
+  const own = alias(posts, "own");
   return sql`SELECT id FROM (
+      SELECT value AS id FROM json_each(${args.timelineJson})
+      UNION
       SELECT id FROM (
-        SELECT ${timeline.post_id} AS id FROM ${timeline}
-        WHERE ${timeline.user_id} = ${args.viewerId} AND ${idBefore(timeline.post_id, args.before)}
-        ORDER BY ${timeline.post_id} DESC LIMIT ${args.limit})
+        SELECT ${own.id} AS id FROM ${posts} ${own}
+        WHERE ${own.author_id} = ${args.viewerId} AND ${own.deleted_at} IS NULL AND ${idBefore(own.id, args.before)}
+        ORDER BY ${own.id} DESC LIMIT ${args.limit})
       UNION
       SELECT id FROM (
         -- CROSS JOIN fixes the order: start from the few accounts above the threshold (index on
@@ -145,16 +135,13 @@ function candidateIdsSql(args: { viewerId: string; before: string | null; limit:
  * One page of feed candidates, newest first, with the facts the policy needs about each author.
  * One D1 round trip.
  */
-export async function feedCandidates(
-  db: Db,
-  args: { viewerId: string; before: string | null; limit: number; maxFollowers: number },
-): Promise<FeedRow[]> {
+export async function feedCandidates(db: Db, args: FeedSource): Promise<FeedRow[]> {
   const p = alias(posts, "p");
   const u = alias(users, "u");
   return db.all<FeedRow>(
     sql`SELECT ${postWithFactsColumnsSql(args.viewerId, p, u)}
         FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
-        WHERE ${p.deleted_at} IS NULL AND ${p.id} IN (${candidateIdsSql(args)})
+        WHERE ${p.deleted_at} IS NULL AND ${p.id} IN (${candidateIdsSql({ ...args, timelineJson: JSON.stringify(args.timelineIds) })})
         ORDER BY ${p.id} DESC LIMIT ${args.limit}`,
   );
 }
@@ -165,15 +152,14 @@ export async function feedCandidates(
  * survive, the caller cannot tell a sparse window from the end of the sources, and reads the page
  * the long way (`feedCandidates` rounds, then the direct fallback).
  */
-const feedCardsQuery = cachedAll<
-  CardRow,
-  { viewerId: string; before: string | null; limit: number; window: number; maxFollowers: number }
->(
-  ({ viewerId, before, limit, window, maxFollowers }) => {
-    const p = alias(posts, "p");
-    const u = alias(users, "u");
-    const candidates = candidateIdsSql({ viewerId, before, limit: window, maxFollowers });
-    return sql`WITH candidates AS (${candidates}),
+export type CardsArgs = Omit<FeedSource, "timelineIds"> & { timelineJson: string; window: number };
+
+/** The one statement of a feed page (exported for the bench's rows-read breakdown). */
+export function feedCardsSql({ viewerId, timelineJson, before, limit, window, maxFollowers }: CardsArgs): SQL {
+  const p = alias(posts, "p");
+  const u = alias(users, "u");
+  const candidates = candidateIdsSql({ viewerId, timelineJson, before, limit: window, maxFollowers });
+  return sql`WITH candidates AS (${candidates}),
         page AS (
           -- Policy first, on ids only; the card columns below are computed for the page alone.
           SELECT ${p.id} AS id FROM candidates c CROSS JOIN ${posts} ${p} ON ${p.id} = c.id
@@ -183,16 +169,25 @@ const feedCardsQuery = cachedAll<
         SELECT ${cardColumnsSql(viewerId, p, u)}
         FROM page pg CROSS JOIN ${posts} ${p} ON ${p.id} = pg.id JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
         ORDER BY ${p.id} DESC`;
-  },
-  ["viewerId", "before", "limit", "window", "maxFollowers"],
-);
+}
 
+const feedCardsQuery = cachedAll<CardRow, CardsArgs>(feedCardsSql, [
+  "viewerId",
+  "timelineJson",
+  "before",
+  "limit",
+  "window",
+  "maxFollowers",
+]);
+
+/** `timelineIds`: the reader's newest `window` timeline ids before `before`. */
 export async function feedCards(
   db: Db,
-  args: { viewerId: string; before: string | null; limit: number; window: number; maxFollowers: number },
+  args: Omit<FeedSource, "limit"> & { limit: number; window: number },
 ): Promise<CardRow[]> {
   // Rendered once per isolate (cachedAll): the statement's text never changes, only its values.
-  return feedCardsQuery(db, args);
+  const { timelineIds, ...rest } = args;
+  return feedCardsQuery(db, { ...rest, timelineJson: JSON.stringify(timelineIds) });
 }
 
 /**

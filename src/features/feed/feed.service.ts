@@ -8,25 +8,23 @@ import { cardsToPosts, type HydrateDeps, hydratePosts, type Post } from "../post
 import { postsWithFacts } from "../posts/posts.repo";
 import {
   affinities,
-  backfillAuthor,
+  backfillPosts,
   deleteSnapshotsBefore,
   FANOUT_CHUNK,
+  type FanoutPost,
   type FeedRow,
   fanoutBoundaries,
   fanoutPost,
-  fanoutRange,
+  fanoutReaders,
   feedCandidates,
   feedCards,
   feedCardsByIds,
   feedFallback,
   loadSnapshot,
-  readersOverCap,
   saveSnapshot,
-  trimTimelines,
-  unlinkAuthor,
 } from "./feed.repo";
 
-export type FeedDeps = HydrateDeps & Pick<Platform, "cache">;
+export type FeedDeps = HydrateDeps & Pick<Platform, "cache" | "timelines">;
 
 export const feedCacheKey = (userId: string) => `feed:v1:${userId}`;
 
@@ -77,6 +75,7 @@ async function collect(
       ? await feedFallback(deps.db, { viewerId, before, limit: fetch })
       : await feedCandidates(deps.db, {
           viewerId,
+          timelineIds: await deps.timelines.page(viewerId, before, fetch),
           before,
           limit: fetch,
           maxFollowers: deps.config.feed.fanoutMaxFollowers,
@@ -122,12 +121,15 @@ export async function readFeed(
     }
   }
   const before = await cursorPosition(secret, list, page.cursor);
-  // One statement in the common case: a full page survives the policy within the first window.
+  // One call to the reader's timeline partition and one statement in the common case: a full page
+  // survives the policy within the first window.
+  const window = page.limit + FAST_WINDOW_SLACK;
   const cards = await feedCards(deps.db, {
     viewerId,
+    timelineIds: await deps.timelines.page(viewerId, before, window),
     before,
     limit: page.limit,
-    window: page.limit + FAST_WINDOW_SLACK,
+    window,
     maxFollowers: deps.config.feed.fanoutMaxFollowers,
   });
   let items: Post[];
@@ -239,23 +241,35 @@ export async function invalidateFeeds(cache: EdgeCache, userIds: string[]): Prom
  * One fan-out message. A planning message (no range) splits the author's followers into ranges of
  * FANOUT_CHUNK edges, pushes the first range itself and queues the others in one sendBatch, so
  * they are delivered at once and in parallel instead of one queue hop after another. A range
- * message pushes its range. Every step is idempotent (INSERT OR IGNORE), so redelivery is safe.
+ * message reads its range's readers from D1 and pushes the post into their timelines, one call per
+ * partition they fall in, in parallel. Every step is idempotent (the timelines' key), so
+ * redelivery is safe.
  */
 export async function fanout(
-  deps: Pick<Platform, "db" | "config" | "jobs">,
+  deps: Pick<Platform, "db" | "config" | "jobs" | "timelines">,
   postId: string,
   after: string | null,
   until?: string | null,
-) {
+): Promise<void> {
   const post = await fanoutPost(deps.db, postId);
   // Deleted since it was queued, or an author readers pull from: nothing to push.
   if (!post || post.deleted_at !== null || post.followers_count > deps.config.feed.fanoutMaxFollowers) return;
-  if (until !== undefined) return fanoutRange(deps.db, post, after, until);
+  if (until !== undefined) return pushRange(deps, post, after, until);
   const bounds = await fanoutBoundaries(deps.db, post.author_id, FANOUT_CHUNK, null);
   const ranges = [null, ...bounds].map((from, i) => ({ after: from, until: bounds[i] ?? null }));
   const [first, ...rest] = ranges;
   await deps.jobs.sendAll(rest.map((r) => ({ type: "feed.fanout", post_id: postId, after: r.after, until: r.until })));
-  if (first) await fanoutRange(deps.db, post, first.after, first.until);
+  if (first) await pushRange(deps, post, first.after, first.until);
+}
+
+async function pushRange(
+  deps: Pick<Platform, "db" | "timelines">,
+  post: FanoutPost,
+  after: string | null,
+  until: string | null,
+): Promise<void> {
+  const readers = await fanoutReaders(deps.db, post, after, until);
+  if (readers.length > 0) await deps.timelines.push({ postId: post.id, authorId: post.author_id }, readers);
 }
 
 /** Posts of a newly followed account that go straight into the follower's timeline. */
@@ -263,26 +277,28 @@ export const BACKFILL_POSTS = 20;
 
 /** After a follow (or an approved request): the followee's recent posts, and a fresh first page. */
 export async function backfill(
-  deps: Pick<FeedDeps, "db" | "config" | "cache">,
+  deps: Pick<FeedDeps, "db" | "config" | "cache" | "timelines">,
   userId: string,
   authorId: string,
 ): Promise<void> {
-  await backfillAuthor(deps.db, {
+  const posts = await backfillPosts(deps.db, {
     userId,
     authorId,
     limit: BACKFILL_POSTS,
     maxFollowers: deps.config.feed.fanoutMaxFollowers,
   });
+  await deps.timelines.add(userId, posts);
   await invalidateFeeds(deps.cache, [userId]);
 }
 
-export async function unlink(deps: Pick<FeedDeps, "db">, userId: string, authorId: string): Promise<void> {
-  await unlinkAuthor(deps.db, userId, authorId);
+export async function unlink(deps: Pick<FeedDeps, "timelines">, userId: string, authorId: string): Promise<void> {
+  await deps.timelines.unlink(userId, authorId);
 }
 
-/** Cron: keeps timelines at their cap (a bounded number of readers per run); drops old snapshots. */
-export async function trimAll(deps: Pick<FeedDeps, "db" | "config" | "clock">): Promise<number> {
+/**
+ * Cron: drops ranked-feed snapshots older than an hour. (Timelines keep to their cap as they are
+ * written: src/platform/timelines.ts.)
+ */
+export async function pruneFeedSnapshots(deps: Pick<FeedDeps, "db" | "clock">): Promise<void> {
   await deleteSnapshotsBefore(deps.db, new Date(deps.clock.now().getTime() - 3_600_000).toISOString());
-  const readers = await readersOverCap(deps.db, deps.config.feed.timelineCap, 500);
-  return trimTimelines(deps.db, readers, deps.config.feed.timelineCap);
 }

@@ -37,7 +37,7 @@ import { accountGone, loadRelation } from "./relations.repo";
  */
 export type GraphDeps = Pick<
   Platform,
-  "db" | "clock" | "config" | "limits" | "outbox" | "cache" | "realtime" | "origin"
+  "db" | "clock" | "config" | "limits" | "outbox" | "cache" | "realtime" | "timelines" | "origin"
 >;
 
 /**

@@ -13,7 +13,6 @@ import {
   posts,
   saves,
   tagDailyUses,
-  timeline,
   users,
 } from "../../db/schema";
 import { type Db, idBefore, inList } from "../../platform/db";
@@ -247,11 +246,6 @@ export async function createPost(db: Db, post: NewPost, jobs: Staged): Promise<v
       .update(users)
       .set({ posts_count: sql`${users.posts_count} + 1` })
       .where(eq(users.id, post.authorId)),
-    // The author's own timeline at once (read-your-writes); followers get theirs by fan-out.
-    db
-      .insert(timeline)
-      .values({ user_id: post.authorId, post_id: post.id, author_id: post.authorId })
-      .onConflictDoNothing(),
     // The fan-out job, stored with the post so a queue that refuses the send cannot lose it.
     jobs.statement,
   ];
@@ -369,7 +363,6 @@ export async function purgePost(
         ),
       ),
     db.delete(postMedia).where(eq(postMedia.post_id, postId)),
-    db.delete(timeline).where(eq(timeline.post_id, postId)),
   ]);
   return { mediaKeys: images.map((r) => ({ ownerId: r.owner_id, id: r.id })) };
 }

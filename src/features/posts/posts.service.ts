@@ -206,10 +206,12 @@ export async function deletePost(deps: PostsDeps, authorId: string, postId: stri
 }
 
 /** The clean-up job: idempotent, resumable (the post row goes last). */
-export async function purgePost(deps: Pick<PostsDeps, "db" | "store">, postId: string): Promise<void> {
+export async function purgePost(deps: Pick<Platform, "db" | "store" | "timelines">, postId: string): Promise<void> {
   const purged = await purgePostRows(deps.db, postId);
   if (!purged) return;
   for (const m of purged.mediaKeys) await deps.store.deletePrefix(`media/${m.ownerId}/${m.id}/`);
+  // Out of every timeline (reads already skip it: this keeps ids of erased posts from lingering).
+  await deps.timelines.removePost(postId);
   await deletePostRow(deps.db, postId);
 }
 
