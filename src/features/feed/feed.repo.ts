@@ -7,8 +7,13 @@ import { closeFriendSql, feedVisibleSql, followsSql } from "../../policy";
 import { type CardRow, cardColumnsSql } from "../posts/posts.hydrate";
 import { type PostWithFacts, postWithFactsColumnsSql } from "../posts/posts.repo";
 
-/** Followers pushed per fan-out message (one read of the follow index, one call per partition). */
-export const FANOUT_CHUNK = 1000;
+/**
+ * Followers pushed per fan-out message: one read of the follow index, then one call per partition
+ * its readers fall in. A pushed author has at most FANOUT_MAX_FOLLOWERS (10,000) followers, so a
+ * post is at most 4 messages; fewer, larger ranges mean fewer partition calls (each a commit),
+ * which the bench measured as the fan-out's main cost (docs/scale.md, "Timelines").
+ */
+export const FANOUT_CHUNK = 2500;
 
 export type FanoutPost = Pick<typeof posts.$inferSelect, "id" | "author_id" | "audience" | "deleted_at"> &
   Pick<typeof users.$inferSelect, "followers_count">;
