@@ -110,7 +110,7 @@ const HEADER_COMPONENTS = {
   Vary: { description: "`Accept`: the format follows the Accept header", schema: { type: "string" } },
   XD1Bookmark: {
     description:
-      "The request's D1 session bookmark (read replication, docs/replication.md): send it back in `x-d1-bookmark` on the next request so it reads at least what this one read or wrote. Present whenever the request touched the database or brought a bookmark",
+      "The request's D1 session, as an opaque token (read replication, docs/replication.md): send it back unchanged in `x-d1-bookmark` on the next request, so it reads at least what this one read or wrote. Present whenever the request touched the database (image delivery aside) or brought a valid token",
     schema: { type: "string" },
   },
 } as const;
@@ -122,7 +122,7 @@ const PARAMETER_COMPONENTS = {
     name: "x-d1-bookmark",
     required: false,
     description:
-      "The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary",
+      "The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md)",
     schema: { type: "string" },
   },
 } as const;

@@ -8,8 +8,9 @@ import { AsyncLocalStorage } from "node:async_hooks";
  * `"first-unconstrained"` (any replica), or the client's bookmark (any replica at least as new as
  * it). Every query of the request then reads a database at least as new as the one before it
  * (sequential consistency within a session, Cloudflare's documented guarantee), and the session's
- * bookmark after the request goes back to the client, which sends it on its next request, so a
- * person always reads their own writes.
+ * bookmark after the request goes back to the client (in a signed token with the time its session
+ * last started at the primary, http/middleware/d1-session.ts), which sends it on its next request,
+ * so a person always reads their own writes and no read is more than a bounded time behind.
  *
  * The platform's D1 binding is built once per isolate (platform/index.ts), so the request's
  * session travels in an AsyncLocalStorage, as the request's auth session does

@@ -6,21 +6,28 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { REPLICA_MAX_STALENESS_MS } from "../../src/http/middleware/d1-session";
 import worker from "../../src/index";
+import { setClock } from "../../src/platform/clock";
 import { api } from "../helpers/api";
 import { createUser } from "../helpers/factories";
 
 /*
  * D1 read replication through the Sessions API (docs/replication.md): every request runs in one
- * D1 session, its bookmark goes back in `x-d1-bookmark`, a client sending it back reads its own
- * writes, and the requests that must see the latest state start their session at the primary.
+ * D1 session, its bookmark goes back in `x-d1-bookmark` (a signed token: the bookmark and when its
+ * session last started at the primary), a client sending it back reads its own writes, a token
+ * over the staleness bound starts at the primary again, and the requests that must see the latest
+ * state start their session at the primary.
  * Local D1 has one instance, so where a query is served cannot be seen here; what can be seen is
  * where each request asks D1 to start (a recording binding, below) and that the bookmark chain
  * carries a write into the next read.
  */
 
-const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
+const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}\.\d{13}\.[A-Za-z0-9_-]{22}$/;
+const bookmarkOf = (token: string) => token.split(".")[0];
+
+afterEach(() => setClock(null));
 
 interface Recorded {
   /** Each `withSession` argument, in order. */
@@ -117,14 +124,23 @@ describe("the D1 session bookmark", () => {
     expect((read.headers.get("x-d1-bookmark") ?? "") >= bookmark).toBe(true);
   });
 
-  it("malformed, is ignored: the request is answered from the primary with a good bookmark", async () => {
-    for (const bad of ["garbage", "00000000-0000001a", `${"f".repeat(8)}-${"f".repeat(8)}-${"f".repeat(8)}-zz`]) {
+  it("malformed or forged, is ignored: the request is answered from the primary with a good one", async () => {
+    const good = (await api("GET", "/healthz")).headers.get("x-d1-bookmark") ?? "";
+    const [bookmark, time, mac] = good.split(".");
+    const forged = [
+      // A later time on a real bookmark, and a bare D1 bookmark without our MAC.
+      `${bookmark}.${Number(time) + 60_000}.${mac}`,
+      `${bookmark}`,
+      `${"f".repeat(8)}-${"f".repeat(8)}-${"f".repeat(8)}-${"0".repeat(32)}.${time}.${mac}`,
+    ];
+    for (const bad of ["garbage", "00000000-0000001a", ...forged]) {
       const { env: recording, recorded } = recordingEnv();
       const res = await send(recording, "GET", "/healthz", { headers: { "x-d1-bookmark": bad } });
       expect(res.status, bad).toBe(200);
       expect(res.headers.get("x-d1-bookmark"), bad).toMatch(BOOKMARK);
       // Never passed to D1: the session started at the primary instead.
       expect(recorded.starts, bad).toEqual(["first-primary"]);
+      expect(res.headers.get("x-d1-bookmark"), bad).not.toBe(bad);
     }
   });
 
@@ -167,21 +183,58 @@ describe("the D1 session bookmark", () => {
 });
 
 describe("where a request's D1 session starts", () => {
-  it("reads tolerate a replica: any replica without a bookmark, at least the bookmark with one", async () => {
+  it("reads start at the primary without a token, then at the token's bookmark (a replica at least that new)", async () => {
     const user = await createUser();
     const { env: recording, recorded } = recordingEnv();
     const feed = await send(recording, "GET", "/v1/feed", { token: user.accessToken });
     expect(feed.status).toBe(200);
-    const bookmark = feed.headers.get("x-d1-bookmark") ?? "";
+    const token = feed.headers.get("x-d1-bookmark") ?? "";
     const again = await send(recording, "GET", `/v1/users/${user.username}`, {
       token: user.accessToken,
-      headers: { "x-d1-bookmark": bookmark },
+      headers: { "x-d1-bookmark": token },
     });
     expect(again.status).toBe(200);
-    expect(recorded.starts).toEqual(["first-unconstrained", bookmark]);
+    expect(recorded.starts).toEqual(["first-primary", bookmarkOf(token)]);
+    // Reading at a replica does not make the token fresher: it keeps the time its session last
+    // started at the primary.
+    expect((again.headers.get("x-d1-bookmark") ?? "").split(".")[1]).toBe(token.split(".")[1]);
     // Every query of those requests (the session check included) went through their session.
     expect(recorded.inSession).toBeGreaterThan(0);
     expect(recorded.direct).toBe(0);
+  });
+
+  it("a token over the staleness bound starts the read at the primary again, and is renewed", async () => {
+    const user = await createUser();
+    const { env: recording, recorded } = recordingEnv();
+    const start = Date.now();
+    const token =
+      (await send(recording, "GET", "/v1/feed", { token: user.accessToken })).headers.get("x-d1-bookmark") ?? "";
+    const at = (ms: number) => setClock({ now: () => new Date(start + ms) });
+    at(REPLICA_MAX_STALENESS_MS - 1_000);
+    const within = await send(recording, "GET", "/v1/feed", {
+      token: user.accessToken,
+      headers: { "x-d1-bookmark": token },
+    });
+    at(REPLICA_MAX_STALENESS_MS + 1_000);
+    const over = await send(recording, "GET", "/v1/feed", {
+      token: user.accessToken,
+      headers: { "x-d1-bookmark": token },
+    });
+    expect([within.status, over.status]).toEqual([200, 200]);
+    expect(recorded.starts).toEqual(["first-primary", bookmarkOf(token), "first-primary"]);
+    const renewed = over.headers.get("x-d1-bookmark") ?? "";
+    expect(Number(renewed.split(".")[1])).toBeGreaterThan(Number(token.split(".")[1]));
+  });
+
+  it("image delivery tolerates any replica: it starts unconstrained and answers no token", async () => {
+    const { env: recording, recorded } = recordingEnv();
+    const res = await send(
+      recording,
+      "GET",
+      "/media/01ARZ3NDEKTSV4RRFFQ69G5FAV/01ARZ3NDEKTSV4RRFFQ69G5FAV/small?exp=1&sig=x",
+    );
+    expect(res.status).toBe(404);
+    expect(recorded.starts).toEqual(["first-unconstrained"]);
   });
 
   it("writes start at the primary, whatever bookmark the client sends", async () => {

@@ -1,13 +1,13 @@
 /**
- * D1 read replication (docs/replication.md): every API answer carries `x-d1-bookmark`, the
- * database position the request read or wrote at, and a request that sends the latest one back
- * reads a database at least that new, so the person always reads their own writes, even when a
- * replica near them is behind the primary.
+ * D1 read replication (docs/replication.md): every API answer carries `x-d1-bookmark`, an opaque
+ * token for the database position the request read or wrote at, and a request that sends the
+ * latest one back may read a nearby replica at least that new, so the person always reads their
+ * own writes, even when a replica near them is behind the primary.
  *
  * The latest bookmark is shared by every tab of the app through localStorage (a post made in one
- * tab shows in the feed of another), and only ever moves forward: D1 bookmarks sort oldest to
- * newest as strings, so of two answers arriving out of order the older one never replaces the
- * newer. Without localStorage (private modes that refuse it) it is kept per tab, in memory.
+ * tab shows in the feed of another), and only ever moves forward: the tokens sort oldest to newest
+ * as strings (a D1 bookmark first, then a time), so of two answers arriving out of order the older
+ * one never replaces the newer. Without localStorage (private modes that refuse it) it is kept per tab, in memory.
  */
 const KEY = "edgegram.d1_bookmark";
 export const BOOKMARK_HEADER = "x-d1-bookmark";

@@ -2994,7 +2994,7 @@ export type components = {
     };
     responses: never;
     parameters: {
-        /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+        /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
         XD1Bookmark: string;
     };
     requestBodies: never;
@@ -3011,7 +3011,7 @@ export type components = {
         Vary: string;
         /** @description Always `Bearer realm="edgegram"` */
         WwwAuthenticate: string;
-        /** @description The request's D1 session bookmark (read replication, docs/replication.md): send it back in `x-d1-bookmark` on the next request so it reads at least what this one read or wrote. Present whenever the request touched the database or brought a bookmark */
+        /** @description The request's D1 session, as an opaque token (read replication, docs/replication.md): send it back unchanged in `x-d1-bookmark` on the next request, so it reads at least what this one read or wrote. Present whenever the request touched the database (image delivery aside) or brought a valid token */
         XD1Bookmark: string;
         /** @description This request's id: the caller's `x-request-id` when it is sane, else a new ULID; also in problem bodies */
         XRequestId: string;
@@ -3026,7 +3026,7 @@ export interface operations {
                 to: string;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -3089,7 +3089,7 @@ export interface operations {
                 sig?: string;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -3138,7 +3138,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -3177,7 +3177,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -3221,7 +3221,7 @@ export interface operations {
                 sig?: string;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -3294,7 +3294,7 @@ export interface operations {
                 sig: string;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -3383,7 +3383,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -3483,7 +3483,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -3578,7 +3578,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -3718,7 +3718,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -3803,7 +3803,7 @@ export interface operations {
                 status?: "open" | "resolved";
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -3898,7 +3898,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -3982,7 +3982,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -4114,7 +4114,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -4243,7 +4243,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -4362,7 +4362,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -4444,7 +4444,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -4540,7 +4540,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -4622,7 +4622,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -4718,7 +4718,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -4825,7 +4825,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -4920,7 +4920,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -5044,7 +5044,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -5125,7 +5125,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -5266,7 +5266,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -5349,7 +5349,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -5469,7 +5469,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -5615,7 +5615,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -5721,7 +5721,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -5877,7 +5877,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -6012,7 +6012,7 @@ export interface operations {
                 ticket: string;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -6121,7 +6121,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -6209,7 +6209,7 @@ export interface operations {
                 mode?: "chronological" | "ranked";
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -6290,7 +6290,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -6397,7 +6397,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -6515,7 +6515,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -6574,7 +6574,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -6704,7 +6704,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -6792,7 +6792,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -6886,7 +6886,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -7017,7 +7017,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -7151,7 +7151,7 @@ export interface operations {
                 ticket: string;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -7266,7 +7266,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -7314,7 +7314,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -7433,7 +7433,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -7568,7 +7568,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -7654,7 +7654,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -7735,7 +7735,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -7855,7 +7855,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -7975,7 +7975,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -8094,7 +8094,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -8176,7 +8176,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -8246,7 +8246,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -8370,7 +8370,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -8451,7 +8451,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -8569,7 +8569,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -8687,7 +8687,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -8810,7 +8810,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -8891,7 +8891,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -8950,7 +8950,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -9057,7 +9057,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -9174,7 +9174,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -9286,7 +9286,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -9367,7 +9367,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -9426,7 +9426,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -9507,7 +9507,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -9569,7 +9569,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -9652,7 +9652,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -9722,7 +9722,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -9840,7 +9840,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -9959,7 +9959,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -10042,7 +10042,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -10125,7 +10125,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -10291,7 +10291,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -10431,7 +10431,7 @@ export interface operations {
                 types?: string;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -10512,7 +10512,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -10619,7 +10619,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -10680,7 +10680,7 @@ export interface operations {
             header?: {
                 /** @description A retry with the same key returns the first post and creates nothing */
                 "idempotency-key"?: string;
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -10799,7 +10799,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -10882,7 +10882,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -11000,7 +11000,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -11126,7 +11126,7 @@ export interface operations {
                 reply_to?: string;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -11220,7 +11220,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -11355,7 +11355,7 @@ export interface operations {
                 ticket: string;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -11459,7 +11459,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -11579,7 +11579,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -11704,7 +11704,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -11798,7 +11798,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -11918,7 +11918,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -12038,7 +12038,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -12156,7 +12156,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -12272,7 +12272,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -12311,7 +12311,7 @@ export interface operations {
                 ticket: string;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -12413,7 +12413,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -12543,7 +12543,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -12691,7 +12691,7 @@ export interface operations {
                 type?: "accounts" | "tags" | "posts";
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -12772,7 +12772,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -12890,7 +12890,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -12973,7 +12973,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -13091,7 +13091,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -13238,7 +13238,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -13361,7 +13361,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -13455,7 +13455,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -13514,7 +13514,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -13587,7 +13587,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -13697,7 +13697,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -13814,7 +13814,7 @@ export interface operations {
                 sort?: "recent" | "top";
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -13898,7 +13898,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
@@ -13957,7 +13957,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -14040,7 +14040,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -14160,7 +14160,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -14280,7 +14280,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -14412,7 +14412,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -14537,7 +14537,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -14636,7 +14636,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -14735,7 +14735,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -14829,7 +14829,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -14949,7 +14949,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -15074,7 +15074,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -15168,7 +15168,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path: {
@@ -15252,7 +15252,7 @@ export interface operations {
             query?: never;
             header?: {
                 "cf-webhook-auth"?: string;
-                /** @description The latest `x-d1-bookmark` this client was answered: the request then reads a database at least that new (its own writes included). Reads without one may be served by a replica behind the primary (docs/replication.md); a malformed one is ignored and the request reads the primary */
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
                 "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
