@@ -88,7 +88,7 @@ async function send(
 }
 
 describe("the D1 session bookmark", () => {
-  it("is on every response of a request that touched D1, in D1's bookmark shape", async () => {
+  it("is on every response of a request that touched D1: a D1 bookmark, a time and a MAC", async () => {
     const res = await api("GET", "/healthz");
     expect(res.status).toBe(200);
     expect(res.headers.get("x-d1-bookmark")).toMatch(BOOKMARK);
