@@ -31,6 +31,7 @@ import { meRoutes, userRoutes } from "./features/users/users.routes";
 import { DOCS_CSP, docsPage } from "./http/docs";
 import { handleError } from "./http/errors";
 import { unroutedAnswer } from "./http/methods";
+import { BOOKMARK_HEADER, d1Session } from "./http/middleware/d1-session";
 import { bodyCap, noStore, requestContext } from "./http/middleware/request";
 import { completeDocument, createRouter, jsonContent } from "./http/openapi";
 
@@ -49,12 +50,15 @@ export function createApp() {
   app.use("/v1/*", (c, next) =>
     cors({
       origin: (origin) => (c.get("config").corsOrigins.includes(origin) ? origin : null),
-      allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id"],
+      allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id", BOOKMARK_HEADER],
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      exposeHeaders: ["x-request-id", "retry-after"],
+      exposeHeaders: ["x-request-id", "retry-after", BOOKMARK_HEADER],
       maxAge: 600,
     })(c, next),
   );
+  // One D1 session per request, its bookmark on the response (docs/replication.md). After CORS, so
+  // a preflight, answered there, opens none.
+  app.use("*", d1Session);
   app.use("/v1/*", noStore);
   app.use("/v1/*", bodyCap);
 

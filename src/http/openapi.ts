@@ -108,6 +108,23 @@ const HEADER_COMPONENTS = {
     schema: { type: "string" },
   },
   Vary: { description: "`Accept`: the format follows the Accept header", schema: { type: "string" } },
+  XD1Bookmark: {
+    description:
+      "The request's D1 session, as an opaque token (read replication, docs/replication.md): send it back unchanged in `x-d1-bookmark` on the next request, so it reads at least what this one read or wrote. Present whenever the request touched the database (image delivery aside) or brought a valid token",
+    schema: { type: "string" },
+  },
+} as const;
+
+/** Request parameters every operation accepts, declared once. */
+const PARAMETER_COMPONENTS = {
+  XD1Bookmark: {
+    in: "header",
+    name: "x-d1-bookmark",
+    required: false,
+    description:
+      "The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md)",
+    schema: { type: "string" },
+  },
 } as const;
 
 const headerRef = (name: keyof typeof HEADER_COMPONENTS) => ({ $ref: `#/components/headers/${name}` });
@@ -128,7 +145,7 @@ interface Parameter {
 
 interface Operation extends Json {
   operationId?: string;
-  parameters?: Parameter[];
+  parameters?: (Parameter | { $ref: string })[];
   requestBody?: { content?: Record<string, unknown> };
   security?: Record<string, unknown>[];
   responses: Record<string, Json>;
@@ -147,7 +164,9 @@ const METHODS = ["get", "put", "post", "delete", "patch", "options", "head"] as 
 const CONSTRAINTS = ["maxLength", "minLength", "pattern", "enum", "const", "format", "minimum", "maximum"];
 
 /** Whether the validation hook can refuse this parameter (422): it is required or constrained. */
-function canFail(param: Parameter): boolean {
+function canFail(param: Parameter | { $ref: string }): boolean {
+  // The shared parameters (PARAMETER_COMPONENTS) are optional and unconstrained.
+  if ("$ref" in param) return false;
   if (param.required && param.in !== "path") return true;
   const schema = param.schema ?? {};
   return (schema.type !== undefined && schema.type !== "string") || CONSTRAINTS.some((k) => k in schema);
@@ -188,7 +207,8 @@ export function operationIdFor(method: string, path: string): string {
 
 /**
  * Completes the generated document: the shared problem answers above on every operation (merged
- * into a route's own answer with the same status), `x-request-id` on every response,
+ * into a route's own answer with the same status), `x-request-id` and `x-d1-bookmark` on every
+ * response and `x-d1-bookmark` as an accepted request header of every operation,
  * `retry-after` and `www-authenticate` where they are sent, an `operationId` on every operation,
  * and a server entry. The input is not changed.
  */
@@ -199,12 +219,17 @@ export function completeDocument<D extends object>(generated: D): D {
     components?: Json & { headers?: Json; responses?: Json };
   };
   doc.servers = [{ url: "/", description: "The origin that served this document" }];
-  doc.components = { ...doc.components, headers: { ...doc.components?.headers, ...HEADER_COMPONENTS } };
+  doc.components = {
+    ...doc.components,
+    headers: { ...doc.components?.headers, ...HEADER_COMPONENTS },
+    parameters: { ...(doc.components?.parameters as Json | undefined), ...PARAMETER_COMPONENTS },
+  };
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const method of METHODS) {
       const op = item[method];
       if (!op) continue;
       op.operationId ??= operationIdFor(method, path);
+      op.parameters = [...(op.parameters ?? []), { $ref: "#/components/parameters/XD1Bookmark" }];
       for (const code of sharedCodes(path, op)) {
         const { status, title } = ERROR_CODES[code];
         const own = op.responses[status];
@@ -214,7 +239,11 @@ export function completeDocument<D extends object>(generated: D): D {
         }
       }
       for (const [status, response] of Object.entries(op.responses)) {
-        const headers: Json = { ...(response.headers as Json | undefined), "x-request-id": headerRef("XRequestId") };
+        const headers: Json = {
+          ...(response.headers as Json | undefined),
+          "x-request-id": headerRef("XRequestId"),
+          "x-d1-bookmark": headerRef("XD1Bookmark"),
+        };
         if (status === "429" || status === "503") headers["retry-after"] = headerRef("RetryAfter");
         if (status === "401") headers["www-authenticate"] = headerRef("WwwAuthenticate");
         response.headers = headers;

@@ -1,6 +1,7 @@
 import { type EdgeCache, edgeCacheFor } from "./cache";
 import { appClock, type Clock } from "./clock";
 import { type AppConfig, configFor } from "./config";
+import { type D1Sessions, d1SessionsFor, sessionRouted } from "./d1-session";
 import { type Db, dbFor } from "./db";
 import { type DirectUploads, directUploadsFor } from "./direct-uploads";
 import { type Images, imagesFor } from "./images";
@@ -46,6 +47,11 @@ export interface Platform {
   push: WebPush;
   /** Where URLs handed to clients point: this Worker's origin ("" off a request: jobs write no URLs). */
   origin: string;
+  /**
+   * D1 read replication: opens the request's D1 session (platform/d1-session.ts); `db` reads and
+   * writes through it. Off a request (queues, crons, Durable Objects) `db` uses the primary.
+   */
+  d1Sessions: D1Sessions;
 }
 
 // The env object is the same for every request an isolate serves: build the wrappers once.
@@ -55,7 +61,8 @@ const built = new WeakMap<Env, Omit<Platform, "origin">>();
 export function platformFor(env: Env, origin = ""): Platform {
   let base = built.get(env);
   if (!base) {
-    const db = dbFor(sessionGuarded(env.DB));
+    // D1 read replication (docs/replication.md): queries go through the request's D1 session.
+    const db = dbFor(sessionGuarded(sessionRouted(env.DB)));
     const jobs = jobQueueFor(env);
     const config = configFor(env);
     base = {
@@ -77,6 +84,7 @@ export function platformFor(env: Env, origin = ""): Platform {
       stream: config.live.stream ? streamFor(config.live.stream) : null,
       push: webPushFor(config.vapid),
       mail: mailerFor(config.mail, db, appClock),
+      d1Sessions: d1SessionsFor(env.DB),
     };
     built.set(env, base);
   }
@@ -86,6 +94,7 @@ export function platformFor(env: Env, origin = ""): Platform {
 export type {
   AppConfig,
   Clock,
+  D1Sessions,
   Db,
   DirectUploads,
   EdgeCache,

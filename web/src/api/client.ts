@@ -1,4 +1,5 @@
 import createClient from "openapi-fetch";
+import { noteBookmark, sendBookmark } from "./bookmark";
 import { ApiProblem } from "./problem";
 import type { components, paths } from "./schema";
 import { refreshSession, validAccessToken } from "./session";
@@ -17,6 +18,8 @@ const tokenRefused = (response: Response) =>
  * it is about to expire) and, when the server still refuses the token (it expired in flight, or
  * the session ended), refreshes once (single-flight, web/src/api/session.ts) and sends the request
  * again; when the refresh fails too, the session is cleared and the app shows the sign-in screen.
+ * Each request also carries the latest D1 bookmark and keeps the one it is answered
+ * (web/src/api/bookmark.ts), so what this browser wrote is what it reads next.
  */
 async function authorizedFetch(request: Request): Promise<Response> {
   const token = await validAccessToken();
@@ -24,7 +27,7 @@ async function authorizedFetch(request: Request): Promise<Response> {
   if (token) request.headers.set("authorization", `Bearer ${token}`);
   let response: Response;
   try {
-    response = await fetch(request);
+    response = await send(request);
   } catch {
     throw ApiProblem.network();
   }
@@ -33,10 +36,18 @@ async function authorizedFetch(request: Request): Promise<Response> {
   if (!fresh) return response;
   again.headers.set("authorization", `Bearer ${fresh}`);
   try {
-    return await fetch(again);
+    return await send(again);
   } catch {
     throw ApiProblem.network();
   }
+}
+
+/** One request with the latest bookmark, keeping the bookmark of its answer. */
+async function send(request: Request): Promise<Response> {
+  sendBookmark(request.headers);
+  const response = await fetch(request);
+  noteBookmark(response);
+  return response;
 }
 
 /** The typed client: paths, parameters, bodies and answers all come from web/src/api/schema.d.ts. */

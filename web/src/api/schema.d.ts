@@ -2993,7 +2993,10 @@ export type components = {
         };
     };
     responses: never;
-    parameters: never;
+    parameters: {
+        /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+        XD1Bookmark: string;
+    };
     requestBodies: never;
     headers: {
         /** @description `private, max-age=31536000, immutable`: the bytes under one URL never change */
@@ -3008,6 +3011,8 @@ export type components = {
         Vary: string;
         /** @description Always `Bearer realm="edgegram"` */
         WwwAuthenticate: string;
+        /** @description The request's D1 session, as an opaque token (read replication, docs/replication.md): send it back unchanged in `x-d1-bookmark` on the next request, so it reads at least what this one read or wrote. Present whenever the request touched the database (image delivery aside) or brought a valid token */
+        XD1Bookmark: string;
         /** @description This request's id: the caller's `x-request-id` when it is sane, else a new ULID; also in problem bodies */
         XRequestId: string;
     };
@@ -3020,7 +3025,10 @@ export interface operations {
             query: {
                 to: string;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3029,6 +3037,7 @@ export interface operations {
             /** @description The mail */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3039,6 +3048,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3049,6 +3059,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3059,6 +3070,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3076,7 +3088,10 @@ export interface operations {
                 /** @description The URL's signature */
                 sig?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -3087,6 +3102,7 @@ export interface operations {
             /** @description The ZIP */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3097,6 +3113,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3107,6 +3124,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3119,7 +3137,10 @@ export interface operations {
     getHealthz: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3128,6 +3149,7 @@ export interface operations {
             /** @description Healthy */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3141,6 +3163,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3153,7 +3176,10 @@ export interface operations {
     getLivez: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3162,6 +3188,7 @@ export interface operations {
             /** @description Alive */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3175,6 +3202,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3192,7 +3220,10 @@ export interface operations {
                 /** @description The URL's signature */
                 sig?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
                 owner: string;
@@ -3209,6 +3240,7 @@ export interface operations {
                     "cache-control": components["headers"]["CacheControl"];
                     etag: components["headers"]["ETag"];
                     vary: components["headers"]["Vary"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3224,6 +3256,7 @@ export interface operations {
                     "cache-control": components["headers"]["CacheControl"];
                     etag: components["headers"]["ETag"];
                     vary: components["headers"]["Vary"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3232,6 +3265,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3242,6 +3276,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3258,7 +3293,10 @@ export interface operations {
                 exp?: number | null;
                 sig: string;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -3273,6 +3311,7 @@ export interface operations {
             /** @description Stored */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3281,6 +3320,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3291,6 +3331,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3301,6 +3342,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3311,6 +3353,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3321,6 +3364,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3338,7 +3382,10 @@ export interface operations {
                 cursor?: string;
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3347,6 +3394,7 @@ export interface operations {
             /** @description A page of events */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3360,6 +3408,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3371,6 +3420,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3381,6 +3431,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3391,6 +3442,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3401,6 +3453,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3411,6 +3464,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3428,7 +3482,10 @@ export interface operations {
                 /** @description Page size, 1-50 */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3437,6 +3494,7 @@ export interface operations {
             /** @description A page of entries */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3450,6 +3508,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3461,6 +3520,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3471,6 +3531,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3481,6 +3542,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3491,6 +3553,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3501,6 +3564,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3513,7 +3577,10 @@ export interface operations {
     postAdminMediaBlocklist: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3526,6 +3593,7 @@ export interface operations {
             /** @description The file was already blocklisted: its entry */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3536,6 +3604,7 @@ export interface operations {
             /** @description Blocklisted */
             201: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3546,6 +3615,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3557,6 +3627,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3567,6 +3638,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3577,6 +3649,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3587,6 +3660,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3597,6 +3671,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3607,6 +3682,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3617,6 +3693,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3627,6 +3704,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3639,7 +3717,10 @@ export interface operations {
     deleteAdminMediaBlocklistById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -3650,6 +3731,7 @@ export interface operations {
             /** @description Removed */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3659,6 +3741,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3669,6 +3752,7 @@ export interface operations {
             /** @description Forbidden; Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3679,6 +3763,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3689,6 +3774,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3699,6 +3785,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3715,7 +3802,10 @@ export interface operations {
                 limit?: number;
                 status?: "open" | "resolved";
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3724,6 +3814,7 @@ export interface operations {
             /** @description A page of subjects */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3737,6 +3828,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3748,6 +3840,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3758,6 +3851,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3768,6 +3862,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3778,6 +3873,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3788,6 +3884,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3800,7 +3897,10 @@ export interface operations {
     getAdminSubjectsByTypeById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
                 type: "post" | "comment" | "story" | "user" | "message" | "live_comment";
@@ -3812,6 +3912,7 @@ export interface operations {
             /** @description The subject */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3823,6 +3924,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3833,6 +3935,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3843,6 +3946,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3853,6 +3957,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3863,6 +3968,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3875,7 +3981,10 @@ export interface operations {
     postAdminSubjectsByTypeByIdActions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
                 type: "post" | "comment" | "story" | "user" | "message" | "live_comment";
@@ -3891,6 +4000,7 @@ export interface operations {
             /** @description The event recorded */
             201: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3901,6 +4011,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3912,6 +4023,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3922,6 +4034,7 @@ export interface operations {
             /** @description Forbidden; Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3932,6 +4045,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3942,6 +4056,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3952,6 +4067,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3962,6 +4078,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3972,6 +4089,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3982,6 +4100,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -3994,7 +4113,10 @@ export interface operations {
     postAppeals: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4007,6 +4129,7 @@ export interface operations {
             /** @description Appealed */
             201: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4017,6 +4140,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4028,6 +4152,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4038,6 +4163,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4048,6 +4174,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4058,6 +4185,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4068,6 +4196,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4078,6 +4207,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4088,6 +4218,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4098,6 +4229,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4110,7 +4242,10 @@ export interface operations {
     postAuthLogin: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4123,6 +4258,7 @@ export interface operations {
             /** @description A new session */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4133,6 +4269,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4144,6 +4281,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4154,6 +4292,7 @@ export interface operations {
             /** @description Account suspended */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4164,6 +4303,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4174,6 +4314,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4184,6 +4325,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4195,6 +4337,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4205,6 +4348,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4217,7 +4361,10 @@ export interface operations {
     postAuthLogout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4230,6 +4377,7 @@ export interface operations {
             /** @description Signed out (also for an unknown or already revoked token) */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4238,6 +4386,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4248,6 +4397,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4258,6 +4408,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4268,6 +4419,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4278,6 +4430,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4290,7 +4443,10 @@ export interface operations {
     postAuthPasswordReset: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4303,6 +4459,7 @@ export interface operations {
             /** @description Accepted (for every address) */
             202: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4313,6 +4470,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4323,6 +4481,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4333,6 +4492,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4343,6 +4503,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4354,6 +4515,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4364,6 +4526,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4376,7 +4539,10 @@ export interface operations {
     postAuthPasswordResetConfirm: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4389,6 +4555,7 @@ export interface operations {
             /** @description The password is set; sign in again */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4397,6 +4564,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4407,6 +4575,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4417,6 +4586,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4427,6 +4597,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4437,6 +4608,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4449,7 +4621,10 @@ export interface operations {
     postAuthRefresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4462,6 +4637,7 @@ export interface operations {
             /** @description The rotated session */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4472,6 +4648,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4483,6 +4660,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4493,6 +4671,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4503,6 +4682,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4513,6 +4693,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4523,6 +4704,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4535,7 +4717,10 @@ export interface operations {
     postAuthSignup: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4548,6 +4733,7 @@ export interface operations {
             /** @description Accepted: check your email */
             202: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4558,6 +4744,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4568,6 +4755,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4578,6 +4766,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4588,6 +4777,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4598,6 +4788,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4609,6 +4800,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4619,6 +4811,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4631,7 +4824,10 @@ export interface operations {
     postAuthVerifyEmail: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4644,6 +4840,7 @@ export interface operations {
             /** @description The address is verified (and, for a change, now the account's) */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4654,6 +4851,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4664,6 +4862,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4674,6 +4873,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4684,6 +4884,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4694,6 +4895,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4704,6 +4906,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4716,7 +4919,10 @@ export interface operations {
     deleteCommentsById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -4731,6 +4937,7 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4739,6 +4946,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4750,6 +4958,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4760,6 +4969,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4770,6 +4980,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4780,6 +4991,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4790,6 +5002,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4800,6 +5013,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4810,6 +5024,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4828,7 +5043,10 @@ export interface operations {
                 /** @description Page size, 1-50 */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4837,6 +5055,7 @@ export interface operations {
             /** @description One page, most recent activity first */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4847,6 +5066,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4858,6 +5078,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4868,6 +5089,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4878,6 +5100,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4888,6 +5111,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4900,7 +5124,10 @@ export interface operations {
     postConversations: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4913,6 +5140,7 @@ export interface operations {
             /** @description The existing 1:1 with that person */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4923,6 +5151,7 @@ export interface operations {
             /** @description The new conversation */
             201: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4933,6 +5162,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4944,6 +5174,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4954,6 +5185,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4964,6 +5196,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4974,6 +5207,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4984,6 +5218,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -4994,6 +5229,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5005,6 +5241,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5015,6 +5252,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5027,7 +5265,10 @@ export interface operations {
     getConversationsById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -5038,6 +5279,7 @@ export interface operations {
             /** @description The conversation */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5049,6 +5291,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5059,6 +5302,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5069,6 +5313,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5079,6 +5324,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5089,6 +5335,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5101,7 +5348,10 @@ export interface operations {
     postConversationsByIdAccept: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -5116,6 +5366,7 @@ export interface operations {
             /** @description The conversation, now in the inbox */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5126,6 +5377,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5137,6 +5389,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5147,6 +5400,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5157,6 +5411,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5167,6 +5422,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5177,6 +5433,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5187,6 +5444,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5197,6 +5455,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5209,7 +5468,10 @@ export interface operations {
     postConversationsByIdLeave: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -5224,6 +5486,7 @@ export interface operations {
             /** @description Left */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5232,6 +5495,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5243,6 +5507,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5253,6 +5518,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5263,6 +5529,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5273,6 +5540,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5283,6 +5551,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5293,6 +5562,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5303,6 +5573,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5313,6 +5584,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5324,6 +5596,7 @@ export interface operations {
             503: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5341,7 +5614,10 @@ export interface operations {
                 /** @description Page size, 1-50 */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -5352,6 +5628,7 @@ export interface operations {
             /** @description One page, newest first */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5362,6 +5639,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5373,6 +5651,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5383,6 +5662,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5393,6 +5673,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5403,6 +5684,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5413,6 +5695,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5424,6 +5707,7 @@ export interface operations {
             503: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5436,7 +5720,10 @@ export interface operations {
     postConversationsByIdMessages: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -5452,6 +5739,7 @@ export interface operations {
             201: {
                 headers: {
                     "idempotent-replayed": components["headers"]["IdempotentReplayed"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5462,6 +5750,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5473,6 +5762,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5483,6 +5773,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5493,6 +5784,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5503,6 +5795,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5513,6 +5806,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5523,6 +5817,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5533,6 +5828,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5544,6 +5840,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5554,6 +5851,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5565,6 +5863,7 @@ export interface operations {
             503: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5577,7 +5876,10 @@ export interface operations {
     postConversationsByIdRead: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -5592,6 +5894,7 @@ export interface operations {
             /** @description Marked */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5600,6 +5903,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5611,6 +5915,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5621,6 +5926,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5631,6 +5937,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5641,6 +5948,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5651,6 +5959,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5661,6 +5970,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5671,6 +5981,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5682,6 +5993,7 @@ export interface operations {
             503: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5699,7 +6011,10 @@ export interface operations {
                 /** @description From POST /v1/realtime/tickets; works once */
                 ticket: string;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -5710,6 +6025,7 @@ export interface operations {
             /** @description Switching Protocols: the WebSocket is open; its JSON frames are in `x-websocket` */
             101: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5719,6 +6035,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5729,6 +6046,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5739,6 +6057,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5749,6 +6068,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5759,6 +6079,7 @@ export interface operations {
             /** @description Upgrade required */
             426: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5770,6 +6091,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5780,6 +6102,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5797,7 +6120,10 @@ export interface operations {
                 /** @description Page size, 1-50 */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -5806,6 +6132,7 @@ export interface operations {
             /** @description One page */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5816,6 +6143,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5827,6 +6155,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5837,6 +6166,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5847,6 +6177,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5857,6 +6188,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5876,7 +6208,10 @@ export interface operations {
                 /** @description chronological, or ranked: a scored snapshot of the newest 200 visible posts */
                 mode?: "chronological" | "ranked";
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -5885,6 +6220,7 @@ export interface operations {
             /** @description One page */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5895,6 +6231,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5906,6 +6243,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5916,6 +6254,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5926,6 +6265,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5936,6 +6276,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5948,7 +6289,10 @@ export interface operations {
     postHighlights: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -5961,6 +6305,7 @@ export interface operations {
             /** @description The highlight */
             201: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5971,6 +6316,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5982,6 +6328,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -5992,6 +6339,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6002,6 +6350,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6012,6 +6361,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6022,6 +6372,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6032,6 +6383,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6044,7 +6396,10 @@ export interface operations {
     deleteHighlightsById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -6059,6 +6414,7 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6067,6 +6423,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6078,6 +6435,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6088,6 +6446,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6098,6 +6457,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6108,6 +6468,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6118,6 +6479,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6128,6 +6490,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6138,6 +6501,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6150,7 +6514,10 @@ export interface operations {
     getLive: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -6159,6 +6526,7 @@ export interface operations {
             /** @description Live sessions, newest first */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6170,6 +6538,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6180,6 +6549,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6190,6 +6560,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6202,7 +6573,10 @@ export interface operations {
     postLive: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -6215,6 +6589,7 @@ export interface operations {
             /** @description The session, `created` */
             201: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6225,6 +6600,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6236,6 +6612,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6246,6 +6623,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6256,6 +6634,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6266,6 +6645,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6276,6 +6656,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6286,6 +6667,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6296,6 +6678,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6307,6 +6690,7 @@ export interface operations {
             503: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6319,7 +6703,10 @@ export interface operations {
     getLiveById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -6330,6 +6717,7 @@ export interface operations {
             /** @description The session */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6341,6 +6729,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6351,6 +6740,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6361,6 +6751,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6371,6 +6762,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6381,6 +6773,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6398,7 +6791,10 @@ export interface operations {
                 /** @description Page size, 1-50 */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -6409,6 +6805,7 @@ export interface operations {
             /** @description One page, oldest first */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6419,6 +6816,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6430,6 +6828,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6440,6 +6839,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6450,6 +6850,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6460,6 +6861,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6470,6 +6872,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6482,7 +6885,10 @@ export interface operations {
     postLiveByIdEnd: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -6497,6 +6903,7 @@ export interface operations {
             /** @description The session */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6507,6 +6914,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6518,6 +6926,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6528,6 +6937,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6538,6 +6948,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6548,6 +6959,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6558,6 +6970,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6568,6 +6981,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6578,6 +6992,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6588,6 +7003,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6600,7 +7016,10 @@ export interface operations {
     postLiveByIdStart: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -6615,6 +7034,7 @@ export interface operations {
             /** @description The session */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6625,6 +7045,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6636,6 +7057,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6646,6 +7068,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6656,6 +7079,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6666,6 +7090,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6676,6 +7101,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6686,6 +7112,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6696,6 +7123,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6706,6 +7134,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6721,7 +7150,10 @@ export interface operations {
                 /** @description From POST /v1/realtime/tickets; works once */
                 ticket: string;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -6732,6 +7164,7 @@ export interface operations {
             /** @description Switching Protocols: the WebSocket is open; its JSON frames are in `x-websocket` */
             101: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6741,6 +7174,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6751,6 +7185,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6761,6 +7196,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6771,6 +7207,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6781,6 +7218,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6791,6 +7229,7 @@ export interface operations {
             /** @description Upgrade required */
             426: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6802,6 +7241,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6812,6 +7252,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6824,7 +7265,10 @@ export interface operations {
     getMe: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -6833,6 +7277,7 @@ export interface operations {
             /** @description Own account */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6844,6 +7289,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6854,6 +7300,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6866,7 +7313,10 @@ export interface operations {
     deleteMe: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -6879,6 +7329,7 @@ export interface operations {
             /** @description Deletion scheduled */
             202: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6889,6 +7340,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6900,6 +7352,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6910,6 +7363,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6920,6 +7374,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6930,6 +7385,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6940,6 +7396,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6951,6 +7408,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6961,6 +7419,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6973,7 +7432,10 @@ export interface operations {
     patchMe: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -6986,6 +7448,7 @@ export interface operations {
             /** @description The updated account */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -6996,6 +7459,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7007,6 +7471,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7017,6 +7482,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7027,6 +7493,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7037,6 +7504,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7047,6 +7515,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7057,6 +7526,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7068,6 +7538,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7078,6 +7549,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7095,7 +7567,10 @@ export interface operations {
                 /** @description Page size, 1-50 */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7104,6 +7579,7 @@ export interface operations {
             /** @description One page, newest first */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7114,6 +7590,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7125,6 +7602,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7135,6 +7613,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7145,6 +7624,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7155,6 +7635,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7172,7 +7653,10 @@ export interface operations {
                 /** @description Page size, 1-50 */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7181,6 +7665,7 @@ export interface operations {
             /** @description One page, newest first */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7191,6 +7676,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7202,6 +7688,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7212,6 +7699,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7222,6 +7710,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7232,6 +7721,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7244,7 +7734,10 @@ export interface operations {
     putMeCloseFriendsByUsername: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 username: string;
             };
@@ -7259,6 +7752,7 @@ export interface operations {
             /** @description The new state */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7269,6 +7763,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7280,6 +7775,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7290,6 +7786,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7300,6 +7797,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7310,6 +7808,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7320,6 +7819,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7330,6 +7830,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7340,6 +7841,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7352,7 +7854,10 @@ export interface operations {
     deleteMeCloseFriendsByUsername: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 username: string;
             };
@@ -7367,6 +7872,7 @@ export interface operations {
             /** @description The new state */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7377,6 +7883,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7388,6 +7895,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7398,6 +7906,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7408,6 +7917,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7418,6 +7928,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7428,6 +7939,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7438,6 +7950,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7448,6 +7961,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7460,7 +7974,10 @@ export interface operations {
     patchMeEmail: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7473,6 +7990,7 @@ export interface operations {
             /** @description A link is on its way to the new address */
             202: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7483,6 +8001,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7494,6 +8013,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7504,6 +8024,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7514,6 +8035,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7524,6 +8046,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7534,6 +8057,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7545,6 +8069,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7555,6 +8080,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7567,7 +8093,10 @@ export interface operations {
     postMeEmailVerification: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7576,6 +8105,7 @@ export interface operations {
             /** @description A link is on its way */
             202: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7587,6 +8117,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7597,6 +8128,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7607,6 +8139,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7618,6 +8151,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7628,6 +8162,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7640,7 +8175,10 @@ export interface operations {
     getMeExport: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7649,6 +8187,7 @@ export interface operations {
             /** @description The latest export */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7660,6 +8199,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7670,6 +8210,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7680,6 +8221,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7690,6 +8232,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7702,7 +8245,10 @@ export interface operations {
     postMeExport: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7715,6 +8261,7 @@ export interface operations {
             /** @description The export, pending until the job has written it */
             202: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7725,6 +8272,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7736,6 +8284,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7746,6 +8295,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7756,6 +8306,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7766,6 +8317,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7776,6 +8328,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7787,6 +8340,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7797,6 +8351,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7814,7 +8369,10 @@ export interface operations {
                 /** @description Page size, 1-50 */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7823,6 +8381,7 @@ export interface operations {
             /** @description One page, newest first */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7833,6 +8392,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7844,6 +8404,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7854,6 +8415,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7864,6 +8426,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7874,6 +8437,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7886,7 +8450,10 @@ export interface operations {
     postMeFollowRequestsByUsernameApprove: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 username: string;
             };
@@ -7901,6 +8468,7 @@ export interface operations {
             /** @description Done */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7909,6 +8477,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7920,6 +8489,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7930,6 +8500,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7940,6 +8511,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7950,6 +8522,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7960,6 +8533,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7970,6 +8544,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7980,6 +8555,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -7992,7 +8568,10 @@ export interface operations {
     postMeFollowRequestsByUsernameDeny: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 username: string;
             };
@@ -8007,6 +8586,7 @@ export interface operations {
             /** @description Done */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8015,6 +8595,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8026,6 +8607,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8036,6 +8618,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8046,6 +8629,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8056,6 +8640,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8066,6 +8651,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8076,6 +8662,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8086,6 +8673,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8098,7 +8686,10 @@ export interface operations {
     deleteMeFollowersByUsername: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 username: string;
             };
@@ -8113,6 +8704,7 @@ export interface operations {
             /** @description Done */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8121,6 +8713,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8132,6 +8725,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8142,6 +8736,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8152,6 +8747,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8162,6 +8758,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8172,6 +8769,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8182,6 +8780,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8192,6 +8791,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8209,7 +8809,10 @@ export interface operations {
                 /** @description Page size, 1-50 */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -8218,6 +8821,7 @@ export interface operations {
             /** @description One page, newest first */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8228,6 +8832,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8239,6 +8844,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8249,6 +8855,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8259,6 +8866,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8269,6 +8877,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8281,7 +8890,10 @@ export interface operations {
     getMeNotificationSettings: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -8290,6 +8902,7 @@ export interface operations {
             /** @description The settings */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8301,6 +8914,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8311,6 +8925,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8321,6 +8936,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8333,7 +8949,10 @@ export interface operations {
     patchMeNotificationSettings: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -8346,6 +8965,7 @@ export interface operations {
             /** @description The settings after the change */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8356,6 +8976,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8367,6 +8988,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8377,6 +8999,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8387,6 +9010,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8397,6 +9021,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8407,6 +9032,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8417,6 +9043,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8429,7 +9056,10 @@ export interface operations {
     putMePassword: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -8442,6 +9072,7 @@ export interface operations {
             /** @description Changed */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8450,6 +9081,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8461,6 +9093,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8471,6 +9104,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8481,6 +9115,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8491,6 +9126,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8501,6 +9137,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8512,6 +9149,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8522,6 +9160,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8534,7 +9173,10 @@ export interface operations {
     postMeRestore: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -8547,6 +9189,7 @@ export interface operations {
             /** @description The restored account */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8557,6 +9200,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8568,6 +9212,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8578,6 +9223,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8588,6 +9234,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8598,6 +9245,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8608,6 +9256,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8618,6 +9267,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8635,7 +9285,10 @@ export interface operations {
                 /** @description Page size, 1-50 */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -8644,6 +9297,7 @@ export interface operations {
             /** @description One page */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8654,6 +9308,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8665,6 +9320,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8675,6 +9331,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8685,6 +9342,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8695,6 +9353,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8707,7 +9366,10 @@ export interface operations {
     getMeSessions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -8716,6 +9378,7 @@ export interface operations {
             /** @description Live sessions */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8727,6 +9390,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8737,6 +9401,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8747,6 +9412,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8759,7 +9425,10 @@ export interface operations {
     deleteMeSessionsById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -8770,6 +9439,7 @@ export interface operations {
             /** @description Ended */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8779,6 +9449,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8789,6 +9460,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8799,6 +9471,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8809,6 +9482,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8819,6 +9493,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8831,7 +9506,10 @@ export interface operations {
     postMeSessionsRevokeOthers: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -8840,6 +9518,7 @@ export interface operations {
             /** @description Ended */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8849,6 +9528,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8859,6 +9539,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8869,6 +9550,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8886,7 +9568,10 @@ export interface operations {
                 /** @description Page size, 1-50 */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -8895,6 +9580,7 @@ export interface operations {
             /** @description One page of your stories */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8905,6 +9591,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8916,6 +9603,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8926,6 +9614,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8936,6 +9625,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8946,6 +9636,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8960,7 +9651,10 @@ export interface operations {
             query?: {
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -8969,6 +9663,7 @@ export interface operations {
             /** @description The suggestions, best first */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8980,6 +9675,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -8990,6 +9686,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9000,6 +9697,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9010,6 +9708,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9022,7 +9721,10 @@ export interface operations {
     deleteMeSuggestionsByUsername: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 username: string;
             };
@@ -9037,6 +9739,7 @@ export interface operations {
             /** @description Dismissed */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9045,6 +9748,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9056,6 +9760,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9066,6 +9771,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9076,6 +9782,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9086,6 +9793,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9096,6 +9804,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9106,6 +9815,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9116,6 +9826,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9128,7 +9839,10 @@ export interface operations {
     postMedia: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -9141,6 +9855,7 @@ export interface operations {
             /** @description Where and how to upload */
             201: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9151,6 +9866,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9162,6 +9878,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9172,6 +9889,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9182,6 +9900,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9192,6 +9911,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9202,6 +9922,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9213,6 +9934,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9223,6 +9945,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9235,7 +9958,10 @@ export interface operations {
     getMediaById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -9246,6 +9972,7 @@ export interface operations {
             /** @description The media */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9257,6 +9984,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9267,6 +9995,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9277,6 +10006,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9287,6 +10017,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9297,6 +10028,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9309,7 +10041,10 @@ export interface operations {
     getMediaByIdCaptionSuggestions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -9320,6 +10055,7 @@ export interface operations {
             /** @description The image's current job (the options asked for last) */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9331,6 +10067,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9341,6 +10078,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9351,6 +10089,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9361,6 +10100,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9371,6 +10111,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9383,7 +10124,10 @@ export interface operations {
     postMediaByIdCaptionSuggestions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -9398,6 +10142,7 @@ export interface operations {
             /** @description The suggestions with these options were already made */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9408,6 +10153,7 @@ export interface operations {
             /** @description The job is pending */
             202: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9418,6 +10164,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9429,6 +10176,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9439,6 +10187,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9449,6 +10198,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9459,6 +10209,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9469,6 +10220,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9479,6 +10231,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9489,6 +10242,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9500,6 +10254,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9510,6 +10265,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9521,6 +10277,7 @@ export interface operations {
             503: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9533,7 +10290,10 @@ export interface operations {
     postMediaByIdComplete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -9548,6 +10308,7 @@ export interface operations {
             /** @description The media, processing or ready */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9558,6 +10319,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9569,6 +10331,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9579,6 +10342,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9589,6 +10353,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9599,6 +10364,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9609,6 +10375,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9619,6 +10386,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9629,6 +10397,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9639,6 +10408,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9660,7 +10430,10 @@ export interface operations {
                 /** @description Comma-separated types to include (like, comment, reply, mention, follow, follow_request, follow_accepted, live_started, moderation, system); all when absent */
                 types?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -9669,6 +10442,7 @@ export interface operations {
             /** @description One page of groups */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9679,6 +10453,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9690,6 +10465,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9700,6 +10476,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9710,6 +10487,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9720,6 +10498,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9732,7 +10511,10 @@ export interface operations {
     postNotificationsRead: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -9745,6 +10527,7 @@ export interface operations {
             /** @description The marker as it now stands */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9755,6 +10538,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9766,6 +10550,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9776,6 +10561,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9786,6 +10572,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9796,6 +10583,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9806,6 +10594,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9816,6 +10605,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9828,7 +10618,10 @@ export interface operations {
     getNotificationsUnreadCount: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -9837,6 +10630,7 @@ export interface operations {
             /** @description The count */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9848,6 +10642,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9858,6 +10653,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9868,6 +10664,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9883,6 +10680,8 @@ export interface operations {
             header?: {
                 /** @description A retry with the same key returns the first post and creates nothing */
                 "idempotency-key"?: string;
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
             cookie?: never;
@@ -9897,6 +10696,7 @@ export interface operations {
             201: {
                 headers: {
                     "idempotent-replayed": components["headers"]["IdempotentReplayed"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9907,6 +10707,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9918,6 +10719,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9928,6 +10730,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9938,6 +10741,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9948,6 +10752,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9958,6 +10763,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9968,6 +10774,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9978,6 +10785,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -9990,7 +10798,10 @@ export interface operations {
     getPostsById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -10001,6 +10812,7 @@ export interface operations {
             /** @description The post */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10012,6 +10824,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10022,6 +10835,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10032,6 +10846,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10042,6 +10857,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10052,6 +10868,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10064,7 +10881,10 @@ export interface operations {
     deletePostsById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -10079,6 +10899,7 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10087,6 +10908,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10098,6 +10920,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10108,6 +10931,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10118,6 +10942,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10128,6 +10953,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10138,6 +10964,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10148,6 +10975,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10158,6 +10986,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10170,7 +10999,10 @@ export interface operations {
     patchPostsById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -10185,6 +11017,7 @@ export interface operations {
             /** @description The post */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10195,6 +11028,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10206,6 +11040,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10216,6 +11051,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10226,6 +11062,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10236,6 +11073,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10246,6 +11084,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10256,6 +11095,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10266,6 +11106,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10284,7 +11125,10 @@ export interface operations {
                 limit?: number;
                 reply_to?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -10295,6 +11139,7 @@ export interface operations {
             /** @description One page */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10305,6 +11150,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10316,6 +11162,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10326,6 +11173,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10336,6 +11184,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10346,6 +11195,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10356,6 +11206,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10368,7 +11219,10 @@ export interface operations {
     postPostsByIdComments: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -10383,6 +11237,7 @@ export interface operations {
             /** @description The comment */
             201: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10393,6 +11248,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10404,6 +11260,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10414,6 +11271,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10424,6 +11282,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10434,6 +11293,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10444,6 +11304,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10454,6 +11315,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10465,6 +11327,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10475,6 +11338,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10490,7 +11354,10 @@ export interface operations {
                 /** @description From POST /v1/realtime/tickets; works once */
                 ticket: string;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -10501,6 +11368,7 @@ export interface operations {
             /** @description Switching Protocols: the WebSocket is open; its JSON frames are in `x-websocket` */
             101: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10510,6 +11378,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10520,6 +11389,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10530,6 +11400,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10540,6 +11411,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10550,6 +11422,7 @@ export interface operations {
             /** @description Upgrade required */
             426: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10561,6 +11434,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10571,6 +11445,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10583,7 +11458,10 @@ export interface operations {
     postPostsByIdLike: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -10598,6 +11476,7 @@ export interface operations {
             /** @description The new state */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10608,6 +11487,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10619,6 +11499,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10629,6 +11510,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10639,6 +11521,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10649,6 +11532,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10659,6 +11543,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10669,6 +11554,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10679,6 +11565,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10691,7 +11578,10 @@ export interface operations {
     deletePostsByIdLike: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -10706,6 +11596,7 @@ export interface operations {
             /** @description The new state */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10716,6 +11607,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10727,6 +11619,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10737,6 +11630,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10747,6 +11641,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10757,6 +11652,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10767,6 +11663,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10777,6 +11674,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10787,6 +11685,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10804,7 +11703,10 @@ export interface operations {
                 /** @description Page size, 1-50 */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -10815,6 +11717,7 @@ export interface operations {
             /** @description One page */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10825,6 +11728,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10836,6 +11740,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10846,6 +11751,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10856,6 +11762,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10866,6 +11773,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10876,6 +11784,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10888,7 +11797,10 @@ export interface operations {
     postPostsByIdSave: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -10903,6 +11815,7 @@ export interface operations {
             /** @description The new state */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10913,6 +11826,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10924,6 +11838,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10934,6 +11849,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10944,6 +11860,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10954,6 +11871,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10964,6 +11882,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10974,6 +11893,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10984,6 +11904,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -10996,7 +11917,10 @@ export interface operations {
     deletePostsByIdSave: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -11011,6 +11935,7 @@ export interface operations {
             /** @description The new state */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11021,6 +11946,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11032,6 +11958,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11042,6 +11969,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11052,6 +11980,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11062,6 +11991,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11072,6 +12002,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11082,6 +12013,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11092,6 +12024,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11104,7 +12037,10 @@ export interface operations {
     postPushSubscriptions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -11117,6 +12053,7 @@ export interface operations {
             /** @description Already yours: the keys were refreshed */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11127,6 +12064,7 @@ export interface operations {
             /** @description Subscribed */
             201: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11137,6 +12075,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11148,6 +12087,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11158,6 +12098,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11168,6 +12109,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11178,6 +12120,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11188,6 +12131,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11198,6 +12142,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11210,7 +12155,10 @@ export interface operations {
     deletePushSubscriptions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -11223,6 +12171,7 @@ export interface operations {
             /** @description Unsubscribed */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11231,6 +12180,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11242,6 +12192,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11252,6 +12203,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11262,6 +12214,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11272,6 +12225,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11282,6 +12236,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11292,6 +12247,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11302,6 +12258,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11314,7 +12271,10 @@ export interface operations {
     getPushVapidPublicKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -11323,6 +12283,7 @@ export interface operations {
             /** @description The key, base64url */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11333,6 +12294,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11348,7 +12310,10 @@ export interface operations {
                 /** @description From POST /v1/realtime/tickets; works once */
                 ticket: string;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -11357,6 +12322,7 @@ export interface operations {
             /** @description Switching Protocols: the WebSocket is open; its JSON frames are in `x-websocket` */
             101: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11366,6 +12332,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11376,6 +12343,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11386,6 +12354,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11396,6 +12365,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11406,6 +12376,7 @@ export interface operations {
             /** @description Upgrade required */
             426: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11417,6 +12388,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11427,6 +12399,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11439,7 +12412,10 @@ export interface operations {
     postRealtimeTickets: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -11452,6 +12428,7 @@ export interface operations {
             /** @description The ticket */
             201: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11462,6 +12439,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11473,6 +12451,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11483,6 +12462,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11493,6 +12473,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11503,6 +12484,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11513,6 +12495,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11523,6 +12506,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11534,6 +12518,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11544,6 +12529,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11556,7 +12542,10 @@ export interface operations {
     postReports: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -11569,6 +12558,7 @@ export interface operations {
             /** @description You had already reported it: your open report */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11579,6 +12569,7 @@ export interface operations {
             /** @description Reported */
             201: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11589,6 +12580,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11600,6 +12592,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11610,6 +12603,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11620,6 +12614,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11630,6 +12625,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11640,6 +12636,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11650,6 +12647,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11661,6 +12659,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11671,6 +12670,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11690,7 +12690,10 @@ export interface operations {
                 q: string;
                 type?: "accounts" | "tags" | "posts";
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -11699,6 +12702,7 @@ export interface operations {
             /** @description One page of results */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11709,6 +12713,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11720,6 +12725,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11730,6 +12736,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11740,6 +12747,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11750,6 +12758,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11762,7 +12771,10 @@ export interface operations {
     postStories: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -11775,6 +12787,7 @@ export interface operations {
             /** @description The story */
             201: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11785,6 +12798,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11796,6 +12810,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11806,6 +12821,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11816,6 +12832,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11826,6 +12843,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11836,6 +12854,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11846,6 +12865,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11856,6 +12876,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11868,7 +12889,10 @@ export interface operations {
     getStoriesById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -11879,6 +12903,7 @@ export interface operations {
             /** @description The story */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11890,6 +12915,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11900,6 +12926,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11910,6 +12937,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11920,6 +12948,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11930,6 +12959,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11942,7 +12972,10 @@ export interface operations {
     deleteStoriesById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -11957,6 +12990,7 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11965,6 +12999,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11976,6 +13011,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11986,6 +13022,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -11996,6 +13033,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12006,6 +13044,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12016,6 +13055,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12026,6 +13066,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12036,6 +13077,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12048,7 +13090,10 @@ export interface operations {
     postStoriesByIdReply: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -12064,6 +13109,7 @@ export interface operations {
             201: {
                 headers: {
                     "idempotent-replayed": components["headers"]["IdempotentReplayed"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12077,6 +13123,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12088,6 +13135,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12098,6 +13146,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12108,6 +13157,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12118,6 +13168,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12128,6 +13179,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12138,6 +13190,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12148,6 +13201,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12159,6 +13213,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12169,6 +13224,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12181,7 +13237,10 @@ export interface operations {
     postStoriesByIdView: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -12196,6 +13255,7 @@ export interface operations {
             /** @description Recorded */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12204,6 +13264,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12215,6 +13276,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12225,6 +13287,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12235,6 +13298,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12245,6 +13309,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12255,6 +13320,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12265,6 +13331,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12275,6 +13342,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12292,7 +13360,10 @@ export interface operations {
                 /** @description Page size, 1-50 */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -12303,6 +13374,7 @@ export interface operations {
             /** @description One page of viewers */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12313,6 +13385,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12324,6 +13397,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12334,6 +13408,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12344,6 +13419,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12354,6 +13430,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12364,6 +13441,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12376,7 +13454,10 @@ export interface operations {
     getStoriesTray: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -12385,6 +13466,7 @@ export interface operations {
             /** @description The tray */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12396,6 +13478,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12406,6 +13489,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12416,6 +13500,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12428,7 +13513,10 @@ export interface operations {
     getTagsByTag: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 /** @description A hashtag, with or without its #; matched as posts store it (NFKC, lower case) */
                 tag: string;
@@ -12440,6 +13528,7 @@ export interface operations {
             /** @description The tag */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12451,6 +13540,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12461,6 +13551,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12471,6 +13562,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12481,6 +13573,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12493,7 +13586,10 @@ export interface operations {
     postTagsByTagFollow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 /** @description A hashtag, with or without its #; matched as posts store it (NFKC, lower case) */
                 tag: string;
@@ -12509,6 +13605,7 @@ export interface operations {
             /** @description The new state */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12519,6 +13616,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12530,6 +13628,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12540,6 +13639,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12550,6 +13650,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12560,6 +13661,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12570,6 +13672,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12580,6 +13683,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12592,7 +13696,10 @@ export interface operations {
     deleteTagsByTagFollow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 /** @description A hashtag, with or without its #; matched as posts store it (NFKC, lower case) */
                 tag: string;
@@ -12608,6 +13715,7 @@ export interface operations {
             /** @description The new state */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12618,6 +13726,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12629,6 +13738,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12639,6 +13749,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12649,6 +13760,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12659,6 +13771,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12669,6 +13782,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12679,6 +13793,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12698,7 +13813,10 @@ export interface operations {
                 /** @description recent: newest first; top: the last 7 days' posts by engagement decayed with age */
                 sort?: "recent" | "top";
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 /** @description A hashtag, with or without its #; matched as posts store it (NFKC, lower case) */
                 tag: string;
@@ -12710,6 +13828,7 @@ export interface operations {
             /** @description One page of posts */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12720,6 +13839,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12731,6 +13851,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12741,6 +13862,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12751,6 +13873,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12761,6 +13884,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12773,7 +13897,10 @@ export interface operations {
     getTagsTrending: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -12782,6 +13909,7 @@ export interface operations {
             /** @description The trends the last refresh stored, best first */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12793,6 +13921,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12803,6 +13932,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12813,6 +13943,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12825,7 +13956,10 @@ export interface operations {
     getUsersByUsername: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 username: string;
             };
@@ -12836,6 +13970,7 @@ export interface operations {
             /** @description The profile */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12847,6 +13982,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12857,6 +13993,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12867,6 +14004,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12877,6 +14015,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12887,6 +14026,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12899,7 +14039,10 @@ export interface operations {
     postUsersByUsernameBlock: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 username: string;
             };
@@ -12914,6 +14057,7 @@ export interface operations {
             /** @description The new state */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12924,6 +14068,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12935,6 +14080,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12945,6 +14091,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12955,6 +14102,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12965,6 +14113,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12975,6 +14124,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12985,6 +14135,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -12995,6 +14146,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13007,7 +14159,10 @@ export interface operations {
     deleteUsersByUsernameBlock: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 username: string;
             };
@@ -13022,6 +14177,7 @@ export interface operations {
             /** @description The new state */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13032,6 +14188,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13043,6 +14200,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13053,6 +14211,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13063,6 +14222,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13073,6 +14233,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13083,6 +14244,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13093,6 +14255,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13103,6 +14266,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13115,7 +14279,10 @@ export interface operations {
     postUsersByUsernameFollow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 username: string;
             };
@@ -13130,6 +14297,7 @@ export interface operations {
             /** @description The new state */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13140,6 +14308,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13151,6 +14320,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13161,6 +14331,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13171,6 +14342,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13181,6 +14353,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13191,6 +14364,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13201,6 +14375,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13212,6 +14387,7 @@ export interface operations {
             429: {
                 headers: {
                     "retry-after": components["headers"]["RetryAfter"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13222,6 +14398,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13234,7 +14411,10 @@ export interface operations {
     deleteUsersByUsernameFollow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 username: string;
             };
@@ -13249,6 +14429,7 @@ export interface operations {
             /** @description The new state */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13259,6 +14440,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13270,6 +14452,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13280,6 +14463,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13290,6 +14474,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13300,6 +14485,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13310,6 +14496,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13320,6 +14507,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13330,6 +14518,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13347,7 +14536,10 @@ export interface operations {
                 /** @description Page size, 1-50 */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 username: string;
             };
@@ -13358,6 +14550,7 @@ export interface operations {
             /** @description One page, newest first */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13368,6 +14561,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13379,6 +14573,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13389,6 +14584,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13399,6 +14595,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13409,6 +14606,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13419,6 +14617,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13436,7 +14635,10 @@ export interface operations {
                 /** @description Page size, 1-50 */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 username: string;
             };
@@ -13447,6 +14649,7 @@ export interface operations {
             /** @description One page, newest first */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13457,6 +14660,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13468,6 +14672,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13478,6 +14683,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13488,6 +14694,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13498,6 +14705,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13508,6 +14716,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13525,7 +14734,10 @@ export interface operations {
                 /** @description Page size, 1-50 */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 username: string;
             };
@@ -13536,6 +14748,7 @@ export interface operations {
             /** @description One page of highlights */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13546,6 +14759,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13557,6 +14771,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13567,6 +14782,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13577,6 +14793,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13587,6 +14804,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13597,6 +14815,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13609,7 +14828,10 @@ export interface operations {
     postUsersByUsernameMute: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 username: string;
             };
@@ -13624,6 +14846,7 @@ export interface operations {
             /** @description The new state */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13634,6 +14857,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13645,6 +14869,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13655,6 +14880,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13665,6 +14891,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13675,6 +14902,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13685,6 +14913,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13695,6 +14924,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13705,6 +14935,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13717,7 +14948,10 @@ export interface operations {
     deleteUsersByUsernameMute: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 username: string;
             };
@@ -13732,6 +14966,7 @@ export interface operations {
             /** @description The new state */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13742,6 +14977,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13753,6 +14989,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13763,6 +15000,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13773,6 +15011,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13783,6 +15022,7 @@ export interface operations {
             /** @description Payload too large */
             413: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13793,6 +15033,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13803,6 +15044,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13813,6 +15055,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13830,7 +15073,10 @@ export interface operations {
                 /** @description Page size, 1-50 */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 username: string;
             };
@@ -13841,6 +15087,7 @@ export interface operations {
             /** @description One page */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13851,6 +15098,7 @@ export interface operations {
             /** @description Invalid cursor */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13862,6 +15110,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13872,6 +15121,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13882,6 +15132,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13892,6 +15143,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13902,6 +15154,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13914,7 +15167,10 @@ export interface operations {
     getUsersByUsernameStories: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
+            };
             path: {
                 username: string;
             };
@@ -13925,6 +15181,7 @@ export interface operations {
             /** @description The live stories you may see */
             200: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13936,6 +15193,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13946,6 +15204,7 @@ export interface operations {
             /** @description Account pending deletion */
             403: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13956,6 +15215,7 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13966,6 +15226,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13976,6 +15237,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -13990,6 +15252,8 @@ export interface operations {
             query?: never;
             header?: {
                 "cf-webhook-auth"?: string;
+                /** @description The latest `x-d1-bookmark` this client was answered, unchanged: a read then may be served by a nearby replica, at least as new as what the client last read or wrote and at most 30 s behind the primary. Without one, with one over 30 s old, or with a malformed or forged one (ignored, never refused), the request starts at the primary (docs/replication.md) */
+                "x-d1-bookmark"?: components["parameters"]["XD1Bookmark"];
             };
             path?: never;
             cookie?: never;
@@ -14003,6 +15267,7 @@ export interface operations {
             /** @description Applied (or about no session of ours) */
             204: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -14011,6 +15276,7 @@ export interface operations {
             /** @description Bad request */
             400: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -14022,6 +15288,7 @@ export interface operations {
             401: {
                 headers: {
                     "www-authenticate": components["headers"]["WwwAuthenticate"];
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -14032,6 +15299,7 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -14042,6 +15310,7 @@ export interface operations {
             /** @description Validation failed */
             422: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -14052,6 +15321,7 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    "x-d1-bookmark": components["headers"]["XD1Bookmark"];
                     "x-request-id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };

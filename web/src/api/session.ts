@@ -1,4 +1,5 @@
 import { useSyncExternalStore } from "react";
+import { noteBookmark } from "./bookmark";
 import type { components } from "./schema";
 
 export type Me = components["schemas"]["Me"];
@@ -103,6 +104,7 @@ async function refreshOnce(): Promise<string | null> {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ refresh_token: refreshToken }),
     });
+    noteBookmark(response);
   } catch {
     // Offline: keep the stored token for the next try, but no usable access token now.
     set({ ready: true });
