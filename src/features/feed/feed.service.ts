@@ -193,6 +193,9 @@ export async function readRankedFeed(
   let snapshotId: string;
   let offset: number;
   let ids: string[];
+  // Page 1's snapshot, stored after its reads: with read replicas, a read after a write in the
+  // same session must wait for the write to reach the replica (docs/replication.md).
+  let snapshot: Parameters<typeof saveSnapshot>[1] | null = null;
   if (page.cursor !== undefined) {
     const [id, at] = await decodeCursor(secret, list, page.cursor);
     if (typeof id !== "string" || typeof at !== "number") throw invalidCursor();
@@ -219,7 +222,7 @@ export async function readRankedFeed(
     }));
     scored.sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : -1));
     [snapshotId, offset, ids] = [newId(now.getTime()), 0, scored.map((s) => s.id)];
-    await saveSnapshot(deps.db, { id: snapshotId, userId: viewerId, postIds: ids, now: now.toISOString() });
+    snapshot = { id: snapshotId, userId: viewerId, postIds: ids, now: now.toISOString() };
   }
   const slice = ids.slice(offset, offset + page.limit);
   const byId = new Map((await postsWithFacts(deps.db, viewerId, slice)).map((r) => [r.id, r]));
@@ -229,7 +232,9 @@ export async function readRankedFeed(
   });
   const next = offset + page.limit;
   const next_cursor = next < ids.length ? await encodeCursor(secret, list, [snapshotId, next]) : null;
-  return { items: await hydratePosts(deps, rows, viewerId), next_cursor };
+  const items = await hydratePosts(deps, rows, viewerId);
+  if (snapshot) await saveSnapshot(deps.db, snapshot);
+  return { items, next_cursor };
 }
 
 /** Drops the cached first pages of these readers (after an unfollow, block, mute, post or delete). */
