@@ -128,6 +128,19 @@ describe("GET /v1/feed", () => {
     expect((await feedIds(fan)).ids).toEqual([post.id]);
   });
 
+  it("shows a post once when its author crossed the threshold after it was pushed (timeline and pull overlap)", async () => {
+    const [author, fan] = [await createUser(), await createUser()];
+    await follow(fan, author);
+    const post = await publish(author);
+    await fanOut(post.id);
+    expect(await timelineOf(fan)).toEqual([post.id]);
+    await env.DB.prepare("UPDATE users SET followers_count = ? WHERE id = ?")
+      .bind(config.feed.fanoutMaxFollowers + 1, author.id)
+      .run();
+    // A page of 2 is where a duplicate would pass for a full page on the one-statement path.
+    expect((await feedIds(fan, "?limit=2")).ids).toEqual([post.id]);
+  });
+
   it("fans out in ranges of 2,500 followers queued at once, and a redelivered range adds no duplicates", async () => {
     const author = await createUser();
     await manyFollowers(author, 6_000);
