@@ -12,7 +12,7 @@ export const HUB_BATCH_MS = 20;
  */
 export const HUB_RPCS_PER_SECOND = 500;
 /** Hub calls started per turn of the event loop; a socket frame that arrived meanwhile goes first. */
-export const HUB_CALLS_PER_TURN = 25;
+export const HUB_CALLS_PER_TURN = 10;
 
 /** The gathering window for a room of `members`: 20 ms up to 10 members, 2 ms a member after. */
 export const hubWindowMs = (members: number): number =>
