@@ -1,5 +1,5 @@
 // The chat section of `npm run bench`: one group room (the ChatRoom Durable Object) per size in
-// BENCH_CHAT_MEMBERS (default 10, 100 and 250 members), every member on a WebSocket from Node's own
+// BENCH_CHAT_MEMBERS (default 10, 32 (the group cap), 100 and 250 members), every member on a WebSocket from Node's own
 // WebSocket client.
 // - Set-up: the group's creator signs up and creates the group through the API; the other members'
 //   accounts and every member's socket ticket are written straight into D1 (users rows, and
@@ -26,9 +26,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import { schedOf, schedstat, threadCpu, workerdPids } from "./sched.mjs";
+import { schedOf, schedstat, threadCpu, userSystem, workerdPids } from "./sched.mjs";
 
-export const SIZES = (process.env.BENCH_CHAT_MEMBERS ?? "10,100,250")
+export const SIZES = (process.env.BENCH_CHAT_MEMBERS ?? "10,32,100,250")
   .split(",")
   .map((s) => Number(s.trim()))
   .filter((n) => Number.isInteger(n) && n >= 3);
@@ -356,6 +356,7 @@ async function measured(room, timed, drive) {
   const processCpu0 = process.cpuUsage();
   const workerd = workerdPids();
   const workerd0 = schedOf(workerd);
+  const split0 = userSystem(workerd);
   const node0 = schedstat("self");
   const t0 = now();
   const driven = await drive();
@@ -372,6 +373,7 @@ async function measured(room, timed, drive) {
   loop.disable();
   const windowSeconds = (now() - t0) / 1000;
   const workerd1 = schedOf(workerd);
+  const split1 = userSystem(workerd);
   const node1 = schedstat("self");
   const processCpu = process.cpuUsage(processCpu0);
   const mainCpu = threadCpu() - mainCpu0;
@@ -399,6 +401,8 @@ async function measured(room, timed, drive) {
       node_main_thread: Number((mainCpu / windowSeconds).toFixed(3)),
       node_member_threads: reports.map((r) => Number((r.cpu_s / windowSeconds).toFixed(3))),
       workerd: workerd0 && workerd1 ? Number(((workerd1.run - workerd0.run) / windowSeconds).toFixed(3)) : null,
+      // Of workerd's CPU, the kernel's (loopback TCP for every frame sent, SQLite's disk syncs).
+      workerd_system: split0 && split1 ? Number(((split1.system - split0.system) / windowSeconds).toFixed(3)) : null,
       waiting_workerd:
         workerd0 && workerd1 ? Number(((workerd1.wait - workerd0.wait) / windowSeconds).toFixed(3)) : null,
       waiting_node: node0 && node1 ? Number(((node1.wait - node0.wait) / windowSeconds).toFixed(3)) : null,
