@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
-import { capacity, closeAll, deliveryLatency, setUpRoom } from "./chat.mjs";
+import { benchRoom, CHAT_PER_MESSAGE, SIZES as CHAT_SIZES } from "./chat.mjs";
 import { fanoutTime, reader, seedGraph } from "./feed.mjs";
 import { liveRun, setUpLive } from "./live.mjs";
 import { consumerThroughput, liveLatency, seedRecipient } from "./notifications.mjs";
@@ -149,28 +149,34 @@ async function benchFeed(mf, url) {
   };
 }
 
-async function benchChat(url) {
-  const room = await setUpRoom(json, url);
-  const rounds = { trivial: [], room: [] };
-  for (let round = 0; round < ROUNDS; round++) {
-    rounds.trivial.push(await load(url, "/livez"));
-    rounds.room.push(await capacity(room.members, DURATION));
+async function benchChat(mf, url) {
+  const db = await mf.getD1Database("DB");
+  const trivial = [];
+  for (let round = 0; round < ROUNDS; round++) trivial.push(await load(url, "/livez"));
+  const rooms = [];
+  for (const size of CHAT_SIZES) {
+    console.log(`chat: a room of ${size}…`);
+    rooms.push(await benchRoom(db, json, url, size, { seconds: DURATION, rounds: ROUNDS }));
   }
-  const trivial = summarise(rounds.trivial);
-  const messagesPerSecond = Math.round(median(rounds.room));
-  const latency = await deliveryLatency(room.members, Math.max(1, Math.round(messagesPerSecond * 0.4)), DURATION);
-  closeAll(room.members);
   return {
-    members: room.members.length,
-    trivial_route: trivial,
-    room_messages_per_s: messagesPerSecond,
-    room_frames_out_per_s: messagesPerSecond * room.members.length,
-    room_messages_vs_trivial_requests: Number((messagesPerSecond / trivial.rps).toFixed(3)),
-    fixed_rate_delivery: latency,
-    // Read off chat-room.ts: per message, 3 SQLite statements in the room (dedupe check, insert,
-    // sender's read position) + 1 room-state write, 10 socket sends, 10 UserHub RPCs (not awaited);
-    // D1: none on the message path, one 3-statement batch per CHAT_INBOX_FLUSH_MS (2 s) per room.
-    per_message_operations: { room_sqlite_statements: 4, socket_sends: 10, hub_rpcs: 10, d1_writes: 0 },
+    trivial_route: summarise(trivial),
+    rooms,
+    goal: {
+      members: 100,
+      deliveries_per_s_min: 20_000,
+      p99_ms_max_at_40_percent: 50,
+      met: rooms
+        .filter((r) => r.members >= 100)
+        .map((r) => ({
+          members: r.members,
+          deliveries: r.capacity.deliveries_per_s >= 20_000,
+          p99: r.fixed_rate.latency_ms.p99 !== null && r.fixed_rate.latency_ms.p99 <= 50,
+          nothing_lost: r.fixed_rate.lost === 0,
+        })),
+    },
+    // Read off chat-room.ts: per message, SQLite statements in the room, socket sends (one
+    // serialised frame, sent to every socket), hub RPCs (gathered per member over a window), D1.
+    per_message_operations: CHAT_PER_MESSAGE,
   };
 }
 
@@ -277,14 +283,32 @@ const { mf, url, cleanup } = await startWorker();
 const results = { when: new Date().toISOString() };
 try {
   if (!only || only === "chat") {
-    results.chat = await benchChat(url);
-    console.log("\nchat: one room, 10 members on WebSockets");
-    console.table({
-      "trivial route /livez (req/s)": { per_s: results.chat.trivial_route.rps },
-      "room messages (stored + broadcast)": { per_s: results.chat.room_messages_per_s },
-      "room frames out": { per_s: results.chat.room_frames_out_per_s },
-    });
-    console.log("delivery latency at a fixed rate:", results.chat.fixed_rate_delivery);
+    results.chat = await benchChat(mf, url);
+    console.log(
+      `\nchat: one group room per size, every member on a WebSocket (trivial route ${results.chat.trivial_route.rps} req/s)`,
+    );
+    console.table(
+      Object.fromEntries(
+        results.chat.rooms.map((r) => [
+          `${r.members} members`,
+          {
+            "messages/s": r.capacity.messages_per_s,
+            "deliveries/s": r.capacity.deliveries_per_s,
+            "at 40%: msgs/s": r.fixed_rate.rate_messages_per_s,
+            "p50 ms": r.fixed_rate.latency_ms.p50,
+            "p99 ms": r.fixed_rate.latency_ms.p99,
+            lost: r.fixed_rate.lost,
+            "client loop p99 ms (max)": Math.max(
+              r.fixed_rate.client_event_loop_delay_ms.main_p99,
+              ...r.fixed_rate.client_event_loop_delay_ms.member_threads_p99,
+            ),
+            "workerd cores (cap / 40%)": `${r.capacity.median_round.cpu_cores.workerd} / ${r.fixed_rate.cpu_cores.workerd}`,
+            "node cores (cap / 40%)": `${r.capacity.median_round.cpu_cores.node_process} / ${r.fixed_rate.cpu_cores.node_process}`,
+          },
+        ]),
+      ),
+    );
+    console.log("goal (≥ 20,000 deliveries/s, p99 ≤ 50 ms at 40%, nothing lost):", results.chat.goal.met);
   }
   if (!only || only === "live") {
     results.live = await benchLive(mf, url);

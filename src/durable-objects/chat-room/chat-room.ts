@@ -112,6 +112,7 @@ export class ChatRoom extends DurableObject<Env> {
   async removeMember(conversationId: string, userId: string): Promise<void> {
     if (await this.refusalFor(conversationId, userId, { allowClosed: true })) return;
     this.store.removeMember(userId);
+    this.hubs.forget(userId);
     for (const ws of this.ctx.getWebSockets(userId)) ws.close(CLOSE_REVOKED, "No longer a member");
   }
 
@@ -146,6 +147,7 @@ export class ChatRoom extends DurableObject<Env> {
   async redactSender(conversationId: string, userId: string): Promise<void> {
     if ((await this.ensureLoaded(conversationId)) === "not_found") return;
     this.store.redactSender(userId);
+    this.hubs.forget(userId);
     for (const ws of this.ctx.getWebSockets(userId)) ws.close(CLOSE_REVOKED, "The account was deleted");
   }
 

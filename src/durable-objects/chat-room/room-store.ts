@@ -90,6 +90,15 @@ export interface InboxSnapshot {
 }
 
 export class RoomStore {
+  /**
+   * The member ids, read once and kept until membership changes (only this class writes the
+   * table): every message hands them to the hub batcher, and a 250-member room would otherwise
+   * read 250 rows per message.
+   */
+  private members: string[] | null = null;
+  /** Set once the room is loaded, and never changed after. */
+  private conversation: string | undefined;
+
   constructor(private readonly sql: SqlStorage) {
     for (const statement of SCHEMA) sql.exec(statement);
     for (const { table, column, ddl } of ADDED_COLUMNS) {
@@ -182,7 +191,7 @@ export class RoomStore {
    */
   redactSender(senderId: string): void {
     this.sql.exec("UPDATE messages SET body = '', sender_deleted = 1 WHERE sender_id = ?", senderId);
-    this.sql.exec("DELETE FROM members WHERE user_id = ?", senderId);
+    this.removeMember(senderId);
   }
 
   /** Hides or restores a message; answers whether it exists. */
@@ -204,15 +213,17 @@ export class RoomStore {
     return this.sql.exec("SELECT 1 FROM members WHERE user_id = ?", userId).toArray().length > 0;
   }
 
-  memberIds(): string[] {
-    return this.sql
+  memberIds(): readonly string[] {
+    this.members ??= this.sql
       .exec<{ user_id: string }>("SELECT user_id FROM members")
       .toArray()
       .map((r) => r.user_id);
+    return this.members;
   }
 
   removeMember(userId: string): void {
     this.sql.exec("DELETE FROM members WHERE user_id = ?", userId);
+    this.members = null;
   }
 
   /** The sender has read everything up to their own message. */
@@ -231,7 +242,8 @@ export class RoomStore {
   // ---- the room ----
 
   conversationId(): string | undefined {
-    return this.state("conversation_id");
+    this.conversation ??= this.state("conversation_id");
+    return this.conversation;
   }
 
   /** First use: the room becomes `conversationId`'s, with its members as D1 lists them. */
@@ -239,6 +251,7 @@ export class RoomStore {
     for (const m of members) {
       this.sql.exec("INSERT OR IGNORE INTO members (user_id, read_seq) VALUES (?, ?)", m.user_id, m.last_read_seq);
     }
+    this.members = null;
     this.setState("conversation_id", conversationId);
   }
 
