@@ -36,9 +36,12 @@ export class UserHub extends DurableObject<Env> {
 
   /** Sends the events, in order, to the user's open sockets; answers how many sockets got them. */
   async publishMany(events: HubEvent[]): Promise<number> {
+    const sockets = this.ctx.getWebSockets();
+    // Most members of a busy group have no hub socket open: nothing to serialise for them.
+    if (sockets.length === 0) return 0;
     const frames = events.map((event) => JSON.stringify(event));
     let delivered = 0;
-    for (const ws of this.ctx.getWebSockets()) {
+    for (const ws of sockets) {
       try {
         for (const frame of frames) ws.send(frame);
         delivered++;
