@@ -9,6 +9,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { benchRoom, CHAT_PER_MESSAGE, SIZES as CHAT_SIZES } from "./chat.mjs";
+import { benchCpu, cpuWorkerOptions, LIMIT_US } from "./cpu.mjs";
 import { fanoutTime, reader, seedGraph } from "./feed.mjs";
 import { liveRun, setUpLive } from "./live.mjs";
 import { consumerThroughput, liveLatency, seedRecipient } from "./notifications.mjs";
@@ -279,9 +280,44 @@ async function benchSearch(mf, url) {
 }
 
 const only = process.env.BENCH_ONLY;
-const { mf, url, cleanup } = await startWorker();
+// The CPU run needs its own Worker settings (the inspector, limiters lifted, the dev mailbox), so it
+// runs only on its own: BENCH_ONLY=cpu.
+const { mf, url, cleanup } = await startWorker(only === "cpu" ? cpuWorkerOptions : {});
 const results = { when: new Date().toISOString() };
 try {
+  if (only === "cpu") {
+    results.cpu = await benchCpu(mf, url, (line) => console.log(line));
+    const c = results.cpu;
+    console.log(
+      `\nCPU per request (µs; ${c.measured_requests} measured after ${c.warm_up_requests} warm-ups; sampler period ${c.effective_period_us} µs)`,
+    );
+    console.table(
+      Object.fromEntries(
+        c.operations.map((r) => [
+          `${r.method} ${r.path}${r.variant ? ` (${r.variant})` : ""}`,
+          {
+            cpu_us: r.cpu_us,
+            gc_us: r.gc_us,
+            do_us: r.durable_object_us,
+            note: r.hashes_password ? "password hashing" : r.over_2ms ? `OVER ${LIMIT_US} µs` : "",
+          },
+        ]),
+      ),
+    );
+    for (const [name, f] of Object.entries(c.feed_page1)) {
+      console.log(`\nfeed page 1, ${name}: ${f.cpu_us} µs; profile: ${f.profile}`);
+      console.table(f.by_category);
+      console.table(f.top_functions);
+    }
+    if (c.over_2ms.length) console.log(`\nover ${LIMIT_US} µs (not password hashing): ${c.over_2ms.join(", ")}`);
+    if (c.not_measured.length) {
+      console.error(
+        `\nNOT MEASURED (${c.not_measured.length} of ${c.operations_in_document} operations have no builder):`,
+      );
+      for (const o of c.not_measured) console.error(`  ${o.operationId}  ${o.method} ${o.path}`);
+      process.exitCode = 1;
+    } else console.log(`\nall ${c.operations_in_document} operations measured`);
+  }
   if (!only || only === "chat") {
     results.chat = await benchChat(mf, url);
     console.log(

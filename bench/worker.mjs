@@ -35,8 +35,16 @@ export function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** `bindings` override or add to wrangler.toml's and .dev.vars.example's (a setting a run measures). */
-export async function startWorker({ bindings = {} } = {}) {
+/**
+ * `bindings` override or add to wrangler.toml's and .dev.vars.example's (a setting a run measures).
+ * `inspect` opens workerd's V8 inspector on a free port (bench/cpu.mjs profiles the Worker's
+ * isolate through it). `split` serves the same script three times, so each has an isolate of its
+ * own, as in production: `edgegram` answers requests, `edgegram-objects` holds the Durable Objects,
+ * `edgegram-consumer` consumes the queues (a profile of `edgegram` then holds request work only).
+ * `unlimited` lifts every Rate Limiting binding (a run that repeats one call per account, such as
+ * login, measures the call, not the limiter's 429).
+ */
+export async function startWorker({ bindings = {}, inspect = false, split = false, unlimited = false } = {}) {
   const out = mkdtempSync(join(tmpdir(), "edgegram-bench-"));
   // The bundle stays under the project: workerd resolves module paths from the project root.
   const bundle = join(root, "bench", "out", "bundle");
@@ -57,40 +65,64 @@ export async function startWorker({ bindings = {} } = {}) {
         return [l.slice(0, i), l.slice(i + 1).replace(/^"|"$/g, "")];
       }),
   );
+  const worker = {
+    ...workerOptions,
+    modulesRules: undefined,
+    ...(unlimited
+      ? {
+          ratelimits: Object.fromEntries(
+            Object.entries(workerOptions.ratelimits ?? {}).map(([name, limiter]) => [
+              name,
+              { ...limiter, simple: { ...limiter.simple, limit: 1_000_000 } },
+            ]),
+          ),
+        }
+      : {}),
+    // Locally, an assets config routes every request through the asset router worker, even
+    // on the direct socket: ~600 µs of CPU each, ten times a trivial route. The benchmarked
+    // routes serve no assets, so the bench runs without them.
+    assets: undefined,
+    name: "edgegram",
+    // wrangler.toml turns WebSocket compression off (`no_web_socket_compression`); Node's
+    // WebSocket, like a browser, offers permessage-deflate. BENCH_WS_COMPRESSION=on measures
+    // the Worker without that flag, every frame deflated once per socket.
+    compatibilityFlags:
+      process.env.BENCH_WS_COMPRESSION === "on"
+        ? (workerOptions.compatibilityFlags ?? []).filter((f) => f !== "no_web_socket_compression")
+        : workerOptions.compatibilityFlags,
+    modules: true,
+    scriptPath: join(bundle, SCRIPT),
+    bindings: {
+      ...workerOptions.bindings,
+      ...devVars,
+      // .dev.vars.example holds no VAPID pair (each machine makes its own): a throwaway one.
+      VAPID_PUBLIC_KEY: vapid.publicKey,
+      VAPID_PRIVATE_KEY: vapid.privateKey,
+      // The room's capacity, not the per-connection frame limit (see bench/chat.mjs).
+      CHAT_FRAME_BURST: "1000000",
+      CHAT_FRAMES_PER_SECOND: "1000000",
+      ...bindings,
+    },
+  };
+  const OBJECTS = "edgegram-objects";
+  const bound = Object.fromEntries(
+    Object.entries(workerOptions.durableObjects ?? {}).map(([name, object]) => [
+      name,
+      { ...object, scriptName: OBJECTS },
+    ]),
+  );
+  const direct = { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] };
+  const workers = split
+    ? [
+        { ...worker, ...direct, durableObjects: bound, queueConsumers: undefined },
+        { ...worker, name: OBJECTS, queueConsumers: undefined },
+        { ...worker, name: "edgegram-consumer", durableObjects: bound },
+      ]
+    : [{ ...worker, ...direct }];
   const mf = new Miniflare(
     convertV4MiniflareOptions({
-      workers: [
-        {
-          ...workerOptions,
-          modulesRules: undefined,
-          // Locally, an assets config routes every request through the asset router worker, even
-          // on the direct socket: ~600 µs of CPU each, ten times a trivial route. The benchmarked
-          // routes serve no assets, so the bench runs without them.
-          assets: undefined,
-          name: "edgegram",
-          // wrangler.toml turns WebSocket compression off (`no_web_socket_compression`); Node's
-          // WebSocket, like a browser, offers permessage-deflate. BENCH_WS_COMPRESSION=on measures
-          // the Worker without that flag, every frame deflated once per socket.
-          compatibilityFlags:
-            process.env.BENCH_WS_COMPRESSION === "on"
-              ? (workerOptions.compatibilityFlags ?? []).filter((f) => f !== "no_web_socket_compression")
-              : workerOptions.compatibilityFlags,
-          modules: true,
-          scriptPath: join(bundle, SCRIPT),
-          bindings: {
-            ...workerOptions.bindings,
-            ...devVars,
-            // .dev.vars.example holds no VAPID pair (each machine makes its own): a throwaway one.
-            VAPID_PUBLIC_KEY: vapid.publicKey,
-            VAPID_PRIVATE_KEY: vapid.privateKey,
-            // The room's capacity, not the per-connection frame limit (see bench/chat.mjs).
-            CHAT_FRAME_BURST: "1000000",
-            CHAT_FRAMES_PER_SECOND: "1000000",
-            ...bindings,
-          },
-          unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-        },
-      ],
+      workers,
+      ...(inspect ? { inspectorPort: 0 } : {}),
       d1Persist: join(out, "d1"),
       kvPersist: join(out, "kv"),
       r2Persist: join(out, "r2"),
