@@ -2,7 +2,7 @@ import { and, eq, lt, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { comments, feedSnapshots, follows, likes, posts, users } from "../../db/schema";
 import type { TimelinePost } from "../../durable-objects/timeline-partition";
-import { cachedAll, type Db, idAfter, idBefore, inList } from "../../platform/db";
+import { cachedAll, type Db, idAfter, idBefore } from "../../platform/db";
 import { closeFriendSql, feedVisibleSql, followsSql } from "../../policy";
 import { type CardRow, cardColumnsSql } from "../posts/posts.hydrate";
 import { type PostWithFacts, postWithFactsColumnsSql } from "../posts/posts.repo";
@@ -201,14 +201,21 @@ export async function feedCards(
  * a post hidden, or an author suspended, since the page was cached is left out here.
  */
 export async function feedCardsByIds(db: Db, viewerId: string, ids: string[]): Promise<CardRow[]> {
-  const p = alias(posts, "p");
-  const u = alias(users, "u");
-  return db.all<CardRow>(
-    sql`SELECT ${cardColumnsSql(viewerId, p, u)} FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
-        WHERE ${p.id} IN ${inList(ids)} AND ${p.deleted_at} IS NULL AND ${feedVisibleSql(viewerId, p, u)}
-        ORDER BY ${p.id} DESC`,
-  );
+  // Rendered once per isolate (cachedAll): building it with drizzle cost ~280 µs a request.
+  return feedCardsByIdsQuery(db, { viewerId, idsJson: JSON.stringify(ids) });
 }
+
+const feedCardsByIdsQuery = cachedAll<CardRow, { viewerId: string; idsJson: string }>(
+  ({ viewerId, idsJson }) => {
+    const p = alias(posts, "p");
+    const u = alias(users, "u");
+    return sql`SELECT ${cardColumnsSql(viewerId, p, u)} FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
+        WHERE ${p.id} IN (SELECT value FROM json_each(${idsJson})) AND ${p.deleted_at} IS NULL
+          AND ${feedVisibleSql(viewerId, p, u)}
+        ORDER BY ${p.id} DESC`;
+  },
+  ["viewerId", "idsJson"],
+);
 
 /**
  * Past the end of the timeline (trimmed at the cap, or older than anything ever pushed): posts of

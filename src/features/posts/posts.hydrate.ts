@@ -13,7 +13,7 @@ import {
   users,
 } from "../../db/schema";
 import type { Platform } from "../../platform";
-import { inList } from "../../platform/db";
+import { cachedAll } from "../../platform/db";
 import { accountShownSql, contentShownSql } from "../../policy";
 import { deliveryUrls } from "../media/media.service";
 import { parseUserSummary, userSummaryJson } from "../users/user-summary";
@@ -108,6 +108,21 @@ export async function cardsToPosts(
   );
 }
 
+/** The cards of a JSON list of post ids, rendered once per isolate (cachedAll) for each `staff`. */
+function cardsByIds(staff: boolean) {
+  return cachedAll<CardRow, { viewer: string; idsJson: string }>(
+    ({ viewer, idsJson }) => {
+      const p = alias(posts, "p");
+      const u = alias(users, "u");
+      return sql`SELECT ${cardColumnsSql(viewer, p, u)} FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
+          WHERE ${p.id} IN (SELECT value FROM json_each(${idsJson})) AND ${contentShownSql(viewer, p, u, "read", staff)}`;
+    },
+    ["viewer", "idsJson"],
+  );
+}
+const cardsForViewer = cardsByIds(false);
+const cardsForStaff = cardsByIds(true);
+
 /**
  * Turns post rows into API posts, in the order given, in ONE D1 statement (`cardColumnsSql`), with
  * the ids bound as one JSON parameter so no list can exceed D1's 100 bound parameters. The
@@ -123,13 +138,8 @@ export async function hydratePosts(
   staff = false,
 ): Promise<Post[]> {
   if (rows.length === 0) return [];
-  const p = alias(posts, "p");
-  const u = alias(users, "u");
-  const viewer = viewerId ?? "";
-  const cards = await deps.db.all<CardRow>(
-    sql`SELECT ${cardColumnsSql(viewer, p, u)} FROM ${posts} ${p} JOIN ${users} ${u} ON ${u.id} = ${p.author_id}
-        WHERE ${p.id} IN ${inList(rows.map((r) => r.id))} AND ${contentShownSql(viewer, p, u, "read", staff)}`,
-  );
+  const query = staff ? cardsForStaff : cardsForViewer;
+  const cards = await query(deps.db, { viewer: viewerId ?? "", idsJson: JSON.stringify(rows.map((r) => r.id)) });
   const byId = new Map(cards.map((r) => [r.id, r]));
   const ordered = rows.flatMap((r) => {
     const card = byId.get(r.id);
