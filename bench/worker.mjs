@@ -35,8 +35,11 @@ export function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** `bindings` override or add to wrangler.toml's and .dev.vars.example's (a setting a run measures). */
-export async function startWorker({ bindings = {} } = {}) {
+/**
+ * `bindings` override or add to wrangler.toml's and .dev.vars.example's (a setting a run measures).
+ * `onLog` receives workerd's structured log lines ({level, message}) instead of the console.
+ */
+export async function startWorker({ bindings = {}, onLog = undefined } = {}) {
   const out = mkdtempSync(join(tmpdir(), "edgegram-bench-"));
   // The bundle stays under the project: workerd resolves module paths from the project root.
   const bundle = join(root, "bench", "out", "bundle");
@@ -91,6 +94,7 @@ export async function startWorker({ bindings = {} } = {}) {
           unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
         },
       ],
+      ...(onLog ? { handleStructuredLogs: onLog } : {}),
       d1Persist: join(out, "d1"),
       kvPersist: join(out, "kv"),
       r2Persist: join(out, "r2"),
