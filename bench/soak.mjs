@@ -20,7 +20,7 @@ import { root, startWorker } from "./worker.mjs";
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 300);
 /** Operations started per second, all kinds together (some are several requests: see MIX). */
-const RATE = Number(process.env.SOAK_RATE ?? 30);
+const RATE = Number(process.env.SOAK_RATE ?? 20);
 /** Accounts signed up before the run; the run's sign-ups add to them. */
 const USERS = Number(process.env.SOAK_USERS ?? 40);
 const WARMUP = Number(process.env.SOAK_WARMUP_SECONDS ?? Math.min(20, Math.max(3, Math.round(SECONDS / 10))));
@@ -754,6 +754,58 @@ function slopePerMinute(samples) {
   return den === 0 ? 0 : Math.round((num / den) * 60 * 10) / 10;
 }
 
+/**
+ * The JS heap of each isolate in workerd (the Worker with its Durable Objects, and Miniflare's own
+ * D1, R2, KV, queue and rate-limit services), through the V8 inspector: RSS alone cannot tell a
+ * leak in the Worker's code from native memory (SQLite caches, sockets). No forced GC (workerd's
+ * inspector does not offer one), so a single figure is noisy: read the trend.
+ */
+async function inspectorSessions(inspectorUrl) {
+  const targets = await (await fetch(`http://${inspectorUrl.host}/json`)).json();
+  const sessions = new Map();
+  for (const t of targets) {
+    if (t.id === "MINIFLARE_DEV_CONTROL") continue;
+    try {
+      const ws = new WebSocket(`ws://${inspectorUrl.host}/${t.id}`);
+      await new Promise((resolve, reject) => {
+        ws.addEventListener("open", resolve, { once: true });
+        ws.addEventListener("error", reject, { once: true });
+      });
+      let id = 0;
+      const pending = new Map();
+      ws.addEventListener("message", (event) => {
+        const m = JSON.parse(String(event.data));
+        pending.get(m.id)?.(m);
+        pending.delete(m.id);
+      });
+      const send = (method) =>
+        Promise.race([
+          new Promise((resolve) => {
+            const i = ++id;
+            pending.set(i, resolve);
+            ws.send(JSON.stringify({ id: i, method }));
+          }),
+          sleep(5000).then(() => null),
+        ]);
+      sessions.set(t.id, { ws, send });
+    } catch {
+      // A target that does not take a session is left out.
+    }
+  }
+  return sessions;
+}
+
+async function heapByIsolate(sessions) {
+  const out = {};
+  await Promise.all(
+    [...sessions].map(async ([id, s]) => {
+      const r = await s.send("Runtime.getHeapUsage");
+      if (r?.result) out[id] = Math.round(r.result.usedSize / 1e5) / 10;
+    }),
+  );
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The run.
 
@@ -766,12 +818,14 @@ const hardStop = setTimeout(
 );
 hardStop.unref();
 
-const { mf, url, cleanup } = await startWorker({ onLog });
+const { mf, url, cleanup } = await startWorker({ onLog, inspector: true });
 base = url;
 if (new URL(base).hostname !== "127.0.0.1") throw new Error(`the Worker is not on 127.0.0.1: ${base}`);
 const db = await mf.getD1Database("DB");
 const worker = await mf.getWorker();
 const pids = workerdPids();
+const heapSessions = await inspectorSessions(await mf.getInspectorURL());
+const heaps = [];
 let exitCode = 0;
 try {
   await makePhotos();
@@ -842,7 +896,11 @@ try {
   );
 
   // The open loop.
-  const names = Object.keys(MIX);
+  // SOAK_ONLY=feed,chat,… runs part of the mix (to tell which operations a figure comes from).
+  const only = process.env.SOAK_ONLY?.split(",").map((x) => x.trim());
+  const unknown = only?.filter((k) => !(k in MIX)) ?? [];
+  if (unknown.length > 0) throw new Error(`SOAK_ONLY: unknown operations ${unknown.join(", ")}`);
+  const names = Object.keys(MIX).filter((k) => !only || only.includes(k));
   const total = names.reduce((a, k) => a + MIX[k], 0);
   const cumulative = [];
   let acc = 0;
@@ -865,9 +923,12 @@ try {
   const opCounts = {};
   let baseline = null;
   let cpu0 = null;
+  let memoryTicks = 0;
   const sampleMemory = () => {
     const t = Math.round((performance.now() - started0) / 100) / 10;
     memory.push({ t, phase, rss_mb: rssMb(pids) });
+    // The isolates' heaps every 30 s (and at the phase changes, below).
+    if (memoryTicks++ % 6 === 0) heapByIsolate(heapSessions).then((h) => heaps.push({ t, phase, heap_mb: h }));
   };
   const memoryTimer = setInterval(sampleMemory, 5000);
   // Crons do not fire in Miniflare by themselves: the outbox sender every minute, as in production.
@@ -884,6 +945,7 @@ try {
       phase = "soak";
       sampleMemory();
       baseline = memory[memory.length - 1];
+      heaps.push({ t: baseline.t, phase, heap_mb: await heapByIsolate(heapSessions) });
       cpu0 = { workerd: schedOf(pids), node: schedstat("self"), at: performance.now() };
       console.log(`soak: warm-up done, workerd RSS ${baseline.rss_mb} MB; measuring for ${SECONDS} s`);
     }
@@ -909,6 +971,7 @@ try {
   const loadSeconds = (performance.now() - started0) / 1000;
   sampleMemory();
   const endOfLoad = memory[memory.length - 1];
+  heaps.push({ t: endOfLoad.t, phase: "end", heap_mb: await heapByIsolate(heapSessions) });
   // CPU over the measured window: cores used, and time ready to run but waiting for a core (the
   // machine is shared), for workerd and for this Node process (the client, and Miniflare's
   // image transforms, which run here through sharp).
@@ -1226,6 +1289,24 @@ try {
     slope_mb_per_min: slopePerMinute(soakSamples),
     samples: memory,
   };
+  // Each isolate's JS heap: after the warm-up, at the end of the load, after the drain.
+  const heapStart = heaps.find((h) => h.phase === "soak")?.heap_mb ?? {};
+  const heapEnd = heaps.find((h) => h.phase === "end")?.heap_mb ?? {};
+  const heapDrained = await heapByIsolate(heapSessions);
+  const sum = (h) => Math.round(Object.values(h).reduce((a, b) => a + b, 0) * 10) / 10;
+  mem.js_heap_mb = {
+    all_isolates: { after_warmup: sum(heapStart), end_of_load: sum(heapEnd), after_drain: sum(heapDrained) },
+    by_isolate: Object.fromEntries(
+      Object.keys(heapEnd)
+        .sort((a, b) => heapEnd[b] - (heapStart[b] ?? 0) - (heapEnd[a] - (heapStart[a] ?? 0)))
+        .slice(0, 8)
+        .map((k) => [
+          k,
+          { after_warmup: heapStart[k] ?? null, end_of_load: heapEnd[k], after_drain: heapDrained[k] ?? null },
+        ]),
+    ),
+    samples: heaps,
+  };
   const growth = mem.start_after_warmup_mb === null ? null : mem.end_of_load_mb - mem.start_after_warmup_mb;
   // Flat: the end within 10% (and 50 MB) of the post-warm-up figure. Data keep growing (SQLite
   // page caches, room storage), so a small rise is expected; a leak shows as a steady slope.
@@ -1271,6 +1352,8 @@ try {
   console.log(
     `workerd RSS: ${mem.start_after_warmup_mb} MB after warm-up → ${mem.end_of_load_mb} MB at the end (${mem.growth_mb >= 0 ? "+" : ""}${mem.growth_mb} MB), ${mem.after_drain_mb} MB after the drain, max ${mem.max_mb} MB, slope ${mem.slope_mb_per_min} MB/min: ${mem.flat ? "flat" : "NOT flat"}`,
   );
+  console.log("JS heap (MB, no forced GC) of all isolates:", mem.js_heap_mb.all_isolates, "largest growth:");
+  console.table(mem.js_heap_mb.by_isolate);
   const pass = fiveXX === 0 && noAnswer === 0 && otherFailures === 0 && lostTotal === 0;
   console.log(
     pass
@@ -1299,6 +1382,7 @@ try {
       hub_sockets: users.filter((u) => u.hub).length,
       live_sockets: live.seats.size,
       mix: MIX,
+      only: process.env.SOAK_ONLY ?? null,
       seed: SEED,
     },
     setup_seconds: setupSeconds,
@@ -1337,16 +1421,21 @@ try {
     cpu_cores: cpu,
     workerd_log: { levels: workerdLog.levels, errors: workerdLog.errors.slice(0, 20) },
   };
-  const file = join(root, "bench", "results", "latest.json");
-  mkdirSync(join(root, "bench", "results"), { recursive: true });
-  let previous = {};
-  try {
-    previous = JSON.parse(readFileSync(file, "utf8"));
-  } catch {
-    previous = {};
+  // The `soak` section replaces its previous figures; the benches' sections stay as they are.
+  // SOAK_RESULTS=off (the smoke test) leaves the file alone.
+  if (process.env.SOAK_RESULTS !== "off") {
+    const file = join(root, "bench", "results", "latest.json");
+    mkdirSync(join(root, "bench", "results"), { recursive: true });
+    let previous = {};
+    try {
+      previous = JSON.parse(readFileSync(file, "utf8"));
+    } catch {
+      previous = {};
+    }
+    writeFileSync(file, `${JSON.stringify({ ...previous, soak: result }, null, 2)}\n`);
+    console.log("written: bench/results/latest.json (soak)");
   }
-  writeFileSync(file, `${JSON.stringify({ ...previous, soak: result }, null, 2)}\n`);
-  console.log("written: bench/results/latest.json (soak)");
+  mkdirSync(join(root, "bench", "out"), { recursive: true });
   writeFileSync(join(root, "bench", "out", "soak-workerd.log"), `${workerdLog.lines.join("\n")}\n`);
   console.log("workerd's log: bench/out/soak-workerd.log");
   clearInterval(memoryTimer);
@@ -1356,6 +1445,7 @@ try {
   exitCode = 1;
 } finally {
   closing = true;
+  for (const session of heapSessions.values()) session.ws.close();
   for (const room of rooms) for (const seat of room.seats.values()) seat.ws?.close(1000, "soak done");
   for (const u of users) u.hub?.close(1000, "soak done");
   if (live) for (const seat of live.seats.values()) seat.ws?.close(1000, "soak done");

@@ -37,9 +37,10 @@ export function median(values) {
 
 /**
  * `bindings` override or add to wrangler.toml's and .dev.vars.example's (a setting a run measures).
- * `onLog` receives workerd's structured log lines ({level, message}) instead of the console.
+ * `onLog` receives workerd's structured log lines ({level, message}) instead of the console;
+ * `inspector` opens workerd's V8 inspector on a free port (`mf.getInspectorURL()`).
  */
-export async function startWorker({ bindings = {}, onLog = undefined } = {}) {
+export async function startWorker({ bindings = {}, onLog = undefined, inspector = false } = {}) {
   const out = mkdtempSync(join(tmpdir(), "edgegram-bench-"));
   // The bundle stays under the project: workerd resolves module paths from the project root.
   const bundle = join(root, "bench", "out", "bundle");
@@ -95,6 +96,7 @@ export async function startWorker({ bindings = {}, onLog = undefined } = {}) {
         },
       ],
       ...(onLog ? { handleStructuredLogs: onLog } : {}),
+      ...(inspector ? { inspectorPort: 0 } : {}),
       d1Persist: join(out, "d1"),
       kvPersist: join(out, "kv"),
       r2Persist: join(out, "r2"),
