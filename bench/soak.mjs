@@ -11,7 +11,7 @@
 // each operation is drawn from MIX with a seeded PRNG. Traffic goes to 127.0.0.1 only (the direct
 // socket; absolute URLs the API hands out are rewritten to it and checked), and a hard stop ends
 // the process even if something hangs.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
@@ -739,6 +739,27 @@ const ops = {
 // ---------------------------------------------------------------------------------------------
 // Memory of workerd: VmRSS of the Miniflare children of this process.
 
+/** Bytes on disk under `dir` (the local stores' files), in MB. */
+function diskMb(dir) {
+  let bytes = 0;
+  const walk = (d) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else bytes += statSync(p).size;
+    }
+  };
+  try {
+    walk(dir);
+  } catch {
+    // A file went away meanwhile: the figure is approximate anyway.
+  }
+  return Math.round(bytes / 1e5) / 10;
+}
+
+/** What the stores hold on disk: D1, Durable Objects (rooms, hubs, trays), R2, KV. */
+const storesMb = (storage) => Object.fromEntries(["d1", "do", "r2", "kv"].map((k) => [k, diskMb(join(storage, k))]));
+
 /** Least-squares slope of (t, y) in y per minute. */
 function slopePerMinute(samples) {
   if (samples.length < 3) return null;
@@ -818,7 +839,7 @@ const hardStop = setTimeout(
 );
 hardStop.unref();
 
-const { mf, url, cleanup } = await startWorker({ onLog, inspector: true });
+const { mf, url, storage, cleanup } = await startWorker({ onLog, inspector: true });
 base = url;
 if (new URL(base).hostname !== "127.0.0.1") throw new Error(`the Worker is not on 127.0.0.1: ${base}`);
 const db = await mf.getD1Database("DB");
@@ -923,6 +944,7 @@ try {
   const opCounts = {};
   let baseline = null;
   let cpu0 = null;
+  let disk0 = null;
   let memoryTicks = 0;
   const sampleMemory = () => {
     const t = Math.round((performance.now() - started0) / 100) / 10;
@@ -946,6 +968,7 @@ try {
       sampleMemory();
       baseline = memory[memory.length - 1];
       heaps.push({ t: baseline.t, phase, heap_mb: await heapByIsolate(heapSessions) });
+      disk0 = storesMb(storage);
       cpu0 = { workerd: schedOf(pids), node: schedstat("self"), at: performance.now() };
       console.log(`soak: warm-up done, workerd RSS ${baseline.rss_mb} MB; measuring for ${SECONDS} s`);
     }
@@ -972,6 +995,7 @@ try {
   sampleMemory();
   const endOfLoad = memory[memory.length - 1];
   heaps.push({ t: endOfLoad.t, phase: "end", heap_mb: await heapByIsolate(heapSessions) });
+  const disk1 = storesMb(storage);
   // CPU over the measured window: cores used, and time ready to run but waiting for a core (the
   // machine is shared), for workerd and for this Node process (the client, and Miniflare's
   // image transforms, which run here through sharp).
@@ -1307,6 +1331,8 @@ try {
     ),
     samples: heaps,
   };
+  // The data the run wrote, on disk: workerd caches what it reads of it (SQLite pages).
+  mem.stores_on_disk_mb = { after_warmup: disk0, end_of_load: disk1 };
   const growth = mem.start_after_warmup_mb === null ? null : mem.end_of_load_mb - mem.start_after_warmup_mb;
   // Flat: the end within 10% (and 50 MB) of the post-warm-up figure. Data keep growing (SQLite
   // page caches, room storage), so a small rise is expected; a leak shows as a steady slope.
@@ -1354,6 +1380,7 @@ try {
   );
   console.log("JS heap (MB, no forced GC) of all isolates:", mem.js_heap_mb.all_isolates, "largest growth:");
   console.table(mem.js_heap_mb.by_isolate);
+  console.log("stores on disk (MB):", mem.stores_on_disk_mb);
   const pass = fiveXX === 0 && noAnswer === 0 && otherFailures === 0 && lostTotal === 0;
   console.log(
     pass

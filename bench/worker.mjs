@@ -115,7 +115,13 @@ export async function startWorker({ bindings = {}, onLog = undefined, inspector 
       if (statement.trim()) await db.prepare(statement).run();
     }
   }
-  return { mf, url: url.toString().replace(/\/$/, ""), cleanup: () => rmSync(out, { recursive: true, force: true }) };
+  return {
+    mf,
+    url: url.toString().replace(/\/$/, ""),
+    // Where D1, KV, R2 and the Durable Objects persist (the soak reports their size on disk).
+    storage: out,
+    cleanup: () => rmSync(out, { recursive: true, force: true }),
+  };
 }
 
 export async function json(url, path, body, token) {
