@@ -757,8 +757,13 @@ function diskMb(dir) {
   return Math.round(bytes / 1e5) / 10;
 }
 
-/** What the stores hold on disk: D1, Durable Objects (rooms, hubs, trays), R2, KV. */
-const storesMb = (storage) => Object.fromEntries(["d1", "do", "r2", "kv"].map((k) => [k, diskMb(join(storage, k))]));
+/** What the stores hold on disk, per store (D1, the Durable Objects' SQLite, R2, KV…). */
+const storesMb = (storage) =>
+  Object.fromEntries(
+    readdirSync(storage, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => [e.name, diskMb(join(storage, e.name))]),
+  );
 
 /** Least-squares slope of (t, y) in y per minute. */
 function slopePerMinute(samples) {

@@ -97,10 +97,9 @@ export async function startWorker({ bindings = {}, onLog = undefined, inspector 
       ],
       ...(onLog ? { handleStructuredLogs: onLog } : {}),
       ...(inspector ? { inspectorPort: 0 } : {}),
-      d1Persist: join(out, "d1"),
-      kvPersist: join(out, "kv"),
-      r2Persist: join(out, "r2"),
-      durableObjectsPersist: join(out, "do"),
+      // Miniflare 4 reads one root for every store (the per-store `d1Persist`… of v3 are dropped
+      // silently by convertV4MiniflareOptions, and the stores then went to Miniflare's own tmp).
+      resourcePersistencePath: out,
     }),
   );
   await mf.ready;
