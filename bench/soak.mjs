@@ -1334,7 +1334,13 @@ try {
           { after_warmup: heapStart[k] ?? null, end_of_load: heapEnd[k], after_drain: heapDrained[k] ?? null },
         ]),
     ),
-    samples: heaps,
+    // Per sample: the Worker's own isolate (with its Durable Objects) and all isolates together.
+    samples: heaps.map((h) => ({
+      t: h.t,
+      phase: h.phase,
+      worker_mb: h.heap_mb["core:user:edgegram"] ?? null,
+      all_isolates_mb: sum(h.heap_mb),
+    })),
   };
   // The data the run wrote, on disk: workerd caches what it reads of it (SQLite pages).
   mem.stores_on_disk_mb = { after_warmup: disk0, end_of_load: disk1 };
