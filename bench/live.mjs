@@ -14,10 +14,10 @@
 //   each comment's receipt, and the figure is send → receipt over all deliveries (the room's
 //   LIVE_BATCH_MS window included). A delivery missing GRACE_MS after the last send is lost.
 import { createHash, randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { schedOf, schedstat, workerdPids } from "./proc.mjs";
 
 export const VIEWERS = Number(process.env.BENCH_LIVE_VIEWERS ?? 1000);
 export const COMMENTERS = Number(process.env.BENCH_LIVE_COMMENTERS ?? 50);
@@ -46,56 +46,6 @@ function spread(list) {
 function threadCpu() {
   const u = typeof process.threadCpuUsage === "function" ? process.threadCpuUsage() : process.cpuUsage();
   return (u.user + u.system) / 1e6;
-}
-
-/** The pids of workerd: the Miniflare children of this process (Linux /proc; none elsewhere). */
-function workerdPids() {
-  const pids = [];
-  try {
-    for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        const close = stat.lastIndexOf(")");
-        // After the command: state, then ppid.
-        if (
-          stat.slice(stat.indexOf("(") + 1, close).startsWith("workerd") &&
-          Number(stat.slice(close + 2).split(" ")[1]) === process.pid
-        )
-          pids.push(pid);
-      } catch {
-        // Gone meanwhile.
-      }
-    }
-  } catch {
-    // No /proc.
-  }
-  return pids;
-}
-
-/**
- * CPU run time and run-queue wait (seconds) summed over the threads of `pid` ("self" for Node):
- * /proc/<pid>/task/<tid>/schedstat. The wait is time the threads were ready but another process
- * had the core: on a shared 2-core machine, the part of a delay that is neither client nor room.
- */
-function schedstat(pid) {
-  try {
-    let run = 0;
-    let wait = 0;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const [r, w] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ").map(Number);
-      run += r / 1e9;
-      wait += w / 1e9;
-    }
-    return { run, wait };
-  } catch {
-    return null;
-  }
-}
-
-function schedOf(pids) {
-  const all = pids.map(schedstat).filter((x) => x !== null);
-  if (all.length === 0) return null;
-  return all.reduce((a, b) => ({ run: a.run + b.run, wait: a.wait + b.wait }), { run: 0, wait: 0 });
 }
 
 // ---- set-up ----

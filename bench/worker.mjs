@@ -37,14 +37,22 @@ export function median(values) {
 
 /**
  * `bindings` override or add to wrangler.toml's and .dev.vars.example's (a setting a run measures).
- * `inspect` opens workerd's V8 inspector on a free port (bench/cpu.mjs profiles the Worker's
- * isolate through it). `split` serves the same script three times, so each has an isolate of its
- * own, as in production: `edgegram` answers requests, `edgegram-objects` holds the Durable Objects,
- * `edgegram-consumer` consumes the queues (a profile of `edgegram` then holds request work only).
- * `unlimited` lifts every Rate Limiting binding (a run that repeats one call per account, such as
- * login, measures the call, not the limiter's 429).
+ * `inspect` (or `inspector`) opens workerd's V8 inspector on a free port (bench/cpu.mjs profiles
+ * the Worker's isolate through it; `mf.getInspectorURL()`). `split` serves the same script three
+ * times, so each has an isolate of its own, as in production: `edgegram` answers requests,
+ * `edgegram-objects` holds the Durable Objects, `edgegram-consumer` consumes the queues (a profile
+ * of `edgegram` then holds request work only). `unlimited` lifts every Rate Limiting binding (a run
+ * that repeats one call per account, such as login, measures the call, not the limiter's 429).
+ * `onLog` receives workerd's structured log lines ({level, message}) instead of the console.
  */
-export async function startWorker({ bindings = {}, inspect = false, split = false, unlimited = false } = {}) {
+export async function startWorker({
+  bindings = {},
+  inspect = false,
+  inspector = false,
+  split = false,
+  unlimited = false,
+  onLog = undefined,
+} = {}) {
   const out = mkdtempSync(join(tmpdir(), "edgegram-bench-"));
   // The bundle stays under the project: workerd resolves module paths from the project root.
   const bundle = join(root, "bench", "out", "bundle");
@@ -122,11 +130,11 @@ export async function startWorker({ bindings = {}, inspect = false, split = fals
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       workers,
-      ...(inspect ? { inspectorPort: 0 } : {}),
-      d1Persist: join(out, "d1"),
-      kvPersist: join(out, "kv"),
-      r2Persist: join(out, "r2"),
-      durableObjectsPersist: join(out, "do"),
+      ...(onLog ? { handleStructuredLogs: onLog } : {}),
+      ...(inspect || inspector ? { inspectorPort: 0 } : {}),
+      // Miniflare 4 reads one root for every store (the per-store `d1Persist`… of v3 are dropped
+      // silently by convertV4MiniflareOptions, and the stores then went to Miniflare's own tmp).
+      resourcePersistencePath: out,
     }),
   );
   await mf.ready;
@@ -141,7 +149,13 @@ export async function startWorker({ bindings = {}, inspect = false, split = fals
       if (statement.trim()) await db.prepare(statement).run();
     }
   }
-  return { mf, url: url.toString().replace(/\/$/, ""), cleanup: () => rmSync(out, { recursive: true, force: true }) };
+  return {
+    mf,
+    url: url.toString().replace(/\/$/, ""),
+    // Where D1, KV, R2 and the Durable Objects persist (the soak reports their size on disk).
+    storage: out,
+    cleanup: () => rmSync(out, { recursive: true, force: true }),
+  };
 }
 
 export async function json(url, path, body, token) {

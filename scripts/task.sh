@@ -92,8 +92,13 @@ case "${1:-}" in
   bench)
     exec node bench/run.mjs
     ;;
+  soak)
+    # A mixed workload into workerd at a fixed rate for SOAK_SECONDS (default 300), then a
+    # reconciliation against D1; exit 1 on a 5xx or anything lost (README "Benchmarks", Soak).
+    exec node bench/soak.mjs
+    ;;
   *)
-    echo "usage: scripts/task.sh dev|test|bench" >&2
+    echo "usage: scripts/task.sh dev|test|bench|soak" >&2
     exit 2
     ;;
 esac

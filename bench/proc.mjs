@@ -1,0 +1,67 @@
+// /proc readings of the workerd process Miniflare runs, shared by the live bench and the soak.
+// Kept apart from worker.mjs, which loads Miniflare, so the live bench's viewer threads can import it.
+import { readdirSync, readFileSync } from "node:fs";
+
+/** The pids of workerd: the Miniflare children of this process (Linux /proc; none elsewhere). */
+export function workerdPids() {
+  const pids = [];
+  try {
+    for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const close = stat.lastIndexOf(")");
+        // After the command: state, then ppid.
+        if (
+          stat.slice(stat.indexOf("(") + 1, close).startsWith("workerd") &&
+          Number(stat.slice(close + 2).split(" ")[1]) === process.pid
+        )
+          pids.push(pid);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+  } catch {
+    // No /proc.
+  }
+  return pids;
+}
+
+/** Resident memory (VmRSS) of `pids` together, in MB (0 when /proc cannot tell). */
+export function rssMb(pids) {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+      if (m) kb += Number(m[1]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return Math.round(kb / 102.4) / 10;
+}
+
+/**
+ * CPU run time and run-queue wait (seconds) summed over the threads of `pid` ("self" for Node):
+ * /proc/<pid>/task/<tid>/schedstat. The wait is time the threads were ready but another process
+ * had the core: on a shared 2-core machine, the part of a delay that is neither client nor room.
+ */
+export function schedstat(pid) {
+  try {
+    let run = 0;
+    let wait = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const [r, w] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ").map(Number);
+      run += r / 1e9;
+      wait += w / 1e9;
+    }
+    return { run, wait };
+  } catch {
+    return null;
+  }
+}
+
+export function schedOf(pids) {
+  const all = pids.map(schedstat).filter((x) => x !== null);
+  if (all.length === 0) return null;
+  return all.reduce((a, b) => ({ run: a.run + b.run, wait: a.wait + b.wait }), { run: 0, wait: 0 });
+}
