@@ -26,7 +26,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import { schedOf, schedstat, threadCpu, userSystem, workerdPids } from "./sched.mjs";
+import { schedOf, schedstat, threadCpu, userSystem, workerdPids } from "./proc.mjs";
 
 export const SIZES = (process.env.BENCH_CHAT_MEMBERS ?? "10,32,100,250")
   .split(",")

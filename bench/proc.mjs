@@ -1,4 +1,6 @@
-// /proc readings of the workerd process Miniflare runs, shared by the live bench and the soak.
+// What a bench client and workerd spend while a run is measured, read from the OS (Linux /proc;
+// none elsewhere), so a slow client or a busy machine is not blamed on the code under test: shared
+// by the chat and live benches and the soak.
 // Kept apart from worker.mjs, which loads Miniflare, so the live bench's viewer threads can import it.
 import { readdirSync, readFileSync } from "node:fs";
 
@@ -64,4 +66,34 @@ export function schedOf(pids) {
   const all = pids.map(schedstat).filter((x) => x !== null);
   if (all.length === 0) return null;
   return all.reduce((a, b) => ({ run: a.run + b.run, wait: a.wait + b.wait }), { run: 0, wait: 0 });
+}
+
+/** CPU seconds (user + system) of the calling thread, or of the process where threads cannot tell. */
+export function threadCpu() {
+  const u = typeof process.threadCpuUsage === "function" ? process.threadCpuUsage() : process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/**
+ * User and system (kernel) CPU seconds of the processes `pids`, from /proc/<pid>/stat (clock ticks,
+ * 100 a second on Linux). A socket's send on loopback runs the whole TCP path, the receiving side's
+ * included, in the kernel on the sender's account: the system share is that, not the code.
+ */
+export function userSystem(pids) {
+  let user = 0;
+  let system = 0;
+  let any = false;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // After the command: state is field 3, utime field 14, stime field 15 (1-based).
+      user += Number(fields[11]) / 100;
+      system += Number(fields[12]) / 100;
+      any = true;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return any ? { user, system } : null;
 }

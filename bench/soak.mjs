@@ -15,6 +15,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "n
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
+import { rng } from "./feed.mjs";
 import { rssMb, schedOf, schedstat, workerdPids } from "./proc.mjs";
 import { root, startWorker } from "./worker.mjs";
 
@@ -68,17 +69,7 @@ const MIX = {
 // ---------------------------------------------------------------------------------------------
 // Plumbing: PRNG, stats, requests.
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = mulberry32(SEED);
+const random = rng(SEED);
 const pick = (list) => list[Math.floor(random() * list.length)];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
