@@ -504,6 +504,12 @@ try {
     live_seconds: LIVE_SECONDS,
     websocket_compression: process.env.BENCH_WS_COMPRESSION === "on" ? "deflate (flag removed)" : "off (wrangler.toml)",
   };
+  // Each section keeps the machine it was measured on: a partial run replaces only its own.
+  for (const [key, section] of Object.entries(results)) {
+    if (!["when", "machine", "settings"].includes(key) && section && typeof section === "object") {
+      section.machine = { ...results.machine, when: results.when };
+    }
+  }
   mkdirSync(join(root, "bench", "results"), { recursive: true });
   // A partial run (BENCH_ONLY) replaces its own section and keeps the others' latest figures.
   const file = join(root, "bench", "results", "latest.json");
