@@ -25,8 +25,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import { schedOf, schedstat, threadCpu, userSystem, workerdPids } from "./proc.mjs";
+import { isMainThread, parentPort, workerData } from "node:worker_threads";
+import { schedOf, schedstat, startThread as startBenchThread, threadCpu, userSystem, workerdPids } from "./proc.mjs";
 
 export const SIZES = (process.env.BENCH_CHAT_MEMBERS ?? "10,32,100,250")
   .split(",")
@@ -209,28 +209,7 @@ async function memberThread({ url, conversationId, tickets }) {
 
 if (!isMainThread && workerData?.chatMembers) await memberThread(workerData.chatMembers);
 
-function startThread(data) {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { chatMembers: data } });
-  const waiters = new Map();
-  worker.on("message", (msg) => {
-    const w = waiters.get(msg.type);
-    if (w) {
-      waiters.delete(msg.type);
-      w.resolve(msg);
-    }
-  });
-  worker.on("error", (err) => {
-    for (const w of waiters.values()) w.reject(err);
-    waiters.clear();
-  });
-  const next = (type) => new Promise((resolve, reject) => waiters.set(type, { resolve, reject }));
-  const ask = async (msg, answer) => {
-    const reply = next(answer);
-    worker.postMessage(msg);
-    return reply;
-  };
-  return { worker, next, ask };
-}
+const startThread = (data) => startBenchThread(new URL(import.meta.url), { chatMembers: data });
 
 // ---- set-up ----
 

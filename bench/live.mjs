@@ -16,8 +16,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import { schedOf, schedstat, workerdPids } from "./proc.mjs";
+import { isMainThread, parentPort, workerData } from "node:worker_threads";
+import { schedOf, schedstat, startThread as startBenchThread, workerdPids } from "./proc.mjs";
 
 export const VIEWERS = Number(process.env.BENCH_LIVE_VIEWERS ?? 1000);
 export const COMMENTERS = Number(process.env.BENCH_LIVE_COMMENTERS ?? 50);
@@ -241,23 +241,7 @@ async function viewerThread({ url, sessionId, tickets, planned }) {
 
 if (!isMainThread && workerData?.liveViewers) await viewerThread(workerData.liveViewers);
 
-function startThread(data) {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { liveViewers: data } });
-  const waiters = new Map();
-  worker.on("message", (msg) => {
-    const w = waiters.get(msg.type);
-    if (w) {
-      waiters.delete(msg.type);
-      w.resolve(msg);
-    }
-  });
-  worker.on("error", (err) => {
-    for (const w of waiters.values()) w.reject(err);
-    waiters.clear();
-  });
-  const next = (type) => new Promise((resolve, reject) => waiters.set(type, { resolve, reject }));
-  return { worker, next };
-}
+const startThread = (data) => startBenchThread(new URL(import.meta.url), { liveViewers: data });
 
 // ---- the run ----
 

@@ -3,6 +3,7 @@
 // by the chat and live benches and the soak.
 // Kept apart from worker.mjs, which loads Miniflare, so the live bench's viewer threads can import it.
 import { readdirSync, readFileSync } from "node:fs";
+import { Worker } from "node:worker_threads";
 
 /** The pids of workerd: the Miniflare children of this process (Linux /proc; none elsewhere). */
 export function workerdPids() {
@@ -96,4 +97,32 @@ export function userSystem(pids) {
     }
   }
   return any ? { user, system } : null;
+}
+
+/**
+ * A bench client thread running `moduleUrl` with `workerData`, and a way to wait for its next
+ * message of a type (`next`) or to send one and wait for the answer (`ask`): the chat and live
+ * benches spread their receiving sockets over such threads, so the client is not the bottleneck.
+ */
+export function startThread(moduleUrl, workerData) {
+  const worker = new Worker(moduleUrl, { workerData });
+  const waiters = new Map();
+  worker.on("message", (msg) => {
+    const w = waiters.get(msg.type);
+    if (w) {
+      waiters.delete(msg.type);
+      w.resolve(msg);
+    }
+  });
+  worker.on("error", (err) => {
+    for (const w of waiters.values()) w.reject(err);
+    waiters.clear();
+  });
+  const next = (type) => new Promise((resolve, reject) => waiters.set(type, { resolve, reject }));
+  const ask = async (msg, answer) => {
+    const reply = next(answer);
+    worker.postMessage(msg);
+    return reply;
+  };
+  return { worker, next, ask };
 }
