@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { type SQL, sql } from "drizzle-orm";
-import { alias, SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
+import { alias } from "drizzle-orm/sqlite-core";
 import { Hono } from "hono";
 import { follows, notifications, posts, users } from "../db/schema";
 import type { AppEnv } from "../env";
@@ -17,7 +17,7 @@ import { readFeed } from "../features/feed/feed.service";
 import { notify } from "../features/notifications/notifications.service";
 import { hydratePosts } from "../features/posts/posts.hydrate";
 import { type PostRow, postColumnsSql } from "../features/posts/posts.repo";
-import { countingPlatform, type OpCounts } from "../platform/counting-d1";
+import { countingPlatform, type OpCounts, statementRowsRead } from "../platform/counting-d1";
 import { NotifyEventSchema } from "../platform/jobs";
 import { timelinesFor } from "../platform/timelines";
 
@@ -172,15 +172,7 @@ benchRoutes.get("/feed-rows", async (c) => {
     window,
     maxFollowers: platform.config.feed.fanoutMaxFollowers,
   };
-  const dialect = new SQLiteAsyncDialect();
-  const rowsRead = async (statement: SQL) => {
-    const q = dialect.sqlToQuery(statement);
-    const result = await platform.db.$client
-      .prepare(q.sql)
-      .bind(...q.params)
-      .all();
-    return { rows_read: result.meta.rows_read, rows: result.results.length };
-  };
+  const rowsRead = (statement: SQL) => statementRowsRead(platform.db, statement);
   const candidates = (json: string, max: number) =>
     candidateIdsSql({ ...args, timelineJson: json, limit: window, maxFollowers: max });
   return c.json({

@@ -1,4 +1,5 @@
-import { dbFor } from "./db";
+import type { SQL } from "drizzle-orm";
+import { type Db, dbFor, dialect } from "./db";
 import type { Platform } from "./index";
 
 /** What `countingD1` counts. */
@@ -108,4 +109,18 @@ export function countingPlatform(env: Env, platform: Platform, counts: OpCounts)
       delete: (keys) => cache.delete(keys),
     },
   };
+}
+
+/**
+ * Runs one statement and answers D1's `meta.rows_read` for it, with the rows it returned: the
+ * bench's breakdown of a feed page by part (`/bench/feed-rows`). drizzle's `db.all` answers rows
+ * only, so the statement goes to the binding here, beside the other counting wrappers.
+ */
+export async function statementRowsRead(db: Db, statement: SQL): Promise<{ rows_read: number; rows: number }> {
+  const query = dialect.sqlToQuery(statement);
+  const result = await db.$client
+    .prepare(query.sql)
+    .bind(...query.params)
+    .all();
+  return { rows_read: result.meta.rows_read, rows: result.results.length };
 }

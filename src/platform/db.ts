@@ -81,7 +81,8 @@ export const columnNames = (...columns: AnySQLiteColumn[]): SQL =>
     sql`, `,
   );
 
-const dialect = new SQLiteAsyncDialect();
+/** Renders drizzle `sql` objects to D1 text and parameters (cachedAll; the bench's counters). */
+export const dialect = new SQLiteAsyncDialect();
 
 /**
  * A hot read whose SQL text never changes, only its values: rendered once per isolate, then bound
